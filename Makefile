@@ -1,0 +1,49 @@
+# make demo: create .venv, install simcomm, run the default comparison.
+# make test: create .venv (and .venv312 when Python 3.12 is present), lint, run the suite on each.
+PYTHON ?= python3
+VENV ?= .venv
+VENV312 ?= .venv312
+PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+PYTEST_ARGS ?= -n 2
+
+.PHONY: demo test test-default test-312 lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -e ".[test]"
+	touch $@
+
+$(VENV312)/.installed: pyproject.toml
+	$(PY312) -m venv $(VENV312)
+	$(VENV312)/bin/python -m pip install -q --upgrade pip
+	$(VENV312)/bin/python -m pip install -q -e ".[test]"
+	touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/simcomm demo
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check simcomm tests benchmarks experiments
+
+test-default: $(VENV)/.installed
+	$(VENV)/bin/python -c 'import sys, mesa; print("Python", sys.version.split()[0], "mesa", mesa.__version__)'
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+test-312:
+ifneq ($(PY312),)
+	$(MAKE) $(VENV312)/.installed
+	$(VENV312)/bin/python -c 'import sys, mesa; print("Python", sys.version.split()[0], "mesa", mesa.__version__)'
+	$(VENV312)/bin/python -m pytest $(PYTEST_ARGS)
+else
+	@echo "Python 3.12 not found: testing on $(PYTHON) only"
+endif
+
+test: lint test-default test-312
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python benchmarks/benchmark.py
+
+clean:
+	rm -rf $(VENV) $(VENV312) .pytest_cache build *.egg-info

@@ -1,0 +1,55 @@
+"""VendorStaff: a community or partner-account manager employed by the vendor.
+
+seeds/000 ('countless numbers of MS employees ... all have moved on without leaving any form of
+legacy'), seeds/003 #8 ('investing and hiring a community manager'). Few of them exist, so they
+are plain Mesa agents with their own state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from simcomm.model import CommunityModel
+
+
+class VendorStaff(mesa.Agent):
+    """One manager post (a slot): who holds it, since when, and when a vacancy ends."""
+
+    model: CommunityModel
+
+    def __init__(self, model: CommunityModel, slot: int, skill: float = 0.7) -> None:
+        super().__init__(model)
+        self.slot = slot
+        self.skill = skill
+        self.in_post = True
+        self.weeks_in_post = 0
+        self.vacant_until = -1
+        self.departures = 0
+
+    def leaves(self, hazard: float) -> bool:
+        """Draw this week's departure (probability ``hazard``); return True if the manager left."""
+        return self.in_post and bool(self.model.rng.random() < hazard)
+
+    def vacate(self, week: int, vacancy_weeks: float) -> int:
+        """Empty the post from ``week``; return the vacancy length drawn, in weeks."""
+        self.in_post = False
+        self.departures += 1
+        gap = int(self.model.rng.geometric(1.0 / (vacancy_weeks + 1.0))) - 1 if vacancy_weeks > 0 else 0
+        self.vacant_until = week + gap
+        return gap
+
+    def fill(self) -> None:
+        """A successor takes the post, with no relationships and no time in post."""
+        self.in_post = True
+        self.weeks_in_post = 0
+
+    def effectiveness(self, ramp_weeks: float) -> float:
+        """Return the share (0-1) of full effectiveness: a successor ramps up over ``ramp_weeks``."""
+        if not self.in_post:
+            return 0.0
+        if ramp_weeks <= 0:
+            return self.skill
+        return self.skill * min(1.0, (self.weeks_in_post + 1) / ramp_weeks)

@@ -1,0 +1,139 @@
+"""What is measured (shared/MODEL.md): weekly metrics, lifecycle stage and the run summary."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+WEEKLY_METRICS: tuple[str, ...] = (
+    "week", "active_members", "lurking_members", "lapsed_members", "aware_partners", "joins",
+    "leaves", "posts", "answers", "newcomer_reply_rate", "first_posts", "new_ties", "ties",
+    "peer_deals", "mean_commitment", "contribution_gini", "top10_post_share", "top1_post_share",
+    "leaders", "staff_present", "vacancies", "spam_visible", "events", "vendor_cost",
+    "influenced_revenue", "stage",
+)
+STAGES: tuple[str, ...] = ("inception", "growth", "maturity", "decline", "death")
+CRITICAL_MASS = 10  # active members below which a community is still in inception
+TREND_WEEKS = 8  # weeks over which the growth trend is measured
+TREND_SHARE = 0.05  # a change of more than 5% over the trend window is growth or decline
+
+
+def participation_inequality(messages: np.ndarray) -> tuple[float, float, float]:
+    """Return (Gini, top-10% share, top-1% share) of messages written per member.
+
+    ``messages`` holds each current member's posts plus answers (non-negative integers);
+    shares are of all messages, the top groups are the top 10% / 1% of members (at least one
+    member). Returns (0, 0, 0) when nobody has written anything.
+    """
+    n = messages.size
+    total = int(messages.sum()) if n else 0
+    if total == 0:
+        return 0.0, 0.0, 0.0
+    x = np.sort(messages)
+    ranks = np.arange(1, n + 1)
+    gini = float((2.0 * (ranks * x).sum()) / (n * total) - (n + 1.0) / n)
+    top10 = float(x[n - max(1, math.ceil(0.10 * n)):].sum() / total)
+    top1 = float(x[n - max(1, math.ceil(0.01 * n)):].sum() / total)
+    return gini, top10, top1
+
+
+def lifecycle_stage(active: list[int], dead: bool) -> str:
+    """Return this week's lifecycle stage from the history of active members so far.
+
+    death once the community has died; inception until active members first reach
+    CRITICAL_MASS; then growth or decline when the active count changed by more than
+    TREND_SHARE over the last TREND_WEEKS weeks, maturity otherwise.
+    """
+    if dead:
+        return "death"
+    if max(active) < CRITICAL_MASS:
+        return "inception"
+    now = active[-1]
+    before = active[-TREND_WEEKS - 1] if len(active) > TREND_WEEKS else active[0]
+    change = (now - before) / max(before, 1)
+    if change > TREND_SHARE:
+        return "growth"
+    if change < -TREND_SHARE:
+        return "decline"
+    return "maturity"
+
+
+def retention(members: pd.DataFrame, after_weeks: int, weeks: int, cohort_until: int = 52) -> float:
+    """Return the share of partners who joined by week ``cohort_until`` still members
+    ``after_weeks`` weeks after joining (first membership spell); NaN if no one is observable.
+
+    Only joiners with ``join_week + after_weeks <= weeks`` count (the rest are not yet observable).
+    """
+    cohort = members[(members["join_week"] <= cohort_until)
+                     & (members["join_week"] + after_weeks <= weeks)]
+    if cohort.empty:
+        return math.nan
+    left = cohort["leave_week"]
+    stayed = left.isna() | (left - cohort["join_week"] > after_weeks)
+    return float(stayed.mean())
+
+
+def median_tenure(members: pd.DataFrame, weeks: int) -> float | None:
+    """Return the Kaplan-Meier median membership tenure in weeks (first spell; lifelines).
+
+    Members still in at the end are censored at ``weeks``. Returns None when more than half
+    are still members (the median is not reached) or nobody joined.
+    """
+    if members.empty:
+        return None
+    from lifelines import KaplanMeierFitter
+
+    end = members["leave_week"].fillna(weeks).to_numpy(dtype=float)
+    durations = np.maximum(end - members["join_week"].to_numpy(dtype=float), 0.0)
+    observed = members["leave_week"].notna().to_numpy()
+    kmf = KaplanMeierFitter().fit(durations, observed)
+    median = float(kmf.median_survival_time_)
+    return median if math.isfinite(median) else None
+
+
+def summarize(timeseries: pd.DataFrame, members: pd.DataFrame, weeks: int,
+              died_week: int | None) -> dict[str, Any]:
+    """Return the headline figures of a run as a JSON-serialisable dict.
+
+    retention_12w / retention_52w: share (0-1) of the first year's joiners still members 12 /
+    52 weeks after joining; peak_active, final_active (members); weeks_to_peak (week);
+    median_tenure_weeks (Kaplan-Meier, None if not reached); died_week (None if alive);
+    total_peer_deals (deals); roi (influenced revenue / vendor cost, None when cost is 0).
+    """
+    active = timeseries["active_members"].to_numpy()
+    cost = float(timeseries["vendor_cost"].sum())
+    revenue = float(timeseries["influenced_revenue"].sum())
+    first = members[members["first_post_answered"].notna()]
+    back = first["second_post_week"].notna()
+
+    def _nan_none(x: float) -> float | None:
+        return None if math.isnan(x) else x
+
+    answered = first["first_post_answered"].astype(bool)
+    return {
+        "retention_12w": _nan_none(retention(members, 12, weeks)),
+        "retention_52w": _nan_none(retention(members, 52, weeks)),
+        "peak_active": int(active.max()) if active.size else 0,
+        "final_active": int(active[-1]) if active.size else 0,
+        "weeks_to_peak": int(timeseries["week"].iloc[int(active.argmax())]) if active.size else 0,
+        "median_tenure_weeks": median_tenure(members, weeks),
+        "died_week": died_week,
+        "total_peer_deals": int(timeseries["peer_deals"].sum()),
+        "total_posts": int(timeseries["posts"].sum()),
+        "total_answers": int(timeseries["answers"].sum()),
+        "ever_joined": len(members),
+        "first_post_reply_rate": float(answered.mean()) if len(first) else None,
+        "return_if_answered": _share_returned(answered, back),
+        "return_if_unanswered": _share_returned(~answered, back),
+        "vendor_cost": cost,
+        "influenced_revenue": revenue,
+        "roi": revenue / cost if cost > 0 else None,
+    }
+
+
+def _share_returned(mask: pd.Series, back: pd.Series) -> float | None:
+    """Return the share of ``back`` among rows in ``mask`` (None if there are none)."""
+    return float(back[mask].mean()) if mask.any() else None

@@ -1,0 +1,233 @@
+"""CommunityModel: a vendor's partner community, week by week (shared/MODEL.md).
+
+The partner population lives in numpy arrays (:class:`simcomm.people.Partners`); Mesa agents
+are handles onto them (:mod:`simcomm.agents`), created when a partner first joins, and vendor
+managers are plain Mesa agents. One step is one week; ``step`` calls the twelve mechanisms of
+:mod:`simcomm.mechanisms` in order and the DataCollector records the weekly metrics.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import Any
+
+import mesa
+import numpy as np
+
+from simcomm import mechanisms as mech
+from simcomm.agents import Advocate, Partner, VendorStaff
+from simcomm.metrics import WEEKLY_METRICS, lifecycle_stage, participation_inequality
+from simcomm.params import Params, make_params
+from simcomm.people import ACTIVE, LAPSED, LURKING, PRODUCT, TOPICS, Partners, acquaintance_graph
+from simcomm.ties import PeerTies
+
+TALLY_KEYS = ("joins", "leaves", "posts", "answers", "first_posts", "first_posts_answered",
+              "new_ties", "ties_lost", "peer_deals", "events", "spam_visible", "vendor_cost")
+DEATH_WEEKS = 8  # a community with no active member for this many weeks has died
+
+
+def _metric(model: CommunityModel, name: str) -> Any:
+    return model.history[name][-1]
+
+
+class CommunityModel(mesa.Model):
+    """A partner community under one governance type, from launch, one step per week.
+
+    Args:
+        params: validated parameters (:func:`simcomm.params.make_params`); defaults if None.
+        seed: the one seed every random draw derives from (``model.rng``).
+    """
+
+    def __init__(self, params: Params | None = None, seed: int = 0) -> None:
+        super().__init__(rng=seed)
+        self.p: Params = params if params is not None else make_params()
+        self.seed = seed
+        self.week = 0
+        self.people = Partners(self.p, self.rng)
+        self.graph = acquaintance_graph(self.people, self.p, self.rng)
+        self.ties = PeerTies(self.people.n, self.people.size_class, self.people.main_need)
+        self.member_led = self.p.governance == "organic"
+        self.staff: list[VendorStaff] = []
+        if self.p.governance == "vendor-imposed":
+            self.staff = [VendorStaff(self, slot=i) for i in range(self.p.staff_count)]
+            for s in self.staff:
+                s.weeks_in_post = 52  # the launch manager designed the programme
+        self.budget_level = 1.0
+        self.closed = False
+        self.died_week: int | None = None
+        self.review_misses = 0
+        self.events: list[tuple[int, str, str]] = []
+        self.history: dict[str, list[Any]] = {k: [] for k in WEEKLY_METRICS}
+        self.tally: dict[str, float] = dict.fromkeys(TALLY_KEYS, 0)
+        self.member_topic = self.people.needs.mean(axis=0)
+        self.topic = self.member_topic.copy()
+        self._launch()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={k: partial(_metric, name=k) for k in WEEKLY_METRICS})
+
+    # ---- launch -------------------------------------------------------------------------------
+    def _launch(self) -> None:
+        """Enroll the founders, seeded advocates and (under the council policy) the council."""
+        p, people, rng = self.p, self.people, self.rng
+        n = people.n
+        if self.member_led:
+            # A shared problem: founders are partners whose main need is one business topic.
+            problem = int(rng.choice([i for i in range(len(TOPICS)) if i != PRODUCT]))
+            pool = np.flatnonzero(people.main_need == problem)
+            self.log("launch", f"{p.founders} partners with a shared problem "
+                     f"({TOPICS[problem]}) started the community")
+        else:
+            pool = np.flatnonzero(people.depth_tier)  # the vendor invites its depth partners
+            self.log("launch", f"the vendor launched the community with {p.founders} invited partners")
+        if pool.size < p.founders:
+            pool = np.arange(n)
+        founders = rng.choice(pool, size=min(p.founders, n), replace=False)
+        advocates = np.flatnonzero(people.is_advocate & ~np.isin(np.arange(n), founders))
+        k = min(p.seed_advocates, n - founders.size)
+        if advocates.size < k:
+            others = np.setdiff1d(np.arange(n), np.concatenate([founders, advocates]))
+            extra = rng.choice(others, size=k - advocates.size, replace=False)
+            people.is_advocate[extra] = True
+            advocates = np.concatenate([advocates, extra])
+        seeded = rng.choice(advocates, size=k, replace=False) if k else advocates[:0]
+        launch = np.concatenate([founders, seeded]).astype(np.int64)
+        self.member_topic = people.needs[launch].mean(axis=0)
+        self.enroll(launch, invited=np.zeros(launch.size, dtype=bool),
+                    commitment=p.founder_commitment)
+        if self.staff:
+            people.vendor_tie[launch] = np.arange(launch.size) % len(self.staff)
+        # Founders know each other: each is tied to up to three others.
+        if launch.size > 1:
+            a = np.repeat(launch, 3)
+            b = rng.choice(launch, size=a.size)
+            self.ties.add(a, b)
+        if p.growth_policy == "council":
+            people.in_council[launch] = True
+            rest = np.setdiff1d(np.arange(n), launch)
+            score = people.depth_tier[rest] * 10.0 + people.hours[rest]
+            top = rest[np.argsort(-score, kind="stable")[:max(0, p.council_size - launch.size)]]
+            people.in_council[top] = True
+        self.tally["joins"] = 0  # launch members are not weekly joins
+
+    # ---- membership ---------------------------------------------------------------------------
+    def enroll(self, idx: np.ndarray, invited: np.ndarray, commitment: float | None = None) -> None:
+        """Make partners ``idx`` active members this week; first-timers get a Mesa handle."""
+        if idx.size == 0:
+            return
+        p, people = self.p, self.people
+        first = people.join_week[idx] < 0
+        for i in idx[first].tolist():
+            (Advocate if people.is_advocate[i] else Partner)(self, i)
+        people.join_week[idx[first]] = self.week
+        back = idx[~first]
+        people.rejoin_week[back[people.rejoin_week[back] < 0]] = self.week
+        people.state[idx] = ACTIVE
+        base = p.newcomer_commitment if commitment is None else commitment
+        people.commitment[idx] = np.minimum(1.0, base + p.incentive * invited)
+        people.incentive[idx] = p.incentive * invited
+        people.invited[idx] |= invited
+        people.low_weeks[idx] = 0
+        self.tally["joins"] += idx.size
+
+    def refresh_membership(self) -> None:
+        """Recompute this week's member index ``m``, member mask and counts by state."""
+        state = self.people.state
+        self.counts = np.bincount(state, minlength=5)
+        self.is_member = (state == ACTIVE) | (state == LURKING)
+        self.m = np.flatnonzero(self.is_member)
+
+    def staff_effort(self) -> float:
+        """Return the managers' combined effectiveness this week (0 when every post is empty)."""
+        ramp = (1.0 - self.p.handover_quality) * 26.0
+        return float(sum(s.effectiveness(ramp) for s in self.staff))
+
+    def week_revenue(self) -> float:
+        """Return this week's community-influenced vendor revenue (currency)."""
+        p = self.p
+        active = int(np.count_nonzero(self.people.state == ACTIVE))
+        return p.revenue_per_active * active + p.revenue_per_deal * self.tally["peer_deals"]
+
+    def close(self, reason: str) -> None:
+        """End the community this week: every member lapses, managers leave their posts."""
+        self.closed = True
+        self.died_week = self.week
+        members = self.people.members()
+        if members.size:
+            mech._lapse(self, members)
+        for s in self.staff:
+            s.in_post = False
+            s.vacant_until = 10**9
+        self.log("death", reason)
+
+    def log(self, kind: str, text: str) -> None:
+        """Append a plain-language event ``week W: text`` to the event log."""
+        self.events.append((self.week, kind, text))
+
+    # ---- the week -----------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one week: the twelve mechanisms in order, then record the metrics."""
+        self.week = self.steps
+        self.tally = dict.fromkeys(TALLY_KEYS, 0)
+        self.refresh_membership()
+        mech.staff_turnover(self)
+        mech.staff_relationships(self)
+        mech.leadership(self)
+        mech.free_time(self)
+        mech.participation(self)
+        mech.responses(self)
+        mech.update_topics(self)
+        mech.meetups(self)
+        mech.ties_and_deals(self)
+        mech.moderation(self)
+        mech.value_and_commitment(self)
+        mech.awareness_and_joining(self)
+        mech.budget_review(self)
+        self.record_week()
+        self.datacollector.collect(self)
+
+    def record_week(self) -> None:
+        """Append this week's metrics to ``history`` and check for the community's death."""
+        people, t, h = self.people, self.tally, self.history
+        counts = np.bincount(people.state, minlength=5)
+        members = people.members()
+        staff_in = sum(s.in_post for s in self.staff)
+        cost = t["vendor_cost"] + staff_in * self.p.staff_cost_per_week
+        revenue = self.week_revenue()
+        msgs = people.posts[members] + people.answers[members]
+        gini, top10, top1 = participation_inequality(msgs)
+        row = {
+            "week": self.week,
+            "active_members": int(counts[ACTIVE]),
+            "lurking_members": int(counts[LURKING]),
+            "lapsed_members": int(counts[LAPSED]),
+            "aware_partners": int(counts[1]),
+            "joins": int(t["joins"]),
+            "leaves": int(t["leaves"]),
+            "posts": int(t["posts"]),
+            "answers": int(t["answers"]),
+            "newcomer_reply_rate": (t["first_posts_answered"] / t["first_posts"]
+                                    if t["first_posts"] else math.nan),
+            "first_posts": int(t["first_posts"]),
+            "new_ties": int(t["new_ties"]),
+            "ties": len(self.ties),
+            "peer_deals": int(t["peer_deals"]),
+            "mean_commitment": float(people.commitment[members].mean()) if members.size else 0.0,
+            "contribution_gini": gini,
+            "top10_post_share": top10,
+            "top1_post_share": top1,
+            "leaders": int(people.is_leader.sum()),
+            "staff_present": int(staff_in),
+            "vacancies": len(self.staff) - int(staff_in) if not self.closed else 0,
+            "spam_visible": int(t["spam_visible"]),
+            "events": int(t["events"]),
+            "vendor_cost": float(cost),
+            "influenced_revenue": float(revenue),
+        }
+        for k, v in row.items():
+            h[k].append(v)
+        if not self.closed and self.week > DEATH_WEEKS and max(h["active_members"][-DEATH_WEEKS:]) == 0:
+            self.close(f"no member has been active for {DEATH_WEEKS} weeks")
+            h["lurking_members"][-1] = 0
+            h["lapsed_members"][-1] = int(np.count_nonzero(people.state == LAPSED))
+        h["stage"].append(lifecycle_stage(h["active_members"], self.closed))

@@ -1,0 +1,104 @@
+"""The partner population as arrays: one row per partner firm, one array per attribute.
+
+Mesa agents (:mod:`simcomm.agents`) are thin handles onto these rows, created when a partner
+first joins; the weekly mechanisms update the arrays with numpy operations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from simcomm.params import Params
+
+# Membership states (shared/MODEL.md, Partner "membership state").
+UNAWARE, AWARE, ACTIVE, LURKING, LAPSED = 0, 1, 2, 3, 4
+STATE_NAMES: tuple[str, ...] = ("unaware", "aware", "active", "lurking", "lapsed")
+
+SIZE_CLASSES: tuple[str, ...] = ("one-person", "msp", "reseller", "integrator")
+# Free hours relative to a one-person shop (assumption: more staff, more time for programmes).
+SIZE_HOURS = np.array([1.0, 1.5, 2.5, 4.0])
+
+TOPICS: tuple[str, ...] = ("technical", "new business", "cashflow", "people", "product")
+PRODUCT = TOPICS.index("product")
+# Dirichlet weights of partners' needs (seeds/000: cashflow, new business and people matter as
+# much as the vendor's product; assumption: technical help is the most common need).
+NEED_WEIGHTS = np.array([1.6, 1.2, 0.9, 0.8, 0.6])
+
+
+class Partners:
+    """Every partner's attributes and community state, as numpy arrays of length ``n``."""
+
+    def __init__(self, params: Params, rng: np.random.Generator) -> None:
+        n = int(params.partners)
+        self.n = n
+        shares = [params.share_one_person, params.share_msp, params.share_reseller]
+        shares.append(max(0.0, 1.0 - sum(shares)))
+        probs = np.array(shares) / sum(shares)
+        self.size_class = rng.choice(4, size=n, p=probs).astype(np.int8)
+        # Depth partners (1:1 with a partner account manager) are the larger firms (seeds/001).
+        self.depth_tier = self.size_class >= 2
+        self.needs = rng.dirichlet(NEED_WEIGHTS, size=n)
+        self.main_need = self.needs.argmax(axis=1).astype(np.int8)
+        spread = float(params.hours_spread)
+        self.hours = (params.hours_per_week * SIZE_HOURS[self.size_class]
+                      * rng.lognormal(0.0, spread, size=n))
+        self.programmes = rng.poisson(params.programmes_per_partner, size=n).astype(np.int32)
+        self.is_advocate = rng.random(n) < params.advocate_share
+
+        self.state = np.zeros(n, dtype=np.int8)
+        self.commitment = np.zeros(n)
+        self.incentive = np.zeros(n)
+        self.join_week = np.full(n, -1, dtype=np.int32)
+        self.leave_week = np.full(n, -1, dtype=np.int32)
+        self.rejoin_week = np.full(n, -1, dtype=np.int32)
+        self.posts = np.zeros(n, dtype=np.int32)
+        self.answers = np.zeros(n, dtype=np.int32)
+        self.first_post_week = np.full(n, -1, dtype=np.int32)
+        self.first_post_answered = np.full(n, -1, dtype=np.int8)
+        self.second_post_week = np.full(n, -1, dtype=np.int32)
+        self.low_weeks = np.zeros(n, dtype=np.int16)
+        self.vendor_tie = np.full(n, -1, dtype=np.int16)  # staff slot holding the relationship
+        self.invited = np.zeros(n, dtype=bool)
+        self.in_council = np.zeros(n, dtype=bool)
+        self.is_leader = np.zeros(n, dtype=bool)
+        self.burnout = np.zeros(n)
+        self.burned_out = np.zeros(n, dtype=bool)
+        self.deals = np.zeros(n, dtype=np.int32)
+
+    def members(self) -> np.ndarray:
+        """Return the indices of current members (active or lurking), ascending."""
+        return np.flatnonzero((self.state == ACTIVE) | (self.state == LURKING))
+
+    def count(self, state: int) -> int:
+        """Return how many partners are in membership ``state``."""
+        return int(np.count_nonzero(self.state == state))
+
+
+def acquaintance_graph(people: Partners, params: Params,
+                       rng: np.random.Generator) -> sp.csr_matrix:
+    """Return the industry acquaintance graph as a symmetric 0/1 CSR matrix (partners x partners).
+
+    A small-world graph with homophily: partners are placed on a ring ordered by size class and
+    main need (the order is blurred by ``1 - homophily``), each is linked to its
+    ``acquaintances / 2`` ring neighbours on each side, and a share ``rewiring`` of links is
+    moved to a random partner (Watts & Strogatz 1998). Built with array operations: O(n k).
+    """
+    n = people.n
+    half = max(1, int(params.acquaintances) // 2)
+    key = (people.size_class.astype(float) * len(TOPICS) + people.main_need) / (4 * len(TOPICS))
+    h = float(params.homophily)
+    order = np.argsort(h * key + (1.0 - h) * rng.random(n) + 1e-6 * rng.random(n), kind="stable")
+    src = np.repeat(order, half)
+    ring_pos = np.repeat(np.arange(n), half) + np.tile(np.arange(1, half + 1), n)
+    dst = order[ring_pos % n]
+    rewire = rng.random(src.size) < params.rewiring
+    dst = dst.copy()
+    dst[rewire] = rng.integers(0, n, size=int(rewire.sum()))
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    rows = np.concatenate([src, dst])
+    cols = np.concatenate([dst, src])
+    graph = sp.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, cols)), shape=(n, n))
+    graph.data[:] = 1.0  # duplicates were summed; keep 0/1
+    return graph

@@ -1,0 +1,110 @@
+"""Running one simulation: :func:`run` returns a :class:`Result` (the stable Python API)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simcomm.metrics import summarize
+from simcomm.model import CommunityModel
+from simcomm.params import ParameterError, Params, make_params
+from simcomm.people import SIZE_CLASSES
+from simcomm.scenarios import Scenario, load_scenario
+
+MAX_WEEKS = 5200
+
+
+@dataclass
+class Result:
+    """What one run produced: weekly series, one row per member, headline summary, events.
+
+    ``metadata`` records the scenario, every parameter value, the seed, the weeks and the
+    simcomm and mesa versions, so that any output can be reproduced.
+    """
+
+    scenario: str
+    params: Params
+    seed: int
+    weeks: int
+    timeseries: pd.DataFrame
+    members: pd.DataFrame
+    summary: dict[str, Any]
+    events: pd.DataFrame
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def _check_run_args(weeks: Any, seed: Any) -> tuple[int, int]:
+    if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or not 1 <= weeks <= MAX_WEEKS:
+        raise ParameterError(f"weeks = {weeks!r} is not allowed: expected an integer in [1, {MAX_WEEKS}]")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
+        raise ParameterError(f"seed = {seed!r} is not allowed: expected an integer in [0, 2^63)")
+    return int(weeks), int(seed)
+
+
+def members_table(model: CommunityModel) -> pd.DataFrame:
+    """Return one row per partner who ever joined (first membership spell), by partner_id.
+
+    Columns: partner_id, kind (partner/advocate), size_class, join_week, leave_week (NA while
+    still a member), rejoin_week, posts, answers, first_post_week, first_post_answered (NA
+    when the first message was an answer or there was none), second_post_week, peer_deals,
+    invited, member_at_end.
+    """
+    p = model.people
+    idx = np.flatnonzero(p.join_week >= 0)
+
+    def _na(values: np.ndarray) -> pd.Series:
+        return pd.Series(values, dtype="Int64").mask(values < 0)
+
+    answered = p.first_post_answered[idx]
+    return pd.DataFrame({
+        "partner_id": idx,
+        "kind": np.where(p.is_advocate[idx], "advocate", "partner"),
+        "size_class": np.array(SIZE_CLASSES)[p.size_class[idx]],
+        "join_week": p.join_week[idx],
+        "leave_week": _na(p.leave_week[idx]),
+        "rejoin_week": _na(p.rejoin_week[idx]),
+        "posts": p.posts[idx],
+        "answers": p.answers[idx],
+        "first_post_week": _na(p.first_post_week[idx]),
+        "first_post_answered": pd.Series(answered == 1, dtype="boolean").mask(answered < 0),
+        "second_post_week": _na(p.second_post_week[idx]),
+        "peer_deals": p.deals[idx],
+        "invited": p.invited[idx],
+        "member_at_end": ((p.state[idx] == 2) | (p.state[idx] == 3)),
+    })
+
+
+def run(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: int = 0,
+        overrides: Mapping[str, Any] | None = None) -> Result:
+    """Run one scenario for ``weeks`` weeks from ``seed``; return its Result.
+
+    ``scenario`` is a built-in name, the path of a scenario TOML file, or a Scenario;
+    ``overrides`` maps parameter names to values and is applied over the scenario's own.
+    Raises ParameterError (one line, naming the field and what is allowed) on bad input.
+    """
+    from simcomm import __version__
+
+    weeks, seed = _check_run_args(weeks, seed)
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    params = make_params(overrides, base=sc.overrides)
+    model = CommunityModel(params, seed=seed)
+    for _ in range(weeks):
+        model.step()
+    ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    members = members_table(model)
+    summary = summarize(ts, members, weeks, model.died_week)
+    events = pd.DataFrame(model.events, columns=["week", "kind", "text"])
+    import mesa
+
+    metadata = {
+        "scenario": sc.name, "seed": seed, "weeks": weeks, "simcomm_version": __version__,
+        "mesa_version": mesa.__version__, "params": params.to_dict(),
+        "overrides": dict(overrides or {}),
+    }
+    summary = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in summary.items()}
+    return Result(sc.name, params, seed, weeks, ts, members, summary, events, metadata)
