@@ -25,7 +25,7 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/simcomm demo
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check simcomm tests benchmarks experiments
+	$(VENV)/bin/ruff check .
 
 test-default: $(VENV)/.installed
 	$(VENV)/bin/python -c 'import sys, mesa; print("Python", sys.version.split()[0], "mesa", mesa.__version__)'

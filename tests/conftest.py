@@ -1,0 +1,40 @@
+"""Shared fixtures: cached seeded runs, so claims over many seeds stay affordable."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import simcomm
+
+
+@lru_cache(maxsize=512)
+def _run_cached(scenario: str, weeks: int, seed: int, items: tuple) -> simcomm.Result:
+    return simcomm.run(scenario, weeks=weeks, seed=seed, overrides=dict(items))
+
+
+def runs(scenario: str, seeds: range | list[int], weeks: int = 260, **overrides) -> list[simcomm.Result]:
+    """Return one Result per seed (cached within the test process)."""
+    items = tuple(sorted(overrides.items()))
+    return [_run_cached(scenario, weeks, s, items) for s in seeds]
+
+
+def paired_drop(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Return (mean of a - b, one-sided paired t-test p-value that a - b > 0)."""
+    diff = np.asarray(a, float) - np.asarray(b, float)
+    if np.allclose(diff, diff[0]):
+        return float(diff.mean()), 0.0 if diff[0] > 0 else 1.0
+    return float(diff.mean()), float(stats.ttest_1samp(diff, 0.0, alternative="greater").pvalue)
+
+
+@pytest.fixture
+def vendor_model() -> simcomm.CommunityModel:
+    """A small vendor-imposed model after 12 weeks."""
+    params = simcomm.make_params({"governance": "vendor-imposed", "partners": 400, "founders": 40})
+    model = simcomm.CommunityModel(params, seed=3)
+    for _ in range(12):
+        model.step()
+    return model

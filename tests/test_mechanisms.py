@@ -1,0 +1,232 @@
+"""Each weekly mechanism in isolation (shared/MODEL.md, "Weekly mechanisms")."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import simcomm
+from simcomm import mechanisms as mech
+from simcomm.metrics import lifecycle_stage, participation_inequality
+from simcomm.people import ACTIVE, LAPSED, LURKING, Partners, acquaintance_graph
+from simcomm.ties import MIN_STRENGTH, PeerTies
+
+
+def _model(**overrides) -> simcomm.CommunityModel:
+    base = {"partners": 400}
+    base.update(overrides)
+    return simcomm.CommunityModel(simcomm.make_params(base), seed=1)
+
+
+# --- population and acquaintance network ------------------------------------------------------
+def test_population_is_heterogeneous() -> None:
+    p = simcomm.make_params({"partners": 20_000})
+    people = Partners(p, np.random.default_rng(0))
+    share = np.bincount(people.size_class, minlength=4) / people.n
+    assert share[0] == pytest.approx(0.55, abs=0.02) and share[3] == pytest.approx(0.03, abs=0.01)
+    # Larger firms have more hours on average; hours are heavy-tailed (mean well above median).
+    assert people.hours[people.size_class == 3].mean() > 2 * people.hours[people.size_class == 0].mean()
+    assert people.hours.mean() > 1.3 * np.median(people.hours)
+    assert np.allclose(people.needs.sum(axis=1), 1.0)
+
+
+def test_acquaintance_graph_is_small_world_with_homophily() -> None:
+    rng = np.random.default_rng(0)
+
+    def same_class_share(h: float) -> tuple[float, float]:
+        p = simcomm.make_params({"partners": 5000, "homophily": h})
+        people = Partners(p, rng)
+        g = acquaintance_graph(people, p, rng)
+        assert (g != g.T).nnz == 0 and g.diagonal().sum() == 0
+        rows, cols = g.nonzero()
+        return float((people.size_class[rows] == people.size_class[cols]).mean()), g.nnz / people.n
+
+    high, deg = same_class_share(1.0)
+    low, _ = same_class_share(0.0)
+    assert deg == pytest.approx(8, abs=0.5)
+    assert high > 0.8 and low < 0.5
+
+
+# --- mechanism 8: staff turnover ----------------------------------------------------------------
+@pytest.mark.parametrize("handover", [0.0, 1.0])
+def test_leaving_manager_takes_relationships_unless_handed_over(handover: float) -> None:
+    model = _model(governance="vendor-imposed", founders=40, handover_quality=handover,
+                   staff_turnover_per_year=0.0)
+    for _ in range(10):
+        model.step()
+    holders = np.flatnonzero(model.people.vendor_tie == 0)
+    assert holders.size > 20
+    model.p = simcomm.make_params({**model.p.to_dict(), "staff_turnover_per_year": 52.0})
+    model.step()  # hazard 1: the manager leaves this week
+    assert model.staff[0].departures == 1 and not model.staff[0].in_post
+    still = holders[model.people.state[holders] != LAPSED]
+    kept = int((model.people.vendor_tie[still] == 0).sum())
+    assert kept == (0 if handover == 0.0 else still.size)
+    assert any(kind == "staff_left" for _, kind, _ in model.events)
+
+
+def test_vacancy_then_successor_starts_from_zero() -> None:
+    model = _model(governance="vendor-imposed", staff_turnover_per_year=52.0, vacancy_weeks=6.0)
+    model.step()
+    s = model.staff[0]
+    assert not s.in_post and model.history["staff_present"][-1] == 0
+    while not s.in_post:
+        model.step()
+    assert s.weeks_in_post == 0 and s.effectiveness(ramp_weeks=20) < s.skill
+
+
+# --- mechanism 9: member leaders --------------------------------------------------------------
+def test_leaders_emerge_from_most_committed_and_burn_out() -> None:
+    model = _model(governance="organic", founders=30, leader_burnout=0.2, members_per_leader=10)
+    model.refresh_membership()
+    mech.leadership(model)
+    leaders = np.flatnonzero(model.people.is_leader)
+    assert leaders.size == 3
+    others = model.m[~model.people.is_leader[model.m]]
+    assert model.people.commitment[leaders].min() >= model.people.commitment[others].max()
+    for _ in range(6):  # burnout 0.2 x (0.5 + load 1) a week reaches 1 within 4 weeks
+        mech.leadership(model)
+    assert any(kind == "leader_burnout" for _, kind, _ in model.events)
+    assert (model.people.commitment[leaders] < model.p.founder_commitment).all()
+
+
+# --- mechanisms 3 and 4: participation and responses --------------------------------------------
+def test_answered_first_post_raises_commitment_by_reply_boost() -> None:
+    model = _model(governance="organic", founders=200, reply_boost=0.2, newcomer_attention=0.5)
+    model.refresh_membership()
+    before = model.people.commitment.copy()
+    mech.free_time(model)
+    mech.participation(model)
+    mech.responses(model)
+    first = model.people.first_post_answered
+    answered = np.flatnonzero(first == 1)
+    ignored = np.flatnonzero(first == 0)
+    assert answered.size > 5 and ignored.size > 0
+    assert np.allclose(model.people.commitment[answered] - before[answered], 0.2)
+    assert np.allclose(model.people.commitment[ignored], before[ignored])
+
+
+def test_newcomer_attention_raises_reply_rate() -> None:
+    rates = []
+    for attention in (0.05, 1.0):
+        model = _model(governance="organic", founders=200, newcomer_attention=attention)
+        for _ in range(4):
+            model.step()
+        rates.append(model.people.first_post_answered[model.people.first_post_answered >= 0].mean())
+    assert rates[1] > rates[0] + 0.1
+
+
+# --- mechanism 12: moderation --------------------------------------------------------------------
+def test_spam_falls_as_moderation_rises() -> None:
+    visible = []
+    for moderation in (0.0, 0.5, 0.95):
+        model = _model(governance="vendor-imposed", founders=300, spam_per_member=0.2,
+                       moderation=moderation)
+        model.refresh_membership()
+        total = 0
+        for _ in range(50):
+            model.tally = dict.fromkeys(model.tally, 0)
+            mech.moderation(model)
+            total += model.tally["spam_visible"]
+        visible.append(total)
+    assert visible[0] > visible[1] > visible[2]
+    assert visible[2] < 0.15 * visible[0]
+
+
+# --- mechanism 7: ties ---------------------------------------------------------------------------
+def test_ties_decay_when_unused_and_refresh_when_used() -> None:
+    size = np.zeros(10, dtype=np.int8)
+    ties = PeerTies(10, size, size)
+    assert ties.add(np.array([0, 1, 2, 0]), np.array([1, 2, 3, 1])) == 3  # (0,1) once
+    assert ties.add(np.array([5]), np.array([5])) == 0  # no self-ties
+    for week in range(11):  # 0.8 ** 11 = 0.086 < MIN_STRENGTH
+        ties.refresh(ties.u == 0)  # tie 0-1 is used every week
+        ties.decay(0.2)
+        if week == 9:
+            assert len(ties) == 3  # 0.8 ** 10 = 0.107: unused ties still there
+    assert MIN_STRENGTH == pytest.approx(0.1)
+    assert len(ties) == 1 and (ties.u[0], ties.v[0]) == (0, 1)
+    assert ties.strength[0] == pytest.approx(0.8)
+
+
+def test_triadic_closure_introduces_peers_of_a_common_friend() -> None:
+    size = np.zeros(6, dtype=np.int8)
+    ties = PeerTies(6, size, size)
+    ties.add(np.array([0, 0, 0]), np.array([1, 2, 3]))
+    a, b = ties.triadic_candidates(np.array([0, 4]), np.random.default_rng(0))
+    assert a.size == 1 and a[0] != b[0] and {a[0], b[0]} <= {1, 2, 3}
+
+
+def test_complementary_ties_close_more_deals() -> None:
+    model = _model(governance="organic", founders=300, deal_rate=0.2)
+    model.refresh_membership()
+    m = model.m
+    model.ties = PeerTies(model.people.n, model.people.size_class, model.people.main_need)
+    model.ties.add(m[:-1], m[1:])
+    mech.ties_and_deals(model)
+    deals = model.tally["peer_deals"]
+    comp = model.ties.complementarity
+    assert deals > 0 and comp.min() >= 0.2 and comp.max() <= 1.0
+
+
+# --- mechanisms 1 and 11: joining and growth policy ------------------------------------------
+def test_council_policy_admits_only_council_before_opening() -> None:
+    model = _model(governance="organic", growth_policy="council", council_size=40, open_week=30,
+                   word_of_mouth=0.5)
+    for _ in range(29):
+        model.step()
+    members = np.flatnonzero(model.people.join_week >= 0)
+    assert model.people.in_council[members].all()
+    for _ in range(10):
+        model.step()
+    members = np.flatnonzero(model.people.join_week >= 0)
+    assert not model.people.in_council[members].all()
+
+
+def test_more_programmes_lower_join_probability() -> None:
+    joined = []
+    for programmes in (0.0, 30.0):
+        model = _model(governance="organic", programmes_per_partner=programmes, founders=30)
+        for _ in range(20):
+            model.step()
+        joined.append(int((model.people.join_week >= 0).sum()))
+    assert joined[1] < joined[0]
+
+
+# --- mechanisms 5 and 6: value, commitment, lapsing -----------------------------------------
+def test_members_without_value_lurk_then_lapse() -> None:
+    model = _model(governance="organic", founders=50, content_value=0.0, social_value=0.0,
+                   deal_value=0.0, advocate_motivation=0.0, word_of_mouth=0.0, invitation=0.0)
+    for _ in range(60):
+        model.step()
+    assert model.history["lurking_members"][5] + model.history["lapsed_members"][5] > 0
+    assert model.people.count(LAPSED) == 50 and model.people.count(ACTIVE) == 0
+    assert model.died_week is not None
+
+
+# --- mechanism 10: budget review -------------------------------------------------------------
+def test_budget_review_cuts_then_closes() -> None:
+    model = _model(governance="vendor-imposed", roi_target=100.0, review_start=10, review_every=5)
+    for _ in range(16):
+        model.step()
+    kinds = [k for _, k, _ in model.events]
+    assert kinds.index("budget_cut") < kinds.index("death")
+    assert model.died_week == 15 and model.budget_level == pytest.approx(0.5)
+    assert model.people.count(ACTIVE) == 0 and model.people.count(LURKING) == 0
+    assert model.history["stage"][-1] == "death"
+
+
+# --- metrics ----------------------------------------------------------------------------------
+def test_participation_inequality_known_values() -> None:
+    assert participation_inequality(np.array([3, 3, 3, 3])) == (0.0, pytest.approx(0.25), pytest.approx(0.25))
+    gini, top10, top1 = participation_inequality(np.array([0] * 99 + [50]))
+    assert gini == pytest.approx(0.99) and top10 == 1.0 and top1 == 1.0
+    assert participation_inequality(np.zeros(5, dtype=int)) == (0.0, 0.0, 0.0)
+
+
+def test_lifecycle_stages() -> None:
+    assert lifecycle_stage([1, 2, 3], dead=False) == "inception"
+    assert lifecycle_stage(list(range(0, 100, 5)), dead=False) == "growth"
+    assert lifecycle_stage([50] * 20, dead=False) == "maturity"
+    assert lifecycle_stage(list(range(100, 0, -5)), dead=False) == "decline"
+    assert lifecycle_stage([50] * 20, dead=True) == "death"
