@@ -14,12 +14,20 @@ import pytest
 import simcomm
 from simcomm.agents import Advocate, Partner, VendorStaff
 
-TIMESERIES = ("week active_members lurking_members lapsed_members joins leaves posts answers "
-              "newcomer_reply_rate new_ties peer_deals mean_commitment contribution_gini "
-              "top10_post_share staff_present vendor_cost influenced_revenue stage").split()
-MEMBERS = "partner_id kind size_class join_week leave_week posts answers first_post_answered".split()
-SUMMARY = ("retention_12w retention_52w peak_active final_active weeks_to_peak median_tenure_weeks "
-           "died_week total_peer_deals roi").split()
+TIMESERIES = (
+    "week", "active_members", "lurking_members", "lapsed_members", "joins", "leaves", "posts",
+    "answers", "newcomer_reply_rate", "new_ties", "peer_deals", "mean_commitment",
+    "contribution_gini", "top10_post_share", "staff_present", "vendor_cost", "influenced_revenue",
+    "stage",
+)
+MEMBERS = (
+    "partner_id", "kind", "size_class", "join_week", "leave_week", "posts", "answers",
+    "first_post_answered",
+)
+SUMMARY = (
+    "retention_12w", "retention_52w", "peak_active", "final_active", "weeks_to_peak",
+    "median_tenure_weeks", "died_week", "total_peer_deals", "roi",
+)
 
 
 @pytest.fixture(scope="module")

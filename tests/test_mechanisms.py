@@ -144,7 +144,7 @@ def test_ties_decay_when_unused_and_refresh_when_used() -> None:
         ties.decay(0.2)
         if week == 9:
             assert len(ties) == 3  # 0.8 ** 10 = 0.107: unused ties still there
-    assert MIN_STRENGTH == pytest.approx(0.1)
+    assert pytest.approx(0.1) == MIN_STRENGTH
     assert len(ties) == 1 and (ties.u[0], ties.v[0]) == (0, 1)
     assert ties.strength[0] == pytest.approx(0.8)
 
