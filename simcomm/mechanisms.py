@@ -123,8 +123,8 @@ def free_time(model: CommunityModel) -> None:
 
     A member's free hours this week are its weekly budget times a business shock (gamma, mean
     1), divided by ``1 + programme_drag * programmes`` (other programmes take their share).
-    Sets ``model.free_h`` (hours) and ``model.time_factor`` = 1 - exp(-hours), the chance that
-    there is time for a visit of about half an hour.
+    Sets ``model.free_h`` (hours) and ``model.time_factor`` = 1 - exp(-2 x hours), the chance
+    that there is time for a visit of about half an hour.
     """
     people, m = model.people, model.m
     shock = model.rng.gamma(BUSY_SHAPE, 1.0 / BUSY_SHAPE, size=m.size)
@@ -170,6 +170,7 @@ def responses(model: CommunityModel) -> None:
     asker = m[asker_pos]
     q = asker.size
     model.helped = np.zeros(m.size)
+    model.answered_m = np.zeros(m.size, dtype=np.int64)
     if q == 0:
         return
     first_of_week = np.zeros(q, dtype=bool)
@@ -181,15 +182,19 @@ def responses(model: CommunityModel) -> None:
     c_reg, c_new = w_reg.sum() + staff_cap, w_new.sum() + staff_cap
     p_ans = np.where(newcomer_q, 1.0 - math.exp(-c_new / q), 1.0 - math.exp(-c_reg / q))
     answered = rng.random(q) < p_ans
-    # Who answers: a member in proportion to capacity, or a manager (the last slot).
-    u = rng.random(q)
+    # Who answers: a member in proportion to capacity, or a manager (the last slot). Nobody
+    # answers their own question: a second draw replaces the asker; if it is the asker again,
+    # the question stays unanswered.
     cum_reg = np.cumsum(np.append(w_reg, staff_cap))
     cum_new = np.cumsum(np.append(w_new, staff_cap))
-    who = np.where(newcomer_q, np.searchsorted(cum_new, u * c_new, side="right"),
-                   np.searchsorted(cum_reg, u * c_reg, side="right"))
-    who = np.minimum(who, m.size)
+    u = rng.random((2, q))
+    draws = np.where(newcomer_q, np.searchsorted(cum_new, u * c_new, side="right"),
+                     np.searchsorted(cum_reg, u * c_reg, side="right"))
+    who = np.minimum(np.where(draws[0] == asker_pos, draws[1], draws[0]), m.size)
+    answered &= who != asker_pos
     by_member = answered & (who < m.size)
     answerer = m[who[by_member]]
+    model.answered_m = np.bincount(who[by_member], minlength=m.size)
 
     week = model.week
     wrote = np.unique(np.concatenate([asker, answerer]))
@@ -302,7 +307,8 @@ def value_and_commitment(model: CommunityModel) -> None:
     topics, times how alive the feed is: 1 - exp(-messages / content_scale)), minus promotional
     noise (promo_share x (1 - staff_authenticity)), visible spam and the time a visit takes.
     Every member also values its ties (log), deals, a manager's relationship, a question
-    answered, a meet-up attended, an advocate's own motivation and a fading incentive.
+    answered, a meet-up attended, a champion's own motivation (advocates, and leaders: leading is
+    its own reward until burnout) and a fading incentive.
     Commitment moves toward V / (1 + V) (0 when V <= 0) at rate max(commitment_rate,
     1 / (weeks since joining + 2)): a newcomer's first weeks weigh heavily. Below
     ``lurk_threshold`` an active member lurks; below ``leave_threshold`` for ``leave_weeks``
@@ -334,7 +340,7 @@ def value_and_commitment(model: CommunityModel) -> None:
     target = np.where(value > 0, value / (1.0 + np.abs(value)), 0.0)
     c = people.commitment[m]
     # A newcomer's commitment is the running mean of its first weeks; later an EMA.
-    tenure = model.week - np.maximum(people.join_week[m], people.rejoin_week[m])
+    tenure = model.week - people.last_join_week[m]
     rate = np.maximum(p.commitment_rate, 1.0 / (tenure + 2.0))
     c += rate * (target - c)
     people.commitment[m] = c
@@ -371,17 +377,19 @@ def _lapse(model: CommunityModel, gone: np.ndarray) -> None:
 def _advocate_burnout(model: CommunityModel) -> None:
     """Advocates who answer far more than others burn out (seeds/002 passion; MODEL.md Advocate).
 
-    Load is answers written this week (beyond one) times ``leader_burnout``; at 1 the advocate
-    stops advocating and its commitment halves.
+    Each week an advocate's burnout grows by ``leader_burnout`` x (answers written this week - 1)
+    (a week with at most one answer lets it recover); at 1 the advocate stops advocating and its
+    commitment halves. Kept apart from leaders' burnout.
     """
     people, m = model.people, model.m
-    adv = m[people.is_advocate[m] & ~people.burned_out[m]]
-    if adv.size == 0:
+    pos = np.flatnonzero(people.is_advocate[m] & ~people.burned_out[m])
+    if pos.size == 0:
         return
+    adv = m[pos]
     rate = model.p.leader_burnout
-    written = model.capacity[np.searchsorted(m, adv)]
-    people.burnout[adv] = np.maximum(0.0, people.burnout[adv] + rate * (written - 1.0))
-    out = adv[people.burnout[adv] >= 1.0]
+    written = model.answered_m[pos]
+    people.advocate_burnout[adv] = np.maximum(0.0, people.advocate_burnout[adv] + rate * (written - 1.0))
+    out = adv[people.advocate_burnout[adv] >= 1.0]
     if out.size:
         people.burned_out[out] = True
         people.commitment[out] *= 0.5
@@ -411,8 +419,9 @@ def awareness_and_joining(model: CommunityModel) -> None:
     effort = model.staff_effort()
     if effort > 0 and p.recruit_per_week > 0:
         k = rng.poisson(p.recruit_per_week * effort * model.budget_level)
-        if k:
-            invited[rng.integers(0, n, size=k)] = True
+        pool = np.flatnonzero(outside)
+        if k and pool.size:
+            invited[pool[rng.integers(0, pool.size, size=k)]] = True
     if p.growth_policy == "council" and model.week < p.open_week:
         outside &= people.in_council
     elif p.growth_policy == "council" and model.week == p.open_week:
@@ -440,18 +449,17 @@ def budget_review(model: CommunityModel) -> None:
     """Mechanism 10, the vendor's budget review (seeds/002 'how do we measure the value?').
 
     From ``review_start``, every ``review_every`` weeks, the vendor compares influenced revenue
-    with cost over the period. Below ``roi_target`` the first time, it cuts the event and
-    recruitment budget by ``budget_cut``; below target again, it closes the programme: the
-    community dies and every member lapses.
+    with cost over the last ``review_every`` recorded weeks (this one included). Below
+    ``roi_target`` the first time, it cuts the event and recruitment budget by ``budget_cut``;
+    below target again, it closes the programme: the community dies and every member lapses.
     """
     p = model.p
     if not model.staff or model.closed or model.week < p.review_start:
         return
     if (model.week - p.review_start) % p.review_every:
         return
-    cost = sum(model.history["vendor_cost"][-p.review_every:]) + model.tally["vendor_cost"]
-    revenue = (sum(model.history["influenced_revenue"][-p.review_every:])
-               + model.week_revenue())
+    cost = sum(model.history["vendor_cost"][-p.review_every:])
+    revenue = sum(model.history["influenced_revenue"][-p.review_every:])
     roi = revenue / cost if cost > 0 else math.inf
     if roi >= p.roi_target:
         model.review_misses = 0

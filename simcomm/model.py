@@ -123,6 +123,7 @@ class CommunityModel(mesa.Model):
         back = idx[~first]
         people.rejoin_week[back[people.rejoin_week[back] < 0]] = self.week
         people.state[idx] = ACTIVE
+        people.last_join_week[idx] = self.week
         base = p.newcomer_commitment if commitment is None else commitment
         people.commitment[idx] = np.minimum(1.0, base + p.incentive * invited)
         people.incentive[idx] = p.incentive * invited
@@ -182,8 +183,8 @@ class CommunityModel(mesa.Model):
         mech.moderation(self)
         mech.value_and_commitment(self)
         mech.awareness_and_joining(self)
-        mech.budget_review(self)
         self.record_week()
+        mech.budget_review(self)
         self.datacollector.collect(self)
 
     def record_week(self) -> None:

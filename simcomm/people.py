@@ -51,7 +51,8 @@ class Partners:
         self.incentive = np.zeros(n)
         self.join_week = np.full(n, -1, dtype=np.int32)
         self.leave_week = np.full(n, -1, dtype=np.int32)
-        self.rejoin_week = np.full(n, -1, dtype=np.int32)
+        self.rejoin_week = np.full(n, -1, dtype=np.int32)  # first return after lapsing
+        self.last_join_week = np.full(n, -1, dtype=np.int32)  # latest join or return
         self.posts = np.zeros(n, dtype=np.int32)
         self.answers = np.zeros(n, dtype=np.int32)
         self.first_post_week = np.full(n, -1, dtype=np.int32)
@@ -62,7 +63,8 @@ class Partners:
         self.invited = np.zeros(n, dtype=bool)
         self.in_council = np.zeros(n, dtype=bool)
         self.is_leader = np.zeros(n, dtype=bool)
-        self.burnout = np.zeros(n)
+        self.burnout = np.zeros(n)  # leaders'
+        self.advocate_burnout = np.zeros(n)
         self.burned_out = np.zeros(n, dtype=bool)
         self.deals = np.zeros(n, dtype=np.int32)
 
