@@ -18,8 +18,8 @@ week, and the phases run in the order of :mod:`simcomm.mechanisms`:
  2. leadership                          8. spam and moderation
  3. free time and participation         9. value, commitment, lapsing, advocate burnout
  4. responses to questions             10. awareness and joining (council policy)
- 5. topic update                       11. budget review
- 6. meet-ups                           12. weekly record (and death of the community)
+ 5. topic update                       11. weekly record (and death of the community)
+ 6. meet-ups                           12. budget review (over the recorded weeks)
 
 Parameters come from :func:`simcomm.params.make_params`; the initial population is drawn with
 :class:`simcomm.people.Partners` and :func:`simcomm.people.acquaintance_graph` (so a seed gives
@@ -103,7 +103,8 @@ class PlainPartner(mesa.Agent):
         self.commitment = 0.0
         self.incentive = 0.0
         self.join_week = -1
-        self.rejoin_week = -1
+        self.rejoin_week = -1  # first return after lapsing
+        self.last_join_week = -1  # latest join or return
         self.leave_week = -1
         self.posts = 0
         self.answers = 0
@@ -115,7 +116,8 @@ class PlainPartner(mesa.Agent):
         self.invited = False
         self.in_council = False
         self.is_leader = False
-        self.burnout = 0.0
+        self.burnout = 0.0  # leaders'
+        self.advocate_burnout = 0.0  # advocates' (kept apart from leaders')
         self.burned_out = False
         self.deals = 0
         self.ties: dict[PlainPartner, float] = {}  # peer -> tie strength (0-1]
@@ -126,6 +128,7 @@ class PlainPartner(mesa.Agent):
         self.champion = False
         self.questions = 0
         self.capacity = 0.0
+        self.answered = 0  # answers this member wrote this week
         self.helped = 0
         self.attended = False
         self.deals_week = 0
@@ -170,6 +173,7 @@ class PlainPartner(mesa.Agent):
         else:
             self.questions = 0
             self.capacity = 0.0
+        self.answered = 0
         self.helped = 0
         self.attended = False
         self.deals_week = 0
@@ -231,7 +235,7 @@ class PlainPartner(mesa.Agent):
         if self.champion:
             value += p.advocate_motivation
         target = value / (1.0 + abs(value)) if value > 0 else 0.0
-        tenure = model.week - max(self.join_week, self.rejoin_week)
+        tenure = model.week - self.last_join_week  # since the latest join or return
         rate = max(p.commitment_rate, 1.0 / (tenure + 2.0))
         c = self.commitment + rate * (target - self.commitment)
         self.commitment = c
@@ -245,8 +249,10 @@ class PlainPartner(mesa.Agent):
         if self.low_weeks >= p.leave_weeks:
             model.lapse(self)
         if self.is_advocate and not self.burned_out:
-            self.burnout = max(0.0, self.burnout + p.leader_burnout * (self.capacity - 1.0))
-            if self.burnout >= 1.0:
+            # Load: answers actually written this week beyond one (a quiet week recovers).
+            self.advocate_burnout = max(0.0, self.advocate_burnout
+                                        + p.leader_burnout * (self.answered - 1.0))
+            if self.advocate_burnout >= 1.0:
                 self.burned_out = True
                 self.commitment *= 0.5
                 model.burned_out_this_week += 1
@@ -423,6 +429,7 @@ class PlainCommunityModel(mesa.Model):
             agent.join_week = self.week
         elif agent.rejoin_week < 0:
             agent.rejoin_week = self.week
+        agent.last_join_week = self.week
         agent.state = ACTIVE
         base = p.newcomer_commitment if commitment is None else commitment
         agent.commitment = min(1.0, base + p.incentive * invited)
@@ -452,11 +459,6 @@ class PlainCommunityModel(mesa.Model):
             s.in_post = False
             s.vacant_until = 10**9
         self.log("death", reason)
-
-    def week_revenue(self) -> float:
-        """Return this week's community-influenced vendor revenue."""
-        active = sum(1 for a in self.partners if a.state == ACTIVE)
-        return self.p.revenue_per_active * active + self.p.revenue_per_deal * self.tally["peer_deals"]
 
     # ---- launch -------------------------------------------------------------------------------
     def _launch(self) -> None:
@@ -540,8 +542,8 @@ class PlainCommunityModel(mesa.Model):
         if self.burned_out_this_week:
             self.log("advocate_burnout", f"{self.burned_out_this_week} advocate(s) burned out")
         self.awareness_and_joining(members, partners)
-        self.budget_review()
         self.record_week()
+        self.budget_review()
         self.datacollector.collect(self)
 
     def leadership(self) -> None:
@@ -581,13 +583,17 @@ class PlainCommunityModel(mesa.Model):
                 self.log("leader_emerged", f"{min(deficit, len(cand))} member(s) stepped up to lead")
 
     def responses(self) -> None:
-        """Answer this week's questions from the members' (and managers') answer capacity."""
+        """Answer this week's questions from the members' (and managers') answer capacity.
+
+        Nobody answers their own question: if the answerer drawn is the asker, a second draw
+        replaces it; if that is the asker again, the question stays unanswered.
+        """
         p, rnd, week = self.p, self.random, self.week
-        questions: list[tuple[PlainPartner, bool]] = []
-        for a in self.member_list:
+        questions: list[tuple[int, PlainPartner, bool]] = []  # (asker's position, asker, newcomer)
+        for pos, a in enumerate(self.member_list):
             if a.questions:
-                questions.append((a, a.first_post_week < 0))
-                questions.extend((a, False) for _ in range(a.questions - 1))
+                questions.append((pos, a, a.first_post_week < 0))
+                questions.extend((pos, a, False) for _ in range(a.questions - 1))
         q = len(questions)
         if q == 0:
             return
@@ -606,14 +612,20 @@ class PlainCommunityModel(mesa.Model):
         p_reg, p_new = 1.0 - math.exp(-c_reg / q), 1.0 - math.exp(-c_new / q)
         n_members = len(self.member_list)
         answered_n = first_posts = first_answered = 0
-        for asker, newcomer in questions:
+        for pos, asker, newcomer in questions:
             answered = rnd.random() < (p_new if newcomer else p_reg)
             answerer = None
             if answered:
+                # Who answers: a member in proportion to capacity, or a manager (the last slot).
+                cum, total = (cum_new, c_new) if newcomer else (cum_reg, c_reg)
+                who = bisect.bisect_right(cum, rnd.random() * total)
+                if who == pos:  # the asker: draw again
+                    who = bisect.bisect_right(cum, rnd.random() * total)
+                who = min(who, n_members)
+                answered = who != pos  # the asker twice: unanswered
+            if answered:
                 answered_n += 1
                 asker.helped = 1
-                cum, total = (cum_new, c_new) if newcomer else (cum_reg, c_reg)
-                who = min(bisect.bisect_right(cum, rnd.random() * total), n_members)
                 if who < n_members:  # otherwise a manager answered
                     answerer = self.member_list[who]
             for writer in (asker, answerer):
@@ -632,6 +644,7 @@ class PlainCommunityModel(mesa.Model):
                 if answerer.first_post_week < 0:
                     answerer.first_post_week = week
                 answerer.answers += 1
+                answerer.answered += 1
                 if rnd.random() < p.tie_from_answer:
                     self.tally["new_ties"] += asker.meet(answerer)
         t = self.tally
@@ -702,8 +715,12 @@ class PlainCommunityModel(mesa.Model):
         effort = self.staff_effort()
         if effort > 0 and p.recruit_per_week > 0:
             k = int(self.rng.poisson(p.recruit_per_week * effort * self.budget_level))
-            for _ in range(k):
-                self.partners[self.random.randrange(len(self.partners))].invited_now = True
+            # Invitations go to partners outside the community (as the week started), drawn
+            # with replacement; the council restriction applies afterwards, when they consider.
+            pool = [a for a in self.partners if not a.was_member] if k else []
+            if pool:
+                for _ in range(k):
+                    pool[self.random.randrange(len(pool))].invited_now = True
         self.council_closed = p.growth_policy == "council" and self.week < p.open_week
         if p.growth_policy == "council" and self.week == p.open_week:
             self.log("council_opened", "the partner council opened the community to everyone")
@@ -712,14 +729,18 @@ class PlainCommunityModel(mesa.Model):
         partners.shuffle_do("consider_joining")
 
     def budget_review(self) -> None:
-        """Every review period, the vendor compares revenue with cost: cut, then close."""
+        """Every review period, the vendor compares revenue with cost: cut, then close.
+
+        Runs after :meth:`record_week`: the period is the last ``review_every`` recorded weeks,
+        this one included.
+        """
         p = self.p
         if not self.staff or self.closed or self.week < p.review_start:
             return
         if (self.week - p.review_start) % p.review_every:
             return
-        cost = sum(self.cost_history[-p.review_every:]) + self.tally["vendor_cost"]
-        revenue = sum(self.revenue_history[-p.review_every:]) + self.week_revenue()
+        cost = sum(self.cost_history[-p.review_every:])
+        revenue = sum(self.revenue_history[-p.review_every:])
         roi = revenue / cost if cost > 0 else math.inf
         if roi >= p.roi_target:
             self.review_misses = 0

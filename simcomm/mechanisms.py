@@ -66,6 +66,8 @@ def staff_relationships(model: CommunityModel) -> None:
     to the member while the manager is in post, and goes when the manager leaves (unless handed over).
     """
     p, people, m, rng = model.p, model.people, model.m, model.rng
+    if not model.rules.vendor_runs:
+        return
     ramp = (1.0 - p.handover_quality) * 26.0
     for s in model.staff:
         eff = s.effectiveness(ramp)
@@ -226,7 +228,9 @@ def meetups(model: CommunityModel) -> None:
 
     Every ``meetup_every`` weeks there is a meet-up if someone organises it: a leader in a
     member-run community (pizza and beers, no vendor cost), a manager in post in a vendor-run one
-    (cost ``event_cost``; after a budget cut only in that share of months). Visiting active
+    (cost ``event_cost``; after a budget cut only in that share of months). A sponsor in post
+    pays for the meet-up of a member-run community (cost ``event_cost``), and it goes ahead even
+    while no leader is there. Visiting active
     members attend with probability = commitment; attendees meet ``event_ties`` new peers each,
     paired mostly with firms like their own (homophily).
     """
@@ -234,16 +238,21 @@ def meetups(model: CommunityModel) -> None:
     p, people, m, rng = model.p, model.people, model.m, model.rng
     if model.closed or model.week % p.meetup_every:
         return
+    funded = False
     if model.member_led:
         organised = bool(people.is_leader.any())
+        if model.rules.vendor_funds_events and model.sponsor_in_post():
+            funded = bool(rng.random() < model.budget_level)  # the sponsor's event goes ahead
+            organised = organised or funded
     else:
         organised = model.staff_effort() > 0 and rng.random() < model.budget_level
+        funded = organised and model.rules.vendor_funds_events
     if not organised:
         return
     go = model.visited & (people.state[m] == ACTIVE) & (rng.random(m.size) < people.commitment[m])
     model.attended = go
     model.tally["events"] += 1
-    if model.staff:
+    if funded:
         model.tally["vendor_cost"] += p.event_cost
     who = m[go]
     if who.size < 2:
@@ -281,6 +290,48 @@ def ties_and_deals(model: CommunityModel) -> None:
         model.tally["peer_deals"] += int(deal.sum())
     model.deals_m = deals_m
     model.tally["ties_lost"] += ties.decay(p.tie_decay)
+
+
+def matchmaking(model: CommunityModel) -> None:
+    """Mechanism 7 (vendor-driven networks), seeds/004 ('bring together partners that share a
+    common technology goal and disparate skill sets').
+
+    Where managers make introductions, each week they introduce Poisson(
+    ``matchmaking_per_week`` x effectiveness) pairs of active members; a pair becomes a tie only
+    if the two differ in size class or main need (complementary skills).
+    """
+    if not model.rules.matchmaking:
+        return
+    people, m, rng = model.people, model.m, model.rng
+    active = m[people.state[m] == ACTIVE]
+    k = int(rng.poisson(model.p.matchmaking_per_week * model.staff_effort()))
+    if k == 0 or active.size < 2:
+        return
+    a = active[rng.integers(0, active.size, size=k)]
+    b = active[rng.integers(0, active.size, size=k)]
+    ok = ((people.size_class[a] != people.size_class[b])
+          | (people.main_need[a] != people.main_need[b]))
+    model.tally["new_ties"] += model.ties.add(a[ok], b[ok])
+
+
+def customer_jobs(model: CommunityModel) -> None:
+    """Third-party marketplace (seeds/004: 'customers seek service providers for low-end services').
+
+    Customers post Poisson(``job_rate`` x active members) jobs a week; each goes to an active
+    member, larger firms more often (weight 1 + size class). A job won is worth ``deal_value``
+    to the member and counts as influenced revenue like a deal.
+    """
+    if not model.rules.customer_jobs:
+        return
+    people, m, rng = model.people, model.m, model.rng
+    pos = np.flatnonzero(people.state[m] == ACTIVE)
+    jobs = int(rng.poisson(model.p.job_rate * pos.size))
+    if jobs == 0:
+        return
+    w = 1.0 + people.size_class[m[pos]]
+    won = rng.choice(pos, size=jobs, p=w / w.sum())
+    model.deals_m = model.deals_m + np.bincount(won, minlength=m.size)
+    model.tally["jobs"] += jobs
 
 
 def moderation(model: CommunityModel) -> None:
@@ -403,9 +454,9 @@ def awareness_and_joining(model: CommunityModel) -> None:
     acquaintances + invitation x advocate acquaintances; managers in post also invite
     ``recruit_per_week`` partners each (scaled by effort and budget). A partner who considers
     joins with probability fit / (1 + programme_drag x programmes), fit = cosine of its needs
-    with the community's topics; an invitation adds ``incentive``; a lapsed partner's chance is
-    multiplied by ``return_rate``. Under the council policy only council members can join
-    before ``open_week``.
+    with the community's topics (1 - cosine in an alliance that seeks complementary skills); an
+    invitation adds ``incentive``; a lapsed partner's chance is multiplied by ``return_rate``.
+    Under the council policy only council members can join before ``open_week``.
     """
     if model.closed:
         return
@@ -432,6 +483,8 @@ def awareness_and_joining(model: CommunityModel) -> None:
     consider = invited[cand] | (rng.random(cand.size) < 1.0 - np.exp(-exposure[cand]))
     cand = cand[consider]
     fit = _cosine(people.needs[cand], model.topic)
+    if model.rules.fit == "complementary":
+        fit = 1.0 - fit  # an alliance attracts partners with the skills its members lack
     was_invited = invited[cand]
     p_join = (fit + p.incentive * was_invited) / (1.0 + p.programme_drag * people.programmes[cand])
     p_join = np.where(people.state[cand] == LAPSED, p_join * p.return_rate, p_join)
@@ -451,10 +504,12 @@ def budget_review(model: CommunityModel) -> None:
     From ``review_start``, every ``review_every`` weeks, the vendor compares influenced revenue
     with cost over the last ``review_every`` recorded weeks (this one included). Below
     ``roi_target`` the first time, it cuts the event and recruitment budget by ``budget_cut``;
-    below target again, it closes the programme: the community dies and every member lapses.
+    below target again, it closes the programme: the community dies and every member lapses
+    (a sponsor instead withdraws its money and the members carry on).
     """
     p = model.p
-    if not model.staff or model.closed or model.week < p.review_start:
+    if (model.rules.review == "none" or not model.staff or not model.funding or model.closed
+            or model.week < p.review_start):
         return
     if (model.week - p.review_start) % p.review_every:
         return
@@ -469,6 +524,9 @@ def budget_review(model: CommunityModel) -> None:
         model.budget_level *= 1.0 - p.budget_cut
         model.log("budget_cut", f"the budget review (ROI {roi:.2f}) cut the event and "
                   f"recruitment budget by {p.budget_cut:.0%}")
+    elif model.rules.review == "withdraw":
+        model.withdraw_funding(f"the budget review (ROI {roi:.2f}) ended the sponsorship; the "
+                               "members carry on without it")
     else:
         model.close(f"the budget review (ROI {roi:.2f}) closed the programme")
 

@@ -11,7 +11,7 @@ import pandas as pd
 WEEKLY_METRICS: tuple[str, ...] = (
     "week", "active_members", "lurking_members", "lapsed_members", "aware_partners", "joins",
     "leaves", "posts", "answers", "newcomer_reply_rate", "first_posts", "new_ties", "ties",
-    "peer_deals", "mean_commitment", "contribution_gini", "top10_post_share", "top1_post_share",
+    "peer_deals", "jobs", "mean_commitment", "contribution_gini", "top10_post_share", "top1_post_share",
     "leaders", "staff_present", "vacancies", "spam_visible", "events", "vendor_cost",
     "influenced_revenue", "stage",
 )

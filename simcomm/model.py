@@ -17,13 +17,14 @@ import numpy as np
 
 from simcomm import mechanisms as mech
 from simcomm.agents import Advocate, Partner, VendorStaff
+from simcomm.governance import GOVERNANCE
 from simcomm.metrics import WEEKLY_METRICS, lifecycle_stage, participation_inequality
 from simcomm.params import Params, make_params
 from simcomm.people import ACTIVE, LAPSED, LURKING, PRODUCT, TOPICS, Partners, acquaintance_graph
 from simcomm.ties import PeerTies
 
 TALLY_KEYS = ("joins", "leaves", "posts", "answers", "first_posts", "first_posts_answered",
-              "new_ties", "ties_lost", "peer_deals", "events", "spam_visible", "vendor_cost")
+              "new_ties", "ties_lost", "peer_deals", "jobs", "events", "spam_visible", "vendor_cost")
 DEATH_WEEKS = 8  # a community with no active member for this many weeks has died
 
 
@@ -47,9 +48,11 @@ class CommunityModel(mesa.Model):
         self.people = Partners(self.p, self.rng)
         self.graph = acquaintance_graph(self.people, self.p, self.rng)
         self.ties = PeerTies(self.people.n, self.people.size_class, self.people.main_need)
-        self.member_led = self.p.governance == "organic"
+        self.rules = GOVERNANCE[self.p.governance]
+        self.member_led = self.rules.member_led
+        self.funding = True  # a sponsor's or vendor's money, until a review withdraws it
         self.staff: list[VendorStaff] = []
-        if self.p.governance == "vendor-imposed":
+        if self.rules.vendor_runs or self.rules.vendor_funds_events:
             self.staff = [VendorStaff(self, slot=i) for i in range(self.p.staff_count)]
             for s in self.staff:
                 s.weeks_in_post = 52  # the launch manager designed the programme
@@ -71,8 +74,8 @@ class CommunityModel(mesa.Model):
         """Enroll the founders, seeded advocates and (under the council policy) the council."""
         p, people, rng = self.p, self.people, self.rng
         n = people.n
-        if self.member_led:
-            # A shared problem: founders are partners whose main need is one business topic.
+        if self.rules.anchor == "problem":
+            # A shared problem (or a vertical): founders are partners whose main need is one topic.
             problem = int(rng.choice([i for i in range(len(TOPICS)) if i != PRODUCT]))
             pool = np.flatnonzero(people.main_need == problem)
             self.log("launch", f"{p.founders} partners with a shared problem "
@@ -95,7 +98,7 @@ class CommunityModel(mesa.Model):
         self.member_topic = people.needs[launch].mean(axis=0)
         self.enroll(launch, invited=np.zeros(launch.size, dtype=bool),
                     commitment=p.founder_commitment)
-        if self.staff:
+        if self.rules.vendor_runs:
             people.vendor_tie[launch] = np.arange(launch.size) % len(self.staff)
         # Founders know each other: each is tied to up to three others.
         if launch.size > 1:
@@ -139,7 +142,10 @@ class CommunityModel(mesa.Model):
         self.m = np.flatnonzero(self.is_member)
 
     def staff_effort(self) -> float:
-        """Return the managers' combined effectiveness this week (0 when every post is empty)."""
+        """Return the managers' combined effectiveness this week (0 when every post is empty,
+        and always 0 where the vendor does not run the community)."""
+        if not self.rules.vendor_runs:
+            return 0.0
         ramp = (1.0 - self.p.handover_quality) * 26.0
         return float(sum(s.effectiveness(ramp) for s in self.staff))
 
@@ -147,7 +153,20 @@ class CommunityModel(mesa.Model):
         """Return this week's community-influenced vendor revenue (currency)."""
         p = self.p
         active = int(np.count_nonzero(self.people.state == ACTIVE))
-        return p.revenue_per_active * active + p.revenue_per_deal * self.tally["peer_deals"]
+        deals = self.tally["peer_deals"] + self.tally["jobs"]
+        return p.revenue_per_active * active + p.revenue_per_deal * deals
+
+    def sponsor_in_post(self) -> bool:
+        """Return True while someone holds a funded post and the funding has not been withdrawn."""
+        return self.funding and any(s.in_post for s in self.staff)
+
+    def withdraw_funding(self, reason: str) -> None:
+        """End the vendor's money for good (sponsored): its posts close, the members carry on."""
+        self.funding = False
+        for s in self.staff:
+            s.in_post = False
+            s.vacant_until = 10**9
+        self.log("funding_withdrawn", reason)
 
     def close(self, reason: str) -> None:
         """End the community this week: every member lapses, managers leave their posts."""
@@ -179,7 +198,9 @@ class CommunityModel(mesa.Model):
         mech.responses(self)
         mech.update_topics(self)
         mech.meetups(self)
+        mech.matchmaking(self)
         mech.ties_and_deals(self)
+        mech.customer_jobs(self)
         mech.moderation(self)
         mech.value_and_commitment(self)
         mech.awareness_and_joining(self)
@@ -193,7 +214,7 @@ class CommunityModel(mesa.Model):
         counts = np.bincount(people.state, minlength=5)
         members = people.members()
         staff_in = sum(s.in_post for s in self.staff)
-        cost = t["vendor_cost"] + staff_in * self.p.staff_cost_per_week
+        cost = t["vendor_cost"] + (staff_in * self.p.staff_cost_per_week if self.rules.vendor_runs else 0)
         revenue = self.week_revenue()
         msgs = people.posts[members] + people.answers[members]
         gini, top10, top1 = participation_inequality(msgs)
@@ -213,6 +234,7 @@ class CommunityModel(mesa.Model):
             "new_ties": int(t["new_ties"]),
             "ties": len(self.ties),
             "peer_deals": int(t["peer_deals"]),
+            "jobs": int(t["jobs"]),
             "mean_commitment": float(people.commitment[members].mean()) if members.size else 0.0,
             "contribution_gini": gini,
             "top10_post_share": top10,

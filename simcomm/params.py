@@ -16,7 +16,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-GOVERNANCE_TYPES: tuple[str, ...] = ("organic", "vendor-imposed")
+from simcomm.governance import GOVERNANCE
+
+GOVERNANCE_TYPES: tuple[str, ...] = tuple(GOVERNANCE)
 GROWTH_POLICIES: tuple[str, ...] = ("open", "council")
 
 Value = int | float | str | bool
@@ -158,11 +160,18 @@ SPECS: tuple[ParamSpec, ...] = (
     _p("relationships_per_week", 6.0, 0.0, 10_000.0, "members/manager/week", "seeds/001 (depth "
        "1:1 vs breadth 1:many); assumption for the figure",
        "Members a manager builds a personal relationship with each week."),
-    _p("recruit_per_week", 20.0, 0.0, 100_000.0, "invitations/manager/week", "shared/MODEL.md "
-       "mechanism 1 (vendor recruitment); assumption for the figure",
+    _p("recruit_per_week", 5.0, 0.0, 100_000.0, "invitations/manager/week", "shared/MODEL.md "
+       "mechanism 1 (vendor recruitment); assumption: one manager can follow up about one "
+       "personal invitation a working day; 20 enrolled half the channel within two years",
        "Invitations with incentives a manager sends each week."),
-    _p("incentive", 0.25, 0.0, 1.0, "commitment", "shared/MODEL.md (members recruited by "
+    _p("incentive", 0.2, 0.0, 1.0, "commitment", "shared/MODEL.md (members recruited by "
        "invitation and incentives)", "Commitment a recruitment incentive adds at joining."),
+    _p("matchmaking_per_week", 10.0, 0.0, 10_000.0, "introductions/manager/week", "seeds/004 "
+       "(vendor-driven networks bring together partners with disparate skill sets); assumption",
+       "Introductions between complementary partners a manager makes each week (vendor-p2p)."),
+    _p("job_rate", 0.05, 0.0, 10.0, "jobs/active member/week", "seeds/004 (marketplace: "
+       "customers seek service providers); assumption", "Customer jobs posted per active member "
+       "per week (marketplace)."),
     _p("staff_answers", 15.0, 0.0, 10_000.0, "answers/manager/week", "seeds/003 #8 (a community "
        "manager keeps conversations current); assumption for the figure",
        "Questions a manager in post can answer each week (welcoming newcomers first)."),

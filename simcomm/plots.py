@@ -1,0 +1,217 @@
+"""Figures of one run and of a comparison: 150 dpi PNGs drawn with matplotlib's Agg canvas.
+
+Figures are built with :class:`matplotlib.figure.Figure` on a ``FigureCanvasAgg`` (no pyplot,
+no display, no global figure registry), so plotting works headless and in worker processes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from simcomm.analysis import Results, _bands, _check_results, logrank, survival_data, weekly_bands
+from simcomm.metrics import STAGES
+from simcomm.sim import Result
+
+DPI = 150
+SIZE = (9.0, 5.0)  # inches
+STAGE_COLOURS: dict[str, str] = {
+    "inception": "#9ecae1", "growth": "#a1d99b", "maturity": "#fdd0a2", "decline": "#fcbba1",
+    "death": "#bdbdbd",
+}
+STAGE_ALPHA = 0.35
+
+
+def _figure() -> tuple[Figure, Any]:
+    fig = Figure(figsize=SIZE, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    fig.savefig(path, dpi=DPI, format="png")
+    return path
+
+
+def _colours(labels: Sequence[str]) -> dict[str, Any]:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10"]
+    return {lab: cmap(i % 10) for i, lab in enumerate(labels)}
+
+
+def _run_title(result: Result, what: str) -> str:
+    partners = result.metadata.get("params", {}).get("partners")
+    who = f", {partners:,} partners" if partners is not None else ""
+    return f"{result.scenario}: {what} (seed {result.seed}{who}, {result.weeks} weeks)"
+
+
+def _shade_stages(ax: Any, weeks: np.ndarray, stages: Sequence[str]) -> list[Patch]:
+    """Shade each run of equal lifecycle stage; return legend handles for the stages shown."""
+    shown: list[str] = []
+    start = 0
+    for i in range(1, len(stages) + 1):
+        if i == len(stages) or stages[i] != stages[start]:
+            stage = str(stages[start])
+            ax.axvspan(weeks[start] - 0.5, weeks[i - 1] + 0.5, color=STAGE_COLOURS.get(stage, "#eeeeee"),
+                       alpha=STAGE_ALPHA, linewidth=0, zorder=0)
+            if stage not in shown:
+                shown.append(stage)
+            start = i
+    order = [s for s in STAGES if s in shown] + [s for s in shown if s not in STAGES]
+    return [Patch(facecolor=STAGE_COLOURS.get(s, "#eeeeee"), alpha=STAGE_ALPHA, label=f"stage: {s}")
+            for s in order]
+
+
+def _km_fit(durations: Sequence[float], observed: Sequence[bool], label: str) -> Any:
+    from lifelines import KaplanMeierFitter
+
+    return KaplanMeierFitter(label=label).fit(np.asarray(durations, float), np.asarray(observed, bool))
+
+
+def _draw_km(ax: Any, kmf: Any, colour: Any, label: str) -> None:
+    """Draw a fitted Kaplan-Meier curve as a step line with its confidence band."""
+    sf = kmf.survival_function_.iloc[:, 0]
+    ci = kmf.confidence_interval_survival_function_
+    t = sf.index.to_numpy(float)
+    ax.step(t, sf.to_numpy(), where="post", color=colour, linewidth=1.8, label=label)
+    ax.fill_between(t, ci.iloc[:, 0].to_numpy(), ci.iloc[:, 1].to_numpy(), step="post",
+                    color=colour, alpha=0.2, linewidth=0)
+
+
+def plot_run(result: Result, out_dir: Path) -> list[Path]:
+    """Draw one run's figures into ``out_dir`` (which must exist); return the PNG paths.
+
+    ``members.png``: active, lurking and lapsed members (count) per week, lifecycle stages
+    shaded behind; ``activity.png``: posts and answers per week (messages per week);
+    ``retention.png``: Kaplan-Meier survival of membership (share of joiners still members)
+    against weeks since joining, with its 95% confidence band (lifelines).
+    """
+    out_dir = Path(out_dir)
+    ts = result.timeseries
+    weeks = ts["week"].to_numpy()
+    paths = []
+
+    fig, ax = _figure()
+    handles = _shade_stages(ax, weeks, list(ts["stage"])) if "stage" in ts else []
+    for column, colour in (("active_members", "tab:green"), ("lurking_members", "tab:orange"),
+                           ("lapsed_members", "tab:grey")):
+        ax.plot(weeks, ts[column], color=colour, linewidth=1.8, label=column.replace("_", " "))
+    died = result.summary.get("died_week")
+    if died is not None:
+        ax.axvline(died, color="black", linestyle="--", linewidth=1, label=f"died (week {died})")
+    lines, _ = ax.get_legend_handles_labels()
+    ax.legend(handles=[*lines, *handles], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              frameon=False, title="series / lifecycle stage")
+    ax.set(title=_run_title(result, "members per week"), xlabel="week", ylabel="members (count)",
+           xlim=(weeks.min() - 0.5, weeks.max() + 0.5))
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    paths.append(_save(fig, out_dir / "members.png"))
+
+    fig, ax = _figure()
+    ax.plot(weeks, ts["posts"], color="tab:blue", linewidth=1.4, label="posts (questions, threads)")
+    ax.plot(weeks, ts["answers"], color="tab:purple", linewidth=1.4, label="answers")
+    ax.set(title=_run_title(result, "activity per week"), xlabel="week",
+           ylabel="messages per week (count)")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", frameon=False)
+    paths.append(_save(fig, out_dir / "activity.png"))
+
+    fig, ax = _figure()
+    surv = survival_data({result.scenario: [result]})
+    if len(surv):
+        kmf = _km_fit(surv["tenure_weeks"], surv["observed"], "Kaplan-Meier estimate")
+        _draw_km(ax, kmf, "tab:green", f"still members ({len(surv):,} joiners, "
+                 f"{int(surv['observed'].sum()):,} left)")
+        ax.plot([], [], color="tab:green", alpha=0.2, linewidth=8, label="95% confidence band")
+        median = kmf.median_survival_time_
+        if math.isfinite(median):
+            ax.axvline(median, color="black", linestyle=":", linewidth=1,
+                       label=f"median tenure {median:g} weeks")
+        ax.legend(loc="upper right", frameon=False)
+    else:
+        ax.text(0.5, 0.5, "no partner joined", transform=ax.transAxes, ha="center", va="center")
+    ax.set(title=_run_title(result, "membership retention"), xlabel="weeks since joining",
+           ylabel="share of joiners still members", ylim=(0, 1.02))
+    ax.set_xlim(left=0)
+    ax.grid(alpha=0.3)
+    paths.append(_save(fig, out_dir / "retention.png"))
+    return paths
+
+
+def _band_plot(bands: pd.DataFrame, labels: Sequence[str], colours: Mapping[str, Any], ax: Any) -> None:
+    for lab in labels:
+        b = bands[bands["label"] == lab]
+        ax.plot(b["week"], b["mean"], color=colours[lab], linewidth=1.8, label=lab)
+        ax.fill_between(b["week"], b["ci_low"], b["ci_high"], color=colours[lab], alpha=0.2, linewidth=0)
+
+
+def _replicates(results: Results) -> str:
+    counts = sorted({len(v) for v in results.values()})
+    return "/".join(str(c) for c in counts) + (" run" if counts == [1] else " runs")
+
+
+def plot_compare(results: Results, out_dir: Path, logrank_result: Mapping[str, Any] | None = None
+                 ) -> list[Path]:
+    """Draw the comparison figures into ``out_dir`` (which must exist); return the PNG paths.
+
+    ``active_members.png``: mean active members (count) per week per label with a 95% band;
+    ``activity.png``: mean posts plus answers (messages per week) with 95% bands;
+    ``survival.png``: Kaplan-Meier membership survival per label (members pooled over
+    replicates) with 95% bands, and the log-rank p-value in the title (``logrank_result``
+    from :func:`simcomm.analysis.logrank`, computed when not given).
+    """
+    out_dir = Path(out_dir)
+    labels = _check_results(results)
+    colours = _colours(labels)
+    reps = _replicates(results)
+    band_note = "line: mean, band: 95% CI of the mean"
+    paths = []
+
+    fig, ax = _figure()
+    _band_plot(weekly_bands(results, "active_members"), labels, colours, ax)
+    ax.set(title=f"Active members per week (mean of {reps} per label; {band_note})", xlabel="week",
+           ylabel="active members (count)")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", frameon=False)
+    paths.append(_save(fig, out_dir / "active_members.png"))
+
+    fig, ax = _figure()
+    bands = _bands(results, lambda ts: ts["posts"] + ts["answers"])
+    _band_plot(bands, labels, colours, ax)
+    ax.set(title=f"Posts + answers per week (mean of {reps} per label; {band_note})", xlabel="week",
+           ylabel="messages per week (count)")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", frameon=False)
+    paths.append(_save(fig, out_dir / "activity.png"))
+
+    fig, ax = _figure()
+    lr = dict(logrank_result) if logrank_result is not None else logrank(results)
+    surv = survival_data(results)
+    for lab in labels:
+        s = surv[surv["label"] == lab]
+        if s.empty:
+            continue
+        kmf = _km_fit(s["tenure_weeks"], s["observed"], lab)
+        _draw_km(ax, kmf, colours[lab], f"{lab} ({len(s):,} members)")
+    p = lr.get("p_value")
+    ptext = "n/a" if p is None or not math.isfinite(p) else ("< 0.001" if p < 0.001 else f"= {p:.3f}")
+    ax.set(title=f"Membership survival, Kaplan-Meier with 95% bands (log-rank p {ptext})",
+           xlabel="weeks since joining", ylabel="share of joiners still members", ylim=(0, 1.02))
+    ax.set_xlim(left=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", frameon=False, title=f"members pooled over {reps}")
+    paths.append(_save(fig, out_dir / "survival.png"))
+    return paths
