@@ -22,7 +22,7 @@ $(VENV312)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/simcomm demo
+	$(VENV)/bin/simcomm compare organic vendor-imposed --replicates 10
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -71,6 +71,7 @@ TALLY_KEYS: tuple[str, ...] = ("joins", "leaves", "posts", "answers", "first_pos
                                "first_posts_answered", "new_ties", "ties_lost", "peer_deals",
                                "events", "spam_visible", "vendor_cost")
 COMPLEMENTARITY = (0.2, 0.5, 1.0)  # by number of differences (size class, main need)
+PORTED_GOVERNANCE: tuple[str, ...] = ("organic", "vendor-imposed")
 
 
 def _cosine(needs: tuple[float, ...], norm: float, topic: list[float], topic_norm: float) -> float:
@@ -359,12 +360,18 @@ class PlainCommunityModel(mesa.Model):
     Args:
         params: validated parameters (:func:`simcomm.params.make_params`); defaults if None.
         seed: seeds ``self.rng`` (numpy) and ``self.random`` (Python).
+
+    Only the ``organic`` and ``vendor-imposed`` governance types are ported; any other raises
+    ValueError (their rules in :mod:`simcomm.governance` are not written here).
     """
 
     def __init__(self, params: Params | None = None, seed: int = 0) -> None:
         super().__init__(rng=seed)
         self.p: Params = params if params is not None else make_params()
         p = self.p
+        if p.governance not in PORTED_GOVERNANCE:
+            raise ValueError(f"the plain port has no rules for governance '{p.governance}' "
+                             f"(only {', '.join(PORTED_GOVERNANCE)})")
         self.week = 0
         people = Partners(p, self.rng)
         graph = acquaintance_graph(people, p, self.rng)
@@ -712,18 +719,19 @@ class PlainCommunityModel(mesa.Model):
         if self.closed:
             return
         p = self.p
-        effort = self.staff_effort()
-        if effort > 0 and p.recruit_per_week > 0:
-            k = int(self.rng.poisson(p.recruit_per_week * effort * self.budget_level))
-            # Invitations go to partners outside the community (as the week started), drawn
-            # with replacement; the council restriction applies afterwards, when they consider.
-            pool = [a for a in self.partners if not a.was_member] if k else []
-            if pool:
-                for _ in range(k):
-                    pool[self.random.randrange(len(pool))].invited_now = True
         self.council_closed = p.growth_policy == "council" and self.week < p.open_week
         if p.growth_policy == "council" and self.week == p.open_week:
             self.log("council_opened", "the partner council opened the community to everyone")
+        effort = self.staff_effort()
+        if effort > 0 and p.recruit_per_week > 0:
+            k = int(self.rng.poisson(p.recruit_per_week * effort * self.budget_level))
+            # Invitations go to partners outside the community (as the week started) who may
+            # join (council members only while the council is closed), drawn with replacement.
+            pool = [a for a in self.partners if not a.was_member
+                    and (a.in_council or not self.council_closed)] if k else []
+            if pool:
+                for _ in range(k):
+                    pool[self.random.randrange(len(pool))].invited_now = True
         self.open_slots = [s.slot for s in self.staff if s.in_post]
         members.shuffle_do("spread_word")
         partners.shuffle_do("consider_joining")

@@ -126,6 +126,41 @@ def welch_p(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) ->
     return p
 
 
+def _clean(values: Sequence[float | None] | np.ndarray) -> np.ndarray:
+    """Return ``values`` as a float array without None/NaN entries."""
+    return np.array([v for v in values if v is not None and not math.isnan(float(v))], dtype=float)
+
+
+def mean_difference(a: Sequence[float | None] | np.ndarray, b: Sequence[float | None] | np.ndarray,
+                    confidence: float = CONFIDENCE) -> dict[str, Any]:
+    """Return the difference of means ``mean(a) - mean(b)`` with its Welch interval and p-value.
+
+    None and NaN values are dropped. Keys: ``n`` (the smaller of the two sample sizes),
+    ``n_a``, ``n_b``, ``diff`` (in the unit of the values), ``ci_low``, ``ci_high`` (95% Welch
+    interval: Welch-Satterthwaite degrees of freedom) and ``p_value`` (two-sided Welch t-test,
+    see :func:`welch_p`). ``diff`` is None when either side is empty; the interval and p-value
+    are None when either side has fewer than 2 values. JSON-serialisable.
+    """
+    x, y = _clean(a), _clean(b)
+    out: dict[str, Any] = {"n": int(min(x.size, y.size)), "n_a": int(x.size), "n_b": int(y.size),
+                           "diff": None, "ci_low": None, "ci_high": None, "p_value": None}
+    if x.size == 0 or y.size == 0:
+        return out
+    diff = float(x.mean() - y.mean())
+    out["diff"] = diff
+    if x.size < 2 or y.size < 2:
+        return out
+    va, vb = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    se = math.sqrt(va + vb)
+    if se == 0:
+        half = 0.0
+    else:
+        df = (va + vb) ** 2 / (va**2 / (x.size - 1) + vb**2 / (y.size - 1))
+        half = float(stats.t.ppf(0.5 + confidence / 2, df) * se)
+    out.update(ci_low=diff - half, ci_high=diff + half, p_value=welch_p(x, y))
+    return out
+
+
 def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
     """Return Holm-adjusted p-values (0-1), in the input order; NaN entries stay NaN.
 
@@ -197,7 +232,10 @@ def _decimals(values: Sequence[float]) -> int:
 
 
 def _fmt(x: float, decimals: int) -> str:
-    return f"{x:,.{decimals}f}" if math.isfinite(x) else "n/a"
+    if not math.isfinite(x):
+        return "n/a"
+    text = f"{x:,.{decimals}f}"
+    return text.lstrip("-") if float(text.replace(",", "")) == 0 else text  # no "-0"
 
 
 def format_headline(table: pd.DataFrame) -> str:

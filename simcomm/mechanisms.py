@@ -466,17 +466,17 @@ def awareness_and_joining(model: CommunityModel) -> None:
     champions = active * (people.is_advocate & ~people.burned_out)
     exposure = p.word_of_mouth * (model.graph @ active) + p.invitation * (model.graph @ champions)
     outside = ~model.is_member
-    invited = np.zeros(n, dtype=bool)
-    effort = model.staff_effort()
-    if effort > 0 and p.recruit_per_week > 0:
-        k = rng.poisson(p.recruit_per_week * effort * model.budget_level)
-        pool = np.flatnonzero(outside)
-        if k and pool.size:
-            invited[pool[rng.integers(0, pool.size, size=k)]] = True
     if p.growth_policy == "council" and model.week < p.open_week:
         outside &= people.in_council
     elif p.growth_policy == "council" and model.week == p.open_week:
         model.log("council_opened", "the partner council opened the community to everyone")
+    invited = np.zeros(n, dtype=bool)
+    effort = model.staff_effort()
+    if effort > 0 and p.recruit_per_week > 0:
+        k = rng.poisson(p.recruit_per_week * effort * model.budget_level)
+        pool = np.flatnonzero(outside)  # managers invite only those who may join
+        if k and pool.size:
+            invited[pool[rng.integers(0, pool.size, size=k)]] = True
     cand = np.flatnonzero(outside & ((exposure > 0) | invited))
     if cand.size == 0:
         return

@@ -43,13 +43,14 @@ def participation_inequality(messages: np.ndarray) -> tuple[float, float, float]
 def lifecycle_stage(active: list[int], dead: bool) -> str:
     """Return this week's lifecycle stage from the history of active members so far.
 
-    death once the community has died; inception until active members first reach
-    CRITICAL_MASS; then growth or decline when the active count changed by more than
-    TREND_SHARE over the last TREND_WEEKS weeks, maturity otherwise.
+    death once the community has died; inception until active members first reach both
+    CRITICAL_MASS and twice the launch count (the first week's); then growth or decline when
+    the active count changed by more than TREND_SHARE over the last TREND_WEEKS weeks, maturity
+    otherwise.
     """
     if dead:
         return "death"
-    if max(active) < CRITICAL_MASS:
+    if max(active) < max(CRITICAL_MASS, 2 * active[0]):
         return "inception"
     now = active[-1]
     before = active[-TREND_WEEKS - 1] if len(active) > TREND_WEEKS else active[0]

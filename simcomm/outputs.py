@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simcomm import plots
 from simcomm.analysis import Results, _check_results, logrank, summary_frame
 from simcomm.params import ParameterError
-from simcomm.plots import plot_compare, plot_run
 from simcomm.sim import Result
 
 
@@ -42,25 +42,32 @@ def _error(path: Path, reason: str) -> OutputError:
     return OutputError(f"cannot write output to {path}: {reason}")
 
 
+def _check_path(out_dir: Path) -> None:
+    """Raise OutputError when ``out_dir`` or its nearest existing ancestor is not a directory."""
+    for p in (out_dir, *out_dir.parents):
+        if p.exists():
+            if not p.is_dir():
+                what = "it is" if p == out_dir else f"{p} is"
+                raise _error(out_dir, f"{what} a file, not a directory")
+            return
+
+
 def _make_dirs(out_dir: Path) -> list[Path]:
     """Create ``out_dir`` and missing parents; return the directories created, outermost first."""
+    _check_path(out_dir)
     missing = []
     p = out_dir
     while not p.exists() and p != p.parent:
         missing.append(p)
         p = p.parent
-    created = []
+    created: list[Path] = []
     try:
         for d in reversed(missing):
             d.mkdir()
             created.append(d)
-    except FileExistsError as exc:
-        _remove_empty(created)
-        what = "a file is in the way" if not Path(exc.filename or out_dir).is_dir() else _reason(exc)
-        raise _error(out_dir, f"{exc.filename}: {what}") from None
     except OSError as exc:
         _remove_empty(created)
-        where = f"{exc.filename}: " if exc.filename else ""
+        where = f"cannot create {exc.filename}, " if exc.filename else ""
         raise _error(out_dir, f"{where}{_reason(exc)}") from None
     return created
 
@@ -88,8 +95,6 @@ def check_writable(out_dir: Path) -> None:
     path is a file, cannot be created, or is not writable. Call it before any simulation work.
     """
     out_dir = Path(out_dir).expanduser().absolute()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise _error(out_dir, "it exists and is not a directory")
     _make_dirs(out_dir)
     _probe(out_dir, out_dir)
 
@@ -129,8 +134,6 @@ def staged_output(out_dir: Path) -> Iterator[Path]:
     (one line) when ``out_dir`` cannot be created or written.
     """
     out_dir = Path(out_dir).expanduser().absolute()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise _error(out_dir, "it exists and is not a directory")
     created = _make_dirs(out_dir)
     try:
         _probe(out_dir, out_dir)
@@ -139,10 +142,15 @@ def staged_output(out_dir: Path) -> Iterator[Path]:
     except BaseException as exc:
         _remove_empty(created)
         if isinstance(exc, OSError):
-            raise _error(out_dir, _reason(exc)) from None
+            raise _error(out_dir, f"cannot create a staging directory ({_reason(exc)})") from None
         raise
     try:
         yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        _remove_empty(created)
+        raise
+    try:
         files = _files(stage)
         for rel in files:
             target = out_dir / rel
@@ -152,13 +160,19 @@ def staged_output(out_dir: Path) -> Iterator[Path]:
             target = out_dir / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(stage / rel, target)
-    except BaseException as exc:
+    except OSError as exc:
+        raise _error(out_dir, f"moving files into place failed ({_reason(exc)})") from None
+    finally:
         shutil.rmtree(stage, ignore_errors=True)
-        _remove_empty(created)
-        if isinstance(exc, OSError):
-            raise _error(out_dir, _reason(exc)) from exc
-        raise
-    shutil.rmtree(stage, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _writing(out_dir: Path) -> Iterator[None]:
+    """Turn an OSError raised while writing into the staging directory into an OutputError."""
+    try:
+        yield
+    except OSError as exc:
+        raise _error(out_dir, _reason(exc)) from None
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -209,7 +223,7 @@ def write_run(result: Result, out_dir: Path) -> list[Path]:
     :func:`simcomm.plots.plot_run`. All go through :func:`staged_output`.
     """
     out_dir = Path(out_dir).expanduser().absolute()
-    with staged_output(out_dir) as stage:
+    with staged_output(out_dir) as stage, _writing(out_dir):
         written = [*_write_table(result.timeseries, stage, "timeseries"),
                    *_write_table(result.members, stage, "members")]
         _write_json(stage / "summary.json", {
@@ -218,7 +232,7 @@ def write_run(result: Result, out_dir: Path) -> list[Path]:
             "events": result.events.to_dict(orient="records"),
         })
         written.append(stage / "summary.json")
-        written += plot_run(result, stage)
+        written += plots.plot_run(result, stage)
     return [out_dir / p.relative_to(stage) for p in written]
 
 
@@ -240,7 +254,7 @@ def write_compare(results: Results, table: pd.DataFrame, out_dir: Path) -> list[
     labels = _check_results(results)
     out_dir = Path(out_dir).expanduser().absolute()
     lr = logrank(results, baseline=str(table["baseline"].iloc[0]) if len(table) else None)
-    with staged_output(out_dir) as stage:
+    with staged_output(out_dir) as stage, _writing(out_dir):
         written = _write_table(summary_frame(results), stage, "runs")
         table.to_csv(stage / "headline.csv", index=False)
         written.append(stage / "headline.csv")
@@ -260,5 +274,5 @@ def write_compare(results: Results, table: pd.DataFrame, out_dir: Path) -> list[
             "logrank": lr,
         })
         written.append(stage / "compare.json")
-        written += plot_compare(results, stage, logrank_result=lr)
+        written += plots.plot_compare(results, stage, logrank_result=lr)
     return [out_dir / p.relative_to(stage) for p in written]

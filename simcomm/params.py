@@ -268,6 +268,32 @@ def closest_names(name: str, candidates: list[str] | tuple[str, ...], n: int = 3
     return difflib.get_close_matches(name, list(candidates), n=n, cutoff=0.5)
 
 
+def parse_assignment(text: str) -> tuple[str, Value]:
+    """Return (name, value) from a command-line ``KEY=VALUE``, the value in the parameter's type.
+
+    Raises ParameterError (one line) for a missing '=', an unknown name (with suggestions), or a
+    value that is not of the parameter's type or not in its range.
+    """
+    name, sep, raw = text.partition("=")
+    name, raw = name.strip(), raw.strip()
+    if not sep or not name:
+        raise ParameterError(f"--set '{text}' is not KEY=VALUE (e.g. --set partners=5000)")
+    spec = SPEC_BY_NAME.get(name)
+    if spec is None:
+        near = closest_names(name, list(SPEC_BY_NAME))
+        hint = f"; did you mean {', '.join(near)}?" if near else "; see 'simcomm params'"
+        raise ParameterError(f"unknown parameter '{name}'{hint}")
+    value: Any = raw
+    if spec.kind is bool:
+        value = {"true": True, "false": False}.get(raw.lower(), raw)
+    elif spec.kind in (int, float):
+        try:
+            value = int(raw) if spec.kind is int and raw.lstrip("+-").isdigit() else float(raw)
+        except ValueError:
+            value = raw
+    return name, spec.validate(value)
+
+
 class Params(Mapping[str, Value]):
     """Validated, immutable parameter values; read them as attributes (``p.partners``)."""
 
@@ -276,7 +302,12 @@ class Params(Mapping[str, Value]):
     def __init__(self, values: Mapping[str, Value]) -> None:
         object.__setattr__(self, "_values", dict(values))
 
+    def __reduce__(self) -> tuple[type, tuple[dict[str, Value]]]:
+        return (Params, (self._values,))  # picklable for worker processes
+
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
         try:
             return self._values[name]
         except KeyError:

@@ -24,7 +24,7 @@ from simcomm.sim import Result
 DPI = 150
 SIZE = (9.0, 5.0)  # inches
 STAGE_COLOURS: dict[str, str] = {
-    "inception": "#9ecae1", "growth": "#a1d99b", "maturity": "#fdd0a2", "decline": "#fcbba1",
+    "inception": "#9ecae1", "growth": "#a1d99b", "maturity": "#fee391", "decline": "#f4a3a8",
     "death": "#bdbdbd",
 }
 STAGE_ALPHA = 0.35

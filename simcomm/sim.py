@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,11 +80,13 @@ def members_table(model: CommunityModel) -> pd.DataFrame:
 
 
 def run(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: int = 0,
-        overrides: Mapping[str, Any] | None = None) -> Result:
+        overrides: Mapping[str, Any] | None = None,
+        on_week: Callable[[int], None] | None = None) -> Result:
     """Run one scenario for ``weeks`` weeks from ``seed``; return its Result.
 
     ``scenario`` is a built-in name, the path of a scenario TOML file, or a Scenario;
     ``overrides`` maps parameter names to values and is applied over the scenario's own.
+    ``on_week(week)`` is called after each simulated week (for progress bars).
     Raises ParameterError (one line, naming the field and what is allowed) on bad input.
     """
     from simcomm import __version__
@@ -95,6 +97,8 @@ def run(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: int = 0
     model = CommunityModel(params, seed=seed)
     for _ in range(weeks):
         model.step()
+        if on_week is not None:
+            on_week(model.week)
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     members = members_table(model)
     summary = summarize(ts, members, weeks, model.died_week)

@@ -227,6 +227,7 @@ def test_participation_inequality_known_values() -> None:
 def test_lifecycle_stages() -> None:
     assert lifecycle_stage([1, 2, 3], dead=False) == "inception"
     assert lifecycle_stage(list(range(0, 100, 5)), dead=False) == "growth"
-    assert lifecycle_stage([50] * 20, dead=False) == "maturity"
-    assert lifecycle_stage(list(range(100, 0, -5)), dead=False) == "decline"
+    assert lifecycle_stage([10, 20, 30, 40] + [50] * 16, dead=False) == "maturity"
+    assert lifecycle_stage([50] * 20, dead=False) == "inception"  # never grew past its launch
+    assert lifecycle_stage([10, 40, *range(100, 0, -5)], dead=False) == "decline"
     assert lifecycle_stage([50] * 20, dead=True) == "death"
