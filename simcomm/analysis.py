@@ -250,7 +250,9 @@ def format_headline(table: pd.DataFrame) -> str:
     metrics = list(dict.fromkeys(table["metric"]))
     base = str(table["baseline"].iloc[0]) if len(table) else ""
     runs = table.groupby("label", sort=False)["n"].max()
-    header = ["metric", *[f"{lab} (n={runs[lab]})" + (" [baseline]" if lab == base else "")
+    keyed = max(len(lab) for lab in labels) > 24  # long labels: columns A, B, ... and a key
+    names = {lab: (chr(ord("A") + i) if keyed else lab) for i, lab in enumerate(labels)}
+    header = ["metric", *[f"{names[lab]} (n={runs[lab]})" + (" [baseline]" if lab == base else "")
                           for lab in labels]]
     body: list[list[str]] = []
     indexed = table.set_index(["metric", "label"])
@@ -279,13 +281,14 @@ def format_headline(table: pd.DataFrame) -> str:
 
     tested = int(table["p_value"].notna().sum())
     rule = "-" * len(line(header))
+    key = [f"{names[lab]}: {lab}" for lab in labels] if keyed else []
     notes = [
         "Values: mean over replicate runs [95% confidence interval of the mean, Student t].",
         f"* differs from the baseline '{base}': two-sided Welch t-test, Holm-adjusted over the "
         f"{tested} comparisons in this table, p < {ALPHA:g}.",
         "n/a: no run has a value (e.g. ROI without vendor cost, median tenure not reached).",
     ]
-    return "\n".join([line(header), rule, *(line(r) for r in body), rule, *notes])
+    return "\n".join([*key, line(header), rule, *(line(r) for r in body), rule, *notes])
 
 
 def _bands(results: Results, values: Callable[[pd.DataFrame], pd.Series]) -> pd.DataFrame:

@@ -279,7 +279,8 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
     click.echo(format_headline(table))
     p = survival.get("p_value")
     if p is not None:
-        click.echo(f"member survival: log-rank test across scenarios p = {p:.3g}")
+        shown = "< 1e-16" if p < 1e-16 else f"= {p:.3g}"
+        click.echo(f"member survival: log-rank test across scenarios p {shown}")
     if effects is not None:
         click.echo(_format_effects(effects))
     if written:

@@ -48,8 +48,9 @@ def staff_turnover(model: CommunityModel) -> None:
                 held = np.flatnonzero(people.vendor_tie == s.slot)
                 lost = held[model.rng.random(held.size) >= p.handover_quality]
                 people.vendor_tie[lost] = -1
+                empty = f"the post is empty for {gap} weeks" if gap else "a successor starts next week"
                 model.log("staff_left", f"the community manager left; {lost.size} of {held.size} "
-                          f"relationships went with them; the post is empty for {gap} weeks")
+                          f"relationships went with them; {empty}")
             else:
                 s.weeks_in_post += 1
         elif model.week >= s.vacant_until:
