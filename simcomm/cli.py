@@ -322,5 +322,13 @@ def _format_effects(effects: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+
+# ---- experiments and sensitivity (simcomm/cli_experiments.py) ------------------------------
+from simcomm.cli_experiments import experiment, sensitivity  # noqa: E402
+
+main.add_command(experiment)
+main.add_command(sensitivity)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simcomm.people import ACTIVE, AWARE, LAPSED, LURKING, PRODUCT, UNAWARE
+from simcomm.people import ACTIVE, AWARE, LAPSED, LURKING, PRODUCT, TOPICS, UNAWARE, Partners, acquaintances
 
 if TYPE_CHECKING:
     from simcomm.model import CommunityModel
@@ -21,12 +21,13 @@ if TYPE_CHECKING:
 INCENTIVE_FADE = 0.9  # assumption: a joining incentive loses 10% of its pull a week
 LURK_HYSTERESIS = 0.05  # a lurker becomes active again above lurk_threshold + this
 BUSY_SHAPE = 4.0  # gamma shape of the weekly business shock (mean 1, CV 0.5): busy weeks
+PROMOTION = np.eye(len(TOPICS))[PRODUCT]  # the topic mix of pure product promotion
 
 
-def _cosine(needs: np.ndarray, topic: np.ndarray) -> np.ndarray:
-    """Return the cosine similarity (0-1) of each row of ``needs`` with ``topic``."""
-    norm = np.linalg.norm(needs, axis=1) * (np.linalg.norm(topic) + 1e-12)
-    return (needs @ topic) / np.maximum(norm, 1e-12)
+def _cosine(people: Partners, idx: np.ndarray, topic: np.ndarray) -> np.ndarray:
+    """Return the cosine similarity (0-1) of the needs of partners ``idx`` with ``topic``."""
+    norm = people.needs_norm[idx] * (np.sqrt(topic.dot(topic)) + 1e-12)
+    return (people.needs.take(idx, axis=0) @ topic) / np.maximum(norm, 1e-12)
 
 
 def staff_turnover(model: CommunityModel) -> None:
@@ -74,7 +75,7 @@ def staff_relationships(model: CommunityModel) -> None:
         eff = s.effectiveness(ramp)
         if eff <= 0:
             continue
-        free = m[(people.vendor_tie[m] < 0) & (people.state[m] == ACTIVE)]
+        free = m[(people.vendor_tie[m] < 0) & model.active_m]
         k = min(free.size, int(rng.poisson(p.relationships_per_week * eff)))
         if k:
             w = np.where(people.depth_tier[free], 3.0, 1.0)
@@ -94,9 +95,9 @@ def leadership(model: CommunityModel) -> None:
         return
     p, people = model.p, model.people
     leaders = np.flatnonzero(people.is_leader)
-    stepped = leaders[people.state[leaders] != ACTIVE]
-    people.is_leader[stepped] = False
-    leaders = np.flatnonzero(people.is_leader)
+    staying = people.state[leaders] == ACTIVE
+    people.is_leader[leaders[~staying]] = False
+    leaders = leaders[staying]
     n_active = model.counts[ACTIVE]
     if leaders.size:
         load = n_active / (leaders.size * p.members_per_leader)
@@ -110,7 +111,7 @@ def leadership(model: CommunityModel) -> None:
     rest = members[~people.is_leader[members]]
     people.burnout[rest] = np.maximum(0.0, people.burnout[rest] - p.leader_burnout)
     needed = max(1, math.ceil(n_active / p.members_per_leader)) if n_active else 0
-    deficit = needed - int(people.is_leader.sum())
+    deficit = needed - int(np.count_nonzero(people.is_leader))
     if deficit > 0:
         cand = rest[(people.state[rest] == ACTIVE) & (people.commitment[rest] >= p.leader_threshold)
                     & (people.burnout[rest] < 0.5)]
@@ -146,7 +147,7 @@ def participation(model: CommunityModel) -> None:
     """
     p, people, m = model.p, model.people, model.m
     c = people.commitment[m]
-    active = people.state[m] == ACTIVE
+    active = model.active_m
     p_visit = np.clip(c * model.time_factor * np.where(active, 1.0, 0.5), 0.0, 1.0)
     model.visited = model.rng.random(m.size) < p_visit
     champion = ((people.is_advocate[m] & ~people.burned_out[m]) | people.is_leader[m])
@@ -176,10 +177,10 @@ def responses(model: CommunityModel) -> None:
     model.answered_m = np.zeros(m.size, dtype=np.int64)
     if q == 0:
         return
-    first_of_week = np.zeros(q, dtype=bool)
-    first_of_week[np.unique(asker_pos, return_index=True)[1]] = True
+    first_of_week = np.ones(q, dtype=bool)  # asker_pos is sorted: an asker's questions are a run
+    first_of_week[1:] = asker_pos[1:] != asker_pos[:-1]
     newcomer_q = first_of_week & (people.first_post_week[asker] < 0)
-    staff_cap = model.staff_effort() * p.staff_answers
+    staff_cap = model.effort * p.staff_answers
     w_reg = model.capacity
     w_new = model.capacity * np.where(model.champion, 1.0, p.newcomer_attention)
     c_reg, c_new = w_reg.sum() + staff_cap, w_new.sum() + staff_cap
@@ -191,37 +192,42 @@ def responses(model: CommunityModel) -> None:
     cum_reg = np.cumsum(np.append(w_reg, staff_cap))
     cum_new = np.cumsum(np.append(w_new, staff_cap))
     u = rng.random((2, q))
-    draws = np.where(newcomer_q, np.searchsorted(cum_new, u * c_new, side="right"),
-                     np.searchsorted(cum_reg, u * c_reg, side="right"))
+    draws = np.searchsorted(cum_reg, u * c_reg, side="right")
+    draws[:, newcomer_q] = np.searchsorted(cum_new, u[:, newcomer_q] * c_new, side="right")
     who = np.minimum(np.where(draws[0] == asker_pos, draws[1], draws[0]), m.size)
     answered &= who != asker_pos
     by_member = answered & (who < m.size)
-    answerer = m[who[by_member]]
-    model.answered_m = np.bincount(who[by_member], minlength=m.size)
+    answerer_pos = who[by_member]
+    answerer = m[answerer_pos]
+    model.answered_m = np.bincount(answerer_pos, minlength=m.size)
 
     week = model.week
-    wrote = np.unique(np.concatenate([asker, answerer]))
-    again = wrote[(people.first_post_week[wrote] >= 0) & (people.first_post_week[wrote] < week)
-                  & (people.second_post_week[wrote] < 0)]
+    wrote_m = np.zeros(m.size, dtype=bool)
+    wrote_m[asker_pos] = True
+    wrote_m[answerer_pos] = True
+    wrote = m[wrote_m]  # members who wrote this week, ascending
+    first_week = people.first_post_week[wrote]
+    again = wrote[(first_week >= 0) & (first_week < week) & (people.second_post_week[wrote] < 0)]
     people.second_post_week[again] = week
     nq = asker[newcomer_q]
+    nq_answered = answered[newcomer_q]
     people.first_post_week[nq] = week
-    people.first_post_answered[nq] = answered[newcomer_q]
+    people.first_post_answered[nq] = nq_answered
     new_answerers = answerer[people.first_post_week[answerer] < 0]
     people.first_post_week[new_answerers] = week
-    np.add.at(people.posts, asker, 1)
-    np.add.at(people.answers, answerer, 1)
-    people.commitment[nq[answered[newcomer_q]]] += p.reply_boost
-    np.clip(people.commitment, 0.0, 1.0, out=people.commitment)
-    model.helped = np.bincount(asker_pos[answered], minlength=m.size).clip(0, 1).astype(float)
+    people.posts[m] += model.questions.astype(people.posts.dtype)
+    people.answers[m] += model.answered_m.astype(people.answers.dtype)
+    boosted = nq[nq_answered]  # commitment stays within [0, 1]
+    people.commitment[boosted] = np.minimum(people.commitment[boosted] + p.reply_boost, 1.0)
+    model.helped[asker_pos[answered]] = 1.0  # at least one question answered
 
     tie = rng.random(answerer.size) < p.tie_from_answer
     model.tally["new_ties"] += model.ties.add(asker[by_member][tie], answerer[tie])
     t = model.tally
     t["posts"] += q
-    t["answers"] += int(answered.sum())
-    t["first_posts"] += int(newcomer_q.sum())
-    t["first_posts_answered"] += int(answered[newcomer_q].sum())
+    t["answers"] += int(np.count_nonzero(answered))
+    t["first_posts"] += int(nq.size)
+    t["first_posts_answered"] += int(np.count_nonzero(nq_answered))
 
 
 def meetups(model: CommunityModel) -> None:
@@ -246,11 +252,11 @@ def meetups(model: CommunityModel) -> None:
             funded = bool(rng.random() < model.budget_level)  # the sponsor's event goes ahead
             organised = organised or funded
     else:
-        organised = model.staff_effort() > 0 and rng.random() < model.budget_level
+        organised = model.effort > 0 and rng.random() < model.budget_level
         funded = organised and model.rules.vendor_funds_events
     if not organised:
         return
-    go = model.visited & (people.state[m] == ACTIVE) & (rng.random(m.size) < people.commitment[m])
+    go = model.visited & model.active_m & (rng.random(m.size) < people.commitment[m])
     model.attended = go
     model.tally["events"] += 1
     if funded:
@@ -284,11 +290,12 @@ def ties_and_deals(model: CommunityModel) -> None:
         both = member[ties.u] & member[ties.v]
         deal = both & (rng.random(len(ties)) < p.deal_rate * ties.complementarity)
         ties.refresh(deal)
-        n = people.n
-        per = (np.bincount(ties.u[deal], minlength=n) + np.bincount(ties.v[deal], minlength=n))
-        people.deals += per.astype(np.int32)
-        deals_m = per[m].astype(float)
-        model.tally["peer_deals"] += int(deal.sum())
+        # Both partners of a deal are members: count each member's deals by its position in m.
+        per = np.bincount(np.searchsorted(m, np.concatenate([ties.u[deal], ties.v[deal]])),
+                          minlength=m.size)
+        people.deals[m] += per.astype(np.int32)
+        deals_m = per.astype(float)
+        model.tally["peer_deals"] += int(np.count_nonzero(deal))
     model.deals_m = deals_m
     model.tally["ties_lost"] += ties.decay(p.tie_decay)
 
@@ -304,8 +311,8 @@ def matchmaking(model: CommunityModel) -> None:
     if not model.rules.matchmaking:
         return
     people, m, rng = model.people, model.m, model.rng
-    active = m[people.state[m] == ACTIVE]
-    k = int(rng.poisson(model.p.matchmaking_per_week * model.staff_effort()))
+    active = m[model.active_m]
+    k = int(rng.poisson(model.p.matchmaking_per_week * model.effort))
     if k == 0 or active.size < 2:
         return
     a = active[rng.integers(0, active.size, size=k)]
@@ -325,7 +332,7 @@ def customer_jobs(model: CommunityModel) -> None:
     if not model.rules.customer_jobs:
         return
     people, m, rng = model.people, model.m, model.rng
-    pos = np.flatnonzero(people.state[m] == ACTIVE)
+    pos = np.flatnonzero(model.active_m)
     jobs = int(rng.poisson(model.p.job_rate * pos.size))
     if jobs == 0:
         return
@@ -344,7 +351,7 @@ def moderation(model: CommunityModel) -> None:
     """
     p, rng = model.p, model.rng
     spam = rng.poisson(p.spam_per_member * model.m.size)
-    moderated = bool(model.people.is_leader.any()) if model.member_led else model.staff_effort() > 0
+    moderated = bool(model.people.is_leader.any()) if model.member_led else model.effort > 0
     removed = rng.binomial(spam, p.moderation) if moderated else 0
     visible = spam - removed
     model.tally["spam_visible"] += int(visible)
@@ -369,10 +376,10 @@ def value_and_commitment(model: CommunityModel) -> None:
     p, people, m = model.p, model.people, model.m
     if m.size == 0:
         return
-    staff_posts = model.staff_effort() * p.staff_posts
+    staff_posts = model.effort * p.staff_posts
     messages = model.tally["posts"] + model.tally["answers"] + staff_posts
     richness = 1.0 - math.exp(-messages / p.content_scale)
-    rel = _cosine(people.needs[m], model.topic)
+    rel = _cosine(people, m, model.topic)
     visit_value = (p.content_value * rel * richness
                    - p.promo_cost * p.promo_share * (1.0 - p.staff_authenticity)
                    - p.spam_cost * model.spam_share
@@ -403,9 +410,9 @@ def value_and_commitment(model: CommunityModel) -> None:
     to_active = (state == LURKING) & (c >= p.lurk_threshold + LURK_HYSTERESIS)
     state[to_lurk] = LURKING
     state[to_active] = ACTIVE
-    low = c < p.leave_threshold
-    people.low_weeks[m] = np.where(low, people.low_weeks[m] + 1, 0)
-    leave = people.low_weeks[m] >= p.leave_weeks
+    low_weeks = np.where(c < p.leave_threshold, people.low_weeks[m] + 1, 0)
+    people.low_weeks[m] = low_weeks
+    leave = low_weeks >= p.leave_weeks
     state[leave] = LAPSED
     people.state[m] = state
     gone = m[leave]
@@ -463,16 +470,20 @@ def awareness_and_joining(model: CommunityModel) -> None:
         return
     p, people, rng = model.p, model.people, model.rng
     n = people.n
-    active = (people.state == ACTIVE).astype(np.float32)
-    champions = active * (people.is_advocate & ~people.burned_out)
-    exposure = p.word_of_mouth * (model.graph @ active) + p.invitation * (model.graph @ champions)
+    # Acquaintances of active members (the graph is symmetric: a row lists who knows whom).
+    active = np.flatnonzero(people.state == ACTIVE)
+    known, by = acquaintances(model.graph, active)
+    champion = people.is_advocate[active] & ~people.burned_out[active]
+    n_active = np.bincount(known, minlength=n).astype(np.float32)
+    n_champions = np.bincount(known[champion[by]], minlength=n).astype(np.float32)
+    exposure = p.word_of_mouth * n_active + p.invitation * n_champions
     outside = ~model.is_member
     if p.growth_policy == "council" and model.week < p.open_week:
         outside &= people.in_council
     elif p.growth_policy == "council" and model.week == p.open_week:
         model.log("council_opened", "the partner council opened the community to everyone")
     invited = np.zeros(n, dtype=bool)
-    effort = model.staff_effort()
+    effort = model.effort
     if effort > 0 and p.recruit_per_week > 0:
         k = rng.poisson(p.recruit_per_week * effort * model.budget_level)
         pool = np.flatnonzero(outside)  # managers invite only those who may join
@@ -483,7 +494,7 @@ def awareness_and_joining(model: CommunityModel) -> None:
         return
     consider = invited[cand] | (rng.random(cand.size) < 1.0 - np.exp(-exposure[cand]))
     cand = cand[consider]
-    fit = _cosine(people.needs[cand], model.topic)
+    fit = _cosine(people, cand, model.topic)
     if model.rules.fit == "complementary":
         fit = 1.0 - fit  # an alliance attracts partners with the skills its members lack
     was_invited = invited[cand]
@@ -542,9 +553,7 @@ def update_topics(model: CommunityModel) -> None:
     people, m = model.people, model.m
     ask = m[model.questions > 0]
     if ask.size:
-        asked = people.needs[ask].mean(axis=0)
+        asked = people.needs.take(ask, axis=0).mean(axis=0)
         model.member_topic = 0.9 * model.member_topic + 0.1 * asked
-    promo = np.zeros_like(model.member_topic)
-    promo[PRODUCT] = 1.0
     share = model.p.promo_share
-    model.topic = (1.0 - share) * model.member_topic + share * promo
+    model.topic = (1.0 - share) * model.member_topic + share * PROMOTION

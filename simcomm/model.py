@@ -135,11 +135,19 @@ class CommunityModel(mesa.Model):
         self.tally["joins"] += idx.size
 
     def refresh_membership(self) -> None:
-        """Recompute this week's member index ``m``, member mask and counts by state."""
+        """Recompute this week's member index ``m``, member mask, counts by state, which members
+        are active (``active_m``, along ``m``) and the managers' effort (``effort``).
+
+        Membership states change only in the week's last mechanisms (commitment, joining) and
+        managers only in its first (turnover, which ``step`` runs before this), so these hold
+        for every mechanism in between.
+        """
         state = self.people.state
         self.counts = np.bincount(state, minlength=5)
         self.is_member = (state == ACTIVE) | (state == LURKING)
         self.m = np.flatnonzero(self.is_member)
+        self.active_m = state[self.m] == ACTIVE
+        self.effort = self.staff_effort()
 
     def staff_effort(self) -> float:
         """Return the managers' combined effectiveness this week (0 when every post is empty,
@@ -149,10 +157,12 @@ class CommunityModel(mesa.Model):
         ramp = (1.0 - self.p.handover_quality) * 26.0
         return float(sum(s.effectiveness(ramp) for s in self.staff))
 
-    def week_revenue(self) -> float:
-        """Return this week's community-influenced vendor revenue (currency)."""
+    def week_revenue(self, active: int | None = None) -> float:
+        """Return this week's community-influenced vendor revenue (currency); ``active``, the
+        number of active members, is counted when not given."""
         p = self.p
-        active = int(np.count_nonzero(self.people.state == ACTIVE))
+        if active is None:
+            active = self.people.count(ACTIVE)
         deals = self.tally["peer_deals"] + self.tally["jobs"]
         return p.revenue_per_active * active + p.revenue_per_deal * deals
 
@@ -189,8 +199,8 @@ class CommunityModel(mesa.Model):
         """Advance one week: the twelve mechanisms in order, then record the metrics."""
         self.week = self.steps
         self.tally = dict.fromkeys(TALLY_KEYS, 0)
-        self.refresh_membership()
         mech.staff_turnover(self)
+        self.refresh_membership()  # after turnover: this week's managers
         mech.staff_relationships(self)
         mech.leadership(self)
         mech.free_time(self)
@@ -215,7 +225,7 @@ class CommunityModel(mesa.Model):
         members = people.members()
         staff_in = sum(s.in_post for s in self.staff)
         cost = t["vendor_cost"] + (staff_in * self.p.staff_cost_per_week if self.rules.vendor_runs else 0)
-        revenue = self.week_revenue()
+        revenue = self.week_revenue(active=int(counts[ACTIVE]))
         msgs = people.posts[members] + people.answers[members]
         gini, top10, top1 = participation_inequality(msgs)
         row = {
@@ -239,7 +249,7 @@ class CommunityModel(mesa.Model):
             "contribution_gini": gini,
             "top10_post_share": top10,
             "top1_post_share": top1,
-            "leaders": int(people.is_leader.sum()),
+            "leaders": int(np.count_nonzero(people.is_leader)),
             "staff_present": int(staff_in),
             "vacancies": len(self.staff) - int(staff_in) if not self.closed else 0,
             "spam_visible": int(t["spam_visible"]),

@@ -40,6 +40,7 @@ class Partners:
         self.depth_tier = self.size_class >= 2
         self.needs = rng.dirichlet(NEED_WEIGHTS, size=n)
         self.main_need = self.needs.argmax(axis=1).astype(np.int8)
+        self.needs_norm = np.linalg.norm(self.needs, axis=1)  # for cosine similarities
         spread = float(params.hours_spread)
         self.hours = (params.hours_per_week * SIZE_HOURS[self.size_class]
                       * rng.lognormal(0.0, spread, size=n))
@@ -104,3 +105,17 @@ def acquaintance_graph(people: Partners, params: Params,
     graph = sp.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, cols)), shape=(n, n))
     graph.data[:] = 1.0  # duplicates were summed; keep 0/1
     return graph
+
+
+def acquaintances(graph: sp.csr_matrix, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the acquaintances of partners ``idx`` (``graph`` rows, one after another) and, for
+    each, the position in ``idx`` of the partner it is an acquaintance of.
+
+    With the 0/1 symmetric acquaintance graph, ``np.bincount`` of the first array counts each
+    partner's acquaintances among ``idx`` (what ``graph @ mask`` counts), touching only their rows.
+    """
+    start = graph.indptr[idx]  # where each partner's row starts in graph.indices
+    deg = graph.indptr[idx + 1] - start
+    first = np.cumsum(deg) - deg  # where it starts in the result
+    by = np.repeat(np.arange(idx.size), deg)
+    return graph.indices[np.arange(by.size) + (start - first)[by]], by

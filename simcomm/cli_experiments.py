@@ -1,0 +1,225 @@
+"""Commands ``simcomm experiment run|summarize`` and ``simcomm sensitivity`` (registered in cli.py).
+
+Bad input prints one line and exits with status 2 (the main group's handling of ParameterError).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from simcomm import __version__
+
+RUN_EXAMPLE = """
+\b
+Example: does losing the community manager every 9 months hurt every governance type?
+  simcomm experiment run experiments/turnover-x-governance.toml --workers 2 --out out/tg
+  simcomm experiment summarize out/tg
+\b
+On a Dask cluster (same results, whatever the number of workers):
+  simcomm experiment run experiments/turnover-x-governance.toml --scheduler tcp://10.0.0.5:8786 --out out/tg
+"""
+
+
+@click.group(epilog=RUN_EXAMPLE)
+def experiment() -> None:
+    """Parameter sweeps over seeded replicates (experiment files, as in NetLogo's BehaviorSpace).
+
+    An experiment file (experiments/*.toml) names a base scenario, factors (lists of values or
+    ranges), replicates, weeks, the metrics to keep and a base seed.
+    """
+
+
+@experiment.command("run", epilog=RUN_EXAMPLE)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
+              help="Local worker processes [default: all cores].")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run on a Dask distributed cluster, e.g. tcp://HOST:8786.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Results directory [default: out/<experiment name>].")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def run_experiment_command(file: Path, workers: int | None, scheduler: str | None, out: Path | None,
+                           quiet: bool) -> None:
+    """Run every design point x replicate of FILE; resume where a previous run stopped.
+
+    Each run's seed derives from (experiment, design point, replicate), so the results are the
+    same whatever the executor and number of workers. Results are written in atomic batches to
+    OUT/runs/*.parquet (one row per run; weekly series in OUT/weekly/ when the file asks for
+    them) with OUT/manifest.json; running the same command again after an interruption runs
+    only the missing runs.
+    """
+    from simcomm.batch import show_progress
+    from simcomm.experiments import load_experiment, run_experiment
+
+    exp = load_experiment(file)
+    out = out if out is not None else Path("out") / exp.name
+    if scheduler is not None and workers is not None:
+        raise click.UsageError("--workers and --scheduler cannot be combined (the cluster has its own)")
+    try:
+        manifest = run_experiment(exp, out, workers=workers, scheduler=scheduler,
+                                  progress=show_progress(quiet))
+    except KeyboardInterrupt:
+        from simcomm.experiments import read_manifest
+
+        done = read_manifest(out).get("runs_done", 0) if (out / "manifest.json").exists() else 0
+        click.echo(f"Interrupted: {done} of {exp.n_runs} runs are saved in {out}; run the same "
+                   "command again to run the rest.", err=True)
+        sys.exit(130)
+    session = manifest["sessions"][-1]
+    rate = session["runs"] / session["seconds"] if session.get("seconds") else 0.0
+    click.echo(f"simcomm {__version__}: experiment {exp.name}: {manifest['runs_done']} of "
+               f"{manifest['runs_total']} runs done ({session['runs']} now, {rate:.2f} runs/s, "
+               f"{session['executor']}) in {out}")
+
+
+@experiment.command("summarize", epilog="""
+\b
+Example:
+  simcomm experiment summarize out/turnover-x-governance
+""")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--metric", "metrics", multiple=True,
+              help="Metric to summarize and plot (repeatable) [default: every metric kept].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) -> None:
+    """Mean and 95% CI per design point; plots of each metric against each factor.
+
+    Reads DIRECTORY (written by 'simcomm experiment run'); writes DIRECTORY/summary/points.csv
+    and .parquet (one row per design point), a PNG of each metric against each factor with 95%
+    CI bands (one line per value of the other factor when there are two), and a heat map of
+    each metric over the first two factors.
+    """
+    from simcomm.experiment_plots import plot_factor, plot_heatmap
+    from simcomm.experiments import point_summary, read_manifest, read_runs
+    from simcomm.outputs import staged_output, to_jsonable
+    from simcomm.params import ParameterError, closest_names
+
+    manifest = read_manifest(directory)
+    runs = read_runs(directory)
+    factors = list(manifest["factors"])
+    kept = list(manifest["metrics"])
+    for m in metrics:
+        if m not in kept:
+            near = closest_names(m, kept)
+            hint = f"did you mean {', '.join(near)}?" if near else f"kept: {', '.join(kept)}"
+            raise ParameterError(f"--metric '{m}' was not kept by this experiment; {hint}")
+    chosen = list(metrics) or kept
+    points = point_summary(runs, factors, chosen)
+    with staged_output(directory / "summary") as stage:
+        points.to_parquet(stage / "points.parquet", index=False)
+        points.to_csv(stage / "points.csv", index=False)
+        for m in chosen:
+            if runs[m].notna().sum() == 0:
+                continue
+            for f in factors:
+                others = [g for g in factors if g != f and runs[g].nunique() > 1]
+                by = others[0] if len(factors) == 2 and others else None
+                plot_factor(runs, f, m, stage / f"{m}_by_{f}.png", by=by,
+                            title=f"{manifest['experiment']}: {m} against {f}",
+                            order=manifest["factors"][f])
+            if len(factors) >= 2:
+                plot_heatmap(runs, factors[0], factors[1], m, stage / f"{m}_heatmap.png",
+                             title=f"{manifest['experiment']}: {m} (mean over replicates)",
+                             orders=manifest["factors"])
+    if as_json:
+        click.echo(json.dumps(to_jsonable({"experiment": manifest["experiment"], "points": points}),
+                              indent=2))
+        return
+    click.echo(f"experiment {manifest['experiment']}: {len(runs)} of {manifest['runs_total']} runs, "
+               f"{points.shape[0]} design points")
+    if manifest.get("question"):
+        click.echo(f"question: {manifest['question']}")
+    for m in chosen:
+        click.echo(f"\n{m}: mean [95% CI] (n)")
+        for _, row in points.iterrows():
+            label = ", ".join(f"{f}={row[f]}" for f in factors)
+            mean, lo, hi = row[f"{m}_mean"], row[f"{m}_ci_low"], row[f"{m}_ci_high"]
+            text = "n/a" if mean != mean else f"{mean:,.4g} [{lo:,.4g}, {hi:,.4g}]"
+            click.echo(f"  {label:<60} {text:>32} ({int(row[f'{m}_n'])})")
+    click.echo(f"\nwrote tables and plots to {directory / 'summary'}")
+
+
+@click.command(epilog="""
+\b
+Example: which levers matter most for 52-week retention in a vendor-imposed community?
+  simcomm sensitivity vendor-imposed --method morris --samples 10 --weeks 156 \\
+      --params staff_turnover_per_year,promo_share,moderation --set partners=1000
+  simcomm sensitivity vendor-imposed --method sobol --params promo_share,moderation \\
+      --samples 64 --metric peak_active --out out/sobol
+""")
+@click.argument("scenario")
+@click.option("--method", type=click.Choice(["morris", "sobol"]), default="morris", show_default=True)
+@click.option("--params", "param_names", required=True, metavar="A,B,C",
+              help="Comma-separated numeric parameters to vary.")
+@click.option("--samples", "-n", default=8, show_default=True, type=click.IntRange(2, 1_000_000),
+              help="Morris trajectories, or Sobol base samples (a power of two).")
+@click.option("--bounds", multiple=True, metavar="NAME=LOW:HIGH",
+              help="Bounds of a parameter (repeatable) "
+              "[default: its allowed range, at most value/4..value*4].")
+@click.option("--metric", default="retention_52w", show_default=True, help="Summary metric analysed.")
+@click.option("--weeks", default=260, show_default=True, type=click.IntRange(1, 5200))
+@click.option("--replicates", "-r", default=1, show_default=True, type=click.IntRange(1, 10_000),
+              help="Seeds averaged at each sample (the same seeds at every sample).")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**32 - 1))
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a parameter (repeatable).")
+@click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
+              help="Parallel processes [default: all cores].")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Directory for sensitivity.csv/.parquet/.json, samples.parquet and sensitivity.png.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def sensitivity(scenario: str, method: str, param_names: str, samples: int, bounds: tuple[str, ...],
+                metric: str, weeks: int, replicates: int, seed: int, sets: tuple[str, ...],
+                workers: int | None, out: Path | None, as_json: bool, quiet: bool) -> None:
+    """Global sensitivity of a metric to parameters (SALib): Morris mu* or Sobol indices, ranked.
+
+    SCENARIO is a built-in name or a scenario TOML file. Prints the parameters ranked by Morris
+    mu* (or Sobol total index ST) with 95% confidence intervals; with --out also writes the
+    table, the samples with the model output, and a bar plot.
+    """
+    from simcomm.batch import show_progress
+    from simcomm.experiment_plots import plot_sensitivity
+    from simcomm.outputs import check_writable, staged_output, to_jsonable
+    from simcomm.params import parse_assignment
+    from simcomm.scenarios import load_scenario
+    from simcomm.sensitivity import parse_bounds
+    from simcomm.sensitivity import sensitivity as analyse
+
+    sc = load_scenario(scenario)
+    names = [n.strip() for n in param_names.split(",") if n.strip()]
+    overrides = dict(parse_assignment(s) for s in sets)
+    if out is not None:
+        check_writable(out)
+    result = analyse(sc, names, method=method, samples=samples, metric=metric, weeks=weeks,
+                     replicates=replicates, seed=seed, bounds=parse_bounds(bounds),
+                     overrides=overrides, workers=workers, progress=show_progress(quiet))
+    table, settings = result.table, result.settings
+    key = settings["ranked_by"]
+    if out is not None:
+        with staged_output(out) as stage:
+            table.to_parquet(stage / "sensitivity.parquet", index=False)
+            table.to_csv(stage / "sensitivity.csv", index=False)
+            result.samples.to_parquet(stage / "samples.parquet", index=False)
+            (stage / "sensitivity.json").write_text(json.dumps(to_jsonable(
+                {"settings": settings, "indices": table, "simcomm_version": __version__}), indent=2))
+            plot_sensitivity(table, key, stage / "sensitivity.png",
+                             title=f"{sc.name}: sensitivity of {metric} ({method}, {settings['runs']} runs)")
+    if as_json:
+        click.echo(json.dumps(to_jsonable({"settings": settings, "indices": table}), indent=2))
+        return
+    click.echo(f"simcomm {__version__}: {method} sensitivity of {metric} in {sc.name}, "
+               f"{settings['runs']} runs of {weeks} weeks")
+    conf = f"{key}_conf"
+    extra = "S1" if key == "ST" else "sigma"
+    click.echo(f"{'rank':>4}  {'parameter':<26} {'bounds':>22} {key:>10} {'95% CI':>10} {extra:>10}")
+    for row in table.itertuples(index=False):
+        r = row._asdict()
+        span = f"[{r['low']:g}, {r['high']:g}]"
+        click.echo(f"{r['rank']:>4}  {r['parameter']:<26} {span:>22} "
+                   f"{r[key]:>10.4g} {'±' + format(r[conf], '.3g'):>10} {r[extra]:>10.4g}")
+    if out is not None:
+        click.echo(f"wrote 5 files to {out}")
