@@ -178,24 +178,19 @@ def plot_compare(results: Results, out_dir: Path, logrank_result: Mapping[str, A
     band_note = "line: mean, band: 95% CI of the mean"
     paths = []
 
-    fig, ax = _figure()
-    _band_plot(weekly_bands(results, "active_members"), labels, colours, ax)
-    ax.set(title=f"Active members per week (mean of {reps} per label; {band_note})", xlabel="week",
-           ylabel="active members (count)")
-    ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", frameon=False)
-    paths.append(_save(fig, out_dir / "active_members.png"))
+    def band_figure(bands: pd.DataFrame, what: str, ylabel: str, name: str) -> Path:
+        fig, ax = _figure()
+        _band_plot(bands, labels, colours, ax)
+        ax.set(title=f"{what} (mean of {reps} per label; {band_note})", xlabel="week", ylabel=ylabel)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", frameon=False)
+        return _save(fig, out_dir / name)
 
-    fig, ax = _figure()
-    bands = _bands(results, lambda ts: ts["posts"] + ts["answers"])
-    _band_plot(bands, labels, colours, ax)
-    ax.set(title=f"Posts + answers per week (mean of {reps} per label; {band_note})", xlabel="week",
-           ylabel="messages per week (count)")
-    ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", frameon=False)
-    paths.append(_save(fig, out_dir / "activity.png"))
+    paths.append(band_figure(weekly_bands(results, "active_members"), "Active members per week",
+                             "active members (count)", "active_members.png"))
+    paths.append(band_figure(_bands(results, lambda ts: ts["posts"] + ts["answers"]),
+                             "Posts + answers per week", "messages per week (count)", "activity.png"))
 
     fig, ax = _figure()
     lr = dict(logrank_result) if logrank_result is not None else logrank(results)
