@@ -1,5 +1,6 @@
 # make demo: create .venv, install simcomm, run the default comparison.
-# make test: create .venv (and .venv312 when Python 3.12 is present), lint, run the suite on each.
+# make test: create .venv (and .venv312 when Python 3.12 is present), lint, run the suite on each
+# (after putting the dashboard's browser assets into solara's cache with npm, for the browser tests).
 PYTHON ?= python3
 VENV ?= .venv
 VENV312 ?= .venv312
@@ -29,12 +30,14 @@ lint: $(VENV)/.installed
 
 test-default: $(VENV)/.installed
 	$(VENV)/bin/python -c 'import sys, mesa; print("Python", sys.version.split()[0], "mesa", mesa.__version__)'
+	$(VENV)/bin/simcomm dashboard --prepare-offline
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 test-312:
 ifneq ($(PY312),)
 	$(MAKE) $(VENV312)/.installed
 	$(VENV312)/bin/python -c 'import sys, mesa; print("Python", sys.version.split()[0], "mesa", mesa.__version__)'
+	$(VENV312)/bin/simcomm dashboard --prepare-offline
 	$(VENV312)/bin/python -m pytest $(PYTEST_ARGS)
 else
 	@echo "Python 3.12 not found: testing on $(PYTHON) only"

@@ -97,6 +97,7 @@ class PlainPartner(mesa.Agent):
         self.hours = float(people.hours[idx])
         self.programmes = int(people.programmes[idx])
         self.is_advocate = bool(people.is_advocate[idx])
+        self.voice = float(people.voice[idx])
         self.expertise = 1.0 + 0.5 * self.size_class
         self.neighbours: list[PlainPartner] = []
         # Community state.
@@ -167,7 +168,7 @@ class PlainPartner(mesa.Agent):
         p_visit = min(1.0, max(0.0, c * time_factor * (1.0 if active else 0.5)))
         self.visited = model.random.random() < p_visit
         self.champion = (self.is_advocate and not self.burned_out) or self.is_leader
-        intensity = c * self.free_h / p.hours_per_week * (3.0 if self.champion else 1.0)
+        intensity = c * self.free_h / p.hours_per_week * self.voice * (3.0 if self.champion else 1.0)
         if self.visited and active:
             self.questions = int(model.rng.poisson(p.post_rate * intensity))
             self.capacity = p.answer_rate * intensity * self.expertise
@@ -482,7 +483,10 @@ class PlainCommunityModel(mesa.Model):
             self.log("launch", f"the vendor launched the community with {p.founders} invited partners")
         if len(pool) < p.founders:
             pool = everyone
-        founders = rnd.sample(pool, min(p.founders, n))
+        if self.member_led:  # the vocal start communities: sample weighted by voice
+            founders = sorted(pool, key=lambda a: -rnd.random() ** (1.0 / a.voice))[:p.founders]
+        else:
+            founders = rnd.sample(pool, min(p.founders, n))
         founder_set = set(founders)
         advocates = [a for a in everyone if a.is_advocate and a not in founder_set]
         k = min(p.seed_advocates, n - len(founders))

@@ -329,6 +329,17 @@ from simcomm.cli_experiments import experiment, sensitivity  # noqa: E402
 main.add_command(experiment)
 main.add_command(sensitivity)
 
+# ---- validation against published figures (simcomm/cli_validation.py) ----------------------
+from simcomm.cli_validation import validate  # noqa: E402
+
+main.add_command(validate)
+
+# ---- the trainer's view: dashboard and story (simcomm/cli_trainer.py) ----------------------
+from simcomm.cli_trainer import dashboard, story  # noqa: E402
+
+main.add_command(dashboard)
+main.add_command(story)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -142,8 +142,10 @@ def participation(model: CommunityModel) -> None:
     Active members visit with probability commitment x time factor; lurkers with half that, and
     they only read. Visiting active members ask Poisson(post_rate x intensity) questions and
     offer answer capacity answer_rate x intensity x expertise, where intensity is commitment x
-    free hours relative to the median budget. Inequality comes from the heavy-tailed hours and
-    from commitment feedback, not from a fixed share. Advocates and leaders ask and answer 3x.
+    free hours relative to the median budget x the partner's voice (its willingness to write in
+    public: lognormal, mean 1, spread ``voice_spread``). Inequality comes from voice, the
+    heavy-tailed hours and commitment feedback, not from a fixed share. Advocates and leaders
+    ask and answer 3x.
     """
     p, people, m = model.p, model.people, model.m
     c = people.commitment[m]
@@ -152,7 +154,8 @@ def participation(model: CommunityModel) -> None:
     model.visited = model.rng.random(m.size) < p_visit
     champion = ((people.is_advocate[m] & ~people.burned_out[m]) | people.is_leader[m])
     model.champion = champion
-    intensity = c * model.free_h / p.hours_per_week * np.where(champion, 3.0, 1.0)
+    intensity = (c * model.free_h / p.hours_per_week * people.voice[m]
+                 * np.where(champion, 3.0, 1.0))
     posting = model.visited & active
     lam = np.where(posting, p.post_rate * intensity, 0.0)
     model.questions = model.rng.poisson(lam)

@@ -9,6 +9,7 @@ managers are plain Mesa agents. One step is one week; ``step`` calls the twelve 
 from __future__ import annotations
 
 import math
+import re
 from functools import partial
 from typing import Any
 
@@ -61,6 +62,7 @@ class CommunityModel(mesa.Model):
         self.died_week: int | None = None
         self.review_misses = 0
         self.events: list[tuple[int, str, str]] = []
+        self.vacant_since: dict[int, int] = {}  # manager post (slot) -> week it emptied
         self.history: dict[str, list[Any]] = {k: [] for k in WEEKLY_METRICS}
         self.tally: dict[str, float] = dict.fromkeys(TALLY_KEYS, 0)
         self.member_topic = self.people.needs.mean(axis=0)
@@ -85,7 +87,12 @@ class CommunityModel(mesa.Model):
             self.log("launch", f"the vendor launched the community with {p.founders} invited partners")
         if pool.size < p.founders:
             pool = np.arange(n)
-        founders = rng.choice(pool, size=min(p.founders, n), replace=False)
+        if self.rules.anchor == "problem":
+            # Those who start a community around their problem are the ones who speak up.
+            w = people.voice[pool]
+            founders = rng.choice(pool, size=min(p.founders, pool.size), replace=False, p=w / w.sum())
+        else:
+            founders = rng.choice(pool, size=min(p.founders, n), replace=False)
         advocates = np.flatnonzero(people.is_advocate & ~np.isin(np.arange(n), founders))
         k = min(p.seed_advocates, n - founders.size)
         if advocates.size < k:
@@ -188,10 +195,30 @@ class CommunityModel(mesa.Model):
         for s in self.staff:
             s.in_post = False
             s.vacant_until = 10**9
-        self.log("death", reason)
+        lost = f"; its {members.size:,} remaining members lost their community" if members.size else ""
+        self.log("death", reason + lost)
 
     def log(self, kind: str, text: str) -> None:
-        """Append a plain-language event ``week W: text`` to the event log."""
+        """Append a plain-language event ``week W: text`` to the event log; return None.
+
+        Counts read as words ("1 advocate", "2 advocates", "1 week"). When a manager leaves, the
+        week the post emptied is noted; when a successor starts, the text says how many weeks the
+        post stayed empty. This only reads the managers' state: no random number is drawn.
+        """
+        if kind == "staff_left":
+            for s in self.staff:
+                if not s.in_post and s.slot not in self.vacant_since:
+                    self.vacant_since[s.slot] = self.week
+                    break
+        elif kind == "staff_joined":
+            for s in self.staff:
+                if s.in_post and s.weeks_in_post == 0 and s.slot in self.vacant_since:
+                    empty = self.week - self.vacant_since.pop(s.slot)
+                    text += f"; the post had stayed empty for {empty} weeks"
+                    break
+        text = re.sub(r"\b1 (\w+)\(s\)", r"1 \1", text)
+        text = re.sub(r"(\w+)\(s\)", r"\1s", text)
+        text = re.sub(r"\b1 weeks\b", "1 week", text)
         self.events.append((self.week, kind, text))
 
     # ---- the week -----------------------------------------------------------------------------
@@ -226,6 +253,7 @@ class CommunityModel(mesa.Model):
         staff_in = sum(s.in_post for s in self.staff)
         cost = t["vendor_cost"] + (staff_in * self.p.staff_cost_per_week if self.rules.vendor_runs else 0)
         revenue = self.week_revenue(active=int(counts[ACTIVE]))
+        people.active_weeks[members[people.state[members] == ACTIVE]] += 1
         msgs = people.posts[members] + people.answers[members]
         gini, top10, top1 = participation_inequality(msgs)
         row = {

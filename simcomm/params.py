@@ -93,6 +93,7 @@ def _p(name: str, default: Value, low: float | None, high: float | None, unit: s
 
 
 _A = "assumption: "
+_C = "calibrated (docs/validation.md): "
 SPECS: tuple[ParamSpec, ...] = (
     # --- population (000, 001, 004)
     _p("partners", 2000, 10, 2_000_000, "partners", _A + "a mid-size vendor's breadth channel",
@@ -108,6 +109,10 @@ SPECS: tuple[ParamSpec, ...] = (
        "Median weekly hours a partner has for programmes and communities."),
     _p("hours_spread", 0.9, 0.0, 2.5, "lognormal sigma", _A + "free time is heavy-tailed; this "
        "spread is the main source of unequal participation", "Spread of weekly hours between partners."),
+    _p("voice_spread", 1.5, 0.0, 4.0, "lognormal sigma", "Nielsen 2006 (90-9-1); "
+       + _C + "at 1.5 the top 1% write over half the messages of a large open community; "
+       "2.0 and above made newcomers' return hinge on voice alone (no reply effect)",
+       "Spread between partners of the willingness to write in public (mean 1)."),
     _p("programmes_per_partner", 5.0, 0.0, 60.0, "programmes", "seeds/000 ('at least 55 Partner "
        "Programmes ... the same audience the same message')",
        "Mean number of other programmes each partner belongs to."),
@@ -185,17 +190,23 @@ SPECS: tuple[ParamSpec, ...] = (
     _p("leader_burnout", 0.01, 0.0, 1.0, "1/week", "shared/MODEL.md mechanism 9",
        "Burnout a leader accumulates per week at full load."),
     # --- participation (003, published figures)
-    _p("post_rate", 0.8, 0.0, 10.0, "questions/week", _A + "at full commitment and free time",
+    _p("post_rate", 0.95, 0.0, 10.0, "questions/week", _C + "with voice, sets how many members ever "
+       "write (90-9-1) and how many newcomers write again (Joyce & Kraut); searched over 0.2-1.5",
        "Questions an engaged member asks per week."),
-    _p("answer_rate", 1.2, 0.0, 10.0, "answers/week", _A + "at full commitment and free time",
+    _p("answer_rate", 1.4, 0.0, 10.0, "answers/week", _C + "answer capacity against questions sets the "
+       "share of first posts answered (Burke et al. ~60% answered); searched over 0.3-3",
        "Answers an engaged member can give per week."),
-    _p("newcomer_attention", 0.5, 0.0, 1.0, "share", "Burke et al. 2007: ~40% of first posts in "
-       "open groups get no reply (calibrated)", "Attention regulars give a newcomer's question."),
-    _p("reply_boost", 0.15, 0.0, 1.0, "commitment", "Joyce & Kraut 2006: a reply raises return "
-       "from ~44% to ~56% (calibrated)", "Commitment a newcomer gains when the first post is answered."),
+    _p("newcomer_attention", 0.8, 0.0, 1.0, "share", "Burke et al. 2007: ~40% of first posts in "
+       "open groups get no reply; " + _C + "0.67-0.9 gave 20-48% unanswered over seeds",
+       "Attention regulars give a newcomer's question."),
+    _p("reply_boost", 0.2, 0.0, 1.0, "commitment", "Joyce & Kraut 2006: a reply raises return "
+       "from ~44% to ~56%; " + _C + "below 0.1 the gap vanished in the organic community",
+       "Commitment a newcomer gains when the first post is answered."),
     _p("commitment_rate", 0.08, 0.001, 1.0, "1/week", _A + "commitment adapts over a few months",
        "Weekly rate at which commitment moves toward the value a member gets."),
-    _p("lurk_threshold", 0.3, 0.0, 1.0, "commitment", "shared/MODEL.md mechanism 6",
+    _p("lurk_threshold", 0.42, 0.0, 1.0, "commitment", "shared/MODEL.md mechanism 6; "
+       + _C + "Community Roundtable 2015: ~45% of a well-managed community's members active "
+       "(partner-council measures 45-48%; 0.3 gave 87%)",
        "Below this commitment an active member lurks."),
     _p("leave_threshold", 0.15, 0.0, 1.0, "commitment", "shared/MODEL.md mechanism 6",
        "Below this commitment for leave_weeks a member lapses."),
@@ -203,8 +214,9 @@ SPECS: tuple[ParamSpec, ...] = (
        "Consecutive low weeks before a member lapses."),
     _p("return_rate", 0.05, 0.0, 1.0, "share", _A + "lapsed partners are harder to win back",
        "Join probability of a lapsed partner relative to a new one."),
-    _p("word_of_mouth", 0.02, 0.0, 1.0, "1/active peer/week", _A + "calibrated to S-curve growth "
-       "over one to two years", "Chance per week per active acquaintance that a partner considers joining."),
+    _p("word_of_mouth", 0.19, 0.0, 1.0, "1/active peer/week", _C + "with fewer writers, an organic "
+       "community only grows beyond its founders' circle at 0.15-0.2 (searched 0.01-0.2)",
+       "Chance per week per active acquaintance that a partner considers joining."),
     _p("invitation", 0.05, 0.0, 1.0, "1/advocate peer/week", "seeds/003 #4, #7",
        "Chance per week per advocate acquaintance that a partner considers joining."),
     # --- ties and deals (003 #3, 004)
@@ -230,8 +242,9 @@ SPECS: tuple[ParamSpec, ...] = (
        "Value of a peer deal to each partner in it."),
     _p("relationship_value", 0.5, 0.0, 10.0, "value units", "seeds/001 (depth: 1:1 relationship)",
        "Weekly value of a personal relationship with a vendor manager."),
-    _p("content_scale", 5.0, 0.1, 10_000.0, "messages/week", "seeds/003 #4 ('No-one wants to be "
-       "the first to a party'); assumption: a feed with this many messages a week feels 63% alive",
+    _p("content_scale", 3.5, 0.1, 10_000.0, "messages/week", "seeds/003 #4 ('No-one wants to be "
+       "the first to a party'); " + _C + "a feed with this many messages a week feels 63% alive; "
+       "lowered from 5 with the number of writers",
        "Messages per week at which a community's feed feels alive (cold start below it)."),
     _p("advocate_motivation", 0.5, 0.0, 10.0, "value units", "seeds/002 ('people with passion')",
        "Intrinsic weekly value an advocate gets from the community itself."),

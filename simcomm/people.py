@@ -46,6 +46,10 @@ class Partners:
                       * rng.lognormal(0.0, spread, size=n))
         self.programmes = rng.poisson(params.programmes_per_partner, size=n).astype(np.int32)
         self.is_advocate = rng.random(n) < params.advocate_share
+        # Willingness to write in public (mean 1): most members read, a few write a lot
+        # (Nielsen 2006, 90-9-1; Nonnecke & Preece: lurkers are members too).
+        vs = float(params.voice_spread)
+        self.voice = rng.lognormal(-0.5 * vs * vs, vs, size=n)
 
         self.state = np.zeros(n, dtype=np.int8)
         self.commitment = np.zeros(n)
@@ -68,6 +72,7 @@ class Partners:
         self.advocate_burnout = np.zeros(n)
         self.burned_out = np.zeros(n, dtype=bool)
         self.deals = np.zeros(n, dtype=np.int32)
+        self.active_weeks = np.zeros(n, dtype=np.int32)  # weeks spent as an active member
 
     def members(self) -> np.ndarray:
         """Return the indices of current members (active or lurking), ascending."""

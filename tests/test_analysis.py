@@ -82,7 +82,7 @@ def test_ci_narrows_with_more_replicates() -> None:
 
 
 def test_replicate_sets_of_the_same_scenario_do_not_differ() -> None:
-    table = analysis.headline_table({"organic": organic(range(3)), "organic again": organic(range(3, 6))})
+    table = analysis.headline_table({"organic": organic(range(5)), "organic again": organic(range(5, 10))})
     other = table[table["label"] == "organic again"]
     assert other["p_value"].notna().sum() >= 6
     assert not other["significant"].any(), other[["metric", "p_value", "p_holm"]]

@@ -1,0 +1,260 @@
+"""The trainer's commands: ``simcomm dashboard`` (a live page in the browser) and ``simcomm story``
+(a page for a training session that opens from disk).
+
+Bad input (unknown scenario, bad or busy port, bad parameter, an --out that cannot be written)
+prints one line and exits with status 2, through :class:`simcomm.cli.SimcommGroup`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from simcomm.params import ParameterError, Value, make_params, parse_assignment
+
+NO_COMPARISON = "none"
+HOST = "localhost"
+
+
+def _overrides(sets: tuple[str, ...]) -> dict[str, Value]:
+    return dict(parse_assignment(v) for v in sets)
+
+
+def _scenario(name: str, option: str) -> Any:
+    """Return the scenario ``name``; a bad one raises ParameterError naming ``option``."""
+    from simcomm.scenarios import load_scenario
+
+    try:
+        return load_scenario(name)
+    except ParameterError as exc:
+        raise ParameterError(f"{option}: {exc}") from None
+
+
+# ---- the browser assets solara's page loads -----------------------------------------------------
+def page_assets() -> list[str]:
+    """Return the npm packages (``name@version``) whose files the installed solara's page loads
+    from its CDN: the vuetify app, requirejs, font-awesome and the grid layout of Mesa's page."""
+    import ipyvue
+    import solara
+    from solara.server.settings import assets
+
+    root = Path(solara.__file__).parent
+    vue3 = str(ipyvue.__version__).startswith("3")
+    app = "@widgetti/solara-vuetify3-app" if vue3 else "@widgetti/solara-vuetify-app"
+    texts = [(root / "server" / "templates" / "solara.html.j2").read_text(encoding="utf-8"),
+             (root / "widgets" / "vue" / ("gridlayout_v3.vue" if vue3 else "gridlayout.vue"))
+             .read_text(encoding="utf-8"), assets.fontawesome_path]
+    found = []
+    for package in (app, "requirejs", "font-awesome", "@widgetti/vue-grid-layout"):
+        match = next((m for t in texts for m in re.findall(re.escape(package) + r"@[0-9][\w.\-]*", t)), None)
+        if match is None:
+            raise ParameterError(f"cannot tell which {package} this solara ({solara.__version__}) loads")
+        found.append(match)
+    return found
+
+
+def asset_cache() -> Path:
+    """Return the folder where solara's server keeps the CDN files it serves (its proxy cache)."""
+    from solara.server.settings import assets
+
+    return Path(assets.proxy_cache_dir)
+
+
+def missing_assets() -> list[str]:
+    """Return the page assets (:func:`page_assets`) not yet in solara's cache."""
+    cache = asset_cache()
+    return [a for a in page_assets() if not (cache / a).is_dir() or not any((cache / a).iterdir())]
+
+
+def prepare_offline(echo: Any = click.echo) -> list[str]:
+    """Put the page's browser assets into solara's cache with npm, so that the dashboard works
+    with no internet access; return the packages fetched (none when all were there).
+
+    Each package is unpacked into a temporary folder and moved into place when complete.
+    Raises ParameterError (one line) when npm is missing or a package cannot be fetched.
+    """
+    todo = missing_assets()
+    if not todo:
+        return []
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ParameterError("--prepare-offline needs npm (Node.js) to fetch "
+                             + ", ".join(todo) + "; install npm, or use the dashboard online")
+    cache = asset_cache()
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".simcomm-assets-", dir=cache) as tmp:
+        for spec in todo:
+            echo(f"fetching {spec} (npm)")
+            done = subprocess.run([npm, "pack", spec, "--silent", "--pack-destination", tmp],
+                                  capture_output=True, text=True)
+            lines = done.stdout.strip().splitlines()
+            if done.returncode != 0 or not lines:
+                why = (done.stderr.strip().splitlines() or ["no package file"])[-1]
+                raise ParameterError(f"--prepare-offline: npm could not fetch {spec}: {why}")
+            unpacked = Path(tmp) / f"unpacked-{len(os.listdir(tmp))}"
+            with tarfile.open(Path(tmp) / lines[-1]) as tar:
+                members = [m for m in tar.getmembers() if m.name.startswith("package/")]
+                for m in members:
+                    m.name = m.name[len("package/"):]
+                tar.extractall(unpacked, members=[m for m in members if m.name], filter="data")
+            target = cache / spec
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(unpacked, target)
+    return todo
+
+
+# ---- simcomm dashboard ----------------------------------------------------------------------------
+def _free_port(port: int) -> int:
+    """Return ``port`` if nothing listens on it on localhost (any free port for 0); else raise
+    ParameterError naming --port and what is allowed."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            raise ParameterError(f"--port {port} is already in use on {HOST}: choose a free port "
+                                 "(1-65535), or 0 for any free one") from None
+        return int(sock.getsockname()[1])
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@click.command(epilog="""
+\b
+Examples:
+  simcomm dashboard
+  simcomm dashboard staff-churn --compare vendor-imposed --port 8800
+  simcomm dashboard organic --compare none --set partners=500
+""")
+@click.argument("scenario", default="vendor-imposed", required=False)
+@click.option("--compare", default="organic", show_default=True, metavar="SCENARIO|none",
+              help="The scenario to run side by side on the same seed, or 'none'.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1),
+              help="The seed both communities start from (the page can change it).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a parameter for both communities (repeatable); see 'simcomm params'.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on localhost; 0 picks any free one.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
+@click.option("--prepare-offline", "offline", is_flag=True,
+              help="Fetch the page's browser assets with npm into solara's cache, then exit: the "
+                   "dashboard then works with no internet access (a training room).")
+def dashboard(scenario: str, compare: str, seed: int, sets: tuple[str, ...], port: int,
+              open_browser: bool, offline: bool) -> None:
+    """Start the trainer's dashboard in the browser and print its address.
+
+    SCENARIO (default vendor-imposed) runs on the left, --compare (default organic) on the
+    right, on the same seed and stepping together. The page (Mesa's SolaraViz) has play, step
+    and reset, sliders for the key parameters, live plots of members by state, posts and
+    answers and mean commitment, both partner networks and the event log. Ctrl+C stops it.
+    """
+    if offline:
+        fetched = prepare_offline()
+        click.echo(f"fetched {len(fetched)} packages into {asset_cache()}" if fetched
+                   else f"the dashboard's browser assets are already in {asset_cache()}")
+        return
+    sc = _scenario(scenario, "SCENARIO")
+    other = None if compare == NO_COMPARISON else _scenario(compare, "--compare")
+    overrides = _overrides(sets)
+    for s in (sc, other):
+        if s is not None:
+            make_params(overrides, base=s.overrides)
+    port = _free_port(port)
+    settings = {"scenario": scenario, "compare": compare if other is not None else NO_COMPARISON,
+                "seed": seed, "overrides": overrides}
+    env = {**os.environ, "SIMCOMM_DASHBOARD": json.dumps(settings),
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    cmd = [sys.executable, "-m", "solara", "run", "simcomm.app", "--host", HOST, "--port", str(port),
+           "--production", "--open" if open_browser else "--no-open", "--log-level", "warning"]
+    url = f"http://{HOST}:{port}/"
+    beside = f" beside {other.name}" if other is not None else ""
+    click.echo(f"simcomm dashboard: {url}  ({sc.name}{beside}, seed {seed}); Ctrl+C stops it")
+    if missing_assets():
+        click.echo("note: the page fetches its browser assets from the internet the first time; "
+                   "without internet access run 'simcomm dashboard --prepare-offline' once", err=True)
+    sys.stdout.flush()
+    signal.signal(signal.SIGTERM, _stop)  # stopped by a service manager: stop the server too
+    server = subprocess.Popen(cmd, env=env)
+    try:
+        code = server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        click.echo("dashboard stopped", err=True)
+        return
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+# ---- simcomm story --------------------------------------------------------------------------------
+@click.command(epilog="""
+\b
+Examples:
+  simcomm story staff-churn
+  simcomm story organic --seed 3 --out out/organic-story
+  simcomm story vendor-imposed --set staff_turnover_per_year=1.33 --weeks 156
+""")
+@click.argument("scenario")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Directory to write story.html, timeline.png, network.gif and story.json to "
+                   "[default: out/story-SCENARIO].")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1),
+              help="The seed every random draw derives from.")
+@click.option("--weeks", default=260, show_default=True, type=click.IntRange(1, 5200),
+              help="Weeks to simulate.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a parameter (repeatable); see 'simcomm params'.")
+@click.option("--frames", default=40, show_default=True, type=click.IntRange(1, 520),
+              help="Frames of the network animation (after week 0).")
+def story(scenario: str, out: Path | None, seed: int, weeks: int, sets: tuple[str, ...], frames: int) -> None:
+    """Write a self-contained HTML page telling one run of SCENARIO, for a training session.
+
+    The page holds a timeline with the events annotated and the lifecycle stages shaded, the
+    headline figures, the seed passage the scenario illustrates and an animated GIF of the
+    partner network; it opens from disk with no server and no network, and records the
+    parameters, seed and simcomm version. The figures are those of 'simcomm run' for the same
+    scenario, seed and --set values.
+    """
+    from simcomm.outputs import OutputError, check_writable
+    from simcomm.story import tell_story, write_story
+
+    sc = _scenario(scenario, "SCENARIO")
+    overrides = _overrides(sets)
+    make_params(overrides, base=sc.overrides)
+    out = out if out is not None else Path("out") / f"story-{sc.name}"
+    try:
+        check_writable(out)
+    except OutputError as exc:
+        raise OutputError(f"--out: {exc}") from None
+    started = time.perf_counter()
+    told = tell_story(sc, weeks=weeks, seed=seed, overrides=overrides, frames=frames)
+    try:
+        written = write_story(told, out)
+    except OutputError as exc:
+        raise OutputError(f"--out: {exc}") from None
+    died = told.result.summary.get("died_week")
+    fate = f"died in week {died}" if died is not None else f"alive after {weeks} weeks"
+    click.echo(f"{sc.name}, seed {seed}: {fate}; peak {told.result.summary.get('peak_active')} active "
+               f"members; {len(told.result.events)} events; {len(told.frames)} network frames "
+               f"({time.perf_counter() - started:.1f} s)")
+    click.echo(f"wrote {', '.join(p.name for p in written)} to {out}")
+    click.echo(f"open {out / 'story.html'} in a browser: no server and no network needed")

@@ -1,0 +1,68 @@
+"""Command ``simcomm validate``: the model against published figures (registered in cli.py)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+EXAMPLE = """
+\b
+Examples:
+  simcomm validate --replicates 10
+  simcomm validate --replicates 20 --report docs/validation.md
+  simcomm validate --replicates 5 --strict     # exit 1 when a fact is out of range
+"""
+
+
+@click.command(epilog=EXAMPLE)
+@click.option("--replicates", "-r", default=10, show_default=True, type=click.IntRange(2, 1000),
+              help="Seeds per scenario (at least 2, for a confidence interval).")
+@click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
+              help="Worker processes [default: all cores].")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Write validation.csv, validation.json and the figures here.")
+@click.option("--report", type=click.Path(path_type=Path), default=None,
+              help="Write a Markdown page here (figures in a folder named after it).")
+@click.option("--strict", is_flag=True, help="Exit with status 1 when a fact is out of range.")
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def validate(replicates: int, workers: int | None, out: Path | None, report: Path | None,
+             strict: bool, as_json: bool, quiet: bool) -> None:
+    """Run the scenario that fits each published fact over R seeds and print the table.
+
+    Each row: the fact, its source, the published target, the model's value with a 95% CI,
+    and whether it is in range. The first block was used to calibrate the defaults; the
+    second are checks the calibration did not see. Exit status 0 either way (1 with --strict
+    when a fact is out of range).
+    """
+    from simcomm.batch import show_progress
+    from simcomm.outputs import check_writable, to_jsonable
+    from simcomm.validation import validate as run_validation
+    from simcomm.validation_report import format_table, write_report, write_validation
+
+    if out is not None:
+        check_writable(out)
+    if report is not None:
+        if report.suffix.lower() != ".md":
+            raise click.BadParameter(f"'{report}' must be a Markdown file ending in .md",
+                                     param_hint="'--report'")
+        check_writable(report.expanduser().absolute().parent)
+    v = run_validation(replicates, workers=workers, progress=show_progress(quiet))
+    if as_json:
+        click.echo(json.dumps({"metadata": v.metadata, "table": to_jsonable(v.table)}, indent=2))
+    else:
+        md = v.metadata
+        click.echo(f"simcomm {md['simcomm_version']}: validation, {replicates} replicates per "
+                   f"scenario (seeds {md['seeds'][0]}-{md['seeds'][1]}), {md['weeks']} weeks\n")
+        click.echo(format_table(v.table))
+    if out is not None:
+        write_validation(v, out)
+        click.echo(f"Wrote {out}", err=True)
+    if report is not None:
+        write_report(v, report)
+        click.echo(f"Wrote {report}", err=True)
+    if strict and v.misses:
+        sys.exit(1)

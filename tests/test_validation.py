@@ -1,0 +1,168 @@
+"""Validation against published figures: every fact is measured on the model's own outputs.
+
+The end-to-end test runs ``simcomm validate`` on a small R and checks every row is there with a
+measured value; the unit tests check each measurement reads the members table and the weekly
+series it names (change the output, the value changes), so no fact can be a stored number.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import simcomm.validation as validation
+from simcomm.cli import main
+from simcomm.validation import (
+    FACTS,
+    Fact,
+    Measured,
+    active_share,
+    correlation,
+    dead_early,
+    difference,
+    never_wrote_share,
+    per_run,
+    return_rate,
+    top_share,
+    unanswered_share,
+)
+
+
+def _members(rows: list[tuple]) -> pd.DataFrame:
+    """Members table with (first_post_week, first_post_answered, second_post_week, posts, answers)."""
+    frame = pd.DataFrame(rows, columns=["first_post_week", "first_post_answered", "second_post_week",
+                                        "posts", "answers"])
+    for c in ("first_post_week", "second_post_week"):
+        frame[c] = frame[c].astype("Int64")
+    frame["first_post_answered"] = frame["first_post_answered"].astype("boolean")
+    return frame
+
+
+def _result(members: pd.DataFrame | None = None, timeseries: pd.DataFrame | None = None,
+            weeks: int = 100, **summary) -> SimpleNamespace:
+    return SimpleNamespace(members=members, timeseries=timeseries, weeks=weeks, summary=summary)
+
+
+def test_return_rate_reads_the_members_table() -> None:
+    m = _members([(10, True, 12, 2, 0), (10, True, None, 1, 0), (20, True, 40, 2, 0),
+                  (10, False, 15, 1, 1), (10, False, None, 1, 0), (95, True, 96, 2, 0),
+                  (5, None, 6, 0, 2)])
+    r = _result(m)
+    # answered: back within 13 weeks 1 of 3 (week 12 yes, never, 20 weeks later no); the
+    # newcomer at week 95 is too close to the end; the first message that was an answer is out.
+    assert return_rate(r, True) == pytest.approx(1 / 3)
+    assert return_rate(r, False) == pytest.approx(1 / 2)
+    assert unanswered_share(r) == pytest.approx(2 / 6)
+    m.loc[1, "second_post_week"] = 13
+    assert return_rate(r, True) == pytest.approx(2 / 3)
+
+
+def test_inequality_measures() -> None:
+    m = _members([(1, True, 2, 90, 0)] + [(None, None, None, 0, 0)] * 89
+                 + [(1, True, 2, 1, 0)] * 10)
+    r = _result(m)
+    assert never_wrote_share(r) == pytest.approx(0.89)
+    assert top_share((m["posts"] + m["answers"]).to_numpy(), 0.01) == pytest.approx(0.9)
+    assert math.isnan(top_share(np.zeros(5), 0.1))
+
+
+def test_weekly_measures_read_the_weekly_series() -> None:
+    ts = pd.DataFrame({"week": np.arange(1, 21), "active_members": [4] * 20,
+                       "lurking_members": [4] * 10 + [12] * 10, "posts": [1] * 8 + [0] * 12,
+                       "answers": [0] * 20})
+    r = _result(timeseries=ts)
+    assert active_share(r, after_week=0) == pytest.approx((10 * 0.5 + 10 * 0.25) / 20)
+    assert dead_early(r) == 1.0
+    ts.loc[ts["week"] == 11, "answers"] = 1
+    assert dead_early(r) == 0.0
+
+
+def test_difference_and_correlation_measures() -> None:
+    a = [_result(x=v) for v in (1.0, 1.0, 0.0, 1.0)]
+    b = [_result(x=v) for v in (0.0, 0.0, 1.0, 0.0)]
+    m = difference(lambda r: r.summary["x"])([a, b])
+    assert m.value == pytest.approx(0.5) and m.low < 0.5 < m.high
+    runs = [_result(x=float(i), y=float(i) ** 2) for i in range(20)]
+    rho = correlation(lambda r: r.summary["x"], lambda r: r.summary["y"])([runs[:10], runs[10:]])
+    assert rho.value == pytest.approx(1.0) and rho.n == 20
+    noise = np.random.default_rng(1).permutation(20)
+    runs = [_result(x=float(i), y=float(noise[i])) for i in range(20)]
+    weak = correlation(lambda r: r.summary["x"], lambda r: r.summary["y"])([runs])
+    assert abs(weak.value) < 0.6 and weak.low < weak.value < weak.high
+
+
+def test_validate_command_produces_every_row(tmp_path) -> None:
+    out, report = tmp_path / "v", tmp_path / "docs" / "validation.md"
+    res = CliRunner().invoke(main, ["validate", "--replicates", "2", "--workers", "2", "--quiet",
+                                    "--out", str(out), "--report", str(report)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "validation.csv")
+    assert list(table["key"]) == [f.key for f in FACTS]
+    assert table["value"].notna().all(), table[["key", "value"]]
+    assert table["calibrated"].any() and (~table["calibrated"]).any()
+    for f in FACTS:
+        assert f.fact.split(":")[0][:30] in res.output
+    meta = json.loads((out / "validation.json").read_text())["metadata"]
+    assert meta["replicates"] == 2 and meta["simcomm_version"]
+    for name in ("validation_facts.png", "validation_returns.png", "validation_inequality.png"):
+        assert (out / name).stat().st_size > 10_000
+        assert (report.parent / "validation" / name).exists()
+    page = report.read_text()
+    assert "simcomm validate --replicates 20 --report docs/validation.md" in page
+    assert page.count("\n| ") >= len(FACTS) + 2  # header rows and one row per fact
+    assert "(validation/validation_facts.png)" in page
+
+
+def _tiny(low: float, high: float) -> tuple[Fact, ...]:
+    fact = replace(FACTS[2], low=low, high=high)  # first posts unanswered, organic only
+    return (fact,)
+
+
+@pytest.mark.parametrize(("low", "high", "strict", "code"),
+                         [(0.0, 1.0, True, 0), (1.5, 2.0, False, 0), (1.5, 2.0, True, 1)])
+def test_strict_exits_1_only_when_a_fact_is_out_of_range(monkeypatch, low, high, strict, code) -> None:
+    monkeypatch.setattr(validation, "FACTS", _tiny(low, high))
+    args = ["validate", "--replicates", "2", "--workers", "1", "--quiet"] + (["--strict"] if strict else [])
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == code, res.output
+    assert ("NO" in res.output) == (low > 1)
+
+
+def test_measured_value_depends_on_the_runs(monkeypatch) -> None:
+    calls: list[int] = []
+
+    def measure(arms):
+        calls.append(len(arms[0]))
+        return per_run(lambda r: float(r.summary["peak_active"]))(arms)
+
+    fact = replace(FACTS[2], measure=measure, runs=(("organic", {"partners": 500}),))
+    v = validation.validate(3, workers=1, facts=(fact,), weeks=30)
+    arm = v.runs["organic partners=500"]
+    peaks = [r.summary["peak_active"] for r in arm]
+    assert calls == [3] and v.table.loc[0, "value"] == pytest.approx(np.mean(peaks))
+    assert [r.seed for r in arm] == [validation.BASE_SEED + i for i in range(3)]
+    assert isinstance(measure([arm]), Measured)
+
+
+@pytest.mark.parametrize("args", [["--replicates", "1"], ["--replicates", "x"],
+                                  ["--report", "page.txt"]])
+def test_bad_input_is_one_line_exit_2(args, tmp_path) -> None:
+    res = CliRunner().invoke(main, ["validate", *args])
+    assert res.exit_code == 2
+    assert res.output.strip().count("\n") == 0 and "Error" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_unwritable_out_is_refused_before_running(tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("keep me")
+    res = CliRunner().invoke(main, ["validate", "--replicates", "2", "--out", str(blocker / "x")])
+    assert res.exit_code == 2 and res.output.strip().count("\n") == 0
+    assert blocker.read_text() == "keep me"
