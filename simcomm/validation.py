@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -61,7 +61,6 @@ class Fact:
     measure: Callable[[list[list[Result]]], Measured]
     calibrated: bool
     unit: str = "share"
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def in_range(self, m: Measured) -> bool:
         """Return True when the measured value lies in [low, high]."""
@@ -207,8 +206,8 @@ def correlation(x: Callable[[Result], float], y: Callable[[Result], float]
     return measure
 
 
-def pooled_top_share(share: float, values: Callable[[Result], np.ndarray]
-                     ) -> Callable[[list[list[Result]]], Measured]:
+def top_share_per_run(share: float, values: Callable[[Result], np.ndarray]
+                      ) -> Callable[[list[list[Result]]], Measured]:
     """Return a measure: per replicate, the share of the total held by the top ``share`` of
     members by ``values``; mean and t 95% CI over replicates."""
     return per_run(lambda r: top_share(values(r), share))
@@ -242,7 +241,7 @@ FACTS: tuple[Fact, ...] = (
     Fact("top1_share", "share of all messages written by the top 1% of members (the 1 of "
          "90-9-1)", _NIELSEN, "most (over half)", 0.50, 0.95,
          "as above; questions and answers of the top 1% of members (members table)",
-         (("organic", {"partners": LARGE_OPEN}),), pooled_top_share(0.01, _messages), True),
+         (("organic", {"partners": LARGE_OPEN}),), top_share_per_run(0.01, _messages), True),
     Fact("active_share_managed", "members active in a well-managed community",
          "Community Roundtable, State of Community Management 2015", "about 45%", 0.38, 0.52,
          "partner-council (a vendor community run by the book); active / (active + lurking) "
@@ -275,7 +274,7 @@ FACTS: tuple[Fact, ...] = (
          "channel trade studies (2112 Group, ZS)", "about 75-90%", 0.75, 0.90,
          "vendor-imposed; each member's active weeks x revenue_per_active + its share of peer "
          "deals x revenue_per_deal (members table)",
-         (("vendor-imposed", {}),), pooled_top_share(0.20, partner_revenue), False),
+         (("vendor-imposed", {}),), top_share_per_run(0.20, partner_revenue), False),
 )
 
 
