@@ -92,14 +92,15 @@ def unanswered_share(result: Result) -> float:
     return float(1.0 - a.astype(bool).mean()) if len(a) else math.nan
 
 
-def _messages(result: Result) -> np.ndarray:
+def messages_per_member(result: Result) -> np.ndarray:
+    """Return the questions plus answers each member wrote (messages), one per members-table row."""
     m = result.members
     return (m["posts"] + m["answers"]).to_numpy(dtype=float)
 
 
 def never_wrote_share(result: Result) -> float:
     """Return the share (0-1) of everyone who ever joined who never wrote a question or answer."""
-    msgs = _messages(result)
+    msgs = messages_per_member(result)
     return float(np.mean(msgs == 0)) if msgs.size else math.nan
 
 
@@ -241,7 +242,7 @@ FACTS: tuple[Fact, ...] = (
     Fact("top1_share", "share of all messages written by the top 1% of members (the 1 of "
          "90-9-1)", _NIELSEN, "most (over half)", 0.50, 0.95,
          "as above; questions and answers of the top 1% of members (members table)",
-         (("organic", {"partners": LARGE_OPEN}),), top_share_per_run(0.01, _messages), True),
+         (("organic", {"partners": LARGE_OPEN}),), top_share_per_run(0.01, messages_per_member), True),
     Fact("active_share_managed", "members active in a well-managed community",
          "Community Roundtable, State of Community Management 2015", "about 45%", 0.38, 0.52,
          "partner-council (a vendor community run by the book); active / (active + lurking) "

@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simcomm.outputs import _write_json, staged_output, to_jsonable
-from simcomm.validation import LARGE_OPEN, RETURN_WINDOW, Validation, arm_label
+from simcomm.validation import LARGE_OPEN, RETURN_WINDOW, Validation, arm_label, messages_per_member
 
 DPI = 150
 REPORT_COMMAND = "simcomm validate --replicates 20 --report docs/validation.md"
@@ -148,7 +148,7 @@ def plot_inequality(validation: Validation, path: Path) -> Path:
     open community, one line per replicate, with the 90-9-1 rule marked. Returns path."""
     fig, ax = _figure((7.0, 4.2))
     for r in validation.runs.get(arm_label("organic", {"partners": LARGE_OPEN}), []):
-        msgs = np.sort((r.members["posts"] + r.members["answers"]).to_numpy(float))[::-1]
+        msgs = np.sort(messages_per_member(r))[::-1]
         if msgs.sum() <= 0:
             continue
         x = np.arange(1, msgs.size + 1) / msgs.size * 100
@@ -231,7 +231,7 @@ def markdown(validation: Validation, figures_dir: str) -> str:
            f"simcomm {md['simcomm_version']}, mesa {md['mesa_version']}; {md['replicates']} "
            f"replicates per scenario (seeds {md['seeds'][0]}-{md['seeds'][1]}), {md['weeks']} "
            "weeks. The first block of facts was used to calibrate the defaults (the reasoning "
-           "is next to each default in `simcomm/params.py`, and `simcomm params` prints it); "
+           "is next to each default in `simcomm/params.py`, and `simcomm show NAME` prints it); "
            "the second block are checks the calibration did not see. A fact is *in range* when "
            "the model's mean lies in the range given; the 95% CI is Student's t over "
            "replicates (a bootstrap CI for the correlations).", ""]
