@@ -136,6 +136,7 @@ class PlainPartner(mesa.Agent):
         self.deals_week = 0
         self.exposure = 0.0
         self.invited_now = False
+        self.found_now = False
 
     # ---- ties ---------------------------------------------------------------------------------
     def meet(self, other: PlainPartner) -> int:
@@ -175,6 +176,8 @@ class PlainPartner(mesa.Agent):
         else:
             self.questions = 0
             self.capacity = 0.0
+        if p.question_rate and self.visited and model.random.random() < p.question_rate:
+            self.questions += 1  # a problem of its own: lurkers ask too
         self.answered = 0
         self.helped = 0
         self.attended = False
@@ -270,14 +273,14 @@ class PlainPartner(mesa.Agent):
 
     def consider_joining(self) -> None:
         """A partner outside the community may consider joining, then join (or become aware)."""
-        exposure, invited = self.exposure, self.invited_now
-        self.exposure, self.invited_now = 0.0, False
+        exposure, invited, found = self.exposure, self.invited_now, self.found_now
+        self.exposure, self.invited_now, self.found_now = 0.0, False, False
         model = self.model
         if self.was_member or (model.council_closed and not self.in_council):
             return
-        if exposure <= 0.0 and not invited:
+        if exposure <= 0.0 and not invited and not found:
             return
-        if not invited and model.random.random() >= 1.0 - math.exp(-exposure):
+        if not (invited or found) and model.random.random() >= 1.0 - math.exp(-exposure):
             return
         p = model.p
         fit = _cosine(self.needs, self.needs_norm, model.topic, model.topic_norm)
@@ -431,16 +434,17 @@ class PlainCommunityModel(mesa.Model):
         self.topic_norm = math.sqrt(sum(x * x for x in self.topic))
 
     def enroll(self, agent: PlainPartner, invited: bool, commitment: float | None = None) -> None:
-        """Make ``agent`` an active member this week (first join or return)."""
+        """Make ``agent`` a member this week (first join or return): active, or lurking below
+        ``lurk_threshold``."""
         p = self.p
         if agent.join_week < 0:
             agent.join_week = self.week
         elif agent.rejoin_week < 0:
             agent.rejoin_week = self.week
         agent.last_join_week = self.week
-        agent.state = ACTIVE
         base = p.newcomer_commitment if commitment is None else commitment
         agent.commitment = min(1.0, base + p.incentive * invited)
+        agent.state = ACTIVE if agent.commitment >= p.lurk_threshold else LURKING
         agent.incentive = p.incentive * invited
         agent.invited = agent.invited or invited
         agent.low_weeks = 0
@@ -736,6 +740,12 @@ class PlainCommunityModel(mesa.Model):
             if pool:
                 for _ in range(k):
                     pool[self.random.randrange(len(pool))].invited_now = True
+        # Public content is found by Poisson(discovery x messages) partners drawn at random.
+        if p.discovery:
+            messages = self.tally["posts"] + self.tally["answers"]
+            for _ in range(int(self.rng.poisson(p.discovery * messages))):
+                agent = self.partners[self.random.randrange(len(self.partners))]
+                agent.found_now = not agent.was_member and (agent.in_council or not self.council_closed)
         self.open_slots = [s.slot for s in self.staff if s.in_post]
         members.shuffle_do("spread_word")
         partners.shuffle_do("consider_joining")

@@ -140,7 +140,11 @@ def participation(model: CommunityModel) -> None:
     """Mechanism 3, participation (seeds/003 #4: advocates start the dialogue).
 
     Active members visit with probability commitment x time factor; lurkers with half that, and
-    they only read. Visiting active members ask Poisson(post_rate x intensity) questions and
+    they only read, unless a problem of their own comes up: each visiting member (lurkers too)
+    asks one question about it with probability ``question_rate``, whatever its voice
+    (Nonnecke & Preece 2001: lurkers post when they need something; Joyce & Kraut 2006:
+    newcomers arrive with a question). Visiting active members also ask
+    Poisson(post_rate x intensity) questions and
     offer answer capacity answer_rate x intensity x expertise, where intensity is commitment x
     free hours relative to the median budget x the partner's voice (its willingness to write in
     public: lognormal, mean 1, spread ``voice_spread``). Inequality comes from voice, the
@@ -159,6 +163,9 @@ def participation(model: CommunityModel) -> None:
     posting = model.visited & active
     lam = np.where(posting, p.post_rate * intensity, 0.0)
     model.questions = model.rng.poisson(lam)
+    # A problem of its own makes a visiting member ask, lurkers included, whatever its voice.
+    if p.question_rate:
+        model.questions += model.visited & (model.rng.random(m.size) < p.question_rate)
     expertise = 1.0 + 0.5 * people.size_class[m]
     model.capacity = np.where(posting, p.answer_rate * intensity * expertise, 0.0)
 
@@ -463,7 +470,9 @@ def awareness_and_joining(model: CommunityModel) -> None:
 
     A non-member considers joining with probability 1 - exp(-e), e = word_of_mouth x active
     acquaintances + invitation x advocate acquaintances; managers in post also invite
-    ``recruit_per_week`` partners each (scaled by effort and budget). A partner who considers
+    ``recruit_per_week`` partners each (scaled by effort and budget), and Poisson(``discovery``
+    x messages written this week) partners, drawn at random, come across the community's public
+    content and consider joining (Kraut & Resnick 2012). A partner who considers
     joins with probability fit / (1 + programme_drag x programmes), fit = cosine of its needs
     with the community's topics (1 - cosine in an alliance that seeks complementary skills); an
     invitation adds ``incentive``; a lapsed partner's chance is multiplied by ``return_rate``.
@@ -492,10 +501,17 @@ def awareness_and_joining(model: CommunityModel) -> None:
         pool = np.flatnonzero(outside)  # managers invite only those who may join
         if k and pool.size:
             invited[pool[rng.integers(0, pool.size, size=k)]] = True
-    cand = np.flatnonzero(outside & ((exposure > 0) | invited))
+    # Public content is found (search, the partner portal) by partners nobody told about it.
+    found = np.zeros(n, dtype=bool)
+    k = rng.poisson(p.discovery * (model.tally["posts"] + model.tally["answers"])) if p.discovery else 0
+    if k:
+        found[rng.integers(0, n, size=k)] = True
+        found &= outside
+    cand = np.flatnonzero(outside & ((exposure > 0) | invited | found))
     if cand.size == 0:
         return
-    consider = invited[cand] | (rng.random(cand.size) < 1.0 - np.exp(-exposure[cand]))
+    consider = (invited[cand] | found[cand]
+                | (rng.random(cand.size) < 1.0 - np.exp(-exposure[cand])))
     cand = cand[consider]
     fit = _cosine(people, cand, model.topic)
     if model.rules.fit == "complementary":

@@ -122,7 +122,8 @@ class CommunityModel(mesa.Model):
 
     # ---- membership ---------------------------------------------------------------------------
     def enroll(self, idx: np.ndarray, invited: np.ndarray, commitment: float | None = None) -> None:
-        """Make partners ``idx`` active members this week; first-timers get a Mesa handle."""
+        """Make partners ``idx`` members this week (active, or lurking below ``lurk_threshold``);
+        first-timers get a Mesa handle."""
         if idx.size == 0:
             return
         p, people = self.p, self.people
@@ -132,10 +133,12 @@ class CommunityModel(mesa.Model):
         people.join_week[idx[first]] = self.week
         back = idx[~first]
         people.rejoin_week[back[people.rejoin_week[back] < 0]] = self.week
-        people.state[idx] = ACTIVE
         people.last_join_week[idx] = self.week
         base = p.newcomer_commitment if commitment is None else commitment
-        people.commitment[idx] = np.minimum(1.0, base + p.incentive * invited)
+        c = np.minimum(1.0, base + p.incentive * invited)
+        people.commitment[idx] = c
+        # A partner joins active, or lurking when its commitment is below the lurking threshold.
+        people.state[idx] = np.where(c >= p.lurk_threshold, ACTIVE, LURKING)
         people.incentive[idx] = p.incentive * invited
         people.invited[idx] |= invited
         people.low_weeks[idx] = 0

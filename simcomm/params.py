@@ -193,6 +193,12 @@ SPECS: tuple[ParamSpec, ...] = (
     _p("post_rate", 0.95, 0.0, 10.0, "questions/week", _C + "with voice, sets how many members ever "
        "write (90-9-1) and how many newcomers write again (Joyce & Kraut); searched over 0.2-1.5",
        "Questions an engaged member asks per week."),
+    _p("question_rate", 0.0, 0.0, 1.0, "1/member/week", "Nonnecke & Preece 2001 (lurkers post "
+       "when they need something); Joyce & Kraut 2006 (newcomers arrive with a question); off by "
+       "default: with discovery it meets the Joyce & Kraut, Burke and 90-9-1 figures but closes "
+       "every vendor community at its budget review (docs/validation.md)",
+       "Chance per week that a visiting member, lurkers too, hits a problem it asks the community "
+       "about, whatever its voice."),
     _p("answer_rate", 1.4, 0.0, 10.0, "answers/week", _C + "answer capacity against questions sets the "
        "share of first posts answered (Burke et al. ~60% answered); searched over 0.3-3",
        "Answers an engaged member can give per week."),
@@ -217,6 +223,10 @@ SPECS: tuple[ParamSpec, ...] = (
     _p("word_of_mouth", 0.19, 0.0, 1.0, "1/active peer/week", _C + "with fewer writers, an organic "
        "community only grows beyond its founders' circle at 0.15-0.2 (searched 0.01-0.2)",
        "Chance per week per active acquaintance that a partner considers joining."),
+    _p("discovery", 0.0, 0.0, 1000.0, "partners/message", "Kraut & Resnick 2012 (Building "
+       "Successful Online Communities: newcomers find a community through its public content); "
+       "off by default, as question_rate", "Partners who come across the community (search, the "
+       "partner portal) per message written in it that week; they consider joining like anyone else."),
     _p("invitation", 0.05, 0.0, 1.0, "1/advocate peer/week", "seeds/003 #4, #7",
        "Chance per week per advocate acquaintance that a partner considers joining."),
     # --- ties and deals (003 #3, 004)

@@ -168,33 +168,79 @@ def plot_inequality(validation: Validation, path: Path) -> Path:
     return path
 
 
-MISSES = """## Why the model misses what it misses
+# Why a fact is missed, by fact key: the structure behind the miss, not its numbers (the table
+# has those). The page prints the note of every fact that is out of range in its own table.
+_OFF = "The next section shows two mechanisms that reach this figure, and why they are off by default."
+WHY_MISSED: dict[str, str] = {
+    "reply_return_answered": "A partner's willingness to write (its *voice*) is fixed, so the "
+    "newcomers who write a first question are mostly the vocal ones, and they write again "
+    "whatever the reply. Newsgroup newcomers often come with one question and leave. " + _OFF,
+    "reply_return_unanswered": "As for answered newcomers: vocal partners write again whatever "
+    "the reply. " + _OFF,
+    "first_posts_unanswered": "A few vocal members answer most questions, so the unanswered "
+    "share swings widely between seeds (15% to 48% for `newcomer_attention` between 0.4 and "
+    "0.9), and regulars' spare capacity answers most first posts. " + _OFF,
+    "never_wrote": "Organic communities grow only through acquaintances, so they stay small, and "
+    "their members stay months, so most write something. " + _OFF,
+    "top1_share": "The top 1% are the most vocal members who stay for years; the more members "
+    "write once or twice, the smaller their share.",
+    "active_share_managed": "Members lurk below `lurk_threshold`; a manager's relationship "
+    "(`relationship_value`) and invitation incentives keep many of a vendor community's members "
+    "above it.",
+    "growth_vs_retention": "Across the scenario library, scenarios that recruit more also keep "
+    "the members they recruit with incentives and relationships.",
+    "growth_vs_survival": "Across the scenario library, the budget review closes the "
+    "communities that grew least, which ties growth to survival.",
+    "retention_vs_survival": "A community that dies lapses every member, which ties retention to "
+    "survival.",
+    "founder_only_dead": "A community dies in the model only after eight weeks with no active "
+    "member, and founders start highly committed, so no group of either kind is dead within "
+    "three months and the difference is zero.",
+    "revenue_top20": "Influenced revenue here comes only from active member-weeks and peer deals. "
+    "Most members leave within months while a core stays for years, so the top 20% earn almost "
+    "all of it. Real channel revenue also depends on partner size, which the model does not "
+    "turn into revenue.",
+}
 
-These notes explain the structure behind each miss; the table above has the current numbers.
 
-- **Newcomers write again too often, answered or not (Joyce & Kraut).** In the model a partner's
-  willingness to write (its *voice*) is fixed, so the newcomers who write a first question are
-  mostly the vocal ones, and they write again whatever the reply. Newsgroup newcomers often come
-  with one question and leave. The model has no such one-off need; adding it (a transient
-  question that brings a partner in) is the mechanism to try next. Raising the spread of voice
-  lowers the return rates, but at 2.0 and above the effect of a reply disappears, which
-  contradicts the same study. So the default keeps the reply effect (about 20 points) and misses
-  the levels.
-- **First posts are answered too often (Burke et al.).** Regulars give newcomers
-  `newcomer_attention` of their capacity. Over seeds the unanswered share swung between 15% and
-  48% for values between 0.4 and 0.9, because a few vocal members answer most questions. The
-  calibration could not pin it down without breaking the return rates.
-- **Too many members write at least once (the 90 of 90-9-1).** Organic communities in the
-  model stay small, and their members stay months, so most write something. The 1% still write
-  about half of all messages.
-- **Nobody dies within three months (CSCW 2014).** A community dies in the model only after
-  eight weeks with no active member, and founders start highly committed. So no group of either
-  kind is dead by week 13, and the difference is zero rather than negative.
-- **Revenue is more concentrated than in channel studies.** Influenced revenue here comes only
-  from active member-weeks and peer deals. Most members leave within months while a core stays
-  for years, so the top 20% earn almost all of it. Real channel revenue also depends on partner
-  size, which the model does not turn into revenue.
+# A calibration with both mechanisms on: it met all six calibrated facts on seeds 300-311 (not
+# the search's seeds, nor this page's), and closed every vendor-imposed community.
+NEED_AND_DISCOVERY: dict[str, float] = {
+    "question_rate": 0.047, "discovery": 0.011, "newcomer_commitment": 0.335, "lurk_threshold": 0.345,
+    "voice_spread": 2.5, "post_rate": 1.83, "answer_rate": 1.93, "newcomer_attention": 0.54,
+    "reply_boost": 0.18, "word_of_mouth": 0.34, "content_scale": 2.9, "relationship_value": 0.3,
+}
+NEED_AND_DISCOVERY_NOTE = """## Off by default: a calibration that meets the six calibrated facts
+
+With both mechanisms on, a search (a Latin hypercube of 240 points, then local steps, on seeds
+100-105), re-scored on 12 fresh seeds (300-311), found this set:
+
+    {assignments}
+
+It measured: answered newcomers write again 53%, unanswered 39%; 43% of first posts unanswered;
+94% of members never write; the top 1% write 94% of messages; 45% of partner-council members
+active. Every fact of the calibrated block is in range. But with it, every vendor-imposed
+community (10 seeds) was closed by its budget review, and 52-week retention barely moved with
+manager turnover (0.135 with none, 0.124 with three departures a year), because the first
+year's joiners are mostly drive-by readers who leave whoever runs the community. The vendor's
+economics (`revenue_per_active`, an assumption) and what retention counts need re-examining
+before this can be the default; until then the defaults keep the model's directional claims.
 """
+
+
+def misses_section(table: pd.DataFrame) -> str:
+    """Return the Markdown section that explains each fact out of range in ``table`` (its
+    structural reason from WHY_MISSED), or says that every fact is in range."""
+    missed = table[~table["in_range"].astype(bool)]
+    if missed.empty:
+        return "## Every fact is in range\n"
+    lines = ["## Why the model misses what it misses", "",
+             "The structure behind each fact out of range above; the table has the numbers.", ""]
+    for _, row in missed.iterrows():
+        why = WHY_MISSED.get(row["key"], "No explanation is recorded for this fact yet.")
+        lines.append(f"- **{row['fact']}** ({row['source']}). {why}")
+    return "\n".join(lines) + "\n"
+
 
 FIGURES = (("validation_facts.png", "Every fact: target range and measured value", None),
            ("validation_returns.png", "Newcomers who write again", plot_returns),
@@ -250,7 +296,8 @@ def markdown(validation: Validation, figures_dir: str) -> str:
         out += [f"![{title}]({figures_dir}/{name})", ""]
     n_in = int(t["in_range"].sum())
     out += [f"{n_in} of {len(t)} facts in range; out of range: {', '.join(validation.misses) or 'none'}.",
-            "", MISSES, ""]
+            "", misses_section(t), "", NEED_AND_DISCOVERY_NOTE.format(assignments=" ".join(
+                f"--set {k}={v}" for k, v in NEED_AND_DISCOVERY.items())), ""]
     return "\n".join(out)
 
 

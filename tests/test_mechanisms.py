@@ -106,6 +106,37 @@ def test_answered_first_post_raises_commitment_by_reply_boost() -> None:
     assert np.allclose(model.people.commitment[ignored], before[ignored])
 
 
+@pytest.mark.parametrize("question_rate", [0.0, 0.5, 1.0])
+def test_lurkers_ask_only_about_a_problem_of_their_own(question_rate: float) -> None:
+    model = _model(governance="organic", founders=300, post_rate=5.0, question_rate=question_rate)
+    m = np.flatnonzero(model.people.join_week >= 0)
+    lurkers, active = m[::2], m[1::2]
+    model.people.state[lurkers] = LURKING
+    model.refresh_membership()
+    mech.free_time(model)
+    mech.participation(model)
+    asked = dict(zip(model.m.tolist(), model.questions.tolist(), strict=True))
+    visited = dict(zip(model.m.tolist(), model.visited.tolist(), strict=True))
+    lurk_q = np.array([asked[i] for i in lurkers])
+    seen = np.array([visited[i] for i in lurkers])
+    # A lurker asks at most one question, and only when it visited and a problem came up.
+    assert lurk_q.max() <= 1 and not lurk_q[~seen].any()
+    if question_rate == 0.0:
+        assert lurk_q.sum() == 0 and sum(asked[i] for i in active) > 0
+    else:
+        share = lurk_q[seen].mean()
+        assert share == pytest.approx(question_rate, abs=4 * np.sqrt(0.25 / seen.sum()) + 1e-9)
+
+
+def test_a_partner_joins_lurking_below_the_lurking_threshold() -> None:
+    model = _model(governance="organic", lurk_threshold=0.4, newcomer_commitment=0.3, incentive=0.2)
+    outside = np.flatnonzero(model.people.join_week < 0)[:4]
+    model.enroll(outside, invited=np.array([False, False, True, True]))
+    # 0.3 stays below 0.4 (lurking); an invitation's incentive lifts it to 0.5 (active).
+    assert model.people.state[outside].tolist() == [LURKING, LURKING, ACTIVE, ACTIVE]
+    assert (model.people.join_week[outside] == model.week).all()
+
+
 def test_newcomer_attention_raises_reply_rate() -> None:
     rates = []
     for attention in (0.05, 1.0):

@@ -166,3 +166,30 @@ def test_unwritable_out_is_refused_before_running(tmp_path) -> None:
     res = CliRunner().invoke(main, ["validate", "--replicates", "2", "--out", str(blocker / "x")])
     assert res.exit_code == 2 and res.output.strip().count("\n") == 0
     assert blocker.read_text() == "keep me"
+
+
+def test_the_page_explains_exactly_the_facts_out_of_range() -> None:
+    from simcomm.validation_report import WHY_MISSED, misses_section
+
+    assert set(WHY_MISSED) == {f.key for f in FACTS}  # every fact has its reason written down
+    keys = [f.key for f in FACTS]
+    table = pd.DataFrame({"key": keys, "fact": [f.fact for f in FACTS],
+                          "source": [f.source for f in FACTS],
+                          "in_range": [k != "revenue_top20" for k in keys]})
+    text = misses_section(table)
+    assert WHY_MISSED["revenue_top20"] in text
+    assert all(WHY_MISSED[k] not in text for k in keys if k != "revenue_top20")
+    table["in_range"] = True
+    assert misses_section(table).startswith("## Every fact is in range")
+
+
+def test_the_off_by_default_calibration_is_a_valid_parameter_set() -> None:
+    import simcomm
+    from simcomm.validation_report import NEED_AND_DISCOVERY, NEED_AND_DISCOVERY_NOTE
+
+    params = simcomm.make_params(NEED_AND_DISCOVERY)
+    assert params.question_rate > 0 and params.discovery > 0
+    assert params.newcomer_commitment < params.lurk_threshold  # partners join as lurkers
+    defaults = simcomm.make_params()
+    assert defaults.question_rate == 0 and defaults.discovery == 0  # off by default
+    assert "{assignments}" in NEED_AND_DISCOVERY_NOTE
