@@ -501,17 +501,17 @@ def awareness_and_joining(model: CommunityModel) -> None:
         pool = np.flatnonzero(outside)  # managers invite only those who may join
         if k and pool.size:
             invited[pool[rng.integers(0, pool.size, size=k)]] = True
-    # Public content is found (search, the partner portal) by partners nobody told about it.
-    found = np.zeros(n, dtype=bool)
+    # Reached directly: invited, or came across the public content (search, the partner portal).
+    reached = invited
     k = rng.poisson(p.discovery * (model.tally["posts"] + model.tally["answers"])) if p.discovery else 0
     if k:
-        found[rng.integers(0, n, size=k)] = True
-        found &= outside
-    cand = np.flatnonzero(outside & ((exposure > 0) | invited | found))
+        reached = invited.copy()
+        reached[rng.integers(0, n, size=k)] = True
+        reached &= outside
+    cand = np.flatnonzero(outside & ((exposure > 0) | reached))
     if cand.size == 0:
         return
-    consider = (invited[cand] | found[cand]
-                | (rng.random(cand.size) < 1.0 - np.exp(-exposure[cand])))
+    consider = reached[cand] | (rng.random(cand.size) < 1.0 - np.exp(-exposure[cand]))
     cand = cand[consider]
     fit = _cosine(people, cand, model.topic)
     if model.rules.fit == "complementary":
