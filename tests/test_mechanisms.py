@@ -137,6 +137,19 @@ def test_a_partner_joins_lurking_below_the_lurking_threshold() -> None:
     assert (model.people.join_week[outside] == model.week).all()
 
 
+@pytest.mark.parametrize("discovery", [0.0, 2.0])
+def test_partners_come_across_a_community_only_through_its_messages(discovery: float) -> None:
+    model = _model(governance="organic", founders=50, word_of_mouth=0.0, invitation=0.0,
+                   discovery=discovery)
+    founders = model.people.join_week >= 0
+    for _ in range(10):
+        model.step()
+    joined = int(((model.people.join_week >= 0) & ~founders).sum())
+    messages = sum(model.history["posts"]) + sum(model.history["answers"])
+    assert messages > 0
+    assert (joined > 0) if discovery else (joined == 0)
+
+
 def test_newcomer_attention_raises_reply_rate() -> None:
     rates = []
     for attention in (0.05, 1.0):
