@@ -27,12 +27,14 @@ from simcomm.sim import Result
 
 Results = Mapping[str, Sequence[Result]]
 
-HEADLINE: tuple[str, ...] = ("retention_12w", "retention_52w", "peak_active", "final_active",
-                             "weeks_to_peak", "median_tenure_weeks", "total_peer_deals", "roi")
+HEADLINE: tuple[str, ...] = ("retention_12w", "retention_52w", "settled_retention_52w", "peak_active",
+                             "final_active", "weeks_to_peak", "median_tenure_weeks",
+                             "total_peer_deals", "roi")
 
 #: The unit of each summary field, for tables and plot labels.
 UNITS: dict[str, str] = {
-    "retention_12w": "share", "retention_52w": "share", "peak_active": "members",
+    "retention_12w": "share", "retention_52w": "share", "settled_retention_52w": "share",
+    "peak_active": "members",
     "final_active": "members", "weeks_to_peak": "week", "median_tenure_weeks": "weeks",
     "died_week": "week", "total_peer_deals": "deals", "total_posts": "posts",
     "total_answers": "answers", "ever_joined": "partners", "first_post_reply_rate": "share",

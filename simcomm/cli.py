@@ -150,6 +150,7 @@ def params() -> None:
 HEADLINE_TEXT = {
     "retention_12w": ("still members 12 weeks after joining", "share"),
     "retention_52w": ("still members 52 weeks after joining", "share"),
+    "settled_retention_52w": ("of those in at 12 weeks, still in at 52", "share"),
     "peak_active": ("peak active members", "members"),
     "final_active": ("active members at the end", "members"),
     "weeks_to_peak": ("week of the peak", "week"),
@@ -310,13 +311,14 @@ def _effects(results: dict[str, list[Any]], vary: list[tuple[str, list[Value]]],
 def _format_effects(effects: list[dict[str, Any]]) -> str:
     lines = ["", "effect of the varied parameter within each scenario (later minus first value):"]
     for row in effects:
-        if row["metric"] not in ("retention_12w", "retention_52w", "peak_active", "final_active"):
+        if row["metric"] not in ("retention_12w", "retention_52w", "settled_retention_52w",
+                                 "peak_active", "final_active"):
             continue
         change = ", ".join(f"{k} {row['from'][k]} -> {v}" for k, v in row["to"].items())
         if row["n"] < 2 or row["diff"] is None:
             continue
         star = "*" if row["p_value"] is not None and row["p_value"] < 0.05 else " "
-        lines.append(f"  {row['scenario']:<16} {change:<38} {row['metric']:<14} "
+        lines.append(f"  {row['scenario']:<16} {change:<38} {row['metric']:<21} "
                      f"{row['diff']:+9.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]{star}")
     lines.append("  [95% CI of the difference, Welch]; * p < 0.05")
     return "\n".join(lines)

@@ -56,8 +56,8 @@ from simcomm.params import SPEC_BY_NAME, ParameterError, Value, closest_names, m
 from simcomm.scenarios import Scenario, load_scenario
 
 SUMMARY_METRICS: tuple[str, ...] = (
-    "retention_12w", "retention_52w", "peak_active", "final_active", "weeks_to_peak",
-    "median_tenure_weeks", "died_week", "total_peer_deals", "total_posts", "total_answers",
+    "retention_12w", "retention_52w", "settled_retention_52w", "peak_active", "final_active",
+    "weeks_to_peak", "median_tenure_weeks", "died_week", "total_peer_deals", "total_posts", "total_answers",
     "ever_joined", "first_post_reply_rate", "return_if_answered", "return_if_unanswered",
     "vendor_cost", "influenced_revenue", "roi",
 )

@@ -62,14 +62,20 @@ def lifecycle_stage(active: list[int], dead: bool) -> str:
     return "maturity"
 
 
-def retention(members: pd.DataFrame, after_weeks: int, weeks: int, cohort_until: int = 52) -> float:
+def retention(members: pd.DataFrame, after_weeks: int, weeks: int, cohort_until: int = 52,
+              settled_weeks: int = 0) -> float:
     """Return the share of partners who joined by week ``cohort_until`` still members
     ``after_weeks`` weeks after joining (first membership spell); NaN if no one is observable.
 
     Only joiners with ``join_week + after_weeks <= weeks`` count (the rest are not yet observable).
+    With ``settled_weeks`` > 0 the cohort is only those who settled: still members
+    ``settled_weeks`` weeks after joining (drive-by joiners who left sooner do not count).
     """
     cohort = members[(members["join_week"] <= cohort_until)
                      & (members["join_week"] + after_weeks <= weeks)]
+    if settled_weeks:
+        stayed = cohort["leave_week"].isna() | (cohort["leave_week"] - cohort["join_week"] > settled_weeks)
+        cohort = cohort[stayed.to_numpy(dtype=bool)]
     if cohort.empty:
         return math.nan
     left = cohort["leave_week"]
@@ -100,7 +106,9 @@ def summarize(timeseries: pd.DataFrame, members: pd.DataFrame, weeks: int,
     """Return the headline figures of a run as a JSON-serialisable dict.
 
     retention_12w / retention_52w: share (0-1) of the first year's joiners still members 12 /
-    52 weeks after joining; peak_active, final_active (members); weeks_to_peak (week);
+    52 weeks after joining; settled_retention_52w: the same at 52 weeks among those still members
+    12 weeks after joining (the settled members, whom a manager's relationships hold);
+    peak_active, final_active (members); weeks_to_peak (week);
     median_tenure_weeks (Kaplan-Meier, None if not reached); died_week (None if alive);
     total_peer_deals (deals); roi (influenced revenue / vendor cost, None when cost is 0).
     """
@@ -117,6 +125,7 @@ def summarize(timeseries: pd.DataFrame, members: pd.DataFrame, weeks: int,
     return {
         "retention_12w": _nan_none(retention(members, 12, weeks)),
         "retention_52w": _nan_none(retention(members, 52, weeks)),
+        "settled_retention_52w": _nan_none(retention(members, 52, weeks, settled_weeks=12)),
         "peak_active": int(active.max()) if active.size else 0,
         "final_active": int(active[-1]) if active.size else 0,
         "weeks_to_peak": int(timeseries["week"].iloc[int(active.argmax())]) if active.size else 0,

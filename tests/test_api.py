@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -25,7 +26,7 @@ MEMBERS = (
     "first_post_answered",
 )
 SUMMARY = (
-    "retention_12w", "retention_52w", "peak_active", "final_active", "weeks_to_peak",
+    "retention_12w", "retention_52w", "settled_retention_52w", "peak_active", "final_active", "weeks_to_peak",
     "median_tenure_weeks", "died_week", "total_peer_deals", "roi",
 )
 
@@ -54,6 +55,22 @@ def test_tables_are_consistent(result: simcomm.Result) -> None:
     assert members["answers"].sum() <= ts["answers"].sum()  # managers answer too
     assert (members["leave_week"].dropna() >= members.loc[members["leave_week"].notna(), "join_week"]).all()
     assert result.summary["peak_active"] == ts["active_members"].max()
+
+
+def test_retention_cohorts_follow_their_definitions() -> None:
+    """Four first-year joiners: one leaves after 5 weeks (drive-by), one after 30, one after 60,
+    one stays; a fifth joins too late to be seen 52 weeks on. Retention at 52 weeks counts the
+    last two of four; among the three who settled (still in at 12 weeks) it is two of three."""
+    from simcomm.metrics import retention
+
+    nan = float("nan")
+    for dtype in ("float64", "Int64"):  # the model's members table uses nullable integers
+        members = pd.DataFrame({"join_week": [0, 10, 20, 30, 200],
+                                "leave_week": pd.array([5, 40, 80, nan, nan], dtype=dtype)})
+        assert retention(members, 12, 260) == 0.75
+        assert retention(members, 52, 260) == 0.5
+        assert retention(members, 52, 260, settled_weeks=12) == 2 / 3
+        assert math.isnan(retention(members.iloc[[0]], 52, 260, settled_weeks=12))
 
 
 def test_metadata_records_parameters_seed_and_versions(result: simcomm.Result) -> None:

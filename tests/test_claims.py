@@ -20,17 +20,22 @@ def _weeks_to(result, active: int) -> int:
 
 
 def test_vendor_retention_falls_with_staff_turnover_organic_hardly_moves() -> None:
-    """Margin: vendor-imposed retention_52w drops by at least 0.05 going from no turnover to 3
-    departures a year (paired over 10 seeds, one-sided paired t-test p < 0.01); the organic
-    community's mean change is under 0.02 and under a fifth of the vendor's drop."""
-    def r52(name: str, turnover: float) -> np.ndarray:
-        return np.array([r.summary["retention_52w"]
+    """Margins, going from no turnover to 3 departures a year (paired over 10 seeds):
+    - vendor-imposed settled_retention_52w (members still in 12 weeks after joining who are
+      still in at 52) drops by at least 0.10, one-sided paired t-test p < 0.01;
+    - vendor-imposed retention_52w (all first-year joiners) drops too, p < 0.01, by at least 0.02:
+      most joiners leave within weeks whoever runs the community, which dilutes the drop;
+    - the organic community's mean change in either is under 0.02 and under a fifth of the
+      vendor's drop."""
+    def summary(name: str, turnover: float, key: str) -> np.ndarray:
+        return np.array([r.summary[key]
                          for r in runs(name, SEEDS, staff_turnover_per_year=turnover)])
 
-    drop, p = paired_drop(r52("vendor-imposed", 0.0), r52("vendor-imposed", 3.0))
-    assert drop >= 0.05 and p < 0.01, (drop, p)
-    organic = abs(float((r52("organic", 0.0) - r52("organic", 3.0)).mean()))
-    assert organic < 0.02 and organic < drop / 5
+    for key, margin in (("settled_retention_52w", 0.10), ("retention_52w", 0.02)):
+        drop, p = paired_drop(summary("vendor-imposed", 0.0, key), summary("vendor-imposed", 3.0, key))
+        assert drop >= margin and p < 0.01, (key, drop, p)
+        organic = abs(float((summary("organic", 0.0, key) - summary("organic", 3.0, key)).mean()))
+        assert organic < 0.02 and organic < drop / 5, (key, organic)
 
 
 def test_seeded_advocates_shorten_the_cold_start() -> None:

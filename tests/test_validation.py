@@ -183,13 +183,14 @@ def test_the_page_explains_exactly_the_facts_out_of_range() -> None:
     assert misses_section(table).startswith("## Every fact is in range")
 
 
-def test_the_off_by_default_calibration_is_a_valid_parameter_set() -> None:
-    import simcomm
-    from simcomm.validation_report import NEED_AND_DISCOVERY, NEED_AND_DISCOVERY_NOTE
+def test_the_calibration_section_lists_every_calibrated_default() -> None:
+    """The page reads the calibrated defaults from the parameter table, not from a copy."""
+    from simcomm.params import SPECS
+    from simcomm.validation_report import calibration_section
 
-    params = simcomm.make_params(NEED_AND_DISCOVERY)
-    assert params.question_rate > 0 and params.discovery > 0
-    assert params.newcomer_commitment < params.lurk_threshold  # partners join as lurkers
-    defaults = simcomm.make_params()
-    assert defaults.question_rate == 0 and defaults.discovery == 0  # off by default
-    assert "{assignments}" in NEED_AND_DISCOVERY_NOTE
+    text = calibration_section()
+    calibrated = [s for s in SPECS if "calibrated" in s.source]
+    assert len(calibrated) >= 6
+    for spec in calibrated:
+        assert f"`{spec.name}` = {spec.default} " in text
+    assert "`partners`" not in text and "{calibrated}" not in text
