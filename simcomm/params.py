@@ -211,7 +211,7 @@ SPECS: tuple[ParamSpec, ...] = (
     _p("commitment_rate", 0.08, 0.001, 1.0, "1/week", _A + "commitment adapts over a few months",
        "Weekly rate at which commitment moves toward the value a member gets."),
     _p("lurk_threshold", 0.345, 0.0, 1.0, "commitment", "shared/MODEL.md mechanism 6; " + _C + "Community "
-       "Roundtable 2015: ~45% of a well-managed community's members active (partner-council measures 45%)",
+       "Roundtable 2015: ~45% of a well-managed community's members active (partner-council measures 48%)",
        "Below this commitment an active member lurks."),
     _p("leave_threshold", 0.15, 0.0, 1.0, "commitment", "shared/MODEL.md mechanism 6",
        "Below this commitment for leave_weeks a member lapses."),
@@ -249,9 +249,10 @@ SPECS: tuple[ParamSpec, ...] = (
        "Value of peer ties (per log tie)."),
     _p("deal_value", 2.0, 0.0, 100.0, "value units/deal", "seeds/004",
        "Value of a peer deal to each partner in it."),
-    _p("relationship_value", 0.3, 0.0, 10.0, "value units", "seeds/001 (depth: 1:1 relationship); "
-       + _C + "lowered from 0.5 with the participation figures: it keeps partner-council's active "
-       "share near 45%",
+    _p("relationship_value", 0.25, 0.0, 10.0, "value units", "seeds/001 (depth: 1:1 relationship); "
+       + _C + "partner-council's active share 48% (target 38-52%; 51-53% at 0.3); below about 0.18 a "
+       "relationship alone no longer keeps a member above leave_threshold and the manager's hold "
+       "collapses",
        "Weekly value of a personal relationship with a vendor manager."),
     _p("content_scale", 2.9, 0.1, 10_000.0, "messages/week", "seeds/003 #4 ('No-one wants to be the first "
        "to a party'); " + _C + "a feed with this many messages a week feels 63% alive",

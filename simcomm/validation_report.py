@@ -212,7 +212,8 @@ partner-council); the best candidates were then re-scored on 12 seeds the search
 (above) are a third, unseen block. Scores on six seeds over-fit: discovery feeds on messages, so
 some communities take off and others do not, and only means over a dozen seeds were stable.
 
-The calibrated defaults (`simcomm show NAME` prints each one's reasoning):
+The calibrated defaults (the reasoning is next to each in `simcomm/params.py`; `simcomm show
+SCENARIO` lists every parameter with its source):
 
 {calibrated}
 
@@ -223,8 +224,10 @@ turnover claim is tested on the members who settled (`settled_retention_52w`: st
 52 weeks among those still in at 12). And with participation this thin, no single-manager
 programme paid for itself at the first guess of influenced revenue (5 a week per active
 partner), so every vendor-imposed community closed at its budget review whatever its manager
-did; the assumption is now 30 a week (about 1,500 a year), with its reasoning in
-`simcomm show revenue_per_active`.
+did, and partner-council's active share (45% on the confirmation seeds) was partly measured on
+closed programmes. The assumption is now 30 a week (about 1,500 a year); with the programmes
+alive, partner-council's active share rose to 51%, and `relationship_value` was refitted
+alone (0.3 to 0.25: 48% on the search seeds and on the confirmation seeds).
 """
 
 
@@ -286,7 +289,7 @@ def markdown(validation: Validation, figures_dir: str) -> str:
            f"simcomm {md['simcomm_version']}, mesa {md['mesa_version']}; {md['replicates']} "
            f"replicates per scenario (seeds {md['seeds'][0]}-{md['seeds'][1]}), {md['weeks']} "
            "weeks. The first block of facts was used to calibrate the defaults (the reasoning "
-           "is next to each default in `simcomm/params.py`, and `simcomm show NAME` prints it); "
+           "is next to each default in `simcomm/params.py`, and `simcomm show SCENARIO` lists it); "
            "the second block are checks the calibration did not see. A fact is *in range* when "
            "the model's mean lies in the range given; the 95% CI is Student's t over "
            "replicates (a bootstrap CI for the correlations).", ""]
