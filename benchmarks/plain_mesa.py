@@ -2,7 +2,7 @@
 
 This module is NOT part of the simcomm package and is not used by it. It exists only as the
 baseline of ``benchmarks/benchmark.py`` (which reports how much faster the array-based
-:class:`simcomm.model.CommunityModel` is) and is checked for faithfulness by
+:class:`simcomm.core.model.CommunityModel` is) and is checked for faithfulness by
 ``tests/test_plain_mesa.py`` (same aggregate behaviour over many seeds).
 
 It is written the way a typical Mesa model is written: every partner firm is a
@@ -12,7 +12,7 @@ behaviour methods; every manager post is a :class:`PlainStaff` agent; and
 :meth:`PlainCommunityModel.step` runs the week as phases, either with
 ``AgentSet.shuffle_do("<method>")`` or with plain Python loops over agents where a phase needs a
 view of the whole community (answering questions, choosing leaders, meet-ups). One step is one
-week, and the phases run in the order of :mod:`simcomm.mechanisms`:
+week, and the phases run in the order of :mod:`simcomm.core.mechanisms`:
 
  1. staff turnover and relationships    7. peer ties: triadic closure, deals, decay
  2. leadership                          8. spam and moderation
@@ -21,8 +21,8 @@ week, and the phases run in the order of :mod:`simcomm.mechanisms`:
  5. topic update                       11. weekly record (and death of the community)
  6. meet-ups                           12. budget review (over the recorded weeks)
 
-Parameters come from :func:`simcomm.params.make_params`; the initial population is drawn with
-:class:`simcomm.people.Partners` and :func:`simcomm.people.acquaintance_graph` (so a seed gives
+Parameters come from :func:`simcomm.core.params.make_params`; the initial population is drawn with
+:class:`simcomm.core.population.Partners` and :func:`simcomm.core.population.acquaintance_graph` (so a seed gives
 the same partner firms as ``simcomm.run``), then copied onto the agents, neighbours as Python
 lists. Everything after that uses only ``self.random`` (Python) and scalar draws from
 ``self.rng`` (numpy). The random streams therefore differ from the fast model's: runs are not
@@ -46,10 +46,10 @@ import mesa
 import pandas as pd
 from mesa.agent import AgentSet
 
-from simcomm.mechanisms import BUSY_SHAPE, INCENTIVE_FADE, LURK_HYSTERESIS
-from simcomm.model import DEATH_WEEKS
-from simcomm.params import Params, make_params
-from simcomm.people import (
+from simcomm.core.mechanisms import BUSY_SHAPE, INCENTIVE_FADE, LURK_HYSTERESIS
+from simcomm.core.model import DEATH_WEEKS
+from simcomm.core.params import Params, make_params
+from simcomm.core.population import (
     ACTIVE,
     AWARE,
     LAPSED,
@@ -60,8 +60,8 @@ from simcomm.people import (
     Partners,
     acquaintance_graph,
 )
-from simcomm.scenarios import load_scenario
-from simcomm.ties import MIN_STRENGTH
+from simcomm.core.ties import MIN_STRENGTH
+from simcomm.runs.library import load_scenario
 
 __all__ = ["OUTPUT_COLUMNS", "PlainCommunityModel", "PlainPartner", "PlainStaff", "run_plain"]
 
@@ -87,7 +87,7 @@ class PlainPartner(mesa.Agent):
 
     def __init__(self, model: PlainCommunityModel, idx: int, people: Partners) -> None:
         super().__init__(model)
-        # What the firm is (drawn once by simcomm.people.Partners, copied here).
+        # What the firm is (drawn once by simcomm.core.population.Partners, copied here).
         self.idx = idx
         self.size_class = int(people.size_class[idx])
         self.main_need = int(people.main_need[idx])
@@ -362,11 +362,11 @@ class PlainCommunityModel(mesa.Model):
     """The partner community as a plain per-agent Mesa model (benchmark reference).
 
     Args:
-        params: validated parameters (:func:`simcomm.params.make_params`); defaults if None.
+        params: validated parameters (:func:`simcomm.core.params.make_params`); defaults if None.
         seed: seeds ``self.rng`` (numpy) and ``self.random`` (Python).
 
     Only the ``organic`` and ``vendor-imposed`` governance types are ported; any other raises
-    ValueError (their rules in :mod:`simcomm.governance` are not written here).
+    ValueError (their rules in :mod:`simcomm.core.governance` are not written here).
     """
 
     def __init__(self, params: Params | None = None, seed: int = 0) -> None:
@@ -525,7 +525,7 @@ class PlainCommunityModel(mesa.Model):
 
     # ---- the week -----------------------------------------------------------------------------
     def step(self) -> None:
-        """Advance one week: the phases in the order of simcomm.mechanisms, then record it."""
+        """Advance one week: the phases in the order of simcomm.core.mechanisms, then record it."""
         self.week = self.steps
         self.tally = dict.fromkeys(TALLY_KEYS, 0)
         partners = self.agents_by_type[PlainPartner]

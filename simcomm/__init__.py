@@ -2,19 +2,17 @@
 
 ``simcomm.run(scenario, weeks=260, seed=0, overrides=None)`` runs one scenario and returns a
 :class:`Result` with weekly series, one row per member, and a headline summary.
+
+The package is built in floors, imports running one way only (checked by import-linter):
+``ui`` -> ``report`` -> ``analysis`` -> ``runs`` -> ``core`` (see docs/architecture.md).
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("simcomm")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
-
-from simcomm.model import CommunityModel
-from simcomm.params import ParameterError, Params, make_params
-from simcomm.scenarios import Scenario, load_scenario, scenario_names
-from simcomm.sim import Result, run
+from simcomm.core.model import CommunityModel
+from simcomm.core.params import ParameterError, Params, make_params
+from simcomm.core.scenario import Scenario
+from simcomm.core.version import __version__
+from simcomm.runs.library import load_scenario, scenario_names
+from simcomm.runs.sim import Result, run
 
 __all__ = ["CommunityModel", "ParameterError", "Params", "Result", "Scenario", "__version__",
            "load_scenario", "make_params", "run", "scenario_names"]

@@ -1,4 +1,4 @@
-"""simcomm.analysis: summary frame, headline table (CI, Welch + Holm), bands, survival, log-rank."""
+"""simcomm.analysis.statistics: summary frame, headline table, bands, survival, log-rank."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from conftest import runs
 from scipy import stats
 
 import simcomm
-from simcomm import analysis
+from simcomm.analysis import statistics as analysis
 
 WEEKS = 60
 SMALL = {"partners": 400}

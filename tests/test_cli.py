@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import simcomm
-from simcomm.cli import main
+from simcomm.ui.cli import main
 
 SMALL = ["--weeks", "30", "--set", "partners=300"]
 
@@ -52,7 +52,7 @@ def test_show_prints_story_quote_and_parameters() -> None:
 
 def test_params_lists_every_parameter() -> None:
     code, out, _ = invoke("params")
-    assert code == 0 and all(f"{s.name} = " in out for s in simcomm.params.SPECS)
+    assert code == 0 and all(f"{s.name} = " in out for s in simcomm.core.params.SPECS)
 
 
 def test_run_prints_summary_and_json() -> None:
@@ -158,7 +158,7 @@ def test_failed_run_leaves_out_dir_untouched(tmp_path: Path, monkeypatch: pytest
     def broken(*args: object, **kwargs: object) -> list[Path]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("simcomm.plots.plot_run", broken)
+    monkeypatch.setattr("simcomm.report.plots.plot_run", broken)
     code, _, err = invoke("run", "organic", *SMALL, "--out", str(out_dir))
     assert code == 130 and "nothing was written" in err
     assert sorted(p.name for p in out_dir.iterdir()) == ["timeseries.csv"]

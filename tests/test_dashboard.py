@@ -1,4 +1,4 @@
-"""The trainer's dashboard (simcomm.app, `simcomm dashboard`): its model, its views, its command,
+"""The trainer's dashboard (simcomm.ui.app, `simcomm dashboard`): its model, its views, its command,
 and the page itself in a real browser (Debian's chromium, driven by playwright).
 
 Without chromium the browser tests are skipped on a developer's machine and fail in CI (CI set).
@@ -22,13 +22,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from simcomm import app
-from simcomm.cli import main
-from simcomm.model import CommunityModel
-from simcomm.params import make_params
-from simcomm.scenarios import load_scenario
-from simcomm.sim import run
-from simcomm.story import sample_network
+from simcomm.core.model import CommunityModel
+from simcomm.core.params import make_params
+from simcomm.report.story import sample_network
+from simcomm.runs.library import load_scenario
+from simcomm.runs.sim import run
+from simcomm.ui import app
+from simcomm.ui.cli import main
 
 SMALL = (("partners", 300),)
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-background-networking"]
@@ -160,7 +160,7 @@ def chromium() -> str:
 
 def start_dashboard(*args: str) -> tuple[subprocess.Popen[str], str]:
     """Start `simcomm dashboard ARGS --port 0` and return the process and the address it printed."""
-    cmd = [sys.executable, "-m", "simcomm.cli", "dashboard", *args, "--port", "0"]
+    cmd = [sys.executable, "-m", "simcomm.ui.cli", "dashboard", *args, "--port", "0"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     assert proc.stdout is not None
@@ -253,7 +253,7 @@ def test_dashboard_in_chromium_slider_reset_step_changes_plot_and_event_log(tmp_
 def test_story_page_opens_from_disk_in_chromium_and_its_images_load(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    from simcomm.story import tell_story, write_story
+    from simcomm.report.story import tell_story, write_story
 
     executable = chromium()
     write_story(tell_story("staff-churn", weeks=60, seed=1, overrides={"partners": 300}, frames=6),

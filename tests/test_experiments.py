@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 import simcomm
-from simcomm.cli import main
-from simcomm.experiments import (
+from simcomm.core.metrics import WEEKLY_METRICS
+from simcomm.core.params import ParameterError
+from simcomm.runs.experiments import (
     SUMMARY_METRICS,
     derive_seed,
     load_experiment,
@@ -25,8 +26,7 @@ from simcomm.experiments import (
     read_weekly,
     run_experiment,
 )
-from simcomm.metrics import WEEKLY_METRICS
-from simcomm.params import ParameterError
+from simcomm.ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = """
@@ -90,7 +90,7 @@ def test_design_ranges_and_seeds(tmp_path: Path) -> None:
               derive_seed("tinY", 7, 3, 1)}
     assert s not in others and len(others) == 4
     # stable across processes and Python hash randomisation
-    code = "from simcomm.experiments import derive_seed; print(derive_seed('tiny', 7, 3, 1))"
+    code = "from simcomm.runs.experiments import derive_seed; print(derive_seed('tiny', 7, 3, 1))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONHASHSEED": "123"})
     assert int(out.stdout) == s
@@ -221,7 +221,7 @@ RESUME = TINY.replace("weeks = 25", "weeks = 80").replace("replicates = 2", "rep
 def test_killed_sweep_resumes_with_every_run_exactly_once(tmp_path: Path) -> None:
     path = write(tmp_path, RESUME)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "simcomm.cli", "experiment", "run", str(path), "--out", str(out),
+    cmd = [sys.executable, "-m", "simcomm.ui.cli", "experiment", "run", str(path), "--out", str(out),
            "--workers", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
@@ -251,13 +251,13 @@ def test_help_shows_worked_examples() -> None:
 
 
 def test_python_m_simcomm_cli_knows_the_new_commands() -> None:
-    out = subprocess.run([sys.executable, "-m", "simcomm.cli", "--help"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "simcomm.ui.cli", "--help"], capture_output=True, text=True,
                          check=True)
     assert "experiment" in out.stdout and "sensitivity" in out.stdout
 
 
 def test_interrupt_says_what_is_saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import simcomm.experiments as ex
+    import simcomm.runs.experiments as ex
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import simcomm
-from simcomm import mechanisms as mech
-from simcomm.metrics import lifecycle_stage, participation_inequality
-from simcomm.people import ACTIVE, LAPSED, LURKING, Partners, acquaintance_graph
-from simcomm.ties import MIN_STRENGTH, PeerTies
+from simcomm.core import mechanisms as mech
+from simcomm.core.metrics import lifecycle_stage, participation_inequality
+from simcomm.core.population import ACTIVE, LAPSED, LURKING, Partners, acquaintance_graph
+from simcomm.core.ties import MIN_STRENGTH, PeerTies
 
 
 def _model(**overrides) -> simcomm.CommunityModel:

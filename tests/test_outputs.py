@@ -1,4 +1,4 @@
-"""simcomm.outputs: staged, atomic writing of runs and comparisons; files read back."""
+"""simcomm.report.outputs: staged, atomic writing of runs and comparisons; files read back."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import pytest
 from conftest import runs
 
 import simcomm
-from simcomm import analysis, outputs
-from simcomm.outputs import OutputError, check_writable, staged_output, write_compare, write_run
+from simcomm.analysis import statistics as analysis
+from simcomm.report.outputs import write_compare, write_run
+from simcomm.runs import files
+from simcomm.runs.files import OutputError, check_writable, staged_output
 
 WEEKS = 60
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -159,7 +161,7 @@ def test_a_failing_writer_leaves_out_dir_unchanged(tmp_path: Path, monkeypatch: 
     def broken(*args: object, **kwargs: object) -> list[Path]:
         raise RuntimeError("plotting failed")
 
-    monkeypatch.setattr("simcomm.plots.plot_run", broken)
+    monkeypatch.setattr("simcomm.report.plots.plot_run", broken)
     with pytest.raises(RuntimeError, match="plotting failed"):
         write_run(result, out)
     assert snapshot(out) == before
@@ -211,6 +213,6 @@ def test_check_writable_creates_the_directory(tmp_path: Path) -> None:
 
 
 def test_json_has_no_nan() -> None:
-    doc = outputs.to_jsonable({"a": float("nan"), "b": [float("inf"), pd.NA, 1], "c": {1: None}})
+    doc = files.to_jsonable({"a": float("nan"), "b": [float("inf"), pd.NA, 1], "c": {1: None}})
     assert doc == {"a": None, "b": [None, None, 1], "c": {"1": None}}
     json.dumps(doc, allow_nan=False)

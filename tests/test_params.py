@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simcomm.params import SPECS, ParameterError, make_params
+from simcomm.core.params import SPECS, ParameterError, make_params
 
 REQUIRED = ("partners", "staff_turnover_per_year", "handover_quality", "seed_advocates",
             "programmes_per_partner", "promo_share", "moderation")

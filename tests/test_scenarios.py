@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import simcomm
-from simcomm.governance import GOVERNANCE
+from simcomm.core.governance import GOVERNANCE
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 STORIES = ("staff-churn", "product-showcase", "cold-start", "programme-overload", "unmoderated",

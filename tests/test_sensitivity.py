@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from simcomm.cli import main
-from simcomm.params import ParameterError
-from simcomm.scenarios import load_scenario
-from simcomm.sensitivity import default_bounds, sensitivity
+from simcomm.core.params import ParameterError
+from simcomm.runs.library import load_scenario
+from simcomm.runs.sensitivity import default_bounds, sensitivity
+from simcomm.ui.cli import main
 
 SMALL = {"partners": 200}
 PARAMS = ["promo_share", "staff_turnover_per_year", "moderation"]

@@ -1,4 +1,4 @@
-"""The story report (simcomm.story, `simcomm story`): same figures as `simcomm run`, reproducible,
+"""The story report (simcomm.report.story, `simcomm story`): same figures as `simcomm run`, reproducible,
 a self-contained page with an animated network, and outputs that are all or nothing.
 
 The page is opened in a real browser in tests/test_dashboard.py (with the dashboard).
@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from PIL import Image
 
 from simcomm import __version__
-from simcomm.cli import main
-from simcomm.outputs import OutputError
-from simcomm.scenarios import load_scenario
-from simcomm.sim import run
-from simcomm.story import annotated_events, tell_story, write_story
+from simcomm.report.story import annotated_events, tell_story, write_story
+from simcomm.runs.files import OutputError
+from simcomm.runs.library import load_scenario
+from simcomm.runs.sim import run
+from simcomm.ui.cli import main
 
 SMALL = {"partners": 300}
 

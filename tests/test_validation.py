@@ -17,9 +17,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import simcomm.validation as validation
-from simcomm.cli import main
-from simcomm.validation import (
+import simcomm.analysis.validation as validation
+from simcomm.analysis.validation import (
     FACTS,
     Fact,
     Measured,
@@ -33,6 +32,7 @@ from simcomm.validation import (
     top_share,
     unanswered_share,
 )
+from simcomm.ui.cli import main
 
 
 def _members(rows: list[tuple]) -> pd.DataFrame:
@@ -169,7 +169,7 @@ def test_unwritable_out_is_refused_before_running(tmp_path) -> None:
 
 
 def test_the_page_explains_exactly_the_facts_out_of_range() -> None:
-    from simcomm.validation_report import WHY_MISSED, misses_section
+    from simcomm.report.validation_report import WHY_MISSED, misses_section
 
     assert set(WHY_MISSED) == {f.key for f in FACTS}  # every fact has its reason written down
     keys = [f.key for f in FACTS]
@@ -185,8 +185,8 @@ def test_the_page_explains_exactly_the_facts_out_of_range() -> None:
 
 def test_the_calibration_section_lists_every_calibrated_default() -> None:
     """The page reads the calibrated defaults from the parameter table, not from a copy."""
-    from simcomm.params import SPECS
-    from simcomm.validation_report import calibration_section
+    from simcomm.core.params import SPECS
+    from simcomm.report.validation_report import calibration_section
 
     text = calibration_section()
     calibrated = [s for s in SPECS if "calibrated" in s.source]

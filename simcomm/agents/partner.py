@@ -1,6 +1,6 @@
-"""Partner and Advocate agents: Mesa handles onto one row of :class:`simcomm.people.Partners`.
+"""Partner and Advocate agents: Mesa handles onto one row of :class:`simcomm.core.population.Partners`.
 
-The weekly behaviour runs on the arrays (see :mod:`simcomm.mechanisms`); a handle reads its row,
+The weekly behaviour runs on the arrays (see :mod:`simcomm.core.mechanisms`); a handle reads its row,
 so Mesa's AgentSet, DataCollector agent reporters and visualization work on real agents. A
 handle is created when its partner first joins the community.
 """
@@ -11,10 +11,8 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from simcomm.people import SIZE_CLASSES, STATE_NAMES
-
 if TYPE_CHECKING:
-    from simcomm.model import CommunityModel
+    from simcomm.core.model import CommunityModel
 
 
 class Partner(mesa.Agent):
@@ -34,7 +32,7 @@ class Partner(mesa.Agent):
     @property
     def state(self) -> str:
         """Return the membership state: unaware, aware, active, lurking or lapsed."""
-        return STATE_NAMES[self.model.people.state[self.idx]]
+        return self.model.people.state_name(self.idx)
 
     @property
     def commitment(self) -> float:
@@ -44,7 +42,7 @@ class Partner(mesa.Agent):
     @property
     def size_class(self) -> str:
         """Return the firm's size class (one-person, msp, reseller, integrator)."""
-        return SIZE_CLASSES[self.model.people.size_class[self.idx]]
+        return self.model.people.size_class_name(self.idx)
 
     @property
     def contributions(self) -> int:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 if TYPE_CHECKING:
-    from simcomm.model import CommunityModel
+    from simcomm.core.model import CommunityModel
 
 
 class VendorStaff(mesa.Agent):

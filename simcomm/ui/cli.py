@@ -14,8 +14,9 @@ from typing import Any
 
 import click
 
-from simcomm import __version__
-from simcomm.params import SPECS, ParameterError, Value, parse_assignment
+from simcomm.core.params import SPECS, ParameterError, Value, parse_assignment
+from simcomm.core.version import __version__
+from simcomm.report.text import HEADLINE_TEXT, format_value
 
 EXAMPLES = """
 \b
@@ -98,7 +99,7 @@ def scenarios() -> None:
     Example:
       simcomm scenarios
     """
-    from simcomm.scenarios import load_scenario, scenario_names
+    from simcomm.runs.library import load_scenario, scenario_names
 
     names = scenario_names()
     width = max(len(n) for n in names)
@@ -118,8 +119,8 @@ def show(scenario: str) -> None:
     Example:
       simcomm show staff-churn
     """
-    from simcomm.params import make_params
-    from simcomm.scenarios import load_scenario
+    from simcomm.core.params import make_params
+    from simcomm.runs.library import load_scenario
 
     sc = load_scenario(scenario)
     params = make_params(base=sc.overrides)
@@ -147,30 +148,6 @@ def params() -> None:
 
 
 # ---- run -----------------------------------------------------------------------------------
-HEADLINE_TEXT = {
-    "retention_12w": ("still members 12 weeks after joining", "share"),
-    "retention_52w": ("still members 52 weeks after joining", "share"),
-    "settled_retention_52w": ("of those in at 12 weeks, still in at 52", "share"),
-    "peak_active": ("peak active members", "members"),
-    "final_active": ("active members at the end", "members"),
-    "weeks_to_peak": ("week of the peak", "week"),
-    "median_tenure_weeks": ("median membership (Kaplan-Meier)", "weeks"),
-    "died_week": ("week the community died", "week"),
-    "total_peer_deals": ("peer deals", "deals"),
-    "roi": ("vendor ROI (influenced revenue / cost)", "ratio"),
-}
-
-
-def _fmt_value(value: Any, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "share":
-        return f"{value:.0%}"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return f"{value:,}"
-
-
 @main.command("run")
 @click.argument("scenario")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1),
@@ -190,10 +167,11 @@ def run_command(scenario: str, seed: int, weeks: int, sets: tuple[str, ...], out
     """
     from tqdm import tqdm
 
-    from simcomm.batch import show_progress
-    from simcomm.outputs import check_writable, to_jsonable, write_run
-    from simcomm.scenarios import load_scenario
-    from simcomm.sim import run
+    from simcomm.report.outputs import write_run
+    from simcomm.runs.batch import show_progress
+    from simcomm.runs.files import check_writable, to_jsonable
+    from simcomm.runs.library import load_scenario
+    from simcomm.runs.sim import run
 
     sc = load_scenario(scenario)
     overrides = _sets(sets)
@@ -209,7 +187,7 @@ def run_command(scenario: str, seed: int, weeks: int, sets: tuple[str, ...], out
     click.echo(f"simcomm {__version__}  {sc.name} ({sc.governance})  seed {seed}  {weeks} weeks"
                + (f"  set: {overrides}" if overrides else ""))
     for key, (text, unit) in HEADLINE_TEXT.items():
-        click.echo(f"  {text:<42} {_fmt_value(result.summary.get(key), unit):>12}")
+        click.echo(f"  {text:<42} {format_value(result.summary.get(key), unit):>12}")
     if len(result.events):
         click.echo("events:")
         for row in result.events.head(12).itertuples():
@@ -246,10 +224,11 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
     9 months instead of every 3 years, vendor-imposed versus organic?
       simcomm compare vendor-imposed organic --vary staff_turnover_per_year=0.33,1.33 -r 20
     """
-    from simcomm.analysis import format_headline, headline_table, logrank
-    from simcomm.batch import RunSpec, group, run_many, show_progress
-    from simcomm.outputs import check_writable, to_jsonable, write_compare
-    from simcomm.scenarios import load_scenario
+    from simcomm.analysis.statistics import format_headline, headline_table, logrank
+    from simcomm.report.outputs import write_compare
+    from simcomm.runs.batch import RunSpec, group, run_many, show_progress
+    from simcomm.runs.files import check_writable, to_jsonable
+    from simcomm.runs.library import load_scenario
 
     names = scenario_names or ("organic", "vendor-imposed")
     loaded = [load_scenario(n) for n in names]
@@ -292,7 +271,7 @@ def _effects(results: dict[str, list[Any]], vary: list[tuple[str, list[Value]]],
              loaded: list[Any], combos: list[tuple[tuple[str, Value], ...]]) -> list[dict[str, Any]]:
     """Within each scenario: the change of each headline metric from the first combination of
     varied values to each other one (mean difference, Welch 95% CI, p-value)."""
-    from simcomm.analysis import HEADLINE, mean_difference
+    from simcomm.analysis.statistics import HEADLINE, mean_difference
 
     rows = []
     for sc in loaded:
@@ -326,18 +305,18 @@ def _format_effects(effects: list[dict[str, Any]]) -> str:
 
 
 # ---- experiments and sensitivity (simcomm/cli_experiments.py) ------------------------------
-from simcomm.cli_experiments import experiment, sensitivity  # noqa: E402
+from simcomm.ui.cli_experiments import experiment, sensitivity  # noqa: E402
 
 main.add_command(experiment)
 main.add_command(sensitivity)
 
 # ---- validation against published figures (simcomm/cli_validation.py) ----------------------
-from simcomm.cli_validation import validate  # noqa: E402
+from simcomm.ui.cli_validation import validate  # noqa: E402
 
 main.add_command(validate)
 
 # ---- the trainer's view: dashboard and story (simcomm/cli_trainer.py) ----------------------
-from simcomm.cli_trainer import dashboard, story  # noqa: E402
+from simcomm.ui.cli_trainer import dashboard, story  # noqa: E402
 
 main.add_command(dashboard)
 main.add_command(story)

@@ -19,8 +19,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from simcomm.scenarios import Scenario
-from simcomm.sim import Result, run
+from simcomm.core.scenario import Scenario
+from simcomm.runs.sim import Result, run
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def show_progress(quiet: bool = False) -> bool:
 def _context() -> mp.context.BaseContext:
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["simcomm.sim"])
+        ctx.set_forkserver_preload(["simcomm.runs.sim"])
         return ctx
     return mp.get_context("spawn")  # pragma: no cover - not on Linux
 

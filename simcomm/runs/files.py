@@ -5,6 +5,7 @@ filesystem); writers fill it, and only when they finish without error is each fi
 the output directory with :func:`os.replace` (atomic per file). On any error, including
 KeyboardInterrupt, the staging directory is deleted and the output directory is left as it was.
 Call :func:`check_writable` before a long simulation so that a bad output path fails at once.
+:func:`atomic_write` replaces one file atomically (experiment manifests and result parts).
 """
 
 from __future__ import annotations
@@ -15,17 +16,14 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from simcomm import plots
-from simcomm.analysis import Results, _check_results, logrank, summary_frame
-from simcomm.params import ParameterError
-from simcomm.sim import Result
+from simcomm.core.params import ParameterError
 
 
 class OutputError(ParameterError):
@@ -167,7 +165,7 @@ def staged_output(out_dir: Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def _writing(out_dir: Path) -> Iterator[None]:
+def writing_into(out_dir: Path) -> Iterator[None]:
     """Turn an OSError raised while writing into the staging directory into an OutputError."""
     try:
         yield
@@ -203,76 +201,22 @@ def to_jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-def _write_json(path: Path, payload: Any) -> None:
+def write_json(path: Path, payload: Any) -> None:
+    """Write ``payload`` to ``path`` as indented UTF-8 JSON (NaN and infinities as null)."""
     text = json.dumps(to_jsonable(payload), indent=2, allow_nan=False, ensure_ascii=False)
     path.write_text(text + "\n", encoding="utf-8")
 
 
-def _write_table(frame: pd.DataFrame, stage: Path, name: str) -> list[Path]:
-    frame.to_parquet(stage / f"{name}.parquet", engine="pyarrow", index=False)
-    frame.to_csv(stage / f"{name}.csv", index=False)
-    return [stage / f"{name}.parquet", stage / f"{name}.csv"]
-
-
-def write_run(result: Result, out_dir: Path) -> list[Path]:
-    """Write one run into ``out_dir``; return the paths written (in out_dir).
-
-    ``timeseries.parquet``/``.csv`` (one row per week), ``members.parquet``/``.csv`` (one row
-    per member; NA as empty CSV fields), ``summary.json`` (summary, metadata with parameters,
-    seed and versions, and the events list; NaN written as null) and the PNGs of
-    :func:`simcomm.plots.plot_run`. All go through :func:`staged_output`.
-    """
-    out_dir = Path(out_dir).expanduser().absolute()
-    with staged_output(out_dir) as stage, _writing(out_dir):
-        written = [*_write_table(result.timeseries, stage, "timeseries"),
-                   *_write_table(result.members, stage, "members")]
-        _write_json(stage / "summary.json", {
-            "scenario": result.scenario, "seed": result.seed, "weeks": result.weeks,
-            "summary": result.summary, "metadata": result.metadata,
-            "events": result.events.to_dict(orient="records"),
-        })
-        written.append(stage / "summary.json")
-        written += plots.plot_run(result, stage)
-    return [out_dir / p.relative_to(stage) for p in written]
-
-
-def _per_label(values: Sequence[Any]) -> Any:
-    """Return the single value when all runs of a label agree, else the list of them."""
-    first = values[0]
-    return first if all(v == first for v in values[1:]) else list(values)
-
-
-def write_compare(results: Results, table: pd.DataFrame, out_dir: Path) -> list[Path]:
-    """Write a comparison into ``out_dir``; return the paths written (in out_dir).
-
-    ``runs.csv``/``runs.parquet`` (:func:`simcomm.analysis.summary_frame`), ``headline.csv``
-    (``table``, from :func:`simcomm.analysis.headline_table`), ``compare.json`` (labels, seeds,
-    weeks, scenario, parameters and overrides of each label, simcomm and mesa versions, the
-    table and the log-rank result; NaN written as null) and the PNGs of
-    :func:`simcomm.plots.plot_compare`. All go through :func:`staged_output`.
-    """
-    labels = _check_results(results)
-    out_dir = Path(out_dir).expanduser().absolute()
-    lr = logrank(results, baseline=str(table["baseline"].iloc[0]) if len(table) else None)
-    with staged_output(out_dir) as stage, _writing(out_dir):
-        written = _write_table(summary_frame(results), stage, "runs")
-        table.to_csv(stage / "headline.csv", index=False)
-        written.append(stage / "headline.csv")
-        meta = {lab: [r.metadata for r in results[lab]] for lab in labels}
-        first = results[labels[0]][0].metadata
-        _write_json(stage / "compare.json", {
-            "labels": labels,
-            "baseline": table["baseline"].iloc[0] if len(table) else labels[0],
-            "seeds": {lab: [r.seed for r in results[lab]] for lab in labels},
-            "weeks": {lab: _per_label([r.weeks for r in results[lab]]) for lab in labels},
-            "scenarios": {lab: _per_label([r.scenario for r in results[lab]]) for lab in labels},
-            "overrides": {lab: _per_label([m.get("overrides", {}) for m in meta[lab]]) for lab in labels},
-            "parameters": {lab: _per_label([m.get("params", {}) for m in meta[lab]]) for lab in labels},
-            "simcomm_version": first.get("simcomm_version"),
-            "mesa_version": first.get("mesa_version"),
-            "headline": table,
-            "logrank": lr,
-        })
-        written.append(stage / "compare.json")
-        written += plots.plot_compare(results, stage, logrank_result=lr)
-    return [out_dir / p.relative_to(stage) for p in written]
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write ``path`` atomically: ``write`` fills a temporary file beside it, which is synced and
+    then renamed over ``path``; on any error the temporary file is removed and ``path`` is as it was."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

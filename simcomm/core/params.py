@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from simcomm.governance import GOVERNANCE
+from simcomm.core.governance import GOVERNANCE
 
 GOVERNANCE_TYPES: tuple[str, ...] = tuple(GOVERNANCE)
 GROWTH_POLICIES: tuple[str, ...] = ("open", "council")

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simcomm.experiments import factor_summary
-from simcomm.plots import _colours, _figure, _save
+from simcomm.analysis.experiments import factor_summary
+from simcomm.report.plots import label_colours, new_figure, save_figure
 
 
 def _is_numeric(series: pd.Series) -> bool:
@@ -22,13 +22,13 @@ def plot_factor(runs: pd.DataFrame, x: str, metric: str, path: Path, by: str | N
     """Plot the mean of ``metric`` against factor ``x`` with its 95% CI band, one line per value
     of factor ``by`` (or pooled over the other factors); categorical factors on a category axis."""
     table = factor_summary(runs, x, metric, by)
-    fig, ax = _figure()
+    fig, ax = new_figure()
     present = runs[x].unique().tolist()
     levels = [v for v in order if v in present] if order is not None else sorted(present, key=str)
     numeric = _is_numeric(runs[x])
     pos = {v: (v if numeric else i) for i, v in enumerate(levels)}
     groups = [(None, table)] if by is None else list(table.groupby(by, sort=True))
-    colours = _colours([str(k) for k, _ in groups])
+    colours = label_colours([str(k) for k, _ in groups])
     for key, g in groups:
         xs = np.array([pos[v] for v in g[x]], dtype=float)
         order = np.argsort(xs)
@@ -44,7 +44,7 @@ def plot_factor(runs: pd.DataFrame, x: str, metric: str, path: Path, by: str | N
     ax.set_title(title or f"{metric} against {x}")
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_heatmap(runs: pd.DataFrame, rows: str, cols: str, metric: str, path: Path,
@@ -55,7 +55,7 @@ def plot_heatmap(runs: pd.DataFrame, rows: str, cols: str, metric: str, path: Pa
     if orders:
         table = table.reindex(index=[v for v in orders.get(rows, table.index) if v in table.index],
                               columns=[v for v in orders.get(cols, table.columns) if v in table.columns])
-    fig, ax = _figure()
+    fig, ax = new_figure()
     image = ax.imshow(table.to_numpy(dtype=float), aspect="auto", origin="lower", cmap="viridis")
     ax.set_xticks(range(table.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v)
                                           for v in table.columns])
@@ -72,14 +72,14 @@ def plot_heatmap(runs: pd.DataFrame, rows: str, cols: str, metric: str, path: Pa
     ax.set_ylabel(rows)
     ax.set_title(title or f"{metric}: mean over replicates")
     fig.colorbar(image, ax=ax, label=metric)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_sensitivity(table: pd.DataFrame, index: str, path: Path, title: str = "") -> Path:
     """Horizontal bars of ``index`` per parameter (largest on top) with 95% CI error bars;
     for Sobol also the first-order index S1 beside the total ST."""
     t = table.iloc[::-1]
-    fig, ax = _figure()
+    fig, ax = new_figure()
     y = np.arange(len(t))
     if index == "ST":
         ax.barh(y + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="total (ST)", capsize=3)
@@ -92,4 +92,4 @@ def plot_sensitivity(table: pd.DataFrame, index: str, path: Path, title: str = "
     ax.set_yticks(y, t["parameter"])
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)

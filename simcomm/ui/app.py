@@ -1,12 +1,12 @@
 """The trainer's dashboard: a Mesa SolaraViz page with one or two partner communities, live.
 
 Start it with ``simcomm dashboard [SCENARIO] [--compare OTHER] [--seed S] [--port P]`` (which
-runs ``solara run simcomm.app``). The page follows Mesa's examples: a model class
+runs ``solara run simcomm.ui.app``). The page follows Mesa's examples: a model class
 (:class:`CommunityPair`), ``model_params`` with the inputs and sliders, and ``components``, the
 views that SolaraViz lays out and redraws after every step.
 
 Two scenarios run side by side on the same seed and step together: the left one (solid lines)
-and the one to compare with (dashed lines). Each is a :class:`simcomm.model.CommunityModel`, the
+and the one to compare with (dashed lines). Each is a :class:`simcomm.core.model.CommunityModel`, the
 model ``simcomm run`` uses, so a community at week W is the one ``simcomm run`` reports for the
 same scenario, seed and parameters. A slider left where it started keeps each scenario's own
 value; a slider that was moved sets that parameter for both communities (on Reset, as in every
@@ -27,11 +27,11 @@ import mesa
 import solara
 from matplotlib.figure import Figure
 
-from simcomm import __version__
-from simcomm.model import CommunityModel
-from simcomm.params import SPECS, ParameterError, Params, make_params
-from simcomm.scenarios import Scenario, load_scenario, scenario_names
-from simcomm.story import (
+from simcomm.core.model import CommunityModel
+from simcomm.core.params import SPECS, ParameterError, Params, make_params
+from simcomm.core.scenario import Scenario
+from simcomm.core.version import __version__
+from simcomm.report.story import (
     NETWORK_SAMPLE,
     STATE_COLOURS,
     NetworkSample,
@@ -39,6 +39,7 @@ from simcomm.story import (
     event_line,
     sample_network,
 )
+from simcomm.runs.library import load_scenario, scenario_names
 
 # Mesa 3.3's page (ComponentsView) trips solara's rules-of-hooks check, harmlessly (Mesa 3.5 fixed it).
 warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found despite early return",

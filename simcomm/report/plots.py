@@ -17,9 +17,16 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from simcomm.analysis import Results, _bands, _check_results, logrank, survival_data, weekly_bands
-from simcomm.metrics import STAGES
-from simcomm.sim import Result
+from simcomm.analysis.statistics import (
+    Results,
+    check_results,
+    logrank,
+    replicate_bands,
+    survival_data,
+    weekly_bands,
+)
+from simcomm.core.metrics import STAGES
+from simcomm.runs.sim import Result
 
 DPI = 150
 SIZE = (9.0, 5.0)  # inches
@@ -30,18 +37,21 @@ STAGE_COLOURS: dict[str, str] = {
 STAGE_ALPHA = 0.35
 
 
-def _figure() -> tuple[Figure, Any]:
+def new_figure() -> tuple[Figure, Any]:
+    """Return a new figure (SIZE inches, constrained layout, Agg canvas) and its one axes."""
     fig = Figure(figsize=SIZE, layout="constrained")
     FigureCanvasAgg(fig)
     return fig, fig.add_subplot()
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Save ``fig`` as a PNG at DPI to ``path``; return ``path``."""
     fig.savefig(path, dpi=DPI, format="png")
     return path
 
 
-def _colours(labels: Sequence[str]) -> dict[str, Any]:
+def label_colours(labels: Sequence[str]) -> dict[str, Any]:
+    """Return one colour per label (matplotlib's tab10, in order)."""
     from matplotlib import colormaps
 
     cmap = colormaps["tab10"]
@@ -54,7 +64,7 @@ def _run_title(result: Result, what: str) -> str:
     return f"{result.scenario}: {what} (seed {result.seed}{who}, {result.weeks} weeks)"
 
 
-def _shade_stages(ax: Any, weeks: np.ndarray, stages: Sequence[str]) -> list[Patch]:
+def shade_stages(ax: Any, weeks: np.ndarray, stages: Sequence[str]) -> list[Patch]:
     """Shade each run of equal lifecycle stage; return legend handles for the stages shown."""
     shown: list[str] = []
     start = 0
@@ -100,8 +110,8 @@ def plot_run(result: Result, out_dir: Path) -> list[Path]:
     weeks = ts["week"].to_numpy()
     paths = []
 
-    fig, ax = _figure()
-    handles = _shade_stages(ax, weeks, list(ts["stage"])) if "stage" in ts else []
+    fig, ax = new_figure()
+    handles = shade_stages(ax, weeks, list(ts["stage"])) if "stage" in ts else []
     for column, colour in (("active_members", "tab:green"), ("lurking_members", "tab:orange"),
                            ("lapsed_members", "tab:grey")):
         ax.plot(weeks, ts[column], color=colour, linewidth=1.8, label=column.replace("_", " "))
@@ -115,9 +125,9 @@ def plot_run(result: Result, out_dir: Path) -> list[Path]:
            xlim=(weeks.min() - 0.5, weeks.max() + 0.5))
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    paths.append(_save(fig, out_dir / "members.png"))
+    paths.append(save_figure(fig, out_dir / "members.png"))
 
-    fig, ax = _figure()
+    fig, ax = new_figure()
     ax.plot(weeks, ts["posts"], color="tab:blue", linewidth=1.4, label="posts (questions, threads)")
     ax.plot(weeks, ts["answers"], color="tab:purple", linewidth=1.4, label="answers")
     ax.set(title=_run_title(result, "activity per week"), xlabel="week",
@@ -125,9 +135,9 @@ def plot_run(result: Result, out_dir: Path) -> list[Path]:
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", frameon=False)
-    paths.append(_save(fig, out_dir / "activity.png"))
+    paths.append(save_figure(fig, out_dir / "activity.png"))
 
-    fig, ax = _figure()
+    fig, ax = new_figure()
     surv = survival_data({result.scenario: [result]})
     if len(surv):
         kmf = _km_fit(surv["tenure_weeks"], surv["observed"], "Kaplan-Meier estimate")
@@ -145,7 +155,7 @@ def plot_run(result: Result, out_dir: Path) -> list[Path]:
            ylabel="share of joiners still members", ylim=(0, 1.02))
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
-    paths.append(_save(fig, out_dir / "retention.png"))
+    paths.append(save_figure(fig, out_dir / "retention.png"))
     return paths
 
 
@@ -169,30 +179,30 @@ def plot_compare(results: Results, out_dir: Path, logrank_result: Mapping[str, A
     ``activity.png``: mean posts plus answers (messages per week) with 95% bands;
     ``survival.png``: Kaplan-Meier membership survival per label (members pooled over
     replicates) with 95% bands, and the log-rank p-value in the title (``logrank_result``
-    from :func:`simcomm.analysis.logrank`, computed when not given).
+    from :func:`simcomm.analysis.statistics.logrank`, computed when not given).
     """
     out_dir = Path(out_dir)
-    labels = _check_results(results)
-    colours = _colours(labels)
+    labels = check_results(results)
+    colours = label_colours(labels)
     reps = _replicates(results)
     band_note = "line: mean, band: 95% CI of the mean"
     paths = []
 
     def band_figure(bands: pd.DataFrame, what: str, ylabel: str, name: str) -> Path:
-        fig, ax = _figure()
+        fig, ax = new_figure()
         _band_plot(bands, labels, colours, ax)
         ax.set(title=f"{what} (mean of {reps} per label; {band_note})", xlabel="week", ylabel=ylabel)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", frameon=False)
-        return _save(fig, out_dir / name)
+        return save_figure(fig, out_dir / name)
 
     paths.append(band_figure(weekly_bands(results, "active_members"), "Active members per week",
                              "active members (count)", "active_members.png"))
-    paths.append(band_figure(_bands(results, lambda ts: ts["posts"] + ts["answers"]),
+    paths.append(band_figure(replicate_bands(results, lambda ts: ts["posts"] + ts["answers"]),
                              "Posts + answers per week", "messages per week (count)", "activity.png"))
 
-    fig, ax = _figure()
+    fig, ax = new_figure()
     lr = dict(logrank_result) if logrank_result is not None else logrank(results)
     surv = survival_data(results)
     for lab in labels:
@@ -208,5 +218,5 @@ def plot_compare(results: Results, out_dir: Path, logrank_result: Mapping[str, A
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right", frameon=False, title=f"members pooled over {reps}")
-    paths.append(_save(fig, out_dir / "survival.png"))
+    paths.append(save_figure(fig, out_dir / "survival.png"))
     return paths

@@ -1,6 +1,6 @@
 """The validation table as text, figures, files and a Markdown page (``docs/validation.md``).
 
-Figures are 150 dpi PNGs drawn with matplotlib's Agg canvas, like :mod:`simcomm.plots`.
+Figures are 150 dpi PNGs drawn with matplotlib's Agg canvas, like :mod:`simcomm.report.plots`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,14 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from simcomm.outputs import _write_json, staged_output, to_jsonable
-from simcomm.validation import LARGE_OPEN, RETURN_WINDOW, Validation, arm_label, messages_per_member
+from simcomm.analysis.validation import (
+    LARGE_OPEN,
+    RETURN_WINDOW,
+    Validation,
+    arm_label,
+    messages_per_member,
+)
+from simcomm.runs.files import staged_output, to_jsonable, write_json
 
 DPI = 150
 REPORT_COMMAND = "simcomm validate --replicates 20 --report docs/validation.md"
@@ -234,7 +240,7 @@ alone (0.3 to 0.25: 48% on the search seeds and on the confirmation seeds).
 def calibration_section() -> str:
     """Return the Markdown section on how the defaults were calibrated, listing each calibrated
     parameter with its current default and unit (read from the parameter table)."""
-    from simcomm.params import SPECS
+    from simcomm.core.params import SPECS
 
     rows = [f"- `{s.name}` = {s.default} ({s.unit})" for s in SPECS if "calibrated" in s.source]
     return CALIBRATION_NOTE.format(calibrated="\n".join(rows))
@@ -273,7 +279,7 @@ def write_validation(validation: Validation, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir).expanduser().absolute()
     with staged_output(out_dir) as stage:
         validation.table.to_csv(stage / "validation.csv", index=False)
-        _write_json(stage / "validation.json", {"metadata": validation.metadata,
+        write_json(stage / "validation.json", {"metadata": validation.metadata,
                                                 "table": to_jsonable(validation.table)})
         _draw(validation, stage)
         names = sorted(p.name for p in stage.iterdir())

@@ -3,7 +3,7 @@
 Each :class:`Fact` names a published figure, the library scenario that fits the setting it was
 measured in, and how the same quantity is measured on the model's own outputs (the members
 table and the weekly series of each replicate). The first facts (``calibrated=True``) were
-used to calibrate the defaults in :mod:`simcomm.params`; the others are checks the
+used to calibrate the defaults in :mod:`simcomm.core.params`; the others are checks the
 calibration did not see, reported whatever they show.
 
 :func:`validate` runs every fact's scenario over R seeds and returns a table: fact, source,
@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simcomm.analysis import mean_ci
-from simcomm.batch import RunSpec, run_many
-from simcomm.scenarios import load_scenario
-from simcomm.sim import Result
+from simcomm.analysis.statistics import mean_ci
+from simcomm.runs.batch import RunSpec, run_many
+from simcomm.runs.library import load_scenario
+from simcomm.runs.sim import Result
 
 RETURN_WINDOW = 13  # weeks: Joyce & Kraut followed each newcomer for at least three months
 DEAD_WINDOW = (9, 13)  # weeks: a group with no message in its third month is dead (CSCW 2014)
@@ -321,7 +321,7 @@ def validate(replicates: int = 10, *, weeks: int = 260, workers: int | None = No
 
     facts = FACTS if facts is None else facts
 
-    from simcomm import __version__
+    from simcomm.core.version import __version__
 
     arms: dict[tuple[str, tuple], list[int]] = {}
     specs: list[RunSpec] = []

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simcomm.experiments import SUMMARY_METRICS, derive_seed
-from simcomm.params import SPEC_BY_NAME, ParameterError, closest_names, make_params
-from simcomm.scenarios import Scenario
+from simcomm.core.params import SPEC_BY_NAME, ParameterError, closest_names, make_params
+from simcomm.core.scenario import Scenario
+from simcomm.runs.experiments import SUMMARY_METRICS, derive_seed
 
 METHODS = ("morris", "sobol")
 WIDE = 4.0  # default bounds: value / WIDE .. value * WIDE when the allowed range is wider
@@ -109,7 +109,7 @@ def _point(problem: dict[str, Any], row: np.ndarray) -> dict[str, Any]:
 
 def metric_value(spec: Any) -> float:
     """Run one RunSpec and return its summary metric (label holds the metric name); NaN if none."""
-    from simcomm.sim import run
+    from simcomm.runs.sim import run
 
     result = run(spec.scenario, weeks=spec.weeks, seed=spec.seed, overrides=dict(spec.overrides))
     value = result.summary.get(spec.label)
@@ -134,7 +134,7 @@ def sensitivity(scenario: Scenario, names: Sequence[str], method: str = "morris"
     from SALib.sample import morris as morris_sample
     from SALib.sample import sobol as sobol_sample
 
-    from simcomm.batch import RunSpec, run_many
+    from simcomm.runs.batch import RunSpec, run_many
 
     if method not in METHODS:
         raise ParameterError(f"--method '{method}' is not allowed: expected one of {', '.join(METHODS)}")

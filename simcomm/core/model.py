@@ -1,9 +1,9 @@
 """CommunityModel: a vendor's partner community, week by week (shared/MODEL.md).
 
-The partner population lives in numpy arrays (:class:`simcomm.people.Partners`); Mesa agents
+The partner population lives in numpy arrays (:class:`simcomm.core.population.Partners`); Mesa agents
 are handles onto them (:mod:`simcomm.agents`), created when a partner first joins, and vendor
 managers are plain Mesa agents. One step is one week; ``step`` calls the twelve mechanisms of
-:mod:`simcomm.mechanisms` in order and the DataCollector records the weekly metrics.
+:mod:`simcomm.core.mechanisms` in order and the DataCollector records the weekly metrics.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from typing import Any
 import mesa
 import numpy as np
 
-from simcomm import mechanisms as mech
 from simcomm.agents import Advocate, Partner, VendorStaff
-from simcomm.governance import GOVERNANCE
-from simcomm.metrics import WEEKLY_METRICS, lifecycle_stage, participation_inequality
-from simcomm.params import Params, make_params
-from simcomm.people import ACTIVE, LAPSED, LURKING, PRODUCT, TOPICS, Partners, acquaintance_graph
-from simcomm.ties import PeerTies
+from simcomm.core import mechanisms as mech
+from simcomm.core.governance import GOVERNANCE
+from simcomm.core.metrics import WEEKLY_METRICS, lifecycle_stage, participation_inequality
+from simcomm.core.params import Params, make_params
+from simcomm.core.population import ACTIVE, LAPSED, LURKING, PRODUCT, TOPICS, Partners, acquaintance_graph
+from simcomm.core.ties import PeerTies
 
 TALLY_KEYS = ("joins", "leaves", "posts", "answers", "first_posts", "first_posts_answered",
               "new_ties", "ties_lost", "peer_deals", "jobs", "events", "spam_visible", "vendor_cost")
@@ -37,7 +37,7 @@ class CommunityModel(mesa.Model):
     """A partner community under one governance type, from launch, one step per week.
 
     Args:
-        params: validated parameters (:func:`simcomm.params.make_params`); defaults if None.
+        params: validated parameters (:func:`simcomm.core.params.make_params`); defaults if None.
         seed: the one seed every random draw derives from (``model.rng``).
     """
 

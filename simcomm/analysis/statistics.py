@@ -1,7 +1,7 @@
 """Statistics over replicate runs, apart from the model: headline tables, bands, survival.
 
 Every function takes ``results``: a mapping from a label (a scenario, or a variant of one) to
-the replicate :class:`~simcomm.sim.Result` objects of that label, e.g.
+the replicate :class:`~simcomm.runs.sim.Result` objects of that label, e.g.
 ``{"organic": [run("organic", seed=s) for s in range(5)], "vendor-imposed": [...]}``.
 Labels keep the mapping's order; the first label is the baseline unless one is named.
 
@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simcomm.params import ParameterError
-from simcomm.sim import Result
+from simcomm.core.params import ParameterError
+from simcomm.runs.sim import Result
 
 Results = Mapping[str, Sequence[Result]]
 
@@ -46,7 +46,7 @@ CONFIDENCE = 0.95
 ALPHA = 0.05
 
 
-def _check_results(results: Results) -> list[str]:
+def check_results(results: Results) -> list[str]:
     """Return the labels of ``results``; raise ParameterError when a label has no runs."""
     if not results:
         raise ParameterError("results is empty: expected at least one label with at least one run")
@@ -68,7 +68,7 @@ def summary_frame(results: Results) -> pd.DataFrame:
     members, weeks, deals, currency; see :data:`UNITS`). ``None`` (not reached, not defined)
     becomes NaN; a field that is None in every run is an all-NaN float column.
     """
-    _check_results(results)
+    check_results(results)
     rows: list[dict[str, Any]] = []
     fields: dict[str, None] = {}
     for label, runs in results.items():
@@ -195,7 +195,7 @@ def headline_table(results: Results, metrics: Sequence[str] = HEADLINE,
     metrics x non-baseline labels) and ``significant`` (p_holm < 0.05). Values are in each
     metric's own unit (``unit``). The baseline defaults to the first label.
     """
-    labels = _check_results(results)
+    labels = check_results(results)
     base = labels[0] if baseline is None else str(baseline)
     if base not in labels:
         raise ParameterError(f"baseline '{base}' is not one of the labels: {', '.join(labels)}")
@@ -293,9 +293,9 @@ def format_headline(table: pd.DataFrame) -> str:
     return "\n".join([*key, line(header), rule, *(line(r) for r in body), rule, *notes])
 
 
-def _bands(results: Results, values: Callable[[pd.DataFrame], pd.Series]) -> pd.DataFrame:
+def replicate_bands(results: Results, values: Callable[[pd.DataFrame], pd.Series]) -> pd.DataFrame:
     """Return per label and week: n, mean, ci_low, ci_high of ``values(timeseries)`` over runs."""
-    labels = _check_results(results)
+    labels = check_results(results)
     parts = []
     for label in labels:
         for i, r in enumerate(results[label]):
@@ -325,13 +325,13 @@ def weekly_bands(results: Results, column: str) -> pd.DataFrame:
     members, posts per week). Runs of different lengths are averaged over the runs that reached
     each week; NaN values (e.g. ``newcomer_reply_rate`` with no newcomer) are skipped.
     """
-    labels = _check_results(results)
+    labels = check_results(results)
     ts = results[labels[0]][0].timeseries
     if column not in ts.columns or column == "week" or not pd.api.types.is_numeric_dtype(ts[column]):
         numeric = [c for c in ts.columns if c != "week" and pd.api.types.is_numeric_dtype(ts[c])]
         raise ParameterError(f"column '{column}' is not a numeric weekly metric: expected one of "
                              f"{', '.join(numeric)}")
-    return _bands(results, lambda frame: frame[column])
+    return replicate_bands(results, lambda frame: frame[column])
 
 
 def survival_data(results: Results) -> pd.DataFrame:
@@ -342,7 +342,7 @@ def survival_data(results: Results) -> pd.DataFrame:
     join_week, censored, for those still members at the end) and ``observed`` (True when the
     member left). Members of different runs are different rows even with the same partner_id.
     """
-    labels = _check_results(results)
+    labels = check_results(results)
     parts = []
     for label in labels:
         for i, r in enumerate(results[label]):
@@ -376,7 +376,7 @@ def logrank(results: Results, baseline: str | None = None) -> dict[str, Any]:
     """
     from lifelines.statistics import logrank_test, multivariate_logrank_test
 
-    labels = _check_results(results)
+    labels = check_results(results)
     base = labels[0] if baseline is None else str(baseline)
     if base not in labels:
         raise ParameterError(f"baseline '{base}' is not one of the labels: {', '.join(labels)}")

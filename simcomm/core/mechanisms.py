@@ -13,10 +13,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simcomm.people import ACTIVE, AWARE, LAPSED, LURKING, PRODUCT, TOPICS, UNAWARE, Partners, acquaintances
+from simcomm.core.population import (
+    ACTIVE,
+    AWARE,
+    LAPSED,
+    LURKING,
+    PRODUCT,
+    TOPICS,
+    UNAWARE,
+    Partners,
+    acquaintances,
+)
 
 if TYPE_CHECKING:
-    from simcomm.model import CommunityModel
+    from simcomm.core.model import CommunityModel
 
 INCENTIVE_FADE = 0.9  # assumption: a joining incentive loses 10% of its pull a week
 LURK_HYSTERESIS = 0.05  # a lurker becomes active again above lurk_threshold + this

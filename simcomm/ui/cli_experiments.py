@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from simcomm import __version__
+from simcomm.core.version import __version__
 
 RUN_EXAMPLE = """
 \b
@@ -52,8 +52,8 @@ def run_experiment_command(file: Path, workers: int | None, scheduler: str | Non
     them) with OUT/manifest.json; running the same command again after an interruption runs
     only the missing runs.
     """
-    from simcomm.batch import show_progress
-    from simcomm.experiments import load_experiment, run_experiment
+    from simcomm.runs.batch import show_progress
+    from simcomm.runs.experiments import load_experiment, run_experiment
 
     exp = load_experiment(file)
     out = out if out is not None else Path("out") / exp.name
@@ -63,7 +63,7 @@ def run_experiment_command(file: Path, workers: int | None, scheduler: str | Non
         manifest = run_experiment(exp, out, workers=workers, scheduler=scheduler,
                                   progress=show_progress(quiet))
     except KeyboardInterrupt:
-        from simcomm.experiments import read_manifest
+        from simcomm.runs.experiments import read_manifest
 
         done = read_manifest(out).get("runs_done", 0) if (out / "manifest.json").exists() else 0
         click.echo(f"Interrupted: {done} of {exp.n_runs} runs are saved in {out}; run the same "
@@ -93,10 +93,11 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
     CI bands (one line per value of the other factor when there are two), and a heat map of
     each metric over the first two factors.
     """
-    from simcomm.experiment_plots import plot_factor, plot_heatmap
-    from simcomm.experiments import point_summary, read_manifest, read_runs
-    from simcomm.outputs import staged_output, to_jsonable
-    from simcomm.params import ParameterError, closest_names
+    from simcomm.analysis.experiments import point_summary
+    from simcomm.core.params import ParameterError, closest_names
+    from simcomm.report.experiment_plots import plot_factor, plot_heatmap
+    from simcomm.runs.experiments import read_manifest, read_runs
+    from simcomm.runs.files import staged_output, to_jsonable
 
     manifest = read_manifest(directory)
     runs = read_runs(directory)
@@ -181,13 +182,13 @@ def sensitivity(scenario: str, method: str, param_names: str, samples: int, boun
     mu* (or Sobol total index ST) with 95% confidence intervals; with --out also writes the
     table, the samples with the model output, and a bar plot.
     """
-    from simcomm.batch import show_progress
-    from simcomm.experiment_plots import plot_sensitivity
-    from simcomm.outputs import check_writable, staged_output, to_jsonable
-    from simcomm.params import parse_assignment
-    from simcomm.scenarios import load_scenario
-    from simcomm.sensitivity import parse_bounds
-    from simcomm.sensitivity import sensitivity as analyse
+    from simcomm.core.params import parse_assignment
+    from simcomm.report.experiment_plots import plot_sensitivity
+    from simcomm.runs.batch import show_progress
+    from simcomm.runs.files import check_writable, staged_output, to_jsonable
+    from simcomm.runs.library import load_scenario
+    from simcomm.runs.sensitivity import parse_bounds
+    from simcomm.runs.sensitivity import sensitivity as analyse
 
     sc = load_scenario(scenario)
     names = [n.strip() for n in param_names.split(",") if n.strip()]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from simcomm.params import Params
+from simcomm.core.params import Params
 
 # Membership states (shared/MODEL.md, Partner "membership state").
 UNAWARE, AWARE, ACTIVE, LURKING, LAPSED = 0, 1, 2, 3, 4
@@ -77,6 +77,14 @@ class Partners:
     def members(self) -> np.ndarray:
         """Return the indices of current members (active or lurking), ascending."""
         return np.flatnonzero((self.state == ACTIVE) | (self.state == LURKING))
+
+    def state_name(self, idx: int) -> str:
+        """Return partner ``idx``'s membership state: unaware, aware, active, lurking or lapsed."""
+        return STATE_NAMES[self.state[idx]]
+
+    def size_class_name(self, idx: int) -> str:
+        """Return partner ``idx``'s size class: one-person, msp, reseller or integrator."""
+        return SIZE_CLASSES[self.size_class[idx]]
 
     def count(self, state: int) -> int:
         """Return how many partners are in membership ``state``."""

@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simcomm.metrics import summarize
-from simcomm.model import CommunityModel
-from simcomm.params import ParameterError, Params, make_params
-from simcomm.people import SIZE_CLASSES
-from simcomm.scenarios import Scenario, load_scenario
+from simcomm.core.metrics import summarize
+from simcomm.core.model import CommunityModel
+from simcomm.core.params import ParameterError, Params, make_params
+from simcomm.core.population import SIZE_CLASSES
+from simcomm.core.scenario import Scenario
+from simcomm.runs.library import load_scenario
 
 MAX_WEEKS = 5200
 
@@ -90,7 +91,7 @@ def run(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: int = 0
     ``on_week(week)`` is called after each simulated week (for progress bars).
     Raises ParameterError (one line, naming the field and what is allowed) on bad input.
     """
-    from simcomm import __version__
+    from simcomm.core.version import __version__
 
     weeks, seed = _check_run_args(weeks, seed)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)

@@ -1,13 +1,13 @@
 """A training session's story of one community (``simcomm story``), and the partner network drawing
-that the story and the trainer's dashboard (:mod:`simcomm.app`) share.
+that the story and the trainer's dashboard (:mod:`simcomm.ui.app`) share.
 
-:func:`tell_story` runs a scenario with :func:`simcomm.sim.run` (so its figures are those of
+:func:`tell_story` runs a scenario with :func:`simcomm.runs.sim.run` (so its figures are those of
 ``simcomm run`` for the same scenario, seed and overrides) and replays the same seed once more to
 draw the partner network every few weeks. :func:`write_story` writes ``story.html``, a page that
 opens from disk with no server and no network (the timeline PNG and the network GIF are embedded
 as data URIs; the parameters, seed and versions are shown and embedded as JSON), next to
 ``timeline.png``, ``network.gif`` and ``story.json``, all through
-:func:`simcomm.outputs.staged_output`.
+:func:`simcomm.report.outputs.staged_output`.
 
 The network is a fixed sample of at most :data:`NETWORK_SAMPLE` partners, drawn where a layout
 computed once placed them: the launch members, the partners nearest to them in the acquaintance
@@ -34,10 +34,12 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from simcomm.model import CommunityModel
-from simcomm.people import ACTIVE, AWARE, LAPSED, LURKING, STATE_NAMES, UNAWARE
-from simcomm.scenarios import Scenario, load_scenario
-from simcomm.sim import Result, run
+from simcomm.core.model import CommunityModel
+from simcomm.core.population import ACTIVE, AWARE, LAPSED, LURKING, STATE_NAMES, UNAWARE
+from simcomm.core.scenario import Scenario
+from simcomm.report.text import HEADLINE_TEXT, format_value
+from simcomm.runs.library import load_scenario
+from simcomm.runs.sim import Result, run
 
 NETWORK_SAMPLE = 300  # partners drawn at most, whatever the population
 STATE_COLOURS: dict[str, str] = {
@@ -255,7 +257,7 @@ def gif_bytes(frames: Sequence[Any], frame_ms: int = 220, hold_ms: int = 2500) -
 class Story:
     """What a story page shows: the run, the scenario it illustrates and the network frames.
 
-    ``result`` is the :class:`~simcomm.sim.Result` of the run; ``frames`` PIL images of the
+    ``result`` is the :class:`~simcomm.runs.sim.Result` of the run; ``frames`` PIL images of the
     network at ``frame_weeks``; ``seconds`` the time taken to tell it.
     """
 
@@ -278,11 +280,11 @@ def tell_story(scenario: str | Scenario, *, weeks: int = 260, seed: int = 0,
                network_size: int = NETWORK_SAMPLE) -> Story:
     """Run ``scenario`` and draw its partner network every few weeks; return the :class:`Story`.
 
-    The figures come from :func:`simcomm.sim.run` (those of ``simcomm run`` for the same
+    The figures come from :func:`simcomm.runs.sim.run` (those of ``simcomm run`` for the same
     arguments); the network frames replay the same seed, week 0 and then ``frames`` evenly
     spaced weeks up to the last. Raises ParameterError on bad input, like ``run``.
     """
-    from simcomm.params import make_params
+    from simcomm.core.params import make_params
 
     started = time.perf_counter()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -328,14 +330,14 @@ def annotated_events(events: Any, limit: int = MAX_ANNOTATED) -> list[tuple[int,
 def timeline_figure(story: Story) -> Figure:
     """Return the timeline: members by state with the lifecycle stages shaded and the numbered
     events marked (top); posts, answers and mean commitment per week (bottom)."""
-    from simcomm.plots import _shade_stages
+    from simcomm.report.plots import shade_stages
 
     r = story.result
     ts = r.timeseries
     weeks = ts["week"].to_numpy()
     fig = _figure(10.0, 6.4, 110)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
-    stage_handles = _shade_stages(top, weeks, list(ts["stage"])) if "stage" in ts else []
+    stage_handles = shade_stages(top, weeks, list(ts["stage"])) if "stage" in ts else []
     for column, state in (("active_members", "active"), ("lurking_members", "lurking"),
                           ("lapsed_members", "lapsed")):
         top.plot(weeks, ts[column], color=STATE_COLOURS[state], linewidth=1.8, label=f"{state} members")
@@ -392,17 +394,15 @@ def reproduce_command(story: Story) -> str:
     """Return the ``simcomm story`` command line that makes this story again."""
     r = story.result
     sets = "".join(f" --set {k}={v}" for k, v in story.overrides.items())
-    from simcomm.scenarios import HERE
+    from simcomm.runs.library import is_library_file
 
     path = story.scenario.path
-    name = path if path and Path(path).parent != HERE else r.scenario
+    name = path if path and not is_library_file(path) else r.scenario
     return f"simcomm story {name} --seed {r.seed} --weeks {r.weeks}{sets}"
 
 
 def _headline_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
-    from simcomm.cli import HEADLINE_TEXT, _fmt_value
-
-    return [(text, _fmt_value(summary.get(key), unit)) for key, (text, unit) in HEADLINE_TEXT.items()]
+    return [(text, format_value(summary.get(key), unit)) for key, (text, unit) in HEADLINE_TEXT.items()]
 
 
 TIMELINE_ALT = ("members by state per week, lifecycle stages shaded, events numbered; posts, answers "
@@ -431,7 +431,7 @@ details { margin-top: 8px; } .set { color: #6a3d9a; font-weight: 600; }
 
 def story_html(story: Story, timeline_png: bytes, network_gif: bytes) -> str:
     """Return the story page: self-contained HTML (images as data URIs, no external reference)."""
-    from simcomm import __version__
+    from simcomm.core.version import __version__
 
     r, sc = story.result, story.scenario
     e = html.escape
@@ -514,7 +514,7 @@ Parameters set by the scenario or on the command line are <span class="set">colo
 
 
 def _plain(obj: Any) -> Any:
-    from simcomm.outputs import to_jsonable
+    from simcomm.runs.files import to_jsonable
 
     return to_jsonable(obj)
 
@@ -524,17 +524,17 @@ def write_story(story: Story, out_dir: Path) -> list[Path]:
 
     ``story.html`` (self-contained), ``timeline.png``, ``network.gif`` and ``story.json``
     (summary, events and metadata: parameters, seed, versions). Everything is staged and moved
-    into place only when complete (:func:`simcomm.outputs.staged_output`); on failure ``out_dir``
+    into place only when complete (:func:`simcomm.report.outputs.staged_output`); on failure ``out_dir``
     is left as it was and OutputError (one line, naming the path and the reason) is raised.
     """
-    from simcomm.outputs import _writing, staged_output, to_jsonable
+    from simcomm.runs.files import staged_output, to_jsonable, writing_into
 
     out_dir = Path(out_dir).expanduser().absolute()
     timeline = _png(timeline_figure(story))
     gif = gif_bytes(story.frames)
     page = story_html(story, timeline, gif)
     names = ("story.html", "timeline.png", "network.gif", "story.json")
-    with staged_output(out_dir) as stage, _writing(out_dir):
+    with staged_output(out_dir) as stage, writing_into(out_dir):
         (stage / "timeline.png").write_bytes(timeline)
         (stage / "network.gif").write_bytes(gif)
         (stage / "story.html").write_text(page, encoding="utf-8")

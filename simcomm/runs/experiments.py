@@ -39,11 +39,9 @@ import hashlib
 import itertools
 import json
 import math
-import os
-import tempfile
 import time
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,9 +49,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simcomm.metrics import WEEKLY_METRICS
-from simcomm.params import SPEC_BY_NAME, ParameterError, Value, closest_names, make_params
-from simcomm.scenarios import Scenario, load_scenario
+from simcomm.core.metrics import WEEKLY_METRICS
+from simcomm.core.params import SPEC_BY_NAME, ParameterError, Value, closest_names, make_params
+from simcomm.core.scenario import Scenario
+from simcomm.runs.files import atomic_write
+from simcomm.runs.library import load_scenario
 
 SUMMARY_METRICS: tuple[str, ...] = (
     "retention_12w", "retention_52w", "settled_retention_52w", "peak_active", "final_active",
@@ -305,7 +305,7 @@ class Job:
 def run_job(job: Job) -> dict[str, Any]:
     """Run one job and return a compact row: point, replicate, seed, the kept summary metrics
     (floats, NaN for none) and, when weekly series are kept, ``_weekly`` (a small DataFrame)."""
-    from simcomm.sim import run
+    from simcomm.runs.sim import run
 
     result = run(job.scenario, weeks=job.weeks, seed=job.seed, overrides=job.overrides)
     row: dict[str, Any] = {"point": job.point, "replicate": job.replicate, "seed": job.seed}
@@ -334,19 +334,6 @@ def jobs(exp: Experiment) -> list[Job]:
 
 
 # ---- results directory ---------------------------------------------------------------------
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _parts(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("part-*.parquet") if not p.name.startswith("."))
 
@@ -424,12 +411,12 @@ class _Writer:
             wdir = self.out_dir / "weekly"
             wdir.mkdir(exist_ok=True)
             frame = pd.concat(weekly, ignore_index=True)
-            _atomic_write(self._free(wdir, stem), lambda t: frame.to_parquet(t, index=False))
+            atomic_write(self._free(wdir, stem), lambda t: frame.to_parquet(t, index=False))
         table = pd.DataFrame(rows, columns=[*RUN_COLUMNS, *self.exp.metrics])
         table = table.astype({"point": "int64", "replicate": "int64", "seed": "int64",
                               **{m: "float64" for m in self.exp.metrics}})
         table = _factor_frame(self.exp, table)
-        _atomic_write(self._free(self.out_dir / "runs", stem), lambda t: table.to_parquet(t, index=False))
+        atomic_write(self._free(self.out_dir / "runs", stem), lambda t: table.to_parquet(t, index=False))
         self.done += len(rows)
         self.buffer = []
         self.manifest["runs_done"] = self.done
@@ -448,15 +435,15 @@ class _Writer:
 
 def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
     """Rewrite ``out_dir/manifest.json`` atomically."""
-    from simcomm.outputs import to_jsonable
+    from simcomm.runs.files import to_jsonable
 
     text = json.dumps(to_jsonable(manifest), indent=2, ensure_ascii=False) + "\n"
-    _atomic_write(out_dir / "manifest.json", lambda t: t.write_text(text, encoding="utf-8"))
+    atomic_write(out_dir / "manifest.json", lambda t: t.write_text(text, encoding="utf-8"))
 
 
 def _start(exp: Experiment, out_dir: Path, executor: str, workers: int) -> tuple[dict[str, Any], set]:
-    from simcomm import __version__
-    from simcomm.outputs import check_writable
+    from simcomm.core.version import __version__
+    from simcomm.runs.files import check_writable
 
     check_writable(out_dir)
     (out_dir / "runs").mkdir(exist_ok=True)
@@ -505,7 +492,7 @@ def run_experiment(exp: Experiment, out_dir: str | Path, *, workers: int | None 
     Results are identical whatever the executor: each run's seed depends only on the
     experiment, the design point and the replicate.
     """
-    from simcomm.batch import default_workers
+    from simcomm.runs.batch import default_workers
 
     out_dir = Path(out_dir).expanduser().absolute()
     n_workers = workers or default_workers()
@@ -525,7 +512,7 @@ def run_experiment(exp: Experiment, out_dir: str | Path, *, workers: int | None 
     else:
         writer = _Writer(exp, out_dir, manifest, exp.batch(n_workers), len(done))
         if todo:
-            from simcomm.batch import run_many
+            from simcomm.runs.batch import run_many
 
             run_many(todo, workers=n_workers, progress=progress, desc=exp.name,  # type: ignore[arg-type]
                      on_result=lambda _i, row: writer.add(row), function=run_job)
@@ -569,35 +556,3 @@ def _run_dask(exp: Experiment, out_dir: Path, manifest: dict[str, Any], todo: li
                 client.cancel(futures)
                 raise
         writer.flush()
-
-
-# ---- summaries -----------------------------------------------------------------------------
-def point_summary(runs: pd.DataFrame, factors: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
-    """Return one row per design point: factor values, and per metric n, mean, ci_low, ci_high
-    (Student t 95% CI over replicates; NaN where fewer than two values)."""
-    from simcomm.analysis import mean_ci
-
-    rows = []
-    for point, group in runs.groupby("point", sort=True):
-        row: dict[str, Any] = {"point": point, **{f: group[f].iloc[0] for f in factors},
-                               "runs": len(group)}
-        for m in metrics:
-            n, mean, low, high = mean_ci(group[m].to_numpy(dtype=float))
-            row.update({f"{m}_n": n, f"{m}_mean": mean, f"{m}_ci_low": low, f"{m}_ci_high": high})
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def factor_summary(runs: pd.DataFrame, x: str, metric: str, by: str | None = None) -> pd.DataFrame:
-    """Return mean and 95% CI of ``metric`` for each value of factor ``x`` (pooling over the other
-    factors), split by factor ``by`` when given. Columns: [by], x, n, mean, ci_low, ci_high."""
-    from simcomm.analysis import mean_ci
-
-    keys = [by, x] if by else [x]
-    rows = []
-    for key, group in runs.groupby(keys, sort=True):
-        n, mean, low, high = mean_ci(group[metric].to_numpy(dtype=float))
-        key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(keys, key, strict=True)), "n": n, "mean": mean, "ci_low": low,
-                     "ci_high": high})
-    return pd.DataFrame(rows)

@@ -38,10 +38,10 @@ def validate(replicates: int, workers: int | None, out: Path | None, report: Pat
     second are checks the calibration did not see. Exit status 0 either way (1 with --strict
     when a fact is out of range).
     """
-    from simcomm.batch import show_progress
-    from simcomm.outputs import check_writable, to_jsonable
-    from simcomm.validation import validate as run_validation
-    from simcomm.validation_report import format_table, write_report, write_validation
+    from simcomm.analysis.validation import validate as run_validation
+    from simcomm.report.validation_report import format_table, write_report, write_validation
+    from simcomm.runs.batch import show_progress
+    from simcomm.runs.files import check_writable, to_jsonable
 
     if out is not None:
         check_writable(out)

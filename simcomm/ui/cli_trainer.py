@@ -2,7 +2,7 @@
 (a page for a training session that opens from disk).
 
 Bad input (unknown scenario, bad or busy port, bad parameter, an --out that cannot be written)
-prints one line and exits with status 2, through :class:`simcomm.cli.SimcommGroup`.
+prints one line and exits with status 2, through :class:`simcomm.ui.cli.SimcommGroup`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from simcomm.params import ParameterError, Value, make_params, parse_assignment
+from simcomm.core.params import ParameterError, Value, make_params, parse_assignment
 
 NO_COMPARISON = "none"
 HOST = "localhost"
@@ -35,7 +35,7 @@ def _overrides(sets: tuple[str, ...]) -> dict[str, Value]:
 
 def _scenario(name: str, option: str) -> Any:
     """Return the scenario ``name``; a bad one raises ParameterError naming ``option``."""
-    from simcomm.scenarios import load_scenario
+    from simcomm.runs.library import load_scenario
 
     try:
         return load_scenario(name)
@@ -180,7 +180,7 @@ def dashboard(scenario: str, compare: str, seed: int, sets: tuple[str, ...], por
                 "seed": seed, "overrides": overrides}
     env = {**os.environ, "SIMCOMM_DASHBOARD": json.dumps(settings),
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    cmd = [sys.executable, "-m", "solara", "run", "simcomm.app", "--host", HOST, "--port", str(port),
+    cmd = [sys.executable, "-m", "solara", "run", "simcomm.ui.app", "--host", HOST, "--port", str(port),
            "--production", "--open" if open_browser else "--no-open", "--log-level", "warning"]
     url = f"http://{HOST}:{port}/"
     beside = f" beside {other.name}" if other is not None else ""
@@ -234,8 +234,8 @@ def story(scenario: str, out: Path | None, seed: int, weeks: int, sets: tuple[st
     parameters, seed and simcomm version. The figures are those of 'simcomm run' for the same
     scenario, seed and --set values.
     """
-    from simcomm.outputs import OutputError, check_writable
-    from simcomm.story import tell_story, write_story
+    from simcomm.report.story import tell_story, write_story
+    from simcomm.runs.files import OutputError, check_writable
 
     sc = _scenario(scenario, "SCENARIO")
     overrides = _overrides(sets)

@@ -1,0 +1,92 @@
+"""Fingerprint the model's outputs: a SHA-256 of every library scenario's tables.
+
+Usage::
+
+    .venv/bin/python benchmarks/fingerprint.py                      # print the fingerprint
+    .venv/bin/python benchmarks/fingerprint.py --save before.json   # keep per-run hashes
+    .venv/bin/python benchmarks/fingerprint.py --check before.json  # exit 1 on any difference
+
+For every library scenario x seeds (0, 1, 2) x population sizes (400 and 2,500 partners) it runs
+``simcomm.run(scenario, weeks=WEEKS, seed=seed, overrides={"partners": size})`` through the
+public API and hashes ``timeseries``, ``members``, ``events`` and ``summary``: column names,
+dtypes and every value (floats at full precision, ``repr``). A refactoring that changes no
+behaviour leaves every hash identical; ``--check`` names the runs and tables that differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+import simcomm
+
+SEEDS: tuple[int, ...] = (0, 1, 2)
+SIZES: tuple[int, ...] = (400, 2_500)
+WEEKS = 260
+
+
+def table_hash(frame: pd.DataFrame) -> str:
+    """Return the SHA-256 (hex) of a table's column names, dtypes and values."""
+    head = "|".join(f"{c}:{t}" for c, t in frame.dtypes.items())
+    body = frame.to_csv(index=False, float_format=repr, na_rep="<NA>")
+    return hashlib.sha256((head + "\n" + body).encode()).hexdigest()
+
+
+def run_hashes(scenario: str, seed: int, size: int, weeks: int = WEEKS) -> dict[str, str]:
+    """Return the hash of each output table of one run (timeseries, members, events, summary)."""
+    res = simcomm.run(scenario, weeks=weeks, seed=seed, overrides={"partners": size})
+    summary = json.dumps(res.summary, sort_keys=True, default=repr)
+    return {
+        "timeseries": table_hash(res.timeseries),
+        "members": table_hash(res.members),
+        "events": table_hash(res.events),
+        "summary": hashlib.sha256(summary.encode()).hexdigest(),
+    }
+
+
+def fingerprint(weeks: int = WEEKS) -> dict[str, dict[str, str]]:
+    """Return {"scenario/seed/size": {table: hash}} for every library scenario, seed and size."""
+    out: dict[str, dict[str, str]] = {}
+    for name in simcomm.scenario_names():
+        for size in SIZES:
+            for seed in SEEDS:
+                out[f"{name}/{seed}/{size}"] = run_hashes(name, seed, size, weeks)
+    return out
+
+
+def combined(hashes: dict[str, dict[str, str]]) -> str:
+    """Return one SHA-256 over every run's table hashes (in a fixed order)."""
+    text = json.dumps(hashes, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the fingerprint; with --check, return 1 when any run differs from the saved one."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--save", type=Path, help="write per-run hashes to this JSON file")
+    ap.add_argument("--check", type=Path, help="compare with per-run hashes saved earlier")
+    ap.add_argument("--weeks", type=int, default=WEEKS)
+    args = ap.parse_args(argv)
+    hashes = fingerprint(args.weeks)
+    print(f"{len(hashes)} runs, fingerprint {combined(hashes)}")
+    if args.save:
+        args.save.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")
+    if args.check:
+        saved = json.loads(args.check.read_text())
+        diff = [f"{run}: {table}" for run in sorted(set(saved) | set(hashes))
+                for table in ("timeseries", "members", "events", "summary")
+                if saved.get(run, {}).get(table) != hashes.get(run, {}).get(table)]
+        for line in diff:
+            print("differs:", line)
+        print("identical" if not diff else f"{len(diff)} tables differ")
+        return 1 if diff else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

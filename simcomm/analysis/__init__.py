@@ -1,0 +1,1 @@
+"""Statistics over runs (intervals, tests, survival) and validation against published figures."""

@@ -1,0 +1,1 @@
+"""What people read: text tables, plots, the story page and output files."""
