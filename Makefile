@@ -1,5 +1,6 @@
 # make demo: create .venv, install simcomm, run the default comparison.
-# make test: create .venv (and .venv312 when Python 3.12 is present), lint, run the suite on each
+# make test: create .venv (and .venv312 when Python 3.12 is present), lint (ruff, and import-linter for
+# the package's floors), run the suite on each
 # (after putting the dashboard's browser assets into solara's cache with npm, for the browser tests).
 PYTHON ?= python3
 VENV ?= .venv
@@ -27,6 +28,7 @@ demo: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 test-default: $(VENV)/.installed
 	$(VENV)/bin/python -c 'import sys, mesa; print("Python", sys.version.split()[0], "mesa", mesa.__version__)'

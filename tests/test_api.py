@@ -124,8 +124,12 @@ def test_mesa_agents_are_handles_onto_the_arrays() -> None:
     model = simcomm.CommunityModel(params, seed=2)
     for _ in range(20):
         model.step()
+    assert Partner not in model.agents_by_type  # no handles are made for nothing
+    handles = model.partner_agents()
     partners = model.agents_by_type[Partner]
     advocates = model.agents_by_type[Advocate]
+    assert len(handles) == len(partners) + len(advocates)
+    assert len(model.partner_agents()) == len(handles)  # asked again: the same handles
     assert len(advocates) >= 5
     assert len(partners) + len(advocates) == int((model.people.join_week >= 0).sum())
     assert len(model.agents_by_type[VendorStaff]) == 1

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 import simcomm
-from simcomm.core import mechanisms as mech
+from simcomm.core.mechanisms import (
+    free_time,
+    leadership,
+    moderation,
+    participation,
+    responses,
+    ties_and_deals,
+)
 from simcomm.core.metrics import lifecycle_stage, participation_inequality
 from simcomm.core.population import ACTIVE, LAPSED, LURKING, Partners, acquaintance_graph
 from simcomm.core.ties import MIN_STRENGTH, PeerTies
@@ -78,14 +85,14 @@ def test_vacancy_then_successor_starts_from_zero() -> None:
 # --- mechanism 9: member leaders --------------------------------------------------------------
 def test_leaders_emerge_from_most_committed_and_burn_out() -> None:
     model = _model(governance="organic", founders=30, leader_burnout=0.2, members_per_leader=10)
-    model.refresh_membership()
-    mech.leadership(model)
+    week = model.new_week()
+    leadership.leadership(model, week)
     leaders = np.flatnonzero(model.people.is_leader)
     assert leaders.size == 3
-    others = model.m[~model.people.is_leader[model.m]]
+    others = week.m[~model.people.is_leader[week.m]]
     assert model.people.commitment[leaders].min() >= model.people.commitment[others].max()
     for _ in range(6):  # burnout 0.2 x (0.5 + load 1) a week reaches 1 within 4 weeks
-        mech.leadership(model)
+        leadership.leadership(model, week)
     assert any(kind == "leader_burnout" for _, kind, _ in model.events)
     assert (model.people.commitment[leaders] < model.p.founder_commitment).all()
 
@@ -93,11 +100,11 @@ def test_leaders_emerge_from_most_committed_and_burn_out() -> None:
 # --- mechanisms 3 and 4: participation and responses --------------------------------------------
 def test_answered_first_post_raises_commitment_by_reply_boost() -> None:
     model = _model(governance="organic", founders=200, reply_boost=0.2, newcomer_attention=0.5)
-    model.refresh_membership()
+    week = model.new_week()
     before = model.people.commitment.copy()
-    mech.free_time(model)
-    mech.participation(model)
-    mech.responses(model)
+    free_time.free_time(model, week)
+    participation.participation(model, week)
+    responses.responses(model, week)
     first = model.people.first_post_answered
     answered = np.flatnonzero(first == 1)
     ignored = np.flatnonzero(first == 0)
@@ -112,11 +119,11 @@ def test_lurkers_ask_only_about_a_problem_of_their_own(question_rate: float) -> 
     m = np.flatnonzero(model.people.join_week >= 0)
     lurkers, active = m[::2], m[1::2]
     model.people.state[lurkers] = LURKING
-    model.refresh_membership()
-    mech.free_time(model)
-    mech.participation(model)
-    asked = dict(zip(model.m.tolist(), model.questions.tolist(), strict=True))
-    visited = dict(zip(model.m.tolist(), model.visited.tolist(), strict=True))
+    week = model.new_week()
+    free_time.free_time(model, week)
+    participation.participation(model, week)
+    asked = dict(zip(week.m.tolist(), week.questions.tolist(), strict=True))
+    visited = dict(zip(week.m.tolist(), week.visited.tolist(), strict=True))
     lurk_q = np.array([asked[i] for i in lurkers])
     seen = np.array([visited[i] for i in lurkers])
     # A lurker asks at most one question, and only when it visited and a problem came up.
@@ -163,15 +170,14 @@ def test_newcomer_attention_raises_reply_rate() -> None:
 # --- mechanism 12: moderation --------------------------------------------------------------------
 def test_spam_falls_as_moderation_rises() -> None:
     visible = []
-    for moderation in (0.0, 0.5, 0.95):
+    for share in (0.0, 0.5, 0.95):
         model = _model(governance="vendor-imposed", founders=300, spam_per_member=0.2,
-                       moderation=moderation)
-        model.refresh_membership()
+                       moderation=share)
         total = 0
         for _ in range(50):
-            model.tally = dict.fromkeys(model.tally, 0)
-            mech.moderation(model)
-            total += model.tally["spam_visible"]
+            week = model.new_week()
+            moderation.moderation(model, week)
+            total += week.tally["spam_visible"]
         visible.append(total)
     assert visible[0] > visible[1] > visible[2]
     assert visible[2] < 0.15 * visible[0]
@@ -203,12 +209,12 @@ def test_triadic_closure_introduces_peers_of_a_common_friend() -> None:
 
 def test_complementary_ties_close_more_deals() -> None:
     model = _model(governance="organic", founders=300, deal_rate=0.2)
-    model.refresh_membership()
-    m = model.m
+    week = model.new_week()
+    m = week.m
     model.ties = PeerTies(model.people.n, model.people.size_class, model.people.main_need)
     model.ties.add(m[:-1], m[1:])
-    mech.ties_and_deals(model)
-    deals = model.tally["peer_deals"]
+    ties_and_deals.ties_and_deals(model, week)
+    deals = week.tally["peer_deals"]
     comp = model.ties.complementarity
     assert deals > 0 and comp.min() >= 0.2 and comp.max() <= 1.0
 

@@ -1,60 +1,130 @@
 """Governance types as rules (shared/MODEL.md "Governance types"): who runs, pays, recruits, reviews.
 
-Each type is a :class:`Rules` record that the mechanisms read; a type is never a label that
-only a scenario file knows about.
+Each type is a :class:`Rules` record with named fields and enumerated values that the weekly
+mechanisms read (and that decide which mechanisms apply); a type is never a label that only a
+scenario file knows about.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+from simcomm.core.parameter import ParamSpec, param
 
 
-@dataclass(frozen=True)
+class RunBy(StrEnum):
+    """Who runs the community day to day."""
+
+    MEMBERS = "members"  # leaders emerge from the members, organise meet-ups and moderate
+    VENDOR = "vendor"  # vendor (or distributor, or platform) managers answer, post, recruit, moderate
+
+
+class EventFunding(StrEnum):
+    """Who pays for events."""
+
+    MEMBERS = "members"  # pizza and beers: no cost to the vendor
+    VENDOR = "vendor"  # the vendor or a sponsor pays (a cost in the budget review)
+
+
+class Review(StrEnum):
+    """What a failed budget review does."""
+
+    NONE = "none"  # no vendor money to review
+    CLOSE = "close"  # the programme closes: every member lapses
+    WITHDRAW = "withdraw"  # the sponsor's money ends; the members carry on
+
+
+class Anchor(StrEnum):
+    """What the launch is built on."""
+
+    PROBLEM = "problem"  # partners who share one need (or a vertical)
+    MARKET = "market"  # the vendor's depth partners, its market
+
+
+class Fit(StrEnum):
+    """How a partner judges whether the community fits it."""
+
+    SIMILAR = "similar"  # the content matches its needs
+    COMPLEMENTARY = "complementary"  # it finds skills it lacks
+
+
+@dataclass(frozen=True, kw_only=True)
 class Rules:
     """What a governance type does, read by the weekly mechanisms.
 
-    member_led: leaders emerge from the members, organise meet-ups and moderate.
-    vendor_runs: vendor (or distributor, or platform) managers run it: they answer, post,
-        build relationships, recruit with incentives, moderate and organise events.
-    vendor_funds_events: the vendor pays for events (a cost in the budget review).
-    review: what a failed budget review does: "close" the community, "withdraw" the funding
-        (the members carry on), or "none" (no vendor money to review).
+    run_by: who runs it (members, or vendor managers with turnover).
+    events: who pays for events.
+    review: what a failed budget review does.
     matchmaking: managers introduce partners with complementary skills to each other.
     customer_jobs: customers post jobs that members win (transactional value).
-    anchor: what the launch is built on: "problem" (partners who share one need) or
-        "market" (the vendor's depth partners, its market).
-    fit: how a partner judges fit: "similar" (the content matches its needs) or
-        "complementary" (it finds skills it lacks).
+    anchor: what the launch is built on.
+    fit: how a partner judges fit.
+    source: the seed passage the type comes from.
     """
 
-    member_led: bool
-    vendor_runs: bool
-    vendor_funds_events: bool
-    review: str
+    run_by: RunBy
+    events: EventFunding
+    review: Review
     matchmaking: bool = False
     customer_jobs: bool = False
-    anchor: str = "problem"
-    fit: str = "similar"
+    anchor: Anchor = Anchor.PROBLEM
+    fit: Fit = Fit.SIMILAR
     source: str = ""
+
+    @property
+    def member_led(self) -> bool:
+        """Return True when leaders emerge from the members."""
+        return self.run_by is RunBy.MEMBERS
+
+    @property
+    def vendor_runs(self) -> bool:
+        """Return True when vendor managers run the community."""
+        return self.run_by is RunBy.VENDOR
+
+    @property
+    def vendor_funds_events(self) -> bool:
+        """Return True when the vendor (or a sponsor) pays for events."""
+        return self.events is EventFunding.VENDOR
+
+    @property
+    def has_staff(self) -> bool:
+        """Return True when the vendor employs someone for the community (to run it or to fund it)."""
+        return self.vendor_runs or self.vendor_funds_events
 
 
 GOVERNANCE: dict[str, Rules] = {
-    "organic": Rules(True, False, False, "none", anchor="problem",
-                     source="seeds/000 ('Communities will create themselves quite naturally')"),
-    "vendor-imposed": Rules(False, True, True, "close", anchor="market",
-                            source="seeds/000 ('a convenient way to showcase product'), 001"),
-    "sponsored": Rules(True, False, True, "withdraw", anchor="problem",
-                       source="seeds/000 comment ('supported (but not co-opted) ... by a sponsor')"),
-    "vendor-p2p": Rules(False, True, True, "close", matchmaking=True, anchor="market",
-                        source="seeds/004 ('Vendor-driven networks help bring together partners "
-                               "that share a common technology goal and disparate skill sets')"),
-    "distributor": Rules(False, True, True, "close", anchor="problem",
-                         source="seeds/004 ('Distributor-organized networks ... surrounding a "
-                                "specific market segment or vertical')"),
-    "marketplace": Rules(False, True, False, "close", customer_jobs=True, anchor="market",
-                         source="seeds/004 ('Third-party \"marketplace\" networks allow customers "
-                                "to seek service providers')"),
-    "p2p-alliance": Rules(True, False, False, "none", anchor="problem", fit="complementary",
-                          source="seeds/004 ('Pure P2P networks provide alliance opportunities "
-                                 "between partners seeking out new skill sets')"),
+    "organic": Rules(
+        run_by=RunBy.MEMBERS, events=EventFunding.MEMBERS, review=Review.NONE, anchor=Anchor.PROBLEM,
+        source="seeds/000 ('Communities will create themselves quite naturally')"),
+    "vendor-imposed": Rules(
+        run_by=RunBy.VENDOR, events=EventFunding.VENDOR, review=Review.CLOSE, anchor=Anchor.MARKET,
+        source="seeds/000 ('a convenient way to showcase product'), 001"),
+    "sponsored": Rules(
+        run_by=RunBy.MEMBERS, events=EventFunding.VENDOR, review=Review.WITHDRAW, anchor=Anchor.PROBLEM,
+        source="seeds/000 comment ('supported (but not co-opted) ... by a sponsor')"),
+    "vendor-p2p": Rules(
+        run_by=RunBy.VENDOR, events=EventFunding.VENDOR, review=Review.CLOSE, matchmaking=True,
+        anchor=Anchor.MARKET,
+        source="seeds/004 ('Vendor-driven networks help bring together partners that share a common "
+               "technology goal and disparate skill sets')"),
+    "distributor": Rules(
+        run_by=RunBy.VENDOR, events=EventFunding.VENDOR, review=Review.CLOSE, anchor=Anchor.PROBLEM,
+        source="seeds/004 ('Distributor-organized networks ... surrounding a specific market segment "
+               "or vertical')"),
+    "marketplace": Rules(
+        run_by=RunBy.VENDOR, events=EventFunding.MEMBERS, review=Review.CLOSE, customer_jobs=True,
+        anchor=Anchor.MARKET,
+        source="seeds/004 ('Third-party \"marketplace\" networks allow customers to seek service "
+               "providers')"),
+    "p2p-alliance": Rules(
+        run_by=RunBy.MEMBERS, events=EventFunding.MEMBERS, review=Review.NONE, anchor=Anchor.PROBLEM,
+        fit=Fit.COMPLEMENTARY,
+        source="seeds/004 ('Pure P2P networks provide alliance opportunities between partners seeking "
+               "out new skill sets')"),
 }
+
+PARAMS: tuple[ParamSpec, ...] = (
+    param("governance", "organic", None, None, "type", "shared/MODEL.md governance types",
+       "Who starts and runs the community.", tuple(GOVERNANCE)),
+)

@@ -1,7 +1,7 @@
 """The partner population as arrays: one row per partner firm, one array per attribute.
 
-Mesa agents (:mod:`simcomm.agents`) are thin handles onto these rows, created when a partner
-first joins; the weekly mechanisms update the arrays with numpy operations.
+Mesa agents (:mod:`simcomm.agents`) are thin handles onto these rows, made on demand; the weekly
+mechanisms update the arrays with numpy operations. The population's parameters are declared here.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from simcomm.core.params import Params
+from simcomm.core.parameter import ASSUMPTION, CALIBRATED, Params, ParamSpec, param
 
 # Membership states (shared/MODEL.md, Partner "membership state").
 UNAWARE, AWARE, ACTIVE, LURKING, LAPSED = 0, 1, 2, 3, 4
@@ -25,6 +25,39 @@ PRODUCT = TOPICS.index("product")
 # much as the vendor's product; assumption: technical help is the most common need).
 NEED_WEIGHTS = np.array([1.6, 1.2, 0.9, 0.8, 0.6])
 
+PARAMS: tuple[ParamSpec, ...] = (
+    param("partners", 2000, 10, 2_000_000, "partners", ASSUMPTION + "a mid-size vendor's breadth channel",
+       "Partners in the ecosystem (population size)."),
+    param("share_one_person", 0.55, 0.0, 1.0, "share", "seeds/000 ('a boat load of one-man-band IT "
+       "providers'); assumption for the figure", "Share of partners that are one-person shops."),
+    param("share_msp", 0.30, 0.0, 1.0, "share", ASSUMPTION + "small MSPs are the next largest group",
+       "Share of partners that are small managed-service providers."),
+    param("share_reseller", 0.12, 0.0, 1.0, "share", ASSUMPTION + "resellers; the rest are large integrators",
+       "Share of partners that are resellers (large integrators take the remainder)."),
+    param("hours_per_week", 1.5, 0.1, 40.0, "hours/week", "seeds/000 ('typically too busy'); "
+       "assumption: median time a one-person shop gives all programmes; larger firms x1.5, x2.5, x4",
+       "Median weekly hours a partner has for programmes and communities."),
+    param("hours_spread", 0.9, 0.0, 2.5, "lognormal sigma", ASSUMPTION + "free time is heavy-tailed; this "
+       "spread is the main source of unequal participation", "Spread of weekly hours between partners."),
+    param("voice_spread", 2.5, 0.0, 4.0, "lognormal sigma",
+       "Nielsen 2006 (90-9-1); " + CALIBRATED + "sets how "
+       "unequal writing is: the top 1% of a large open community write 94% of its messages (target 50-95%)",
+       "Spread between partners of the willingness to write in public (mean 1)."),
+    param("programmes_per_partner", 5.0, 0.0, 60.0, "programmes", "seeds/000 ('at least 55 Partner "
+       "Programmes ... the same audience the same message')",
+       "Mean number of other programmes each partner belongs to."),
+    param("programme_drag", 0.12, 0.0, 2.0, "1/programme", "seeds/000; assumption: each other "
+       "programme takes this share of the time and attention left",
+       "How much each other programme divides a partner's free time and willingness to join."),
+    param("acquaintances", 8, 2, 100, "peers", ASSUMPTION + "industry acquaintance graph (Watts-Strogatz k)",
+       "Mean number of other partners a partner knows before any community."),
+    param("rewiring", 0.1, 0.0, 1.0, "probability", ASSUMPTION + "small-world rewiring probability",
+       "Share of acquaintance ties that link distant partners."),
+    param("homophily", 0.8, 0.0, 1.0, "0-1", ASSUMPTION + "partners mostly know firms like their own",
+       "How strongly acquaintances share size class and main need (1 = fully)."),
+    param("advocate_share", 0.02, 0.0, 0.5, "share", "seeds/003 (#4 advocates), seeds/002 ('people "
+       "with passion'); assumption for the figure", "Share of partners with high intrinsic motivation."),
+)
 
 class Partners:
     """Every partner's attributes and community state, as numpy arrays of length ``n``."""
@@ -73,6 +106,11 @@ class Partners:
         self.burned_out = np.zeros(n, dtype=bool)
         self.deals = np.zeros(n, dtype=np.int32)
         self.active_weeks = np.zeros(n, dtype=np.int32)  # weeks spent as an active member
+
+    def fit(self, idx: np.ndarray, topic: np.ndarray) -> np.ndarray:
+        """Return the cosine similarity (0-1) of the needs of partners ``idx`` with ``topic``."""
+        norm = self.needs_norm[idx] * (np.sqrt(topic.dot(topic)) + 1e-12)
+        return (self.needs.take(idx, axis=0) @ topic) / np.maximum(norm, 1e-12)
 
     def members(self) -> np.ndarray:
         """Return the indices of current members (active or lurking), ascending."""

@@ -1,0 +1,84 @@
+"""The launch (shared/MODEL.md "Scenarios"): who founds the community, and its growth policy.
+
+An organic community is founded by partners who share one problem, and those who start it speak
+up (founders drawn weighted by voice); a vendor launches with invited depth partners. Seeded
+advocates join at launch (seeds/003 #4 'No-one wants to be the first to a party'). Founders know
+each other: each is tied to up to three others. Under the council policy (seeds/003 #5) a closed
+council of the founders and the largest, most available partners comes first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simcomm.core.governance import Anchor
+from simcomm.core.parameter import ParamSpec, param
+from simcomm.core.population import PRODUCT, TOPICS
+
+if TYPE_CHECKING:
+    from simcomm.core.model import CommunityModel
+
+GROWTH_POLICIES: tuple[str, ...] = ("open", "council")
+
+PARAMS: tuple[ParamSpec, ...] = (
+    param("founders", 10, 1, 100_000, "members", "seeds/000 (organic: a few peers with a shared "
+       "problem); assumption for vendor launches", "Members at launch."),
+    param("founder_commitment", 0.8, 0.0, 1.0, "commitment", "seeds/000 (peers who 'feel compelled "
+       "to solve' a shared problem)", "Commitment of the members at launch."),
+    param("seed_advocates", 0, 0, 100_000, "advocates", "seeds/003 #4 ('No-one wants to be the first "
+       "to a party')", "Advocates enrolled at launch, in addition to the founders."),
+    param("growth_policy", "open", None, None, "policy", "seeds/003 #5 ('start small ... Partner "
+       "Council')", "Open from launch, or a closed council that opens later.", GROWTH_POLICIES),
+    param("council_size", 30, 1, 100_000, "partners", "seeds/003 #5", "Partners in the launch council."),
+    param("open_week", 26, 0, 1040, "week", "seeds/003 #5; assumption: half a year closed",
+       "Week the council opens to everyone."),
+)
+
+def launch(model: CommunityModel) -> None:
+    """Enroll the founders, seeded advocates and (under the council policy) choose the council;
+    return None."""
+    p, people, rng = model.p, model.people, model.rng
+    n = people.n
+    if model.rules.anchor is Anchor.PROBLEM:
+        # A shared problem (or a vertical): founders are partners whose main need is one topic.
+        problem = int(rng.choice([i for i in range(len(TOPICS)) if i != PRODUCT]))
+        pool = np.flatnonzero(people.main_need == problem)
+        model.log("launch", f"{p.founders} partners with a shared problem "
+                  f"({TOPICS[problem]}) started the community")
+    else:
+        pool = np.flatnonzero(people.depth_tier)  # the vendor invites its depth partners
+        model.log("launch", f"the vendor launched the community with {p.founders} invited partners")
+    if pool.size < p.founders:
+        pool = np.arange(n)
+    if model.rules.anchor is Anchor.PROBLEM:
+        # Those who start a community around their problem are the ones who speak up.
+        w = people.voice[pool]
+        founders = rng.choice(pool, size=min(p.founders, pool.size), replace=False, p=w / w.sum())
+    else:
+        founders = rng.choice(pool, size=min(p.founders, n), replace=False)
+    advocates = np.flatnonzero(people.is_advocate & ~np.isin(np.arange(n), founders))
+    k = min(p.seed_advocates, n - founders.size)
+    if advocates.size < k:
+        others = np.setdiff1d(np.arange(n), np.concatenate([founders, advocates]))
+        extra = rng.choice(others, size=k - advocates.size, replace=False)
+        people.is_advocate[extra] = True
+        advocates = np.concatenate([advocates, extra])
+    seeded = rng.choice(advocates, size=k, replace=False) if k else advocates[:0]
+    members = np.concatenate([founders, seeded]).astype(np.int64)
+    model.member_topic = people.needs[members].mean(axis=0)
+    model.enroll(members, invited=np.zeros(members.size, dtype=bool), commitment=p.founder_commitment)
+    if model.rules.vendor_runs:
+        people.vendor_tie[members] = np.arange(members.size) % len(model.staff)
+    # Founders know each other: each is tied to up to three others.
+    if members.size > 1:
+        a = np.repeat(members, 3)
+        b = rng.choice(members, size=a.size)
+        model.ties.add(a, b)
+    if p.growth_policy == "council":
+        people.in_council[members] = True
+        rest = np.setdiff1d(np.arange(n), members)
+        score = people.depth_tier[rest] * 10.0 + people.hours[rest]
+        top = rest[np.argsort(-score, kind="stable")[:max(0, p.council_size - members.size)]]
+        people.in_council[top] = True

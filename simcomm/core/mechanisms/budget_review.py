@@ -1,0 +1,68 @@
+"""Mechanism 10, the vendor's budget review (seeds/002 'how do we measure the value?').
+
+From ``review_start``, every ``review_every`` weeks, the vendor compares influenced revenue with
+cost over the last ``review_every`` recorded weeks (this one included). Below ``roi_target`` the
+first time, it cuts the event and recruitment budget by ``budget_cut``; below target again, it
+closes the programme: the community dies and every member lapses (a sponsor instead withdraws
+its money and the members carry on).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from simcomm.core.governance import Review, Rules
+from simcomm.core.mechanism import Mechanism
+from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
+from simcomm.core.week import Week
+
+if TYPE_CHECKING:
+    from simcomm.core.model import CommunityModel
+
+PARAMS: tuple[ParamSpec, ...] = (
+    param("review_start", 52, 1, 1040, "week", "seeds/002 ('how do we measure the value of community?')",
+       "Week of the first budget review."),
+    param("review_every", 26, 1, 520, "weeks",
+       ASSUMPTION + "half-yearly budget cycle", "Weeks between reviews."),
+    param("roi_target", 1.0, 0.0, 100.0, "revenue/cost", ASSUMPTION + "break-even",
+       "Return the vendor wants over the last review period."),
+    param("budget_cut", 0.5, 0.0, 1.0, "share", ASSUMPTION + "first miss halves events and recruitment",
+       "Share of event and recruitment budget cut after a missed review; a second miss closes."),
+)
+
+def budget_review(model: CommunityModel, week: Week) -> None:
+    """Hold the budget review when one is due: pass, cut the budget, or close (withdraw the
+    sponsorship); return None."""
+    p = model.p
+    if not model.staff or not model.funding or model.closed or model.week < p.review_start:
+        return
+    if (model.week - p.review_start) % p.review_every:
+        return
+    cost = sum(model.history["vendor_cost"][-p.review_every:])
+    revenue = sum(model.history["influenced_revenue"][-p.review_every:])
+    roi = revenue / cost if cost > 0 else math.inf
+    if roi >= p.roi_target:
+        model.review_misses = 0
+        return
+    model.review_misses += 1
+    if model.review_misses == 1:
+        model.budget_level *= 1.0 - p.budget_cut
+        model.log("budget_cut", f"the budget review (ROI {roi:.2f}) cut the event and "
+                  f"recruitment budget by {p.budget_cut:.0%}")
+    elif model.rules.review is Review.WITHDRAW:
+        model.withdraw_funding(f"the budget review (ROI {roi:.2f}) ended the sponsorship; the "
+                               "members carry on without it")
+    else:
+        model.close(f"the budget review (ROI {roi:.2f}) closed the programme")
+
+
+def reviewed(rules: Rules) -> bool:
+    """Return True where vendor (or sponsor) money is reviewed."""
+    return rules.review is not Review.NONE
+
+
+MECHANISM = Mechanism(
+    name="budget review", source="MODEL.md mechanism 10; seeds/002", step=budget_review,
+    params=PARAMS, applies=reviewed,
+)

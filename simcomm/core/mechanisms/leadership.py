@@ -1,0 +1,74 @@
+"""Mechanism 9, member leaders (seeds/000 'the familiar few keep the pilot light on').
+
+In member-run communities, leaders emerge from the most committed active members (those above
+``leader_threshold`` who are not burned out) until there is one per ``members_per_leader``
+active members. Leaders accumulate burnout in proportion to their load; at 1 they step down and
+their commitment halves. Others recover slowly.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simcomm.core.governance import Rules
+from simcomm.core.mechanism import Mechanism
+from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
+from simcomm.core.population import ACTIVE
+from simcomm.core.week import Week
+
+if TYPE_CHECKING:
+    from simcomm.core.model import CommunityModel
+
+PARAMS: tuple[ParamSpec, ...] = (
+    param("members_per_leader", 40.0, 1.0, 100_000.0, "members", "seeds/000 ('the familiar few keep "
+       "the pilot light on'); assumption for the figure", "Members one leader can carry."),
+    param("leader_threshold", 0.7, 0.0, 1.0, "commitment", ASSUMPTION + "only the most committed step up",
+       "Commitment a member needs to become a leader."),
+    param("leader_burnout", 0.01, 0.0, 1.0, "1/week", "shared/MODEL.md mechanism 9",
+       "Burnout a leader accumulates per week at full load."),
+)
+
+def leadership(model: CommunityModel, week: Week) -> None:
+    """Add burnout to leaders, let the burned-out step down, and raise new leaders up to one per
+    ``members_per_leader`` active members; return None."""
+    p, people = model.p, model.people
+    leaders = np.flatnonzero(people.is_leader)
+    staying = people.state[leaders] == ACTIVE
+    people.is_leader[leaders[~staying]] = False
+    leaders = leaders[staying]
+    n_active = week.counts[ACTIVE]
+    if leaders.size:
+        load = n_active / (leaders.size * p.members_per_leader)
+        people.burnout[leaders] += p.leader_burnout * (0.5 + load)
+        out = leaders[people.burnout[leaders] >= 1.0]
+        if out.size:
+            people.is_leader[out] = False
+            people.commitment[out] *= 0.5
+            model.log("leader_burnout", f"{out.size} leader(s) burned out and stepped down")
+    members = week.m
+    rest = members[~people.is_leader[members]]
+    people.burnout[rest] = np.maximum(0.0, people.burnout[rest] - p.leader_burnout)
+    needed = max(1, math.ceil(n_active / p.members_per_leader)) if n_active else 0
+    deficit = needed - int(np.count_nonzero(people.is_leader))
+    if deficit > 0:
+        cand = rest[(people.state[rest] == ACTIVE) & (people.commitment[rest] >= p.leader_threshold)
+                    & (people.burnout[rest] < 0.5)]
+        if cand.size:
+            pick = cand[np.argsort(-people.commitment[cand], kind="stable")[:deficit]]
+            people.is_leader[pick] = True
+            if not leaders.size:
+                model.log("leader_emerged", f"{pick.size} member(s) stepped up to lead")
+
+
+def member_led(rules: Rules) -> bool:
+    """Return True where leaders emerge from the members."""
+    return rules.member_led
+
+
+MECHANISM = Mechanism(
+    name="member leaders", source="MODEL.md mechanism 9; seeds/000", step=leadership,
+    params=PARAMS, reads=("counts", "m"), applies=member_led,
+)

@@ -1,0 +1,70 @@
+"""Mechanism 7 (events), seeds/000 ('one day a month to compare notes').
+
+Every ``meetup_every`` weeks there is a meet-up if someone organises it: a leader in a member-run
+community (pizza and beers, no vendor cost), a manager in post in a vendor-run one (cost
+``event_cost``; after a budget cut only in that share of months). A sponsor in post pays for the
+meet-up of a member-run community (cost ``event_cost``), and it goes ahead even while no leader
+is there. Visiting active members attend with probability = commitment; attendees meet
+``event_ties`` new peers each, paired mostly with firms like their own (homophily).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simcomm.core.mechanism import Mechanism
+from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
+from simcomm.core.week import Week
+
+if TYPE_CHECKING:
+    from simcomm.core.model import CommunityModel
+
+PARAMS: tuple[ParamSpec, ...] = (
+    param("meetup_every", 4, 1, 52, "weeks", "seeds/000 ('one day a month to compare notes')",
+       "Weeks between meet-ups or events."),
+    param("event_ties", 0.5, 0.0, 10.0, "ties/attendee", "seeds/003 #3 ('Face to face interaction "
+       "is hard to beat')", "New ties per attendee at an event."),
+    param("event_cost", 4000.0, 0.0, 1e8, "currency/event", ASSUMPTION + "venue, travel, catering",
+       "Vendor cost of each vendor-run event."),
+)
+
+def meetups(model: CommunityModel, week: Week) -> None:
+    """Hold this month's meet-up when someone organises it: who attends (``attended``, along m),
+    the new ties made there, and its cost; return None."""
+    week.attended = np.zeros(week.m.size, dtype=bool)
+    p, people, m, rng = model.p, model.people, week.m, model.rng
+    if model.closed or model.week % p.meetup_every:
+        return
+    funded = False
+    if model.rules.member_led:
+        organised = bool(people.is_leader.any())
+        if model.rules.vendor_funds_events and model.sponsor_in_post():
+            funded = bool(rng.random() < model.budget_level)  # the sponsor's event goes ahead
+            organised = organised or funded
+    else:
+        organised = week.effort > 0 and rng.random() < model.budget_level
+        funded = organised and model.rules.vendor_funds_events
+    if not organised:
+        return
+    go = week.visited & week.active_m & (rng.random(m.size) < people.commitment[m])
+    week.attended = go
+    week.tally["events"] += 1
+    if funded:
+        week.tally["vendor_cost"] += p.event_cost
+    who = m[go]
+    if who.size < 2:
+        return
+    h = p.homophily
+    key = (people.size_class[who] * 5 + people.main_need[who]) / 20.0
+    order = who[np.argsort(h * key + (1 - h) * rng.random(who.size), kind="stable")]
+    pairs = min(order.size - 1, round(p.event_ties * who.size / 2))
+    start = rng.choice(order.size - 1, size=pairs, replace=False)
+    week.tally["new_ties"] += model.ties.add(order[start], order[start + 1])
+
+
+MECHANISM = Mechanism(
+    name="meet-ups", source="MODEL.md mechanism 7; seeds/000, seeds/003 #3", step=meetups,
+    params=PARAMS, reads=("m", "effort", "visited", "active_m"), writes=("attended",),
+)

@@ -1,0 +1,41 @@
+"""Mechanism 12, spam and moderation (seeds/003 #6, #8).
+
+Spam arrives at ``spam_per_member`` per member per week (Poisson); while someone holds the
+moderation role (a leader, or a manager in post) a share ``moderation`` of it is removed. The
+week's visible spam, as a share of all its messages, costs members value.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from simcomm.core.mechanism import Mechanism
+from simcomm.core.parameter import ParamSpec, param
+from simcomm.core.week import Week
+
+if TYPE_CHECKING:
+    from simcomm.core.model import CommunityModel
+
+PARAMS: tuple[ParamSpec, ...] = (
+    param("moderation", 0.5, 0.0, 1.0, "share removed", "seeds/003 #6, #8",
+       "Share of spam removed while someone holds the moderation role."),
+    param("spam_per_member", 0.01, 0.0, 1.0, "posts/member/week", "seeds/003 #6 ('unsolicited or "
+       "unsavoury content'); assumption for the figure", "Spam arriving per member per week."),
+)
+
+def moderation(model: CommunityModel, week: Week) -> None:
+    """Draw this week's spam, remove the moderated share, set ``spam_share`` (0-1); return None."""
+    p, rng = model.p, model.rng
+    spam = rng.poisson(p.spam_per_member * week.m.size)
+    moderated = bool(model.people.is_leader.any()) if model.rules.member_led else week.effort > 0
+    removed = rng.binomial(spam, p.moderation) if moderated else 0
+    visible = spam - removed
+    week.tally["spam_visible"] += int(visible)
+    messages = week.tally["posts"] + week.tally["answers"]
+    week.spam_share = visible / (visible + messages + 1.0)
+
+
+MECHANISM = Mechanism(
+    name="moderation", source="MODEL.md mechanism 12; seeds/003 #6, #8", step=moderation,
+    params=PARAMS, reads=("m", "effort"), writes=("spam_share",),
+)

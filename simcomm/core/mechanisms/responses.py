@@ -1,0 +1,106 @@
+"""Mechanism 4, responses to questions (Joyce & Kraut 2006; Burke et al. 2007).
+
+A question is answered with probability 1 - exp(-C / Q): Q questions this week, C the answer
+capacity on offer. Regular members give a newcomer's first question only ``newcomer_attention``
+of their capacity; champions (advocates, leaders) and managers in post give it all (they welcome
+newcomers). An answered first post raises the newcomer's commitment by ``reply_boost``; an
+answer may create a tie between asker and answerer.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simcomm.core.mechanism import Mechanism
+from simcomm.core.parameter import CALIBRATED, ParamSpec, param
+from simcomm.core.week import Week
+
+if TYPE_CHECKING:
+    from simcomm.core.model import CommunityModel
+
+PARAMS: tuple[ParamSpec, ...] = (
+    param("staff_answers", 15.0, 0.0, 10_000.0, "answers/manager/week", "seeds/003 #8 (a community "
+       "manager keeps conversations current); assumption for the figure",
+       "Questions a manager in post can answer each week (welcoming newcomers first)."),
+    param("newcomer_attention", 0.54, 0.0, 1.0, "share", "Burke et al. 2007: ~40% of first posts in open "
+       "groups get no reply; " + CALIBRATED + "43% measured (target 33-47%)",
+       "Attention regulars give a newcomer's question."),
+    param("reply_boost", 0.18, 0.0, 1.0, "commitment", "Joyce & Kraut 2006: a reply raises return from ~44% "
+       "to ~56%; " + CALIBRATED + "53% vs 39% measured (targets 50-62%, 38-50%)",
+       "Commitment a newcomer gains when the first post is answered."),
+    param("tie_from_answer", 0.3, 0.0, 1.0, "probability", "seeds/003 #3 ('enabling connections')",
+       "Chance an answer creates a peer tie between asker and answerer."),
+)
+
+def responses(model: CommunityModel, week: Week) -> None:
+    """Answer this week's questions (members in proportion to capacity, managers from their
+    answer budget), record first and second posts, boost answered newcomers; return None."""
+    p, people, m, rng = model.p, model.people, week.m, model.rng
+    asker_pos = np.repeat(np.arange(m.size), week.questions)
+    asker = m[asker_pos]
+    q = asker.size
+    week.helped = np.zeros(m.size)
+    week.answered_m = np.zeros(m.size, dtype=np.int64)
+    if q == 0:
+        return
+    first_of_week = np.ones(q, dtype=bool)  # asker_pos is sorted: an asker's questions are a run
+    first_of_week[1:] = asker_pos[1:] != asker_pos[:-1]
+    newcomer_q = first_of_week & (people.first_post_week[asker] < 0)
+    staff_cap = week.effort * p.staff_answers
+    w_reg = week.capacity
+    w_new = week.capacity * np.where(week.champion, 1.0, p.newcomer_attention)
+    c_reg, c_new = w_reg.sum() + staff_cap, w_new.sum() + staff_cap
+    p_ans = np.where(newcomer_q, 1.0 - math.exp(-c_new / q), 1.0 - math.exp(-c_reg / q))
+    answered = rng.random(q) < p_ans
+    # Who answers: a member in proportion to capacity, or a manager (the last slot). Nobody
+    # answers their own question: a second draw replaces the asker; if it is the asker again,
+    # the question stays unanswered.
+    cum_reg = np.cumsum(np.append(w_reg, staff_cap))
+    cum_new = np.cumsum(np.append(w_new, staff_cap))
+    u = rng.random((2, q))
+    draws = np.searchsorted(cum_reg, u * c_reg, side="right")
+    draws[:, newcomer_q] = np.searchsorted(cum_new, u[:, newcomer_q] * c_new, side="right")
+    who = np.minimum(np.where(draws[0] == asker_pos, draws[1], draws[0]), m.size)
+    answered &= who != asker_pos
+    by_member = answered & (who < m.size)
+    answerer_pos = who[by_member]
+    answerer = m[answerer_pos]
+    week.answered_m = np.bincount(answerer_pos, minlength=m.size)
+
+    now = model.week
+    wrote_m = np.zeros(m.size, dtype=bool)
+    wrote_m[asker_pos] = True
+    wrote_m[answerer_pos] = True
+    wrote = m[wrote_m]  # members who wrote this week, ascending
+    first_week = people.first_post_week[wrote]
+    again = wrote[(first_week >= 0) & (first_week < now) & (people.second_post_week[wrote] < 0)]
+    people.second_post_week[again] = now
+    nq = asker[newcomer_q]
+    nq_answered = answered[newcomer_q]
+    people.first_post_week[nq] = now
+    people.first_post_answered[nq] = nq_answered
+    new_answerers = answerer[people.first_post_week[answerer] < 0]
+    people.first_post_week[new_answerers] = now
+    people.posts[m] += week.questions.astype(people.posts.dtype)
+    people.answers[m] += week.answered_m.astype(people.answers.dtype)
+    boosted = nq[nq_answered]  # commitment stays within [0, 1]
+    people.commitment[boosted] = np.minimum(people.commitment[boosted] + p.reply_boost, 1.0)
+    week.helped[asker_pos[answered]] = 1.0  # at least one question answered
+
+    tie = rng.random(answerer.size) < p.tie_from_answer
+    t = week.tally
+    t["new_ties"] += model.ties.add(asker[by_member][tie], answerer[tie])
+    t["posts"] += q
+    t["answers"] += int(np.count_nonzero(answered))
+    t["first_posts"] += int(nq.size)
+    t["first_posts_answered"] += int(np.count_nonzero(nq_answered))
+
+
+MECHANISM = Mechanism(
+    name="responses", source="MODEL.md mechanism 4; Joyce & Kraut 2006; Burke et al. 2007",
+    step=responses, params=PARAMS, reads=("m", "questions", "effort", "capacity", "champion"),
+    writes=("helped", "answered_m"),
+)

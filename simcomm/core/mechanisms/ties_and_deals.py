@@ -1,0 +1,58 @@
+"""Mechanism 7, peer ties and deals (seeds/003 #3, seeds/004 'one plus one equals three').
+
+Triadic closure: each member introduces two of its peers with probability ``triadic_closure``.
+Each tie between two members closes a peer deal with probability ``deal_rate x
+complementarity``; a deal refreshes the tie. Then every tie decays by ``tie_decay``; unused ties
+fade and are forgotten.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simcomm.core.mechanism import Mechanism
+from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
+from simcomm.core.week import Week
+
+if TYPE_CHECKING:
+    from simcomm.core.model import CommunityModel
+
+PARAMS: tuple[ParamSpec, ...] = (
+    param("triadic_closure", 0.03, 0.0, 1.0, "1/member/week", ASSUMPTION + "friends of friends meet",
+       "Chance per week that a member with two ties introduces them to each other."),
+    param("tie_decay", 0.03, 0.0, 1.0, "1/week", ASSUMPTION + "an unused tie halves in about 23 weeks",
+       "Weekly loss of strength of an unused tie."),
+    param("deal_rate", 0.004, 0.0, 1.0, "deals/tie/week", "seeds/004 ('one plus one equals three'); "
+       "assumption for the figure",
+       "Chance per week that a tie between complementary partners closes a deal."),
+)
+
+def ties_and_deals(model: CommunityModel, week: Week) -> None:
+    """Close triads, draw peer deals on ties between members (``deals_m``, deals along m), then
+    decay every tie; return None."""
+    p, people, m, rng, ties = model.p, model.people, week.m, model.rng, model.ties
+    who = m[rng.random(m.size) < p.triadic_closure]
+    a, b = ties.triadic_candidates(who, rng)
+    week.tally["new_ties"] += ties.add(a, b)
+    deals_m = np.zeros(m.size)
+    if len(ties):
+        member = week.is_member
+        both = member[ties.u] & member[ties.v]
+        deal = both & (rng.random(len(ties)) < p.deal_rate * ties.complementarity)
+        ties.refresh(deal)
+        # Both partners of a deal are members: count each member's deals by its position in m.
+        per = np.bincount(np.searchsorted(m, np.concatenate([ties.u[deal], ties.v[deal]])),
+                          minlength=m.size)
+        people.deals[m] += per.astype(np.int32)
+        deals_m = per.astype(float)
+        week.tally["peer_deals"] += int(np.count_nonzero(deal))
+    week.deals_m = deals_m
+    week.tally["ties_lost"] += ties.decay(p.tie_decay)
+
+
+MECHANISM = Mechanism(
+    name="peer ties and deals", source="MODEL.md mechanism 7; seeds/003 #3, seeds/004",
+    step=ties_and_deals, params=PARAMS, reads=("m", "is_member"), writes=("deals_m",),
+)

@@ -1,0 +1,140 @@
+"""What a parameter is: its declaration (:class:`ParamSpec`) and a validated set of values (:class:`Params`).
+
+Parameters are declared where they are used: the population, the launch, the governance rules and
+each weekly mechanism declare their own with :func:`param` (name, default, allowed range, unit,
+source). :mod:`simcomm.core.params` gathers them into one table.
+
+A source is a seed essay (``seeds/000`` ... ``seeds/004`` in ``shared/``), a published figure,
+or ``assumption: why``; calibrated defaults say what they were calibrated against.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ASSUMPTION = "assumption: "
+CALIBRATED = "calibrated (docs/validation.md): "
+CAL_TEXT = ("searched jointly with the other calibrated defaults (240-point Latin hypercube, then "
+            "local steps) and confirmed on 12 unseen seeds")
+
+Value = int | float | str | bool
+
+
+class ParameterError(ValueError):
+    """A parameter value (or name) that the model does not accept; the message is one line."""
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """The definition of one parameter: type, default, allowed values, unit, source."""
+
+    name: str
+    default: Value
+    kind: type
+    unit: str
+    source: str
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+
+    def allowed(self) -> str:
+        """Return the allowed values as text, e.g. ``a number in [0, 1]``."""
+        if self.choices is not None:
+            return "one of " + ", ".join(self.choices)
+        if self.kind is bool:
+            return "true or false"
+        what = "an integer" if self.kind is int else "a number"
+        return f"{what} in [{_fmt(self.low)}, {_fmt(self.high)}]"
+
+    def validate(self, value: Any) -> Value:
+        """Return ``value`` converted to this parameter's type, or raise ParameterError."""
+        bad = f"parameter '{self.name}' = {value!r} is not allowed: expected {self.allowed()}"
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            raise ParameterError(bad)
+        if self.kind is str:
+            if isinstance(value, str) and self.choices is not None and value in self.choices:
+                return value
+            raise ParameterError(bad)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ParameterError(bad)
+        if self.kind is int:
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise ParameterError(bad)
+                value = int(value)
+        else:
+            value = float(value)
+        if not math.isfinite(value):
+            raise ParameterError(bad)
+        if self.low is not None and value < self.low:
+            raise ParameterError(bad)
+        if self.high is not None and value > self.high:
+            raise ParameterError(bad)
+        return value
+
+
+def _fmt(x: float | None) -> str:
+    """Return a bound as text ("any" when there is none)."""
+    if x is None:
+        return "any"
+    return f"{x:g}"
+
+
+def param(name: str, default: Value, low: float | None, high: float | None, unit: str,
+          source: str, doc: str, choices: tuple[str, ...] | None = None) -> ParamSpec:
+    """Return the declaration of one parameter; its type is the type of ``default``."""
+    kind: type = type(default)
+    return ParamSpec(name, default, kind, unit, source, doc, low, high, choices)
+
+
+def closest_names(name: str, candidates: list[str] | tuple[str, ...], n: int = 3) -> list[str]:
+    """Return up to ``n`` candidate names closest in spelling to ``name`` (may be empty)."""
+    return difflib.get_close_matches(name, list(candidates), n=n, cutoff=0.5)
+
+
+class Params(Mapping[str, Value]):
+    """Validated, immutable parameter values; read them as attributes (``p.partners``)."""
+
+    __slots__ = ("_defaults", "_values")
+
+    def __init__(self, values: Mapping[str, Value], defaults: Mapping[str, Value] | None = None) -> None:
+        object.__setattr__(self, "_values", dict(values))
+        object.__setattr__(self, "_defaults", dict(defaults or {}))
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, Value], dict[str, Value]]]:
+        return (Params, (self._values, self._defaults))  # picklable for worker processes
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Params are immutable; use make_params(..., overrides)")
+
+    def __getitem__(self, name: str) -> Value:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self._values.items() if self._defaults.get(k, not v) != v}
+        return f"Params({changed})"
+
+    def to_dict(self) -> dict[str, Value]:
+        """Return every parameter value as a plain dict (JSON-serialisable)."""
+        return dict(self._values)
