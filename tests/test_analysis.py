@@ -70,7 +70,7 @@ def test_ci_narrows_with_more_replicates() -> None:
     three = organic(range(3))
     # the same three values twice: same mean, more replicates, so a strictly narrower interval
     table = analysis.headline_table({"3": three, "6": three + three})
-    for metric in ("peak_active", "retention_12w", "total_peer_deals"):
+    for metric in ("peak_active", "retention_12w", "final_active"):
         a, b = row(table, "3", metric), row(table, "6", metric)
         assert b["mean"] == pytest.approx(a["mean"])
         assert b["ci_high"] - b["ci_low"] < a["ci_high"] - a["ci_low"]

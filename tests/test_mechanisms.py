@@ -16,6 +16,7 @@ from simcomm.core.mechanisms import (
 )
 from simcomm.core.metrics import lifecycle_stage, participation_inequality
 from simcomm.core.population import ACTIVE, LAPSED, LURKING, Partners, acquaintance_graph
+from simcomm.core.randomness import Streams
 from simcomm.core.ties import MIN_STRENGTH, PeerTies
 
 
@@ -28,7 +29,7 @@ def _model(**overrides) -> simcomm.CommunityModel:
 # --- population and acquaintance network ------------------------------------------------------
 def test_population_is_heterogeneous() -> None:
     p = simcomm.make_params({"partners": 20_000})
-    people = Partners(p, np.random.default_rng(0))
+    people = Partners(p, Streams(0))
     share = np.bincount(people.size_class, minlength=4) / people.n
     assert share[0] == pytest.approx(0.55, abs=0.02) and share[3] == pytest.approx(0.03, abs=0.01)
     # Larger firms have more hours on average; hours are heavy-tailed (mean well above median).
@@ -38,12 +39,11 @@ def test_population_is_heterogeneous() -> None:
 
 
 def test_acquaintance_graph_is_small_world_with_homophily() -> None:
-    rng = np.random.default_rng(0)
-
     def same_class_share(h: float) -> tuple[float, float]:
         p = simcomm.make_params({"partners": 5000, "homophily": h})
-        people = Partners(p, rng)
-        g = acquaintance_graph(people, p, rng)
+        streams = Streams(0)
+        people = Partners(p, streams)
+        g = acquaintance_graph(people, p, streams)
         assert (g != g.T).nnz == 0 and g.diagonal().sum() == 0
         rows, cols = g.nonzero()
         return float((people.size_class[rows] == people.size_class[cols]).mean()), g.nnz / people.n
@@ -203,7 +203,7 @@ def test_triadic_closure_introduces_peers_of_a_common_friend() -> None:
     size = np.zeros(6, dtype=np.int8)
     ties = PeerTies(6, size, size)
     ties.add(np.array([0, 0, 0]), np.array([1, 2, 3]))
-    a, b = ties.triadic_candidates(np.array([0, 4]), np.random.default_rng(0))
+    a, b = ties.triadic_candidates(np.array([0, 4]), np.array([0.9, 0.5]), np.array([0.3, 0.5]))
     assert a.size == 1 and a[0] != b[0] and {a[0], b[0]} <= {1, 2, 3}
 
 
@@ -246,7 +246,8 @@ def test_more_programmes_lower_join_probability() -> None:
 # --- mechanisms 5 and 6: value, commitment, lapsing -----------------------------------------
 def test_members_without_value_lurk_then_lapse() -> None:
     model = _model(governance="organic", founders=50, content_value=0.0, social_value=0.0,
-                   deal_value=0.0, advocate_motivation=0.0, word_of_mouth=0.0, invitation=0.0)
+                   deal_value=0.0, advocate_motivation=0.0, word_of_mouth=0.0, invitation=0.0,
+                   discovery=0.0)
     for _ in range(60):
         model.step()
     assert model.history["lurking_members"][5] + model.history["lapsed_members"][5] > 0

@@ -30,14 +30,17 @@ class VendorStaff(mesa.Agent):
         self.departures = 0
 
     def leaves(self, hazard: float) -> bool:
-        """Draw this week's departure (probability ``hazard``); return True if the manager left."""
-        return self.in_post and bool(self.model.rng.random() < hazard)
+        """Draw this week's departure (probability ``hazard``, from the post's own stream);
+        return True if the manager left."""
+        u = self.model.streams.get("manager leaves").scalar(self.model.week, slot=self.slot)
+        return self.in_post and u < hazard
 
     def vacate(self, week: int, vacancy_weeks: float) -> int:
-        """Empty the post from ``week``; return the vacancy length drawn, in weeks."""
+        """Empty the post from ``week``; return the vacancy length drawn (weeks, mean
+        ``vacancy_weeks``)."""
         self.in_post = False
         self.departures += 1
-        gap = int(self.model.rng.geometric(1.0 / (vacancy_weeks + 1.0))) - 1 if vacancy_weeks > 0 else 0
+        gap = self.model.streams.get("vacancy").geometric_gap(week, vacancy_weeks, slot=self.slot)
         self.vacant_until = week + gap
         return gap
 

@@ -39,11 +39,12 @@ PARAMS: tuple[ParamSpec, ...] = (
 def launch(model: CommunityModel) -> None:
     """Enroll the founders, seeded advocates and (under the council policy) choose the council;
     return None."""
-    p, people, rng = model.p, model.people, model.rng
+    p, people, streams = model.p, model.people, model.streams
     n = people.n
     if model.rules.anchor is Anchor.PROBLEM:
         # A shared problem (or a vertical): founders are partners whose main need is one topic.
-        problem = int(rng.choice([i for i in range(len(TOPICS)) if i != PRODUCT]))
+        problems = [i for i in range(len(TOPICS)) if i != PRODUCT]
+        problem = problems[int(streams.get("shared problem").scalar(0) * len(problems))]
         pool = np.flatnonzero(people.main_need == problem)
         model.log("launch", f"{p.founders} partners with a shared problem "
                   f"({TOPICS[problem]}) started the community")
@@ -55,17 +56,17 @@ def launch(model: CommunityModel) -> None:
     if model.rules.anchor is Anchor.PROBLEM:
         # Those who start a community around their problem are the ones who speak up.
         w = people.voice[pool]
-        founders = rng.choice(pool, size=min(p.founders, pool.size), replace=False, p=w / w.sum())
+        founders = streams.get("founders").choose(0, pool, min(p.founders, pool.size), weights=w)
     else:
-        founders = rng.choice(pool, size=min(p.founders, n), replace=False)
+        founders = streams.get("founders").choose(0, pool, min(p.founders, n))
     advocates = np.flatnonzero(people.is_advocate & ~np.isin(np.arange(n), founders))
     k = min(p.seed_advocates, n - founders.size)
     if advocates.size < k:
         others = np.setdiff1d(np.arange(n), np.concatenate([founders, advocates]))
-        extra = rng.choice(others, size=k - advocates.size, replace=False)
+        extra = streams.get("extra advocates").choose(0, others, k - advocates.size)
         people.is_advocate[extra] = True
         advocates = np.concatenate([advocates, extra])
-    seeded = rng.choice(advocates, size=k, replace=False) if k else advocates[:0]
+    seeded = streams.get("seeded advocates").choose(0, advocates, k) if k else advocates[:0]
     members = np.concatenate([founders, seeded]).astype(np.int64)
     model.member_topic = people.needs[members].mean(axis=0)
     model.enroll(members, invited=np.zeros(members.size, dtype=bool), commitment=p.founder_commitment)
@@ -74,7 +75,7 @@ def launch(model: CommunityModel) -> None:
     # Founders know each other: each is tied to up to three others.
     if members.size > 1:
         a = np.repeat(members, 3)
-        b = rng.choice(members, size=a.size)
+        b = members[streams.get("founder ties").pick(0, members.size, a.size)]
         model.ties.add(a, b)
     if p.growth_policy == "council":
         people.in_council[members] = True

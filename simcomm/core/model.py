@@ -25,6 +25,7 @@ from simcomm.core.mechanisms import WEEK, census
 from simcomm.core.metrics import WEEKLY_METRICS
 from simcomm.core.params import Params, make_params
 from simcomm.core.population import ACTIVE, LAPSED, LURKING, Partners, acquaintance_graph
+from simcomm.core.randomness import Streams
 from simcomm.core.ties import PeerTies
 from simcomm.core.week import Week
 
@@ -47,7 +48,8 @@ class CommunityModel(mesa.Model):
 
     Args:
         params: validated parameters (:func:`simcomm.core.params.make_params`); defaults if None.
-        seed: the one seed every random draw derives from (``model.rng``).
+        seed: the one seed every random draw derives from: each decision draws from its own
+            stream of ``model.streams`` (common random numbers, :mod:`simcomm.core.randomness`).
     """
 
     def __init__(self, params: Params | None = None, seed: int = 0) -> None:
@@ -55,8 +57,9 @@ class CommunityModel(mesa.Model):
         self.p: Params = params if params is not None else make_params()
         self.seed = seed
         self.week = 0
-        self.people = Partners(self.p, self.rng)
-        self.graph = acquaintance_graph(self.people, self.p, self.rng)
+        self.streams = Streams(seed)  # common random numbers: one stream per decision
+        self.people = Partners(self.p, self.streams)
+        self.graph = acquaintance_graph(self.people, self.p, self.streams)
         self.ties = PeerTies(self.people.n, self.people.size_class, self.people.main_need)
         self.rules: Rules = GOVERNANCE[self.p.governance]
         self.mechanisms = week_for(self.rules)

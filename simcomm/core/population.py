@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy import special
 
 from simcomm.core.parameter import ASSUMPTION, CALIBRATED, Params, ParamSpec, param
+from simcomm.core.randomness import Streams
 
 # Membership states (shared/MODEL.md, Partner "membership state").
 UNAWARE, AWARE, ACTIVE, LURKING, LAPSED = 0, 1, 2, 3, 4
@@ -62,27 +64,36 @@ PARAMS: tuple[ParamSpec, ...] = (
 class Partners:
     """Every partner's attributes and community state, as numpy arrays of length ``n``."""
 
-    def __init__(self, params: Params, rng: np.random.Generator) -> None:
+    def __init__(self, params: Params, streams: Streams) -> None:
+        """Draw every partner's attributes, each attribute from its own stream keyed by partner
+        (so changing one attribute's parameter leaves the others' draws as they were)."""
         n = int(params.partners)
         self.n = n
+        ids = np.arange(n)
         shares = [params.share_one_person, params.share_msp, params.share_reseller]
         shares.append(max(0.0, 1.0 - sum(shares)))
-        probs = np.array(shares) / sum(shares)
-        self.size_class = rng.choice(4, size=n, p=probs).astype(np.int8)
+        cum = np.cumsum(np.array(shares) / sum(shares))
+        u = streams.get("size class").uniform(0, ids)
+        self.size_class = np.minimum(np.searchsorted(cum, u, side="right"), 3).astype(np.int8)
         # Depth partners (1:1 with a partner account manager) are the larger firms (seeds/001).
         self.depth_tier = self.size_class >= 2
-        self.needs = rng.dirichlet(NEED_WEIGHTS, size=n)
+        # Needs over topics: Dirichlet(NEED_WEIGHTS), as normalised gamma draws, one per topic.
+        need = streams.get("needs")
+        gammas = np.stack([special.gammaincinv(float(a), need.uniform(0, ids, t))
+                           for t, a in enumerate(NEED_WEIGHTS)], axis=1)
+        self.needs = gammas / gammas.sum(axis=1, keepdims=True)
         self.main_need = self.needs.argmax(axis=1).astype(np.int8)
         self.needs_norm = np.linalg.norm(self.needs, axis=1)  # for cosine similarities
         spread = float(params.hours_spread)
         self.hours = (params.hours_per_week * SIZE_HOURS[self.size_class]
-                      * rng.lognormal(0.0, spread, size=n))
-        self.programmes = rng.poisson(params.programmes_per_partner, size=n).astype(np.int32)
-        self.is_advocate = rng.random(n) < params.advocate_share
+                      * np.exp(spread * streams.get("hours").normal(0, ids)))
+        self.programmes = streams.get("programmes").poisson(0, ids, params.programmes_per_partner)
+        self.programmes = self.programmes.astype(np.int32)
+        self.is_advocate = streams.get("advocate").uniform(0, ids) < params.advocate_share
         # Willingness to write in public (mean 1): most members read, a few write a lot
         # (Nielsen 2006, 90-9-1; Nonnecke & Preece: lurkers are members too).
         vs = float(params.voice_spread)
-        self.voice = rng.lognormal(-0.5 * vs * vs, vs, size=n)
+        self.voice = np.exp(-0.5 * vs * vs + vs * streams.get("voice").normal(0, ids))
 
         self.state = np.zeros(n, dtype=np.int8)
         self.commitment = np.zeros(n)
@@ -129,8 +140,7 @@ class Partners:
         return int(np.count_nonzero(self.state == state))
 
 
-def acquaintance_graph(people: Partners, params: Params,
-                       rng: np.random.Generator) -> sp.csr_matrix:
+def acquaintance_graph(people: Partners, params: Params, streams: Streams) -> sp.csr_matrix:
     """Return the industry acquaintance graph as a symmetric 0/1 CSR matrix (partners x partners).
 
     A small-world graph with homophily: partners are placed on a ring ordered by size class and
@@ -142,13 +152,18 @@ def acquaintance_graph(people: Partners, params: Params,
     half = max(1, int(params.acquaintances) // 2)
     key = (people.size_class.astype(float) * len(TOPICS) + people.main_need) / (4 * len(TOPICS))
     h = float(params.homophily)
-    order = np.argsort(h * key + (1.0 - h) * rng.random(n) + 1e-6 * rng.random(n), kind="stable")
+    ids = np.arange(n)
+    ring = streams.get("acquaintance ring")
+    order = np.argsort(h * key + (1.0 - h) * ring.uniform(0, ids, 0) + 1e-6 * ring.uniform(0, ids, 1),
+                       kind="stable")
     src = np.repeat(order, half)
     ring_pos = np.repeat(np.arange(n), half) + np.tile(np.arange(1, half + 1), n)
     dst = order[ring_pos % n]
-    rewire = rng.random(src.size) < params.rewiring
+    link = np.arange(src.size)
+    rewire = streams.get("rewire").uniform(0, link, 0) < params.rewiring
     dst = dst.copy()
-    dst[rewire] = rng.integers(0, n, size=int(rewire.sum()))
+    far = streams.get("rewire").uniform(0, link[rewire], 1)
+    dst[rewire] = np.minimum((far * n).astype(np.int64), n - 1)
     keep = src != dst
     src, dst = src[keep], dst[keep]
     rows = np.concatenate([src, dst])

@@ -108,8 +108,10 @@ class PeerTies:
         self.strength = self.strength[keep]
         self.complementarity = self.complementarity[keep]
 
-    def triadic_candidates(self, who: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """For each partner in ``who`` with two or more ties, pick two of its peers at random.
+    def triadic_candidates(self, who: np.ndarray, u: np.ndarray,
+                           v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each partner in ``who`` with two or more ties, pick two of its peers at random,
+        using the uniforms ``u`` and ``v`` (in [0, 1), one each per partner of ``who``).
 
         Returns the two arrays of peers to introduce to each other (triadic closure).
         """
@@ -129,8 +131,8 @@ class PeerTies:
         deg = np.searchsorted(ends, who, side="right") - start
         ok = deg >= 2
         who_start, who_deg = start[ok], deg[ok]
-        i = rng.integers(0, who_deg)
-        j = (i + 1 + rng.integers(0, who_deg - 1)) % who_deg
+        i = np.minimum((u[ok] * who_deg).astype(np.int64), who_deg - 1)
+        j = (i + 1 + np.minimum((v[ok] * (who_deg - 1)).astype(np.int64), who_deg - 2)) % who_deg
         return other[who_start + i], other[who_start + j]
 
 

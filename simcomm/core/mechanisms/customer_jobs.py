@@ -28,13 +28,14 @@ PARAMS: tuple[ParamSpec, ...] = (
 def customer_jobs(model: CommunityModel, week: Week) -> None:
     """Post this week's customer jobs and give each to an active member (added to ``deals_m``);
     return None."""
-    people, m, rng = model.people, week.m, model.rng
+    people, m, now = model.people, week.m, model.week
     pos = np.flatnonzero(week.active_m)
-    jobs = int(rng.poisson(model.p.job_rate * pos.size))
+    jobs = model.streams.get("customer jobs").poisson_count(now, model.p.job_rate * pos.size)
     if jobs == 0:
         return
-    w = 1.0 + people.size_class[m[pos]]
-    won = rng.choice(pos, size=jobs, p=w / w.sum())
+    cum = np.cumsum(1.0 + people.size_class[m[pos]])
+    u = model.streams.get("job winner").uniform(now, np.arange(jobs))
+    won = pos[np.minimum(np.searchsorted(cum, u * cum[-1], side="right"), pos.size - 1)]
     week.deals_m = week.deals_m + np.bincount(won, minlength=m.size)
     week.tally["jobs"] += jobs
 

@@ -23,7 +23,7 @@ BUSY_SHAPE = 4.0  # gamma shape of the weekly business shock (mean 1, CV 0.5): b
 def free_time(model: CommunityModel, week: Week) -> None:
     """Set each member's free hours this week (``free_h``, hours) and time factor (0-1); return None."""
     people, m = model.people, week.m
-    shock = model.rng.gamma(BUSY_SHAPE, 1.0 / BUSY_SHAPE, size=m.size)
+    shock = model.streams.get("business shock").gamma(model.week, m, BUSY_SHAPE, 1.0 / BUSY_SHAPE)
     week.free_h = people.hours[m] * shock / (1.0 + model.p.programme_drag * people.programmes[m])
     week.time_factor = 1.0 - np.exp(-2.0 * week.free_h)
 

@@ -56,7 +56,7 @@ def awareness_and_joining(model: CommunityModel, week: Week) -> None:
     consider and find a fit join (active or lurking); return None."""
     if model.closed:
         return
-    p, people, rng = model.p, model.people, model.rng
+    p, people, now = model.p, model.people, model.week
     n = people.n
     # Acquaintances of active members (the graph is symmetric: a row lists who knows whom).
     active = np.flatnonzero(people.state == ACTIVE)
@@ -73,22 +73,24 @@ def awareness_and_joining(model: CommunityModel, week: Week) -> None:
     invited = np.zeros(n, dtype=bool)
     effort = week.effort
     if effort > 0 and p.recruit_per_week > 0:
-        k = rng.poisson(p.recruit_per_week * effort * model.budget_level)
+        lam = p.recruit_per_week * effort * model.budget_level
+        k = model.streams.get("invitations").poisson_count(now, lam)
         pool = np.flatnonzero(outside)  # managers invite only those who may join
         if k and pool.size:
-            invited[pool[rng.integers(0, pool.size, size=k)]] = True
+            invited[pool[model.streams.get("invited").pick(now, pool.size, k)]] = True
     # Reached directly: invited, or came across the public content (search, the partner portal).
     reached = invited
     messages = week.tally["posts"] + week.tally["answers"]
-    k = rng.poisson(p.discovery * messages) if p.discovery else 0
+    k = model.streams.get("discoveries").poisson_count(now, p.discovery * messages) if p.discovery else 0
     if k:
         reached = invited.copy()
-        reached[rng.integers(0, n, size=k)] = True
+        reached[model.streams.get("discovered").pick(now, n, k)] = True
         reached &= outside
     cand = np.flatnonzero(outside & ((exposure > 0) | reached))
     if cand.size == 0:
         return
-    consider = reached[cand] | (rng.random(cand.size) < 1.0 - np.exp(-exposure[cand]))
+    heard = model.streams.get("consider").uniform(now, cand) < 1.0 - np.exp(-exposure[cand])
+    consider = reached[cand] | heard
     cand = cand[consider]
     fit = people.fit(cand, model.topic)
     if model.rules.fit is Fit.COMPLEMENTARY:
@@ -96,14 +98,16 @@ def awareness_and_joining(model: CommunityModel, week: Week) -> None:
     was_invited = invited[cand]
     p_join = (fit + p.incentive * was_invited) / (1.0 + p.programme_drag * people.programmes[cand])
     p_join = np.where(people.state[cand] == LAPSED, p_join * p.return_rate, p_join)
-    join = rng.random(cand.size) < p_join
+    join = model.streams.get("join").uniform(now, cand) < p_join
     people.state[cand[~join & (people.state[cand] == UNAWARE)]] = AWARE
     week.tally["joins"] += model.enroll(cand[join], invited=was_invited[join])
     # A partner recruited by a manager starts with a relationship to that manager's post.
     slots = [s.slot for s in model.staff if s.in_post]
     recruited = cand[join & was_invited]
     if slots and recruited.size:
-        people.vendor_tie[recruited] = rng.choice(slots, size=recruited.size)
+        u = model.streams.get("recruiter").uniform(now, recruited)
+        which = np.minimum((u * len(slots)).astype(np.int64), len(slots) - 1)
+        people.vendor_tie[recruited] = np.asarray(slots)[which]
 
 
 MECHANISM = Mechanism(

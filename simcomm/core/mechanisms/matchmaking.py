@@ -27,13 +27,14 @@ PARAMS: tuple[ParamSpec, ...] = (
 def matchmaking(model: CommunityModel, week: Week) -> None:
     """Make this week's introductions between active members; those with complementary skills
     become ties; return None."""
-    people, m, rng = model.people, week.m, model.rng
+    people, m, now = model.people, week.m, model.week
     active = m[week.active_m]
-    k = int(rng.poisson(model.p.matchmaking_per_week * week.effort))
+    k = model.streams.get("introductions").poisson_count(now, model.p.matchmaking_per_week * week.effort)
     if k == 0 or active.size < 2:
         return
-    a = active[rng.integers(0, active.size, size=k)]
-    b = active[rng.integers(0, active.size, size=k)]
+    introduced = model.streams.get("introduced")
+    a = active[introduced.pick(now, active.size, k, slot=0)]
+    b = active[introduced.pick(now, active.size, k, slot=1)]
     ok = ((people.size_class[a] != people.size_class[b])
           | (people.main_need[a] != people.main_need[b]))
     week.tally["new_ties"] += model.ties.add(a[ok], b[ok])

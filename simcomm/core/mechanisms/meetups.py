@@ -34,21 +34,22 @@ def meetups(model: CommunityModel, week: Week) -> None:
     """Hold this month's meet-up when someone organises it: who attends (``attended``, along m),
     the new ties made there, and its cost; return None."""
     week.attended = np.zeros(week.m.size, dtype=bool)
-    p, people, m, rng = model.p, model.people, week.m, model.rng
+    p, people, m, now = model.p, model.people, week.m, model.week
+    held = model.streams.get("event held").scalar(now) < model.budget_level
     if model.closed or model.week % p.meetup_every:
         return
     funded = False
     if model.rules.member_led:
         organised = bool(people.is_leader.any())
         if model.rules.vendor_funds_events and model.sponsor_in_post():
-            funded = bool(rng.random() < model.budget_level)  # the sponsor's event goes ahead
+            funded = held  # the sponsor's event goes ahead (after a cut, in that share of months)
             organised = organised or funded
     else:
-        organised = week.effort > 0 and rng.random() < model.budget_level
+        organised = week.effort > 0 and held
         funded = organised and model.rules.vendor_funds_events
     if not organised:
         return
-    go = week.visited & week.active_m & (rng.random(m.size) < people.commitment[m])
+    go = week.visited & week.active_m & (model.streams.get("attend").uniform(now, m) < people.commitment[m])
     week.attended = go
     week.tally["events"] += 1
     if funded:
@@ -58,9 +59,10 @@ def meetups(model: CommunityModel, week: Week) -> None:
         return
     h = p.homophily
     key = (people.size_class[who] * 5 + people.main_need[who]) / 20.0
-    order = who[np.argsort(h * key + (1 - h) * rng.random(who.size), kind="stable")]
+    seat = model.streams.get("meetup seating").uniform(now, who)
+    order = who[np.argsort(h * key + (1 - h) * seat, kind="stable")]
     pairs = min(order.size - 1, round(p.event_ties * who.size / 2))
-    start = rng.choice(order.size - 1, size=pairs, replace=False)
+    start = model.streams.get("meetup pairs").choose(now, np.arange(order.size - 1), pairs)
     week.tally["new_ties"] += model.ties.add(order[start], order[start + 1])
 
 

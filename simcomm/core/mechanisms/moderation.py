@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import ParamSpec, param
 from simcomm.core.week import Week
@@ -25,10 +27,11 @@ PARAMS: tuple[ParamSpec, ...] = (
 
 def moderation(model: CommunityModel, week: Week) -> None:
     """Draw this week's spam, remove the moderated share, set ``spam_share`` (0-1); return None."""
-    p, rng = model.p, model.rng
-    spam = rng.poisson(p.spam_per_member * week.m.size)
+    p, now = model.p, model.week
+    spam = model.streams.get("spam").poisson_count(now, p.spam_per_member * week.m.size)
     moderated = bool(model.people.is_leader.any()) if model.rules.member_led else week.effort > 0
-    removed = rng.binomial(spam, p.moderation) if moderated else 0
+    caught = model.streams.get("spam removed").uniform(now, np.arange(spam)) < p.moderation
+    removed = int(np.count_nonzero(caught)) if moderated else 0
     visible = spam - removed
     week.tally["spam_visible"] += int(visible)
     messages = week.tally["posts"] + week.tally["answers"]

@@ -42,21 +42,21 @@ PARAMS: tuple[ParamSpec, ...] = (
 def participation(model: CommunityModel, week: Week) -> None:
     """Draw who visits this week, the questions each member asks and the answers each can offer;
     return None."""
-    p, people, m = model.p, model.people, week.m
+    p, people, m, now = model.p, model.people, week.m, model.week
     c = people.commitment[m]
     active = week.active_m
     p_visit = np.clip(c * week.time_factor * np.where(active, 1.0, 0.5), 0.0, 1.0)
-    week.visited = model.rng.random(m.size) < p_visit
+    week.visited = model.streams.get("visit").uniform(now, m) < p_visit
     champion = ((people.is_advocate[m] & ~people.burned_out[m]) | people.is_leader[m])
     week.champion = champion
     intensity = (c * week.free_h / p.hours_per_week * people.voice[m]
                  * np.where(champion, 3.0, 1.0))
     posting = week.visited & active
     lam = np.where(posting, p.post_rate * intensity, 0.0)
-    week.questions = model.rng.poisson(lam)
+    week.questions = model.streams.get("questions").poisson(now, m, lam)
     # A problem of its own makes a visiting member ask, lurkers included, whatever its voice.
     if p.question_rate:
-        week.questions += week.visited & (model.rng.random(m.size) < p.question_rate)
+        week.questions += week.visited & (model.streams.get("own problem").uniform(now, m) < p.question_rate)
     expertise = 1.0 + 0.5 * people.size_class[m]
     week.capacity = np.where(posting, p.answer_rate * intensity * expertise, 0.0)
 

@@ -38,7 +38,7 @@ PARAMS: tuple[ParamSpec, ...] = (
 def responses(model: CommunityModel, week: Week) -> None:
     """Answer this week's questions (members in proportion to capacity, managers from their
     answer budget), record first and second posts, boost answered newcomers; return None."""
-    p, people, m, rng = model.p, model.people, week.m, model.rng
+    p, people, m, now = model.p, model.people, week.m, model.week
     asker_pos = np.repeat(np.arange(m.size), week.questions)
     asker = m[asker_pos]
     q = asker.size
@@ -49,18 +49,20 @@ def responses(model: CommunityModel, week: Week) -> None:
     first_of_week = np.ones(q, dtype=bool)  # asker_pos is sorted: an asker's questions are a run
     first_of_week[1:] = asker_pos[1:] != asker_pos[:-1]
     newcomer_q = first_of_week & (people.first_post_week[asker] < 0)
+    # The k-th question of each asker this week (its draws are keyed by asker and k).
+    nth = np.arange(q) - np.maximum.accumulate(np.where(first_of_week, np.arange(q), 0))
     staff_cap = week.effort * p.staff_answers
     w_reg = week.capacity
     w_new = week.capacity * np.where(week.champion, 1.0, p.newcomer_attention)
     c_reg, c_new = w_reg.sum() + staff_cap, w_new.sum() + staff_cap
     p_ans = np.where(newcomer_q, 1.0 - math.exp(-c_new / q), 1.0 - math.exp(-c_reg / q))
-    answered = rng.random(q) < p_ans
+    answered = model.streams.get("answered").uniform(now, asker, nth) < p_ans
     # Who answers: a member in proportion to capacity, or a manager (the last slot). Nobody
     # answers their own question: a second draw replaces the asker; if it is the asker again,
     # the question stays unanswered.
     cum_reg = np.cumsum(np.append(w_reg, staff_cap))
     cum_new = np.cumsum(np.append(w_new, staff_cap))
-    u = rng.random((2, q))
+    u = model.streams.get("answerer").uniform(now, asker, np.stack([2 * nth, 2 * nth + 1]))
     draws = np.searchsorted(cum_reg, u * c_reg, side="right")
     draws[:, newcomer_q] = np.searchsorted(cum_new, u[:, newcomer_q] * c_new, side="right")
     who = np.minimum(np.where(draws[0] == asker_pos, draws[1], draws[0]), m.size)
@@ -70,7 +72,6 @@ def responses(model: CommunityModel, week: Week) -> None:
     answerer = m[answerer_pos]
     week.answered_m = np.bincount(answerer_pos, minlength=m.size)
 
-    now = model.week
     wrote_m = np.zeros(m.size, dtype=bool)
     wrote_m[asker_pos] = True
     wrote_m[answerer_pos] = True
@@ -90,7 +91,8 @@ def responses(model: CommunityModel, week: Week) -> None:
     people.commitment[boosted] = np.minimum(people.commitment[boosted] + p.reply_boost, 1.0)
     week.helped[asker_pos[answered]] = 1.0  # at least one question answered
 
-    tie = rng.random(answerer.size) < p.tie_from_answer
+    tie_draw = model.streams.get("tie from answer").uniform(now, asker[by_member], nth[by_member])
+    tie = tie_draw < p.tie_from_answer
     t = week.tally
     t["new_ties"] += model.ties.add(asker[by_member][tie], answerer[tie])
     t["posts"] += q

@@ -28,18 +28,18 @@ PARAMS: tuple[ParamSpec, ...] = (
 
 def staff_relationships(model: CommunityModel, week: Week) -> None:
     """Give each manager in post this week's new relationships with active members; return None."""
-    p, people, m, rng = model.p, model.people, week.m, model.rng
+    p, people, m = model.p, model.people, week.m
+    count, chosen = model.streams.get("relationships"), model.streams.get("relationship with")
     ramp = (1.0 - p.handover_quality) * 26.0
     for s in model.staff:
         eff = s.effectiveness(ramp)
         if eff <= 0:
             continue
         free = m[(people.vendor_tie[m] < 0) & week.active_m]
-        k = min(free.size, int(rng.poisson(p.relationships_per_week * eff)))
+        k = min(free.size, count.poisson_count(model.week, p.relationships_per_week * eff, slot=s.slot))
         if k:
             w = np.where(people.depth_tier[free], 3.0, 1.0)
-            pick = rng.choice(free, size=k, replace=False, p=w / w.sum())
-            people.vendor_tie[pick] = s.slot
+            people.vendor_tie[chosen.choose(model.week, free, k, weights=w)] = s.slot
 
 
 def vendor_runs(rules: Rules) -> bool:

@@ -45,7 +45,8 @@ def staff_turnover(model: CommunityModel, week: Week) -> None:
             if s.leaves(hazard):
                 gap = s.vacate(model.week, p.vacancy_weeks)
                 held = np.flatnonzero(people.vendor_tie == s.slot)
-                lost = held[model.rng.random(held.size) >= p.handover_quality]
+                kept = model.streams.get("handover").uniform(model.week, held) < p.handover_quality
+                lost = held[~kept]
                 people.vendor_tie[lost] = -1
                 empty = f"the post is empty for {gap} weeks" if gap else "a successor starts next week"
                 model.log("staff_left", f"the community manager left; {lost.size} of {held.size} "

@@ -32,15 +32,16 @@ PARAMS: tuple[ParamSpec, ...] = (
 def ties_and_deals(model: CommunityModel, week: Week) -> None:
     """Close triads, draw peer deals on ties between members (``deals_m``, deals along m), then
     decay every tie; return None."""
-    p, people, m, rng, ties = model.p, model.people, week.m, model.rng, model.ties
-    who = m[rng.random(m.size) < p.triadic_closure]
-    a, b = ties.triadic_candidates(who, rng)
+    p, people, m, ties, now = model.p, model.people, week.m, model.ties, model.week
+    who = m[model.streams.get("triadic closure").uniform(now, m) < p.triadic_closure]
+    introduce = model.streams.get("introduce peers")
+    a, b = ties.triadic_candidates(who, introduce.uniform(now, who, 0), introduce.uniform(now, who, 1))
     week.tally["new_ties"] += ties.add(a, b)
     deals_m = np.zeros(m.size)
     if len(ties):
         member = week.is_member
         both = member[ties.u] & member[ties.v]
-        deal = both & (rng.random(len(ties)) < p.deal_rate * ties.complementarity)
+        deal = both & (model.streams.get("deal").uniform(now, ties.key) < p.deal_rate * ties.complementarity)
         ties.refresh(deal)
         # Both partners of a deal are members: count each member's deals by its position in m.
         per = np.bincount(np.searchsorted(m, np.concatenate([ties.u[deal], ties.v[deal]])),
