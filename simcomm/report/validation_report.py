@@ -6,8 +6,6 @@ Figures are 150 dpi PNGs drawn with matplotlib's Agg canvas, like :mod:`simcomm.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import textwrap
 from pathlib import Path
 
@@ -23,7 +21,14 @@ from simcomm.analysis.validation import (
     arm_label,
     messages_per_member,
 )
-from simcomm.runs.files import staged_output, to_jsonable, write_json
+from simcomm.runs.files import (
+    OutputError,
+    atomic_write,
+    staged_output,
+    to_jsonable,
+    write_json,
+    writing_into,
+)
 
 DPI = 150
 REPORT_COMMAND = "simcomm validate --replicates 20 --report docs/validation.md"
@@ -218,7 +223,7 @@ partner-council); the best candidates were then re-scored on 12 seeds the search
 (above) are a third, unseen block. Scores on six seeds over-fit: discovery feeds on messages, so
 some communities take off and others do not, and only means over a dozen seeds were stable.
 
-The calibrated defaults (the reasoning is next to each in `simcomm/params.py`; `simcomm show
+The calibrated defaults (the reasoning is next to each declaration in `simcomm/core/`; `simcomm show
 SCENARIO` lists every parameter with its source):
 
 {calibrated}
@@ -277,7 +282,7 @@ def write_validation(validation: Validation, out_dir: Path) -> list[Path]:
     """Write ``validation.csv`` (the table), ``validation.json`` (table and metadata: versions,
     replicates, seeds) and the figures into ``out_dir`` atomically; return the paths written."""
     out_dir = Path(out_dir).expanduser().absolute()
-    with staged_output(out_dir) as stage:
+    with staged_output(out_dir) as stage, writing_into(out_dir):
         validation.table.to_csv(stage / "validation.csv", index=False)
         write_json(stage / "validation.json", {"metadata": validation.metadata,
                                                 "table": to_jsonable(validation.table)})
@@ -295,7 +300,7 @@ def markdown(validation: Validation, figures_dir: str) -> str:
            f"simcomm {md['simcomm_version']}, mesa {md['mesa_version']}; {md['replicates']} "
            f"replicates per scenario (seeds {md['seeds'][0]}-{md['seeds'][1]}), {md['weeks']} "
            "weeks. The first block of facts was used to calibrate the defaults (the reasoning "
-           "is next to each default in `simcomm/params.py`, and `simcomm show SCENARIO` lists it); "
+           "is next to each default's declaration in `simcomm/core/`, and `simcomm show SCENARIO` lists it); "
            "the second block are checks the calibration did not see. A fact is *in range* when "
            "the model's mean lies in the range given; the 95% CI is Student's t over "
            "replicates (a bootstrap CI for the correlations).", ""]
@@ -325,12 +330,8 @@ def write_report(validation: Validation, path: Path) -> list[Path]:
     path = Path(path).expanduser().absolute()
     figures = path.with_suffix("")
     written = write_validation(validation, figures)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(markdown(validation, figures.name))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        atomic_write(path, lambda t: t.write_text(markdown(validation, figures.name), encoding="utf-8"))
+    except OSError as exc:
+        raise OutputError(f"cannot write the report {path}: {exc.strerror or exc}") from None
     return [*written, path]

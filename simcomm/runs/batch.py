@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -20,7 +22,9 @@ from typing import Any
 from tqdm import tqdm
 
 from simcomm.core.scenario import Scenario
+from simcomm.runs.resources import check_memory
 from simcomm.runs.sim import Result, run
+from simcomm.runs.worker import init_worker
 
 
 @dataclass(frozen=True)
@@ -52,10 +56,26 @@ def show_progress(quiet: bool = False) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
+def _start_forkserver() -> None:
+    """Start the forkserver with Ctrl-C ignored (inherited across exec, so a Ctrl-C while it
+    imports the model prints no traceback; the workers it forks end quietly on Ctrl-C)."""
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 def _context() -> mp.context.BaseContext:
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["simcomm.runs.sim"])
+        ctx.set_forkserver_preload(["simcomm.runs.forkserver_preload"])
+        _start_forkserver()
         return ctx
     return mp.get_context("spawn")  # pragma: no cover - not on Linux
 
@@ -67,10 +87,14 @@ def run_many(specs: Sequence[RunSpec], workers: int | None = None, progress: boo
 
     ``workers`` processes (default: all usable cores; 1 runs in this process). ``on_result``
     is called as (index, result) as each run finishes, in completion order. The outputs are
-    identical whatever the number of workers, since each run depends only on its spec.
+    identical whatever the number of workers, since each run depends only on its spec. Raises
+    ParameterError before starting when the runs would need more memory than is available
+    (:func:`simcomm.runs.resources.check_memory`; items with ``scenario`` and ``overrides``).
     """
     n = len(specs)
     workers = min(workers or default_workers(), max(n, 1))
+    check_memory(((s.scenario.overrides, s.overrides) for s in specs  # RunSpec, experiment Job
+                  if hasattr(s, "scenario") and hasattr(s, "overrides")), processes=workers)
     out: list[Any] = [None] * n
     bar = tqdm(total=n, desc=desc, unit="run", disable=not progress, dynamic_ncols=True)
     try:
@@ -81,7 +105,8 @@ def run_many(specs: Sequence[RunSpec], workers: int | None = None, progress: boo
                     on_result(i, out[i])
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=init_worker,
+                                     initargs=(os.getpid(),)) as pool:
                 futures = {pool.submit(function, spec): i for i, spec in enumerate(specs)}
                 try:
                     for fut in as_completed(futures):

@@ -34,17 +34,24 @@ loses at most the batch in flight; running the same command again runs only the 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import itertools
 import json
 import math
+import os
 import time
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX: no lock
+    fcntl = None  # type: ignore[assignment]
 
 import numpy as np
 import pandas as pd
@@ -52,7 +59,7 @@ import pandas as pd
 from simcomm.core.metrics import WEEKLY_METRICS
 from simcomm.core.params import SPEC_BY_NAME, ParameterError, Value, closest_names, make_params
 from simcomm.core.scenario import Scenario
-from simcomm.runs.files import atomic_write
+from simcomm.runs.files import atomic_write, read_text_file
 from simcomm.runs.library import load_scenario
 
 SUMMARY_METRICS: tuple[str, ...] = (
@@ -100,7 +107,7 @@ class Experiment:
 
     @property
     def n_runs(self) -> int:
-        return len(self.design()) * self.replicates
+        return math.prod(len(v) for v in self.factors.values()) * self.replicates
 
     def batch(self, workers: int) -> int:
         """Runs per written batch: the file's batch_size, else a few per worker (4 to 200)."""
@@ -122,7 +129,8 @@ def _int(data: dict[str, Any], key: str, default: int | None, low: int, high: in
     return value
 
 
-def _range_values(name: str, spec: Any, rng: dict[str, Any], path: str) -> list[Any]:
+def _range_values(name: str, spec: Any, rng: dict[str, Any], path: str,
+                  limit: int = MAX_RUNS) -> list[Any]:
     where = f"factors.{name}"
     keys = set(rng)
     if spec.kind not in (int, float):
@@ -131,18 +139,26 @@ def _range_values(name: str, spec: Any, rng: dict[str, Any], path: str) -> list[
     for k, v in rng.items():
         if isinstance(v, bool) or not isinstance(v, int | float):
             raise _err(path, where, f"range field '{k}' = {v!r} is not a number")
+        if not math.isfinite(v):
+            raise _err(path, where, f"range field '{k}' = {v!r} is not allowed: expected a finite number")
     if keys == {"start", "stop", "step"}:
         start, stop, step = float(rng["start"]), float(rng["stop"]), float(rng["step"])
         if step <= 0:
             raise _err(path, where, f"step = {rng['step']!r} is not allowed: expected a number > 0")
         if stop < start:
             raise _err(path, where, f"empty range: stop {rng['stop']!r} < start {rng['start']!r}")
-        n = math.floor((stop - start) / step + 1e-9) + 1
+        count = (stop - start) / step + 1e-9
+        if not count < limit:  # counted before anything is allocated
+            raise _err(path, where, f"step = {rng['step']!r} gives {count:,.0f} values, too many "
+                       f"(at most {MAX_RUNS:,} runs in all)")
+        n = math.floor(count) + 1
         values = [start + i * step for i in range(n)]
     elif keys == {"low", "high", "num"}:
         num = rng["num"]
         if isinstance(num, float) or num < 1:
             raise _err(path, where, f"num = {num!r} is not allowed: expected an integer >= 1")
+        if num > limit:
+            raise _err(path, where, f"num = {num!r} is too many values (at most {MAX_RUNS:,} runs in all)")
         if rng["high"] < rng["low"]:
             raise _err(path, where, f"empty range: high {rng['high']!r} < low {rng['low']!r}")
         values = [float(x) for x in np.linspace(rng["low"], rng["high"], int(num))]
@@ -156,14 +172,14 @@ def _range_values(name: str, spec: Any, rng: dict[str, Any], path: str) -> list[
     return values
 
 
-def _factor(name: str, raw: Any, path: str) -> list[Value]:
+def _factor(name: str, raw: Any, path: str, limit: int = MAX_RUNS) -> list[Value]:
     spec = SPEC_BY_NAME.get(name)
     if spec is None:
         near = closest_names(name, list(SPEC_BY_NAME))
         hint = f"did you mean {', '.join(near)}?" if near else "see 'simcomm params'"
         raise _err(path, f"factors.{name}", f"unknown parameter; {hint}")
     if isinstance(raw, dict):
-        values = _range_values(name, spec, raw, path)
+        values = _range_values(name, spec, raw, path, limit)
     elif isinstance(raw, list):
         values = raw
     else:
@@ -212,10 +228,7 @@ def load_experiment(path: str | Path) -> Experiment:
     unknown parameter or metric).
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ParameterError(f"experiment file '{p}' cannot be read: {exc.strerror}") from None
+    text = read_text_file(p, "experiment file")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -229,6 +242,9 @@ def load_experiment(path: str | Path) -> Experiment:
     name = data.get("name", p.stem)
     if not isinstance(name, str) or not name.strip():
         raise _err(where, "name", f"{name!r} is not allowed: expected a non-empty string")
+    if any(c in name for c in '/\\\0') or name.strip().startswith("."):
+        raise _err(where, "name", f"{name!r} is not allowed: expected a plain name, not a path "
+                   "(no '/' or '\\', not starting with '.'), since it names the folder out/<name>")
     scenario_name = data.get("scenario")
     if not isinstance(scenario_name, str):
         raise _err(where, "scenario", f"{scenario_name!r} is not allowed: expected a scenario name "
@@ -249,9 +265,15 @@ def load_experiment(path: str | Path) -> Experiment:
     if not isinstance(factors_raw, dict) or not factors_raw:
         raise _err(where, "factors", "missing or empty: expected a table of parameter = [values] "
                    "or a range {start, stop, step} / {low, high, num}")
-    factors = {str(k): _factor(str(k), v, where) for k, v in factors_raw.items()}
     weeks = _int(data, "weeks", 260, 1, 5200, where)
     replicates = _int(data, "replicates", None, 1, 100_000, where)
+    factors: dict[str, list[Value]] = {}
+    runs = replicates
+    for k, v in factors_raw.items():  # the run count is checked before each range is built
+        factors[str(k)] = _factor(str(k), v, where, limit=max(1, MAX_RUNS // runs))
+        runs *= len(factors[str(k)])
+        if runs > MAX_RUNS:
+            raise _err(where, "factors", f"{runs:,} runs or more is too many (at most {MAX_RUNS:,})")
     seed = _int(data, "seed", 0, 0, 2**63 - 1, where)
     batch_size = _int(data, "batch_size", 0, 0, 100_000, where)
     metrics = _names(data, "metrics", SUMMARY_METRICS, SUMMARY_METRICS, where)
@@ -338,11 +360,25 @@ def _parts(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("part-*.parquet") if not p.name.startswith("."))
 
 
+def _read_part(path: Path, keys: list[str]) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise ParameterError(f"'{path}' is not a readable Parquet part ({reason}); move it away "
+                             "or run the experiment into a new --out") from None
+    missing = [k for k in keys if k not in frame.columns]
+    if missing:
+        raise ParameterError(f"'{path}' is not an experiment part: no column {missing[0]}; move it "
+                             "away or run the experiment into a new --out")
+    return frame
+
+
 def _read_parts(directory: Path, keys: list[str]) -> pd.DataFrame | None:
     parts = _parts(directory)
     if not parts:
         return None
-    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    frame = pd.concat([_read_part(p, keys) for p in parts], ignore_index=True)
     frame = frame.drop_duplicates(keys, keep="last")  # defensive: a rerun batch after a kill
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
@@ -362,16 +398,32 @@ def read_weekly(out_dir: str | Path) -> pd.DataFrame | None:
     return _read_parts(Path(out_dir) / "weekly", ["point", "replicate", "week"])
 
 
+MANIFEST_KEYS: dict[str, type] = {"experiment": str, "experiment_sha256": str, "factors": dict,
+                                   "metrics": list, "runs_total": int, "runs_done": int,
+                                   "sessions": list}
+
+
 def read_manifest(out_dir: str | Path) -> dict[str, Any]:
-    """Return the manifest of a results directory; ParameterError if missing or unreadable."""
+    """Return the manifest of a results directory; ParameterError (one line) if it is missing,
+    unreadable, not JSON, or lacks a field an experiment manifest has (e.g. ``{}``)."""
     path = Path(out_dir) / "manifest.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         raise ParameterError(f"'{out_dir}' is not an experiment results directory "
                              "(no manifest.json)") from None
-    except json.JSONDecodeError as exc:
+    except OSError as exc:
+        raise ParameterError(f"'{path}' cannot be read: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ParameterError(f"'{path}' is not valid JSON: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise ParameterError(f"'{path}' is damaged: expected a JSON object, not {type(manifest).__name__}")
+    for key, kind in MANIFEST_KEYS.items():
+        if not isinstance(manifest.get(key), kind):
+            what = "missing" if key not in manifest else f"{manifest[key]!r} is not a {kind.__name__}"
+            raise ParameterError(f"'{path}' is damaged: field '{key}' {what}; it was not written by "
+                                 "'simcomm experiment run' (or was edited)")
+    return manifest
 
 
 def _now() -> str:
@@ -443,12 +495,10 @@ def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
 
 def _start(exp: Experiment, out_dir: Path, executor: str, workers: int) -> tuple[dict[str, Any], set]:
     from simcomm.core.version import __version__
-    from simcomm.runs.files import check_writable
 
-    check_writable(out_dir)
-    (out_dir / "runs").mkdir(exist_ok=True)
     manifest_path = out_dir / "manifest.json"
     done: set[tuple[int, int]] = set()
+    (out_dir / "runs").mkdir(exist_ok=True)
     if manifest_path.exists():
         manifest = read_manifest(out_dir)
         if manifest.get("experiment_sha256") != exp.sha256:
@@ -462,7 +512,7 @@ def _start(exp: Experiment, out_dir: Path, executor: str, workers: int) -> tuple
         if existing is not None:
             done = set(zip(existing["point"].tolist(), existing["replicate"].tolist(), strict=True))
     else:
-        if any(p for p in out_dir.iterdir() if p.name != "runs"):
+        if any(p for p in out_dir.iterdir() if p.name not in ("runs", LOCK_NAME)):
             raise ParameterError(f"'{out_dir}' is not empty and holds no experiment manifest; "
                                  "use a new or empty --out")
         manifest = {
@@ -496,14 +546,65 @@ def run_experiment(exp: Experiment, out_dir: str | Path, *, workers: int | None 
 
     out_dir = Path(out_dir).expanduser().absolute()
     n_workers = workers or default_workers()
+    from simcomm.runs.files import check_writable
+
+    check_writable(out_dir)
+    if (out_dir / "manifest.json").exists():
+        read_manifest(out_dir)  # a damaged results folder is one line, before anything is started
+    elif out_dir.is_dir() and any(p for p in out_dir.iterdir() if p.name not in ("runs", LOCK_NAME)):
+        raise ParameterError(f"'{out_dir}' is not empty and holds no experiment manifest; "
+                             "use a new or empty --out")
     client = _connect(scheduler) if scheduler else None
     try:
-        manifest, done = _start(exp, out_dir, "dask" if scheduler else "local",
-                                0 if scheduler else n_workers)
-    except BaseException:
+        with results_lock(out_dir):
+            return _run_locked(exp, out_dir, client, scheduler, n_workers, progress)
+    finally:
         if client is not None:
             client.close()
-        raise
+
+
+LOCK_NAME = ".simcomm.lock"
+
+
+@contextlib.contextmanager
+def results_lock(out_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``out_dir`` (creating it) for one sweep; ParameterError (one
+    line) when another sweep holds it. The lock is the file OUT/.simcomm.lock, locked with flock
+    (released by the system when the process ends, even when killed)."""
+    created = not out_dir.exists()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / LOCK_NAME
+    fh = open(path, "a+")  # noqa: SIM115 - held for the whole sweep
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+                raise ParameterError(f"'{out_dir}' is in use by another 'simcomm experiment run' "
+                                     f"({holder}); wait for it or use another --out") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}\n")
+        fh.flush()
+        try:
+            yield
+        except BaseException:
+            if created and not (out_dir / "manifest.json").exists():
+                path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    (out_dir / "runs").rmdir()
+                    out_dir.rmdir()
+            raise
+    finally:
+        fh.close()
+
+
+def _run_locked(exp: Experiment, out_dir: Path, client: Any, scheduler: str | None, n_workers: int,
+                progress: bool) -> dict[str, Any]:
+    manifest, done = _start(exp, out_dir, "dask" if scheduler else "local",
+                            0 if scheduler else n_workers)
     todo = [j for j in jobs(exp) if (j.point, j.replicate) not in done]
     started = time.monotonic()
     if client is not None:
@@ -540,19 +641,18 @@ def _run_dask(exp: Experiment, out_dir: Path, manifest: dict[str, Any], todo: li
     from distributed import as_completed
     from tqdm import tqdm
 
-    with client:
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-        manifest["sessions"][-1]["workers"] = n_workers
-        writer = _Writer(exp, out_dir, manifest, exp.batch(n_workers), done)
-        with tqdm(total=len(todo), desc=exp.name, unit="run", disable=not progress,
-                  dynamic_ncols=True) as bar:
-            futures = client.map(run_job, todo, pure=False)
-            try:
-                for fut in as_completed(futures):
-                    writer.add(fut.result())
-                    fut.release()
-                    bar.update()
-            except BaseException:
-                client.cancel(futures)
-                raise
-        writer.flush()
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    manifest["sessions"][-1]["workers"] = n_workers
+    writer = _Writer(exp, out_dir, manifest, exp.batch(n_workers), done)
+    with tqdm(total=len(todo), desc=exp.name, unit="run", disable=not progress,
+              dynamic_ncols=True) as bar:
+        futures = client.map(run_job, todo, pure=False)
+        try:
+            for fut in as_completed(futures):
+                writer.add(fut.result())
+                fut.release()
+                bar.update()
+        except BaseException:
+            client.cancel(futures)
+            raise
+    writer.flush()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from simcomm.core.params import ParameterError, closest_names
 from simcomm.core.scenario import Scenario, scenario_from_table
+from simcomm.runs.files import read_text_file
 
 LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -24,8 +25,9 @@ def scenario_names() -> list[str]:
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Return the built-in scenario ``name_or_path`` or the one in that TOML file.
 
-    Raises ParameterError for an unknown name (suggesting close ones), an unreadable or
-    malformed file (with the line), or invalid overrides.
+    Raises ParameterError for an unknown name (suggesting close ones), a file that is not a
+    readable regular UTF-8 file (a FIFO is refused without blocking), malformed TOML (with the
+    line), an empty file, unknown fields, or invalid overrides.
     """
     text_name = str(name_or_path)
     path = Path(text_name)
@@ -36,10 +38,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             names = ", ".join(near or scenario_names())
             hint = f"did you mean {names}?" if near else f"choose one of {names}"
             raise ParameterError(f"unknown scenario '{text_name}'; {hint}")
+    text = read_text_file(path, "scenario file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ParameterError(f"scenario file '{path}' cannot be read: {exc.strerror}") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"scenario file '{path}' is not valid TOML: {exc}") from None
     return scenario_from_table(data, path.stem, str(path))

@@ -144,6 +144,10 @@ def sensitivity(scenario: Scenario, names: Sequence[str], method: str = "morris"
         raise ParameterError(f"--metric: unknown metric '{metric}'; {hint}")
     if samples < 2:
         raise ParameterError(f"--samples {samples} is not allowed: expected an integer >= 2")
+    if method == "sobol" and samples & (samples - 1):
+        below = 1 << (samples.bit_length() - 1)
+        raise ParameterError(f"--samples {samples} is not allowed with --method sobol: expected a power "
+                             f"of two (e.g. {below} or {below * 2}), as Sobol' sequences need")
     names = list(names)
     problem = problem_for(scenario, names, dict(bounds or {}), overrides)
     if method == "morris":

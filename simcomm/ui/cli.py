@@ -17,6 +17,7 @@ import click
 from simcomm.core.params import SPECS, ParameterError, Value, parse_assignment
 from simcomm.core.version import __version__
 from simcomm.report.text import HEADLINE_TEXT, format_value
+from simcomm.ui.options import OUT_PATH
 
 EXAMPLES = """
 \b
@@ -40,7 +41,7 @@ class SimcommGroup(click.Group):
         except _NO_ARGS_HELP:
             raise
         except click.UsageError as exc:  # bad option value or unknown command: one line, not usage
-            hint = f" (see 'simcomm {exc.ctx.info_name} --help')" if exc.ctx and exc.ctx.parent else ""
+            hint = f" (see '{command_path(exc.ctx)} --help')" if exc.ctx and exc.ctx.parent else ""
             click.echo(f"Error: {exc.format_message()}{hint}", err=True)
             sys.exit(2)
         except ParameterError as exc:
@@ -49,6 +50,15 @@ class SimcommGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted: nothing was written.", err=True)
             sys.exit(130)
+
+
+def command_path(ctx: click.Context) -> str:
+    """Return 'simcomm SUB [SUBSUB]' for a context, whatever name the program was started as."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(["simcomm", *reversed(names)])
 
 
 @click.group(cls=SimcommGroup, context_settings={"help_option_names": ["-h", "--help"]},
@@ -66,12 +76,28 @@ def _sets(values: tuple[str, ...]) -> dict[str, Value]:
 
 
 def _varies(values: tuple[str, ...]) -> list[tuple[str, list[Value]]]:
-    out = []
+    """Parse each ``--vary KEY=V1,V2,...``; ParameterError (one line, naming --vary) for a
+    malformed one, a bad value, a repeated value or a parameter varied twice."""
+    out: list[tuple[str, list[Value]]] = []
     for text in values:
         name, sep, raw = text.partition("=")
-        if not sep or not raw.strip():
+        name = name.strip()
+        if not sep or not name or not raw.strip():
             raise ParameterError(f"--vary '{text}' is not KEY=V1,V2,... (e.g. --vary moderation=0,0.5)")
-        out.append((name.strip(), [parse_assignment(f"{name}={v}")[1] for v in raw.split(",")]))
+        if any(name == k for k, _ in out):
+            raise ParameterError(f"--vary {name} is given twice; give all its values once "
+                                 f"(--vary {name}=V1,V2,...)")
+        parsed: list[Value] = []
+        for v in raw.split(","):
+            try:
+                parsed.append(parse_assignment(f"{name}={v}")[1])
+            except ParameterError as exc:
+                raise ParameterError(f"--vary {text}: {exc}") from None
+        repeated = [v for i, v in enumerate(parsed) if v in parsed[:i]]
+        if repeated:
+            raise ParameterError(f"--vary {text}: value {repeated[0]!r} is repeated; give each value once "
+                                 "(for more runs of a value use --replicates)")
+        out.append((name, parsed))
     return out
 
 
@@ -83,7 +109,7 @@ def _set_option(f: Any) -> Any:
 def _common(f: Any) -> Any:
     f = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")(f)
     f = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
-    f = click.option("--out", type=click.Path(path_type=Path), default=None,
+    f = click.option("--out", type=OUT_PATH, default=None,
                      help="Directory to write tables (Parquet and CSV), JSON and PNG plots to.")(f)
     f = _set_option(f)
     return click.option("--weeks", default=260, show_default=True, type=click.IntRange(1, 5200),
@@ -171,10 +197,12 @@ def run_command(scenario: str, seed: int, weeks: int, sets: tuple[str, ...], out
     from simcomm.runs.batch import show_progress
     from simcomm.runs.files import check_writable, to_jsonable
     from simcomm.runs.library import load_scenario
+    from simcomm.runs.resources import check_memory
     from simcomm.runs.sim import run
 
     sc = load_scenario(scenario)
     overrides = _sets(sets)
+    check_memory([(sc.overrides, overrides)])
     if out is not None:
         check_writable(out)
     with tqdm(total=weeks, desc=sc.name, unit="week", disable=not show_progress(quiet)) as bar:
@@ -232,6 +260,13 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
 
     names = scenario_names or ("organic", "vendor-imposed")
     loaded = [load_scenario(n) for n in names]
+    for i, sc in enumerate(loaded):  # runs are grouped by label: a repeated one would merge them
+        twin = next((names[j] for j in range(i) if loaded[j].name == sc.name), None)
+        if twin is not None:
+            what = (f"'{sc.name}' is given twice" if twin == names[i] else
+                    f"'{twin}' and '{names[i]}' are both named '{sc.name}'")
+            raise ParameterError(f"SCENARIO: {what}; give each scenario once "
+                                 "(for more runs use --replicates)")
     base = _sets(sets)
     vary = _varies(varies)
     if out is not None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from simcomm.core.version import __version__
+from simcomm.ui.options import OUT_PATH
 
 RUN_EXAMPLE = """
 \b
@@ -39,7 +40,7 @@ def experiment() -> None:
               help="Local worker processes [default: all cores].")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run on a Dask distributed cluster, e.g. tcp://HOST:8786.")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", type=OUT_PATH, default=None,
               help="Results directory [default: out/<experiment name>].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def run_experiment_command(file: Path, workers: int | None, scheduler: str | None, out: Path | None,
@@ -169,7 +170,7 @@ Example: which levers matter most for 52-week retention in a vendor-imposed comm
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a parameter (repeatable).")
 @click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
               help="Parallel processes [default: all cores].")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", type=OUT_PATH, default=None,
               help="Directory for sensitivity.csv/.parquet/.json, samples.parquet and sensitivity.png.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -185,7 +186,7 @@ def sensitivity(scenario: str, method: str, param_names: str, samples: int, boun
     from simcomm.core.params import parse_assignment
     from simcomm.report.experiment_plots import plot_sensitivity
     from simcomm.runs.batch import show_progress
-    from simcomm.runs.files import check_writable, staged_output, to_jsonable
+    from simcomm.runs.files import check_writable, staged_output, to_jsonable, writing_into
     from simcomm.runs.library import load_scenario
     from simcomm.runs.sensitivity import parse_bounds
     from simcomm.runs.sensitivity import sensitivity as analyse
@@ -201,7 +202,7 @@ def sensitivity(scenario: str, method: str, param_names: str, samples: int, boun
     table, settings = result.table, result.settings
     key = settings["ranked_by"]
     if out is not None:
-        with staged_output(out) as stage:
+        with staged_output(out) as stage, writing_into(out):
             table.to_parquet(stage / "sensitivity.parquet", index=False)
             table.to_csv(stage / "sensitivity.csv", index=False)
             result.samples.to_parquet(stage / "samples.parquet", index=False)

@@ -7,6 +7,7 @@ prints one line and exits with status 2, through :class:`simcomm.ui.cli.SimcommG
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from typing import Any
 import click
 
 from simcomm.core.params import ParameterError, Value, make_params, parse_assignment
+from simcomm.ui.options import OUT_PATH
 
 NO_COMPARISON = "none"
 HOST = "localhost"
@@ -190,7 +192,10 @@ def dashboard(scenario: str, compare: str, seed: int, sets: tuple[str, ...], por
                    "without internet access run 'simcomm dashboard --prepare-offline' once", err=True)
     sys.stdout.flush()
     signal.signal(signal.SIGTERM, _stop)  # stopped by a service manager: stop the server too
-    server = subprocess.Popen(cmd, env=env)
+    from simcomm.runs.worker import die_with_parent
+
+    # the server ends with this process, even when it is killed with SIGKILL (Linux)
+    server = subprocess.Popen(cmd, env=env, preexec_fn=functools.partial(die_with_parent, os.getpid()))
     try:
         code = server.wait()
     except KeyboardInterrupt:
@@ -214,7 +219,7 @@ Examples:
   simcomm story vendor-imposed --set staff_turnover_per_year=1.33 --weeks 156
 """)
 @click.argument("scenario")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", type=OUT_PATH, default=None,
               help="Directory to write story.html, timeline.png, network.gif and story.json to "
                    "[default: out/story-SCENARIO].")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1),

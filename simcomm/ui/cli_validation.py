@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from simcomm.ui.options import OUT_PATH
+
 EXAMPLE = """
 \b
 Examples:
@@ -22,9 +24,9 @@ Examples:
               help="Seeds per scenario (at least 2, for a confidence interval).")
 @click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
               help="Worker processes [default: all cores].")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", type=OUT_PATH, default=None,
               help="Write validation.csv, validation.json and the figures here.")
-@click.option("--report", type=click.Path(path_type=Path), default=None,
+@click.option("--report", type=OUT_PATH, default=None,
               help="Write a Markdown page here (figures in a folder named after it).")
 @click.option("--strict", is_flag=True, help="Exit with status 1 when a fact is out of range.")
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
@@ -39,17 +41,29 @@ def validate(replicates: int, workers: int | None, out: Path | None, report: Pat
     when a fact is out of range).
     """
     from simcomm.analysis.validation import validate as run_validation
+    from simcomm.core.params import ParameterError
     from simcomm.report.validation_report import format_table, write_report, write_validation
     from simcomm.runs.batch import show_progress
-    from simcomm.runs.files import check_writable, to_jsonable
+    from simcomm.runs.files import OutputError, check_writable, to_jsonable
 
-    if out is not None:
-        check_writable(out)
-    if report is not None:
+    if report is not None:  # every check before anything is simulated or created
+        page = report.expanduser().absolute()
         if report.suffix.lower() != ".md":
-            raise click.BadParameter(f"'{report}' must be a Markdown file ending in .md",
-                                     param_hint="'--report'")
-        check_writable(report.expanduser().absolute().parent)
+            raise ParameterError(f"--report '{report}' is not allowed: expected a Markdown file "
+                                 "name ending in .md (e.g. docs/validation.md)")
+        if page.is_dir():
+            raise ParameterError(f"--report '{report}' is a directory: expected a Markdown file "
+                                 f"(e.g. {report / 'validation.md'})")
+        try:
+            check_writable(page.parent)
+            check_writable(page.with_suffix(""))  # the figures folder named after the page
+        except OutputError as exc:
+            raise OutputError(f"--report: {exc}") from None
+    if out is not None:
+        try:
+            check_writable(out)
+        except OutputError as exc:
+            raise OutputError(f"--out: {exc}") from None
     v = run_validation(replicates, workers=workers, progress=show_progress(quiet))
     if as_json:
         click.echo(json.dumps({"metadata": v.metadata, "table": to_jsonable(v.table)}, indent=2))

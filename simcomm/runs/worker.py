@@ -1,0 +1,57 @@
+"""What every worker process of :func:`simcomm.runs.batch.run_many` does before its first run.
+
+:func:`init_worker` makes Ctrl-C end the worker quietly (the parent reports the interruption
+once; no traceback per worker) and starts a watchdog thread that ends the worker when the
+process that started the pool is gone (killed with SIGKILL, say), so that no worker outlives
+it. Importing this module has no side effects; :mod:`simcomm.runs.forkserver_preload` sets the
+quiet Ctrl-C in the forkserver before it imports the model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+
+WATCH_SECONDS = 0.5
+
+
+def quiet_exit(signum: int, frame: FrameType | None) -> None:
+    """Signal handler: end this worker at once, without a traceback (exit status 128 + signum)."""
+    os._exit(128 + signum)
+
+
+def _watch(owner: int) -> None:
+    while True:
+        time.sleep(WATCH_SECONDS)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except OSError:
+            pass
+
+
+def die_with_parent(parent: int) -> None:
+    """Ask the system to send SIGTERM to this process when its parent ends (Linux prctl
+    PR_SET_PDEATHSIG; elsewhere nothing), and exit at once when ``parent`` is already gone. Use
+    it as ``preexec_fn`` of a server subprocess so that a killed ``simcomm`` leaves none behind."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # no prctl: the watchdog remains
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def init_worker(owner: int) -> None:
+    """Run in each worker first: quiet Ctrl-C, and exit when process ``owner`` (the pool's
+    parent) no longer exists."""
+    signal.signal(signal.SIGINT, quiet_exit)
+    if sys.platform.startswith("linux"):  # the forkserver, our parent, ends with the owner
+        die_with_parent(os.getppid())
+    threading.Thread(target=_watch, args=(owner,), name="simcomm-watchdog", daemon=True).start()

@@ -1,0 +1,413 @@
+"""Issue 16: bad input, faults and interruptions. Each case: one line on stderr naming the field
+and what is allowed, exit status 2, no traceback, nothing already written lost or half-written."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import simcomm
+from simcomm.core.params import ParameterError
+from simcomm.runs.experiments import load_experiment, results_lock
+from simcomm.runs.files import staged_output
+from simcomm.runs.library import load_scenario
+from simcomm.ui.cli import main
+
+TINY = ["--weeks", "5", "--set", "partners=200"]
+EXPERIMENT = """
+name = "tiny"
+scenario = "organic"
+weeks = 5
+replicates = 2
+metrics = ["peak_active"]
+
+[overrides]
+partners = 200
+
+[factors]
+promo_share = [0.1, 0.3]
+"""
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    out = CliRunner().invoke(main, list(args))
+    return out.exit_code, out.stdout, out.stderr
+
+
+def assert_one_line(code: int, err: str, *fragments: str) -> None:
+    message = err.strip()
+    assert code == 2, message
+    assert "Traceback" not in message and len(message.splitlines()) == 1, message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+# ---- 1. silent wrong results: duplicate labels -------------------------------------------------
+@pytest.mark.parametrize(("args", "fragments"), [
+    (["organic", "organic"], ["'organic' is given twice", "--replicates"]),
+    (["organic", "--vary", "promo_share=0.1,0.1"], ["--vary promo_share=0.1,0.1", "0.1 is repeated"]),
+    (["organic", "--vary", "promo_share=0.1,0.10"], ["0.1 is repeated"]),
+    (["organic", "--vary", "promo_share=0.1,0.2", "--vary", "promo_share=0.3"],
+     ["--vary promo_share is given twice"]),
+])
+def test_compare_refuses_duplicate_labels(args: list[str], fragments: list[str]) -> None:
+    assert_one_line(*invoke("compare", *args, "-r", "2", "-w", "1", *TINY)[::2], *fragments)
+
+
+def test_compare_refuses_two_files_with_the_same_scenario_name(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text('name = "same"\ngovernance = "organic"\n')
+    b.write_text('name = "same"\ngovernance = "sponsored"\n')
+    code, _, err = invoke("compare", str(a), str(b), "-r", "2", "-w", "1", *TINY)
+    assert_one_line(code, err, "both named 'same'")
+
+
+@pytest.mark.parametrize(("vary", "fragment"), [
+    ("=0.1,0.2", "--vary '=0.1,0.2' is not KEY=V1,V2"),
+    ("promo_share=0.1,x", "--vary promo_share=0.1,x: parameter 'promo_share'"),
+])
+def test_vary_errors_name_vary_not_set(vary: str, fragment: str) -> None:
+    code, _, err = invoke("compare", "organic", "--vary", vary, "-r", "2", *TINY)
+    assert_one_line(code, err, fragment)
+    assert "--set" not in err
+
+
+# ---- 2. experiment ranges ----------------------------------------------------------------------
+@pytest.mark.parametrize(("factor", "fragment"), [
+    ("{ low = 0.1, high = 0.7, num = 100000000 }", "num = 100000000 is too many"),
+    ("{ start = 0.0, stop = 1.0, step = 1e-12 }", "step = 1e-12 gives"),
+    ("{ start = nan, stop = 1.0, step = 0.1 }", "'start' = nan is not allowed"),
+    ("{ start = 0.0, stop = inf, step = 0.1 }", "'stop' = inf is not allowed"),
+    ("{ low = 0.0, high = nan, num = 3 }", "'high' = nan is not allowed"),
+])
+def test_experiment_ranges_are_counted_before_allocating(tmp_path: Path, factor: str, fragment: str) -> None:
+    path = tmp_path / "exp.toml"
+    path.write_text(EXPERIMENT.replace("promo_share = [0.1, 0.3]", f"promo_share = {factor}"))
+    with pytest.raises(ParameterError, match=r"factors\.promo_share"):
+        load_experiment(path)
+    code, _, err = invoke("experiment", "run", str(path), "--out", str(tmp_path / "o"))
+    assert_one_line(code, err, "factors.promo_share", fragment)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is Linux's")
+@pytest.mark.parametrize("factor", ["{ low = 0.1, high = 0.7, num = 100000000 }",
+                                    "{ start = 0.0, stop = 1.0, step = 1e-12 }"])
+def test_huge_ranges_fail_fast_within_a_memory_limit(tmp_path: Path, factor: str) -> None:
+    path = tmp_path / "exp.toml"
+    path.write_text(EXPERIMENT.replace("promo_share = [0.1, 0.3]", f"promo_share = {factor}"))
+    code = ("import resource\n"
+            "from simcomm.core.params import ParameterError\n"
+            "from simcomm.runs.experiments import load_experiment\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))\n"
+            "try:\n"
+            f"    load_experiment({str(path)!r})\n"
+            "except ParameterError as exc:\n"
+            "    print('refused:', exc)\n")
+    # Without the count check this allocates until MemoryError (or, unlimited, for minutes):
+    # the timeout only guards against a hang.
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "refused:" in done.stdout and "too many" in done.stdout, done.stderr
+
+
+def test_factors_whose_product_is_too_large_are_refused_before_building_the_next(tmp_path: Path) -> None:
+    path = tmp_path / "exp.toml"
+    path.write_text(EXPERIMENT.replace(
+        "promo_share = [0.1, 0.3]",
+        "promo_share = { low = 0.0, high = 1.0, num = 5000 }\n"
+        "moderation = { low = 0.0, high = 1.0, num = 5000 }"))
+    code, _, err = invoke("experiment", "run", str(path), "--out", str(tmp_path / "o"))
+    assert_one_line(code, err, "factors.moderation", "num = 5000 is too many values")
+
+
+# ---- 3. scenario TOML --------------------------------------------------------------------------
+@pytest.mark.parametrize(("content", "fragments"), [
+    (b'name = "x"\ntitle = "caf\xe9"\n', ["not UTF-8"]),
+    (b"overrides = 5\n", ["overrides = 5 is not allowed", "table"]),
+    (b'overrides = "ab"\n', ["overrides = 'ab' is not allowed"]),
+    (b'name = "x"\n[override]\npartners = 300\n', ["unknown field 'override'", "did you mean overrides",
+                                                   "allowed: name, title"]),
+    (b'name = "x"\ncolour = "red"\n', ["unknown field 'colour'", "allowed: name, title, story"]),
+    (b"", ["is empty"]),
+    (b"# only a comment\n", ["is empty"]),
+    (b'governance = "organic"\n[overrides]\ngovernance = "vendor-imposed"\n',
+     ["governance", "'organic'", "'vendor-imposed'", "disagree"]),
+    (b"title = 5\n", ["title = 5 is not allowed", "string"]),
+], ids=["not-utf8", "overrides-5", "overrides-ab", "misspelled-table", "unknown-key", "empty",
+        "only-comment", "governance-twice", "title-not-text"])
+def test_bad_scenario_files(tmp_path: Path, content: bytes, fragments: list[str]) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_bytes(content)
+    with pytest.raises(ParameterError):
+        load_scenario(path)
+    code, _, err = invoke("run", str(path), *TINY)
+    assert_one_line(code, err, str(path), *fragments)
+
+
+def test_governance_given_twice_and_agreeing_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('governance = "sponsored"\n[overrides]\ngovernance = "sponsored"\n')
+    sc = load_scenario(path)
+    assert sc.governance == sc.overrides["governance"] == "sponsored"
+    path.write_text('governance = "sponsored"\n')
+    assert load_scenario(path).overrides["governance"] == "sponsored"  # what the metadata records
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_without_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    code = ("from simcomm.runs.library import load_scenario\n"
+            f"load_scenario({str(fifo)!r})\n")
+    # A hang would raise subprocess.TimeoutExpired; the guard is generous, not a timing claim.
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "not a regular file" in done.stderr
+    code, _, err = invoke("run", str(fifo), *TINY)
+    assert_one_line(code, err, "not a regular file")
+
+
+# ---- 4. output sets ----------------------------------------------------------------------------
+def test_out_is_replaced_as_a_whole_keeping_unrelated_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    (out / "data.csv").write_text("old")
+    (out / "sub").mkdir()
+    (out / "sub" / "deep.txt").write_text("deep")
+    folder_before = out.stat().st_ino
+    notes_before = (out / "notes.txt").stat()
+    with staged_output(out) as stage:
+        (stage / "data.csv").write_text("new")
+        (stage / "more.txt").write_text("x")
+    assert out.stat().st_ino != folder_before  # one swap of the folder, not file by file
+    assert (out / "data.csv").read_text() == "new" and (out / "more.txt").read_text() == "x"
+    assert (out / "notes.txt").read_text() == "mine" and (out / "sub" / "deep.txt").read_text() == "deep"
+    assert (out / "notes.txt").stat().st_mtime_ns == notes_before.st_mtime_ns
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_stale_staging_folders_are_cleaned(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".out.{dead.pid}.abc123.staging"
+    (stale / "half").mkdir(parents=True)
+    old_format = tmp_path / ".out.k2j3h4.staging"  # written by an older simcomm, an hour ago
+    old_format.mkdir()
+    long_ago = time.time() - 7200
+    os.utime(old_format, (long_ago, long_ago))
+    live = tmp_path / f".out.{os.getppid()}.xyz.staging"  # a live process's: kept
+    live.mkdir()
+    with staged_output(out) as stage:
+        (stage / "a.txt").write_text("a")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "out"])
+
+
+def test_interrupted_run_creates_nothing_above_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("simcomm.runs.sim.run", interrupted)
+    code, _, err = invoke("run", "organic", *TINY, "--out", str(tmp_path / "new" / "deeper" / "out"))
+    assert code == 130 and "nothing was written" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_sensitivity_creates_no_out(tmp_path: Path) -> None:
+    out = tmp_path / "parent" / "sens"
+    # retention_52w is undefined in a 5-week run: the analysis fails after the runs
+    code, _, err = invoke("sensitivity", "organic", "--params", "promo_share", "--samples", "2",
+                          "--metric", "retention_52w", *TINY, "-w", "1", "--out", str(out))
+    assert_one_line(code, err, "--metric retention_52w is undefined")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_validate_creates_no_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ParameterError("simulated failure")
+
+    monkeypatch.setattr("simcomm.analysis.validation.validate", broken)
+    code, _, err = invoke("validate", "--replicates", "2", "--out", str(tmp_path / "v" / "out"),
+                          "--report", str(tmp_path / "docs" / "validation.md"))
+    assert_one_line(code, err, "simulated failure")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---- 5. the smaller items ----------------------------------------------------------------------
+@pytest.mark.parametrize(("report", "fragment"), [
+    ("folder.md", "is a directory"),
+    ("page.txt", "ending in .md"),
+    (".md", "ending in .md"),
+], ids=["directory", "suffix", "no-stem"])
+def test_validate_report_is_checked_before_simulating(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      report: str, fragment: str) -> None:
+    (tmp_path / "folder.md").mkdir()
+
+    def never(*args: object, **kwargs: object) -> None:
+        pytest.fail("simulated before checking --report")
+
+    monkeypatch.setattr("simcomm.analysis.validation.validate", never)
+    code, _, err = invoke("validate", "--replicates", "2", "--report", str(tmp_path / report))
+    assert_one_line(code, err, "--report", fragment)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.md"]
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("finished")
+    path = root / "exp.toml"
+    path.write_text(EXPERIMENT)
+    code, _, err = invoke("experiment", "run", str(path), "--out", str(root / "out"), "-w", "1")
+    assert code == 0, err
+    return root
+
+
+def copy_results(finished: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    shutil.copytree(finished / "out", tmp_path / "out")
+    return tmp_path / "out"
+
+
+@pytest.mark.parametrize("manifest", ["{}", "[]", '{"experiment": "tiny"}'],
+                         ids=["empty-object", "a-list", "missing-fields"])
+def test_damaged_manifest_is_one_line(finished: Path, tmp_path: Path, manifest: str) -> None:
+    out = copy_results(finished, tmp_path)
+    (out / "manifest.json").write_text(manifest)
+    code, _, err = invoke("experiment", "summarize", str(out))
+    assert_one_line(code, err, "manifest.json", "damaged")
+    code, _, err = invoke("experiment", "run", str(finished / "exp.toml"), "--out", str(out), "-w", "1")
+    assert_one_line(code, err, "manifest.json", "damaged")
+    assert (out / "manifest.json").read_text() == manifest  # nothing rewritten
+
+
+def test_a_part_that_is_not_parquet_is_one_line(finished: Path, tmp_path: Path) -> None:
+    out = copy_results(finished, tmp_path)
+    part = sorted((out / "runs").glob("part-*.parquet"))[0]
+    part.write_text("not parquet at all")
+    code, _, err = invoke("experiment", "summarize", str(out))
+    assert_one_line(code, err, str(part), "not a readable Parquet part")
+
+
+def test_two_sweeps_into_one_out_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "exp.toml"
+    path.write_text(EXPERIMENT)
+    out = tmp_path / "out"
+    with results_lock(out):  # a sweep in progress
+        code, _, err = invoke("experiment", "run", str(path), "--out", str(out), "-w", "1")
+    assert_one_line(code, err, str(out), "in use by another 'simcomm experiment run'")
+    assert not (out / "manifest.json").exists()
+    code, _, err = invoke("experiment", "run", str(path), "--out", str(out), "-w", "1")
+    assert code == 0, err  # the lock is released after the sweep
+
+
+def test_wrong_option_points_to_the_right_help() -> None:
+    code, _, err = invoke("experiment", "run", "x.toml", "--bogus")
+    assert_one_line(code, err, "'simcomm experiment run --help'")
+
+
+@pytest.mark.parametrize("command", [["run", "organic", *TINY], ["compare", "organic", "-r", "2", *TINY],
+                                     ["validate", "--replicates", "2"]])
+def test_empty_out_is_refused(tmp_path: Path, command: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = invoke(*command, "--out", "")
+    assert_one_line(code, err, "--out", "the path is empty")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sobol_samples_must_be_a_power_of_two() -> None:
+    code, _, err = invoke("sensitivity", "organic", "--method", "sobol", "--samples", "3",
+                          "--params", "promo_share,moderation", *TINY)
+    assert_one_line(code, err, "--samples 3", "power of two", "2 or 4")
+
+
+@pytest.mark.parametrize("name", ["../../x", "/tmp/x", "..", ".hidden", "a\\\\b"])
+def test_experiment_name_is_not_a_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "exp.toml"
+    path.write_text(EXPERIMENT.replace('name = "tiny"', f'name = "{name}"'))
+    code, _, err = invoke("experiment", "run", str(path))
+    assert_one_line(code, err, "name:", "not a path")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml"]
+
+
+def test_oversized_run_is_refused_with_a_memory_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("simcomm.runs.resources.available_bytes", lambda: 4 * 10**9)
+    big = ["--set", "partners=2000000", "--set", "acquaintances=100"]
+    code, _, err = invoke("run", "organic", "--weeks", "5", *big)
+    assert_one_line(code, err, "partners=2000000", "acquaintances=100", "GB", "4.0 GB is available")
+    code, _, err = invoke("compare", "organic", "-r", "2", "-w", "2", "--weeks", "5", *big)
+    assert_one_line(code, err, "x 2 processes", "--workers")
+    code, _, err = invoke("run", "organic", *TINY)  # a small run is not refused
+    assert code == 0, err
+
+
+# ---- 6. killed parents and Ctrl-C in workers ---------------------------------------------------
+def test_a_worker_ends_when_its_parent_is_gone() -> None:
+    owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    code = ("import time\nfrom simcomm.runs.worker import init_worker\n"
+            f"init_worker({owner.pid})\ntime.sleep(60)\n")
+    worker = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        owner.kill()
+        owner.wait()
+        assert worker.wait(timeout=50) == 1  # ended by the watchdog, not by the 60 s sleep
+    finally:
+        worker.kill()
+
+
+def test_ctrl_c_ends_a_worker_quietly() -> None:
+    code = ("import os, signal, time\nfrom simcomm.runs.worker import init_worker\n"
+            "init_worker(os.getppid())\nprint('ready', flush=True)\ntime.sleep(60)\n")
+    worker = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+        worker.send_signal(2)
+        _, err = worker.communicate(timeout=50)
+        assert worker.returncode == 130 and "Traceback" not in err
+    finally:
+        worker.kill()
+
+
+def test_simcomm_api_is_unchanged_by_the_checks() -> None:
+    assert isinstance(simcomm.load_scenario("organic"), simcomm.Scenario)
+    assert json.dumps(simcomm.scenario_names())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forkserver and prctl are Linux's")
+def test_killed_compare_leaves_no_worker_or_forkserver() -> None:
+    import psutil
+    cmd = [sys.executable, "-m", "simcomm.ui.cli", "compare", "organic", "vendor-imposed", "-r", "4",
+           "-w", "2", "--weeks", "5200", "--set", "partners=3000", "-q"]
+    parent = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: list = []
+    try:
+        me = psutil.Process(parent.pid)
+        for _ in range(600):  # until the forkserver and both workers are up (a hang guard only)
+            children = me.children(recursive=True)
+            if len(children) >= 3 or parent.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert len(children) >= 3, "the pool did not start"
+        parent.kill()
+        parent.wait()
+        _, alive = psutil.wait_procs(children, timeout=60)
+        assert alive == [], f"outlived their killed parent: {alive}"
+    finally:
+        parent.kill()
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
