@@ -35,3 +35,19 @@ def factor_summary(runs: pd.DataFrame, x: str, metric: str, by: str | None = Non
         rows.append({**dict(zip(keys, key, strict=True)), "n": n, "mean": mean, "ci_low": low,
                      "ci_high": high})
     return pd.DataFrame(rows)
+
+
+def heatmap_table(runs: pd.DataFrame, rows: str, cols: str, metric: str) -> tuple[pd.DataFrame, str]:
+    """Return the cells of a heat map of ``metric`` over factors ``rows`` x ``cols`` (pooling over
+    any other factors) and what a cell is, for the colour bar and title.
+
+    A cell is the mean over the runs, except for ``died_week`` (NaN when the community survived):
+    there a cell is the share of the runs that died (0 when none did), never a mean over the
+    runs that died.
+    """
+    if metric == "died_week":
+        died = runs[metric].notna().astype(float)
+        table = died.groupby([runs[rows], runs[cols]], sort=True).mean().unstack(cols)
+        return table, "share of runs that died"
+    table = factor_summary(runs, cols, metric, rows).pivot(index=rows, columns=cols, values="mean")
+    return table, "mean over replicates"

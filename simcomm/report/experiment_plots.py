@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simcomm.analysis.experiments import factor_summary
+from simcomm.analysis.experiments import factor_summary, heatmap_table
 from simcomm.report.plots import label_colours, new_figure, save_figure
 
 
@@ -49,9 +49,11 @@ def plot_factor(runs: pd.DataFrame, x: str, metric: str, path: Path, by: str | N
 
 def plot_heatmap(runs: pd.DataFrame, rows: str, cols: str, metric: str, path: Path,
                  title: str = "", orders: Mapping[str, Sequence[object]] | None = None) -> Path:
-    """Heat map of the mean of ``metric`` over two factors (pooled over any others), annotated;
+    """Heat map of ``metric`` over two factors (pooled over any others), annotated: the mean over
+    the runs, or for ``died_week`` the share of runs that died
+    (:func:`simcomm.analysis.experiments.heatmap_table`); the title and colour bar say which.
     ``orders`` gives the order of each factor's values (default: sorted)."""
-    table = factor_summary(runs, cols, metric, rows).pivot(index=rows, columns=cols, values="mean")
+    table, what = heatmap_table(runs, rows, cols, metric)
     if orders:
         table = table.reindex(index=[v for v in orders.get(rows, table.index) if v in table.index],
                               columns=[v for v in orders.get(cols, table.columns) if v in table.columns])
@@ -70,8 +72,8 @@ def plot_heatmap(runs: pd.DataFrame, rows: str, cols: str, metric: str, path: Pa
                     color="black" if v > mid else "white")
     ax.set_xlabel(cols)
     ax.set_ylabel(rows)
-    ax.set_title(title or f"{metric}: mean over replicates")
-    fig.colorbar(image, ax=ax, label=metric)
+    ax.set_title(f"{title} ({what})" if title else f"{metric}: {what}")
+    fig.colorbar(image, ax=ax, label=f"{metric}: {what}")
     return save_figure(fig, path)
 
 

@@ -57,13 +57,16 @@ def _per_label(values: Sequence[Any]) -> Any:
     return first if all(v == first for v in values[1:]) else list(values)
 
 
-def write_compare(results: Results, table: pd.DataFrame, out_dir: Path) -> list[Path]:
+def write_compare(results: Results, table: pd.DataFrame, out_dir: Path,
+                  differences: Sequence[Any] | None = None) -> list[Path]:
     """Write a comparison into ``out_dir``; return the paths written (in out_dir).
 
     ``runs.csv``/``runs.parquet`` (:func:`simcomm.analysis.statistics.summary_frame`), ``headline.csv``
     (``table``, from :func:`simcomm.analysis.statistics.headline_table`), ``compare.json`` (labels, seeds,
-    weeks, scenario, parameters and overrides of each label, simcomm and mesa versions, the
-    table and the log-rank result; NaN written as null) and the PNGs of
+    weeks, scenario, parameters and overrides of each label, ``differences`` (what each label
+    differs in from the first, :func:`simcomm.report.text.parameter_differences`; [] when not
+    given), simcomm and mesa versions, the table and the log-rank result; NaN written as null)
+    and the PNGs of
     :func:`simcomm.report.plots.plot_compare`. All go through :func:`staged_output`.
     """
     labels = check_results(results)
@@ -83,6 +86,7 @@ def write_compare(results: Results, table: pd.DataFrame, out_dir: Path) -> list[
             "scenarios": {lab: _per_label([r.scenario for r in results[lab]]) for lab in labels},
             "overrides": {lab: _per_label([m.get("overrides", {}) for m in meta[lab]]) for lab in labels},
             "parameters": {lab: _per_label([m.get("params", {}) for m in meta[lab]]) for lab in labels},
+            "differences": list(differences or []),
             "simcomm_version": first.get("simcomm_version"),
             "mesa_version": first.get("mesa_version"),
             "headline": table,

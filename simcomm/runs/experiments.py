@@ -22,7 +22,9 @@ which metrics to keep and a base seed::
     seed_advocates = { start = 0, stop = 40, step = 10 }  # 0, 10, 20, 30, 40 (stop included)
 
 The design is the full factorial of the factors, in a stable order (the first factor varies
-slowest). Each run's seed is derived from (experiment name, base seed, design point, replicate)
+slowest), so design points differ only in their factors. To vary ``governance`` the scenario must
+be one named after a type (governance only): a what-if's levers would go to every type.
+Each run's seed is derived from (experiment name, base seed, design point, replicate)
 with :func:`derive_seed`, so results do not depend on the executor or the number of workers.
 
 Results go to a directory: ``runs/part-<first>-<last>.parquet`` (one row per run),
@@ -104,6 +106,11 @@ class Experiment:
         names = list(self.factors)
         return [dict(zip(names, combo, strict=True))
                 for combo in itertools.product(*(self.factors[n] for n in names))]
+
+    def point_params(self, point: dict[str, Value]) -> dict[str, Value]:
+        """Return every parameter value of a design point: the scenario's, then the file's
+        [overrides], then the point's factor values."""
+        return make_params({**self.overrides, **point}, base=self.scenario.overrides).to_dict()
 
     @property
     def n_runs(self) -> int:
@@ -278,6 +285,11 @@ def load_experiment(path: str | Path) -> Experiment:
     batch_size = _int(data, "batch_size", 0, 0, 100_000, where)
     metrics = _names(data, "metrics", SUMMARY_METRICS, SUMMARY_METRICS, where)
     weekly = _names(data, "weekly", WEEKLY_NUMERIC, (), where, all_if_true=True)
+    others = [k for k in scenario.overrides if k != "governance"]
+    if "governance" in factors and others:
+        raise _err(where, "factors.governance", f"varying the governance type needs a scenario named "
+                   f"after a type (governance only), so that each type differs by its rules only; "
+                   f"'{scenario.name}' also sets {', '.join(others)}")
     exp = Experiment(name=name.strip(), scenario=scenario, factors=factors, replicates=replicates,
                      weeks=weeks, seed=seed, metrics=metrics, weekly=weekly,
                      overrides=dict(overrides), title=str(data.get("title", "")),

@@ -1,8 +1,11 @@
 """The scenario library: named what-ifs, each a TOML file in ``simcomm/scenarios/``, or a user's own.
 
 A scenario file has ``name``, ``title``, ``story`` (plain language), ``seed_file`` and
-``seed_quote`` (the essay passage it comes from), ``governance`` and an ``[overrides]`` table
-of parameter values (parsed by :func:`simcomm.core.scenario.scenario_from_table`).
+``seed_quote`` (the essay passage it comes from). A scenario named after a governance type sets
+``governance`` only; any other is a what-if: ``base`` (the scenario it varies, a built-in name or
+a TOML path relative to the file) and a ``[levers]`` table, each lever a parameter's ``value``
+with a one-line ``why``. A user's own file may give a plain ``[overrides]`` table instead (parsed
+by :func:`simcomm.core.scenario.scenario_from_table`).
 """
 
 from __future__ import annotations
@@ -25,10 +28,16 @@ def scenario_names() -> list[str]:
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Return the built-in scenario ``name_or_path`` or the one in that TOML file.
 
+    A scenario with a ``base`` gets the base's overrides plus its levers (the base is loaded
+    the same way; a name is a built-in scenario, a ``.toml`` path is relative to the file).
     Raises ParameterError for an unknown name (suggesting close ones), a file that is not a
     readable regular UTF-8 file (a FIFO is refused without blocking), malformed TOML (with the
-    line), an empty file, unknown fields, or invalid overrides.
+    line), an empty file, unknown fields, invalid overrides or levers, or bases in a circle.
     """
+    return _load(name_or_path, ())
+
+
+def _load(name_or_path: str | Path, chain: tuple[Path, ...]) -> Scenario:
     text_name = str(name_or_path)
     path = Path(text_name)
     if not (text_name.endswith(".toml") or path.is_file()):
@@ -43,7 +52,22 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"scenario file '{path}' is not valid TOML: {exc}") from None
-    return scenario_from_table(data, path.stem, str(path))
+    base = None
+    base_name = data.get("base")
+    if isinstance(base_name, str) and base_name:
+        here = path.resolve()
+        if here in chain:
+            raise ParameterError(f"scenario file '{path}': base = {base_name!r} leads back to "
+                                 f"'{path}'; bases must not go round in a circle")
+        target: str | Path = path.parent / base_name if base_name.endswith(".toml") else base_name
+        try:
+            base = _load(target, (*chain, here))
+        except ParameterError as exc:
+            message = str(exc)
+            if message.startswith(f"scenario file '{path}'"):
+                raise
+            raise ParameterError(f"scenario file '{path}': base = {base_name!r}: {message}") from None
+    return scenario_from_table(data, path.stem, str(path), base=base)
 
 
 def is_library_file(path: str | Path) -> bool:

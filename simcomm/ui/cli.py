@@ -121,6 +121,8 @@ def _common(f: Any) -> Any:
 def scenarios() -> None:
     """List the built-in scenarios with one-line descriptions.
 
+    A governance type's scenario shows its type; a what-if shows its base and its levers.
+
     \b
     Example:
       simcomm scenarios
@@ -131,15 +133,18 @@ def scenarios() -> None:
     width = max(len(n) for n in names)
     for name in names:
         sc = load_scenario(name)
-        click.echo(f"{name:<{width}}  {sc.title} [{sc.governance}]")
+        what = f"{sc.base} + {', '.join(sc.levers)}" if sc.base else sc.governance
+        click.echo(f"{name:<{width}}  {sc.title} [{what}]")
 
 
 @main.command()
 @click.argument("scenario")
 def show(scenario: str) -> None:
-    """Show a scenario's story, its seed passage, and every parameter (value, default, source).
+    """Show a scenario's story, its seed passage, its base and levers, and every parameter.
 
-    SCENARIO is a built-in name or the path of a scenario TOML file.
+    SCENARIO is a built-in name or the path of a scenario TOML file. A what-if lists its base
+    scenario and each lever (value, the base's value, why); every parameter is shown with its
+    value, default, unit and source.
 
     \b
     Example:
@@ -150,10 +155,21 @@ def show(scenario: str) -> None:
 
     sc = load_scenario(scenario)
     params = make_params(base=sc.overrides)
-    click.echo(f"{sc.name}: {sc.title}\ngovernance: {sc.governance}\n")
-    click.echo(sc.story + "\n")
+    click.echo(f"{sc.name}: {sc.title}\ngovernance: {sc.governance}")
+    if sc.base:
+        click.echo(f"base: {sc.base}")
+    click.echo("\n" + sc.story + "\n")
     if sc.seed_quote:
         click.echo(f'Seed {sc.seed_file}:\n  "{sc.seed_quote}"\n')
+    if sc.levers:
+        before = make_params(base=sc.base_overrides)
+        click.echo(f"levers (what differs from {sc.base or sc.governance}):")
+        for name, (value, why) in sc.levers.items():
+            click.echo(f"  {name} = {value} (was {before[name]}): {why}")
+        click.echo("")
+    elif set(sc.overrides) == {"governance"}:
+        click.echo(f"sets only governance = {sc.governance}: the type's rules, every other parameter "
+                   "at its default\n")
     click.echo(f"{'parameter':<24} {'value':>12} {'default':>12}  unit; source   (* = set by the scenario)")
     for spec in SPECS:
         value = params[spec.name]
@@ -242,6 +258,7 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
     """Compare scenarios over seeded replicates: mean and 95% CI, significance, survival.
 
     Runs R seeds of each SCENARIO (default: organic and vendor-imposed) in parallel, prints
+    which parameters each one differs in from the first (with the levers' reasons), then
     mean [95% CI] of the headline metrics with a * where a scenario differs significantly from
     the first one (Welch t-test, Holm-corrected), the log-rank test of member survival, and
     with --vary the effect of the varied parameter within each scenario. With --out, writes
@@ -253,7 +270,9 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
       simcomm compare vendor-imposed organic --vary staff_turnover_per_year=0.33,1.33 -r 20
     """
     from simcomm.analysis.statistics import format_headline, headline_table, logrank
+    from simcomm.core.params import make_params
     from simcomm.report.outputs import write_compare
+    from simcomm.report.text import format_differences, parameter_differences
     from simcomm.runs.batch import RunSpec, group, run_many, show_progress
     from simcomm.runs.files import check_writable, to_jsonable
     from simcomm.runs.library import load_scenario
@@ -273,24 +292,31 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
         check_writable(out)
     combos = list(itertools.product(*[[(k, v) for v in values] for k, values in vary])) or [()]
     specs = []
+    arms = []  # (label, every parameter value, reasons): what the comparison prints first
     for sc in loaded:
         for combo in combos:
             label = sc.name + "".join(f", {k}={v}" for k, v in combo)
             overrides = {**base, **dict(combo)}
+            arms.append((label, make_params(overrides, base=sc.overrides).to_dict(),
+                         {"governance": "a governance type: its rules", **sc.reasons(),
+                          **{k: "varied with --vary" for k, _ in combo}}))
             specs += [RunSpec(sc, weeks, seed, overrides, label) for seed in range(replicates)]
+    differences = parameter_differences(arms)
     results = group(specs, run_many(specs, workers=workers, progress=show_progress(quiet),
                                     desc="compare"))
     table = headline_table(results)
     survival = logrank(results)
     effects = _effects(results, vary, loaded, combos) if vary else None
-    written = write_compare(results, table, out) if out is not None else []
+    written = write_compare(results, table, out, differences=differences) if out is not None else []
     if as_json:
-        payload = {"table": table, "logrank": survival, "effects": effects,
+        payload = {"differences": differences, "table": table, "logrank": survival, "effects": effects,
                    "replicates": replicates, "weeks": weeks, "simcomm_version": __version__}
         click.echo(json.dumps(to_jsonable(payload), indent=2))
         return
     click.echo(f"simcomm {__version__}: {replicates} seeded runs each (seeds 0..{replicates - 1}), "
                f"{weeks} weeks" + (f", set: {base}" if base else ""))
+    if differences:
+        click.echo(format_differences(differences) + "\n")
     click.echo(format_headline(table))
     p = survival.get("p_value")
     if p is not None:

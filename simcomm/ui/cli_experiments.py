@@ -92,7 +92,8 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
     Reads DIRECTORY (written by 'simcomm experiment run'); writes DIRECTORY/summary/points.csv
     and .parquet (one row per design point), a PNG of each metric against each factor with 95%
     CI bands (one line per value of the other factor when there are two), and a heat map of
-    each metric over the first two factors.
+    each metric over the first two factors (mean over replicates; for died_week the share of
+    runs that died).
     """
     from simcomm.analysis.experiments import point_summary
     from simcomm.core.params import ParameterError, closest_names
@@ -115,18 +116,16 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
         points.to_parquet(stage / "points.parquet", index=False)
         points.to_csv(stage / "points.csv", index=False)
         for m in chosen:
-            if runs[m].notna().sum() == 0:
-                continue
-            for f in factors:
+            has_values = bool(runs[m].notna().any())
+            for f in factors if has_values else ():
                 others = [g for g in factors if g != f and runs[g].nunique() > 1]
                 by = others[0] if len(factors) == 2 and others else None
                 plot_factor(runs, f, m, stage / f"{m}_by_{f}.png", by=by,
                             title=f"{manifest['experiment']}: {m} against {f}",
                             order=manifest["factors"][f])
-            if len(factors) >= 2:
+            if len(factors) >= 2 and (has_values or m == "died_week"):  # no deaths: a share of 0
                 plot_heatmap(runs, factors[0], factors[1], m, stage / f"{m}_heatmap.png",
-                             title=f"{manifest['experiment']}: {m} (mean over replicates)",
-                             orders=manifest["factors"])
+                             title=f"{manifest['experiment']}: {m}", orders=manifest["factors"])
     if as_json:
         click.echo(json.dumps(to_jsonable({"experiment": manifest["experiment"], "points": points}),
                               indent=2))
