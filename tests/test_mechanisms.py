@@ -17,7 +17,7 @@ from simcomm.core.mechanisms import (
 from simcomm.core.metrics import lifecycle_stage, participation_inequality
 from simcomm.core.population import ACTIVE, LAPSED, LURKING, Partners, acquaintance_graph
 from simcomm.core.randomness import Streams
-from simcomm.core.ties import MIN_STRENGTH, PeerTies
+from simcomm.core.ties import PeerTies
 
 
 def _model(**overrides) -> simcomm.CommunityModel:
@@ -136,12 +136,27 @@ def test_lurkers_ask_only_about_a_problem_of_their_own(question_rate: float) -> 
 
 
 def test_a_partner_joins_lurking_below_the_lurking_threshold() -> None:
-    model = _model(governance="organic", lurk_threshold=0.4, newcomer_commitment=0.3, incentive=0.2)
+    model = _model(governance="organic", lurk_threshold=0.4, newcomer_commitment=0.3, incentive=0.2,
+                   newcomer_urgency_pull=0.0)
     outside = np.flatnonzero(model.people.join_week < 0)[:4]
-    model.enroll(outside, invited=np.array([False, False, True, True]))
+    model.enroll(outside, invited=np.array([False, False, True, True]), fit=np.full(4, 0.5))
     # 0.3 stays below 0.4 (lurking); an invitation's incentive lifts it to 0.5 (active).
     assert model.people.state[outside].tolist() == [LURKING, LURKING, ACTIVE, ACTIVE]
     assert (model.people.join_week[outside] == model.week).all()
+
+
+def test_a_newcomers_commitment_is_drawn_from_its_fit_urgency_and_invitation() -> None:
+    model = _model(governance="organic", newcomer_commitment=0.3, newcomer_fit_pull=0.4,
+                   newcomer_urgency_pull=0.2, incentive=0.1)
+    people = model.people
+    outside = np.flatnonzero(people.join_week < 0)[:200]
+    fit = np.linspace(0.0, 1.0, outside.size)
+    invited = np.arange(outside.size) % 2 == 0
+    model.enroll(outside, invited=invited, fit=fit)
+    expected = np.clip(0.3 + 0.4 * (fit - 0.5) + 0.2 * (people.urgency[outside] - 0.5) + 0.1 * invited, 0, 1)
+    assert np.allclose(people.commitment[outside], expected)
+    assert people.commitment[outside].std() > 0.1  # no common starting point any more
+    assert np.corrcoef(fit, people.commitment[outside])[0, 1] > 0.7
 
 
 @pytest.mark.parametrize("discovery", [0.0, 2.0])
@@ -184,39 +199,61 @@ def test_spam_falls_as_moderation_rises() -> None:
 
 
 # --- mechanism 7: ties ---------------------------------------------------------------------------
-def test_ties_decay_when_unused_and_refresh_when_used() -> None:
-    size = np.zeros(10, dtype=np.int8)
-    ties = PeerTies(10, size, size)
-    assert ties.add(np.array([0, 1, 2, 0]), np.array([1, 2, 3, 1])) == 3  # (0,1) once
+def test_ties_grow_with_interactions_decay_when_unused_and_are_forgotten() -> None:
+    skills = np.eye(5)[np.arange(10) % 5]
+    ties = PeerTies(10, skills, gain=0.5, forget=0.1)
+    assert ties.add(np.array([0, 1, 2, 0]), np.array([1, 2, 3, 1])) == 3  # (0,1) twice: one tie
     assert ties.add(np.array([5]), np.array([5])) == 0  # no self-ties
-    for week in range(11):  # 0.8 ** 11 = 0.086 < MIN_STRENGTH
-        ties.refresh(ties.u == 0)  # tie 0-1 is used every week
+    assert ties.add(np.array([1]), np.array([0])) == 0  # a second interaction: no new tie
+    assert ties.strength.tolist() == [1.0, 0.5, 0.5]  # two interactions make a full tie
+    for week in range(11):
+        ties.refresh(ties.u == 0)  # tie 0-1 is used every week: stays at full strength
         ties.decay(0.2)
-        if week == 9:
-            assert len(ties) == 3  # 0.8 ** 10 = 0.107: unused ties still there
-    assert pytest.approx(0.1) == MIN_STRENGTH
+        if week == 6:
+            assert len(ties) == 3  # 0.5 x 0.8 ** 7 = 0.105: unused ties still there
     assert len(ties) == 1 and (ties.u[0], ties.v[0]) == (0, 1)
     assert ties.strength[0] == pytest.approx(0.8)
 
 
+def test_ties_to_partners_who_left_count_for_nothing() -> None:
+    skills = np.eye(5)[np.arange(6) % 5]
+    ties = PeerTies(6, skills, gain=0.5)
+    ties.add(np.array([0, 0, 0]), np.array([1, 2, 3]))
+    member = np.array([True, True, True, False, False, False])  # partner 3 left
+    assert ties.strength_among(member)[0] == pytest.approx(1.0)  # 0.5 + 0.5, not 1.5
+    assert ties.strength_among(member)[3] == pytest.approx(0.5)  # its tie to 0 still counts for it
+
+
 def test_triadic_closure_introduces_peers_of_a_common_friend() -> None:
-    size = np.zeros(6, dtype=np.int8)
-    ties = PeerTies(6, size, size)
+    ties = PeerTies(6, np.eye(5)[np.arange(6) % 5])
     ties.add(np.array([0, 0, 0]), np.array([1, 2, 3]))
     a, b = ties.triadic_candidates(np.array([0, 4]), np.array([0.9, 0.5]), np.array([0.3, 0.5]))
     assert a.size == 1 and a[0] != b[0] and {a[0], b[0]} <= {1, 2, 3}
 
 
-def test_complementary_ties_close_more_deals() -> None:
-    model = _model(governance="organic", founders=300, deal_rate=0.2)
+def test_complementary_skills_close_more_deals() -> None:
+    """Each member gets ties to the others of its most alike and its most different skills;
+    over 30 weeks the complementary ties close at least twice as many deals per tie."""
+    model = _model(governance="organic", founders=300, deal_rate=0.05, tie_decay=0.0, triadic_closure=0.0)
     week = model.new_week()
     m = week.m
-    model.ties = PeerTies(model.people.n, model.people.size_class, model.people.main_need)
-    model.ties.add(m[:-1], m[1:])
-    ties_and_deals.ties_and_deals(model, week)
-    deals = week.tally["peer_deals"]
-    comp = model.ties.complementarity
-    assert deals > 0 and comp.min() >= 0.2 and comp.max() <= 1.0
+    skills = model.people.skills[m]
+    cos = (skills @ skills.T) / np.outer(np.linalg.norm(skills, axis=1), np.linalg.norm(skills, axis=1))
+    np.fill_diagonal(cos, np.nan)
+    alike, unlike = m[np.nanargmax(cos, axis=1)], m[np.nanargmin(cos, axis=1)]
+    deals = {}
+    for label, other in (("alike", alike), ("unlike", unlike)):
+        model.ties = PeerTies(model.people.n, model.people.skills)
+        model.ties.add(m, other)
+        total = 0
+        for w in range(30):
+            model.week = w
+            week = model.new_week()
+            ties_and_deals.ties_and_deals(model, week)
+            total += week.tally["peer_deals"]
+        deals[label] = total / len(model.ties)
+        assert model.ties.complementarity.min() >= 0.0 and model.ties.complementarity.max() <= 1.0
+    assert deals["unlike"] > 2 * deals["alike"] > 0, deals
 
 
 # --- mechanisms 1 and 11: joining and growth policy ------------------------------------------
@@ -244,15 +281,50 @@ def test_more_programmes_lower_join_probability() -> None:
 
 
 # --- mechanisms 5 and 6: value, commitment, lapsing -----------------------------------------
-def test_members_without_value_lurk_then_lapse() -> None:
-    model = _model(governance="organic", founders=50, content_value=0.0, social_value=0.0,
+def test_members_without_value_lurk_then_leave_on_no_fixed_date() -> None:
+    model = _model(governance="organic", founders=200, content_value=0.0, social_value=0.0,
                    deal_value=0.0, advocate_motivation=0.0, word_of_mouth=0.0, invitation=0.0,
-                   discovery=0.0)
-    for _ in range(60):
+                   discovery=0.0, founder_commitment=0.5)
+    for _ in range(150):
         model.step()
-    assert model.history["lurking_members"][5] + model.history["lapsed_members"][5] > 0
-    assert model.people.count(LAPSED) == 50 and model.people.count(ACTIVE) == 0
+    assert model.history["lurking_members"][10] > 0
+    assert model.people.count(LAPSED) == 200 and model.people.count(ACTIVE) == 0
     assert model.died_week is not None
+    leaves = np.array(model.history["leaves"])
+    assert leaves.max() <= 0.1 * leaves.sum()  # spread over weeks: no countdown to one date
+    assert np.count_nonzero(leaves) >= 15
+
+
+def test_leaving_is_a_hazard_that_rises_as_commitment_falls() -> None:
+    """Freeze each member's commitment (no value, no fading) and count who leaves in 20 weeks:
+    the share matches 1 - (1 - h)^20 with h = leave_hazard x exp(-c / leave_scale)."""
+    model = _model(governance="organic", founders=2000, partners=4000, leave_hazard=0.3, leave_scale=0.1,
+                   commitment_rate=0.001, commitment_fade=0.0)
+    people = model.people
+    members = np.flatnonzero(people.join_week >= 0)
+    levels = np.array([0.02, 0.1, 0.3])
+    people.commitment[members] = levels[np.arange(members.size) % 3]
+    start = people.commitment.copy()
+    from simcomm.core.mechanisms import commitment as mechanism
+
+    for w in range(20):
+        model.week = w + 1
+        week = model.new_week()
+        week.visited = np.zeros(week.m.size, dtype=bool)
+        week.free_h = np.ones(week.m.size)
+        for name in ("helped", "deals_m"):
+            setattr(week, name, np.zeros(week.m.size))
+        week.attended = np.zeros(week.m.size, dtype=bool)
+        week.champion = np.zeros(week.m.size, dtype=bool)
+        week.answered_m = np.zeros(week.m.size, dtype=np.int64)
+        people.commitment[week.m] = start[week.m]
+        mechanism.value_and_commitment(model, week)
+    for level in levels:
+        group = members[start[members] == level]
+        gone = (people.state[group] == LAPSED).mean()
+        h = 0.3 * np.exp(-level / 0.1)
+        expected = 1 - (1 - h) ** 20
+        assert gone == pytest.approx(expected, abs=4 * np.sqrt(expected * (1 - expected) / group.size) + 0.01)
 
 
 # --- mechanism 10: budget review -------------------------------------------------------------

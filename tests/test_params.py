@@ -56,5 +56,5 @@ def test_integral_float_accepted_for_int_parameter() -> None:
 def test_cross_checks() -> None:
     with pytest.raises(ParameterError, match="at most 1"):
         make_params({"share_one_person": 0.7, "share_msp": 0.5})
-    with pytest.raises(ParameterError, match="leave_threshold"):
-        make_params({"leave_threshold": 0.5, "lurk_threshold": 0.3})
+    with pytest.raises(ParameterError, match=r"'leave_hazard' = 1\.5"):
+        make_params({"leave_hazard": 1.5})

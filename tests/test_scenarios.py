@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import simcomm
@@ -39,21 +40,47 @@ def test_scenario_is_complete_and_runs(name: str) -> None:
 
 
 def test_governance_rules_differ_in_behaviour() -> None:
-    def run(gov: str) -> simcomm.Result:
-        return simcomm.run("organic", weeks=120, seed=2, overrides={"governance": gov, "partners": 800})
+    """Each type against the one it differs from in one rule, paired over 10 seeds (800
+    partners, 120 weeks; common random numbers), one-sided paired t-tests p < 0.01:
+    - marketplace (customers post jobs) earns more influenced revenue than vendor-imposed;
+    - vendor-p2p (managers introduce complementary partners) makes more new ties;
+    - sponsored (a sponsor pays for meet-ups) holds more meet-ups than organic, at a cost.
+    Organic employs no staff and has no vendor cost: structural, checked once. (A distributor
+    recruiting only in its vertical is tested on the mechanism: test_growth_and_managers.)"""
+    from scipy import stats
 
-    assert run("marketplace").timeseries["jobs"].sum() > 0
-    assert run("vendor-imposed").timeseries["jobs"].sum() == 0
-    sponsored = run("sponsored")
-    assert sponsored.timeseries["vendor_cost"].sum() > 0 and sponsored.timeseries["leaders"].max() > 0
-    assert run("organic").timeseries["vendor_cost"].sum() == 0
-    assert run("organic").timeseries["staff_present"].max() == 0
+    seeds = range(10)
+
+    def total(gov: str, column: str) -> np.ndarray:
+        overrides = {"governance": gov, "partners": 800}
+        return np.array([simcomm.run("organic", weeks=120, seed=s, overrides=overrides)
+                         .timeseries[column].sum() for s in seeds], float)
+
+    def more(a: np.ndarray, b: np.ndarray) -> float:
+        return float(stats.ttest_1samp(a - b, 0.0, alternative="greater").pvalue)
+
+    revenue = "influenced_revenue"
+    assert more(total("marketplace", revenue), total("vendor-imposed", revenue)) < 0.01
+    assert more(total("vendor-p2p", "new_ties"), total("vendor-imposed", "new_ties")) < 0.01
+    sponsored_events, organic_events = total("sponsored", "events"), total("organic", "events")
+    assert (sponsored_events >= organic_events).all() and sponsored_events.sum() > organic_events.sum()
+    assert total("sponsored", "vendor_cost").min() > 0 and total("organic", "vendor_cost").max() == 0
 
 
 def test_budget_axe_closes_the_programme() -> None:
-    died = [simcomm.run("budget-axe", seed=s, overrides={"partners": 1000}).summary["died_week"]
-            for s in range(3)]
-    assert all(d is not None for d in died)
+    """Margin, over 10 seeds (1,000 partners): at least half of the budget-axe programmes (ROI
+    target 6) are closed, more than of its base vendor-imposed (target 1), Fisher's exact test
+    p < 0.01. Not all: a cut lowers the cost, and a programme that then passes its next review
+    has its budget restored (measured: 7 of 10 closed on seeds 0-9 and on 10-19, none of 20)."""
+    from scipy import stats
+
+    def closed(name: str) -> int:
+        return sum(simcomm.run(name, seed=s, overrides={"partners": 1000}).summary["died_week"] is not None
+                   for s in range(10))
+
+    axe, base = closed("budget-axe"), closed("vendor-imposed")
+    assert axe >= 5 and axe > base, (axe, base)
+    assert stats.fisher_exact([[axe, 10 - axe], [base, 10 - base]], alternative="greater").pvalue < 0.01
 
 
 def test_sponsor_withdrawal_leaves_members_carrying_on() -> None:

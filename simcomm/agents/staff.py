@@ -16,18 +16,22 @@ if TYPE_CHECKING:
 
 
 class VendorStaff(mesa.Agent):
-    """One manager post (a slot): who holds it, since when, and when a vacancy ends."""
+    """One manager post (a slot): who holds it (skill and authenticity drawn per hire), since
+    when, and when a vacancy ends."""
 
     model: CommunityModel
 
-    def __init__(self, model: CommunityModel, slot: int, skill: float = 0.7) -> None:
+    def __init__(self, model: CommunityModel, slot: int, skill: float = 0.7,
+                 authenticity: float = 0.4) -> None:
         super().__init__(model)
         self.slot = slot
         self.skill = skill
+        self.authenticity = authenticity
         self.in_post = True
         self.weeks_in_post = 0
         self.vacant_until = -1
         self.departures = 0
+        self.hires = 1
 
     def leaves(self, hazard: float) -> bool:
         """Draw this week's departure (probability ``hazard``, from the post's own stream);
@@ -44,10 +48,14 @@ class VendorStaff(mesa.Agent):
         self.vacant_until = week + gap
         return gap
 
-    def fill(self) -> None:
-        """A successor takes the post, with no relationships and no time in post."""
+    def fill(self, skill: float, authenticity: float) -> None:
+        """A successor (with its own ``skill`` and ``authenticity``, 0-1) takes the post, with no
+        relationships and no time in post."""
         self.in_post = True
         self.weeks_in_post = 0
+        self.skill = skill
+        self.authenticity = authenticity
+        self.hires += 1
 
     def effectiveness(self, ramp_weeks: float) -> float:
         """Return the share (0-1) of full effectiveness: a successor ramps up over ``ramp_weeks``."""

@@ -42,6 +42,20 @@ class Anchor(StrEnum):
     MARKET = "market"  # the vendor's depth partners, its market
 
 
+class Content(StrEnum):
+    """Whose promotion the content carries."""
+
+    ONE_VENDOR = "one vendor"  # one vendor's products
+    SEVERAL_VENDORS = "several vendors"  # a distributor's: several vendors' products for one vertical
+
+
+class Pool(StrEnum):
+    """Whom the organiser recruits from."""
+
+    CHANNEL = "channel"  # the whole channel
+    VERTICAL = "vertical"  # the partners of one vertical (the community's problem), reached widely
+
+
 class Fit(StrEnum):
     """How a partner judges whether the community fits it."""
 
@@ -59,6 +73,8 @@ class Rules:
     matchmaking: managers introduce partners with complementary skills to each other.
     customer_jobs: customers post jobs that members win (transactional value).
     anchor: what the launch is built on.
+    content: whose promotion the content carries.
+    pool: whom the organiser recruits from.
     fit: how a partner judges fit.
     source: the seed passage the type comes from.
     """
@@ -69,6 +85,8 @@ class Rules:
     matchmaking: bool = False
     customer_jobs: bool = False
     anchor: Anchor = Anchor.PROBLEM
+    content: Content = Content.ONE_VENDOR
+    pool: Pool = Pool.CHANNEL
     fit: Fit = Fit.SIMILAR
     source: str = ""
 
@@ -110,6 +128,7 @@ GOVERNANCE: dict[str, Rules] = {
                "technology goal and disparate skill sets')"),
     "distributor": Rules(
         run_by=RunBy.VENDOR, events=EventFunding.VENDOR, review=Review.CLOSE, anchor=Anchor.PROBLEM,
+        content=Content.SEVERAL_VENDORS, pool=Pool.VERTICAL,
         source="seeds/004 ('Distributor-organized networks ... surrounding a specific market segment "
                "or vertical')"),
     "marketplace": Rules(

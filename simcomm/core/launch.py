@@ -3,7 +3,7 @@
 An organic community is founded by partners who share one problem, and those who start it speak
 up (founders drawn weighted by voice); a vendor launches with invited depth partners. Seeded
 advocates join at launch (seeds/003 #4 'No-one wants to be the first to a party'). Founders know
-each other: each is tied to up to three others. Under the council policy (seeds/003 #5) a closed
+each other: each is tied to up to ``founder_ties`` others. Under the council policy (seeds/003 #5) a closed
 council of the founders and the largest, most available partners comes first.
 """
 
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simcomm.core.governance import Anchor
-from simcomm.core.parameter import ParamSpec, param
+from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
 from simcomm.core.population import PRODUCT, TOPICS
 
 if TYPE_CHECKING:
@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 GROWTH_POLICIES: tuple[str, ...] = ("open", "council")
 
 PARAMS: tuple[ParamSpec, ...] = (
+    param("founder_ties", 3, 0, 100, "ties/founder", ASSUMPTION + "founders know a few of each other",
+          "Peer ties each founder starts with, to other founders drawn at random."),
+    param("launch_weeks_in_post", 52, 0, 1040, "weeks", ASSUMPTION + "the launch manager designed the "
+          "programme: no ramp-up at launch", "Weeks the launch managers are counted as already in post."),
     param("founders", 10, 1, 100_000, "members", "seeds/000 (organic: a few peers with a shared "
        "problem); assumption for vendor launches", "Members at launch."),
     param("founder_commitment", 0.8, 0.0, 1.0, "commitment", "seeds/000 (peers who 'feel compelled "
@@ -45,6 +49,7 @@ def launch(model: CommunityModel) -> None:
         # A shared problem (or a vertical): founders are partners whose main need is one topic.
         problems = [i for i in range(len(TOPICS)) if i != PRODUCT]
         problem = problems[int(streams.get("shared problem").scalar(0) * len(problems))]
+        model.problem = problem
         pool = np.flatnonzero(people.main_need == problem)
         model.log("launch", f"{p.founders} partners with a shared problem "
                   f"({TOPICS[problem]}) started the community")
@@ -72,9 +77,9 @@ def launch(model: CommunityModel) -> None:
     model.enroll(members, invited=np.zeros(members.size, dtype=bool), commitment=p.founder_commitment)
     if model.rules.vendor_runs:
         people.vendor_tie[members] = np.arange(members.size) % len(model.staff)
-    # Founders know each other: each is tied to up to three others.
-    if members.size > 1:
-        a = np.repeat(members, 3)
+    # Founders know each other: each is tied to up to founder_ties others.
+    if members.size > 1 and p.founder_ties:
+        a = np.repeat(members, p.founder_ties)
         b = members[streams.get("founder ties").pick(0, members.size, a.size)]
         model.ties.add(a, b)
     if p.growth_policy == "council":

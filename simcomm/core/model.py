@@ -22,14 +22,13 @@ from simcomm.core.governance import GOVERNANCE, Rules
 from simcomm.core.launch import launch
 from simcomm.core.mechanism import Mechanism, check_order
 from simcomm.core.mechanisms import WEEK, census
+from simcomm.core.mechanisms.staff_turnover import draw_hire
 from simcomm.core.metrics import WEEKLY_METRICS
 from simcomm.core.params import Params, make_params
 from simcomm.core.population import ACTIVE, LAPSED, LURKING, Partners, acquaintance_graph
 from simcomm.core.randomness import Streams
 from simcomm.core.ties import PeerTies
 from simcomm.core.week import Week
-
-LAUNCH_WEEKS_IN_POST = 52  # the launch manager designed the programme: no ramp-up at launch
 
 
 def _metric(model: CommunityModel, name: str) -> Any:
@@ -60,15 +59,22 @@ class CommunityModel(mesa.Model):
         self.streams = Streams(seed)  # common random numbers: one stream per decision
         self.people = Partners(self.p, self.streams)
         self.graph = acquaintance_graph(self.people, self.p, self.streams)
-        self.ties = PeerTies(self.people.n, self.people.size_class, self.people.main_need)
+        self.ties = PeerTies(self.people.n, self.people.skills, gain=self.p.tie_gain,
+                             forget=self.p.tie_forget)
         self.rules: Rules = GOVERNANCE[self.p.governance]
         self.mechanisms = week_for(self.rules)
         self.funding = True  # a sponsor's or vendor's money, until a review withdraws it
         self.staff: list[VendorStaff] = []
         if self.rules.has_staff:
-            self.staff = [VendorStaff(self, slot=i) for i in range(self.p.staff_count)]
+            for slot in range(self.p.staff_count):
+                skill, authenticity = draw_hire(self, slot, 1)
+                self.staff.append(VendorStaff(self, slot=slot, skill=skill, authenticity=authenticity))
             for s in self.staff:
-                s.weeks_in_post = LAUNCH_WEEKS_IN_POST
+                s.weeks_in_post = self.p.launch_weeks_in_post
+        self.problem: int | None = None  # the shared problem (topic) an anchored launch is built on
+        self.promo_share = float(self.p.promo_share)  # the programme's promotional share now
+        self.events_from = 0  # a successor who reset the programme holds no events before this week
+        self.staff_level = 1.0  # managers' time left after budget cuts (share)
         self.budget_level = 1.0
         self.closed = False
         self.died_week: int | None = None
@@ -77,6 +83,7 @@ class CommunityModel(mesa.Model):
         self.vacant_since: dict[int, int] = {}  # manager post (slot) -> week it emptied
         self.member_topic = self.people.needs.mean(axis=0)
         self.topic = self.member_topic.copy()
+        self.skill_supply = self.people.skills.mean(axis=0)  # the skills active members offer
         self.current = Week(0)  # this week's shared state (the last week's, between steps)
         self._handles: dict[int, Partner] = {}
         launch(self)
@@ -104,9 +111,16 @@ class CommunityModel(mesa.Model):
         return self.current
 
     # ---- membership ---------------------------------------------------------------------------
-    def enroll(self, idx: np.ndarray, invited: np.ndarray, commitment: float | None = None) -> int:
+    def enroll(self, idx: np.ndarray, invited: np.ndarray, commitment: float | None = None,
+               fit: np.ndarray | None = None) -> int:
         """Make partners ``idx`` members this week (active, or lurking below ``lurk_threshold``);
-        return how many joined."""
+        return how many joined.
+
+        A newcomer's starting commitment is ``newcomer_commitment`` + ``newcomer_fit_pull`` x (fit
+        - 0.5) + ``newcomer_urgency_pull`` x (urgency - 0.5) + ``incentive`` if invited, within
+        [0, 1]; ``fit`` (0-1, per partner) is the fit with the community's topics when not given.
+        ``commitment`` sets everyone's instead (the founders').
+        """
         if idx.size == 0:
             return 0
         p, people = self.p, self.people
@@ -115,14 +129,18 @@ class CommunityModel(mesa.Model):
         back = idx[~first]
         people.rejoin_week[back[people.rejoin_week[back] < 0]] = self.week
         people.last_join_week[idx] = self.week
-        base = p.newcomer_commitment if commitment is None else commitment
-        c = np.minimum(1.0, base + p.incentive * invited)
+        if commitment is None:
+            fit = self.people.fit(idx, self.topic, p.fit_sharpness) if fit is None else fit
+            base = (p.newcomer_commitment + p.newcomer_fit_pull * (fit - 0.5)
+                    + p.newcomer_urgency_pull * (people.urgency[idx] - 0.5))
+        else:
+            base = np.full(idx.size, commitment)
+        c = np.clip(base + p.incentive * invited, 0.0, 1.0)
         people.commitment[idx] = c
         # A partner joins active, or lurking when its commitment is below the lurking threshold.
         people.state[idx] = np.where(c >= p.lurk_threshold, ACTIVE, LURKING)
         people.incentive[idx] = p.incentive * invited
         people.invited[idx] |= invited
-        people.low_weeks[idx] = 0
         return int(idx.size)
 
     def lapse(self, gone: np.ndarray) -> int:
@@ -134,7 +152,6 @@ class CommunityModel(mesa.Model):
         people.leave_week[first] = self.week
         people.is_leader[gone] = False
         people.vendor_tie[gone] = -1
-        people.low_weeks[gone] = 0
         return int(gone.size)
 
     def partner_agents(self) -> AgentSet:
@@ -147,12 +164,20 @@ class CommunityModel(mesa.Model):
 
     # ---- the vendor ---------------------------------------------------------------------------
     def staff_effort(self) -> float:
-        """Return the managers' combined effectiveness this week (0 when every post is empty,
-        and always 0 where the vendor does not run the community)."""
+        """Return the managers' combined effectiveness this week (skill x ramp-up x the time the
+        budget leaves them; 0 when every post is empty, and always 0 where the vendor does not run
+        the community)."""
         if not self.rules.vendor_runs:
             return 0.0
-        ramp = (1.0 - self.p.handover_quality) * 26.0
-        return float(sum(s.effectiveness(ramp) for s in self.staff))
+        ramp = (1.0 - self.p.handover_quality) * self.p.successor_ramp_weeks
+        return float(sum(s.effectiveness(ramp) for s in self.staff)) * self.staff_level
+
+    def voice_authenticity(self) -> float:
+        """Return how authentic the voice behind the promotion is (0-1): the managers' (mean over
+        posts) where the vendor runs the community, else ``staff_authenticity``."""
+        if self.rules.vendor_runs and self.staff:
+            return float(np.mean([s.authenticity for s in self.staff]))
+        return float(self.p.staff_authenticity)
 
     def sponsor_in_post(self) -> bool:
         """Return True while someone holds a funded post and the funding has not been withdrawn."""

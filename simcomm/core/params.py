@@ -85,9 +85,4 @@ def make_params(overrides: Mapping[str, Any] | None = None,
             f"parameters 'share_one_person' + 'share_msp' + 'share_reseller' = {shares:g} "
             "is not allowed: expected a total of at most 1"
         )
-    if values["leave_threshold"] > values["lurk_threshold"]:
-        raise ParameterError(
-            f"parameter 'leave_threshold' = {values['leave_threshold']:g} is not allowed: "
-            f"expected at most lurk_threshold ({values['lurk_threshold']:g})"
-        )
     return Params(values, defaults=DEFAULTS)

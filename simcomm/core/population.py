@@ -48,9 +48,13 @@ PARAMS: tuple[ParamSpec, ...] = (
     param("programmes_per_partner", 5.0, 0.0, 60.0, "programmes", "seeds/000 ('at least 55 Partner "
        "Programmes ... the same audience the same message')",
        "Mean number of other programmes each partner belongs to."),
+    param("fit_sharpness", 3.0, 1.0, 20.0, "exponent", "seeds/000 ('Communities ... occur when there is "
+          "a problem or situation that people share'); assumption: only partners who share the "
+          "problem find the content relevant", "How sharply relevance falls as a partner's needs differ "
+          "from the community's topics (relevance = cosine ** this)."),
     param("programme_drag", 0.12, 0.0, 2.0, "1/programme", "seeds/000; assumption: each other "
-       "programme takes this share of the time and attention left",
-       "How much each other programme divides a partner's free time and willingness to join."),
+       "programme takes this share of the attention left",
+       "How much each other programme divides a partner's willingness to join (its time: programme_hours)."),
     param("acquaintances", 8, 2, 100, "peers", ASSUMPTION + "industry acquaintance graph (Watts-Strogatz k)",
        "Mean number of other partners a partner knows before any community."),
     param("rewiring", 0.1, 0.0, 1.0, "probability", ASSUMPTION + "small-world rewiring probability",
@@ -94,6 +98,14 @@ class Partners:
         # (Nielsen 2006, 90-9-1; Nonnecke & Preece: lurkers are members too).
         vs = float(params.voice_spread)
         self.voice = np.exp(-0.5 * vs * vs + vs * streams.get("voice").normal(0, ids))
+        # How pressing the partner's problem is (0-1, Beta(2, 2)): it pulls a newcomer in.
+        self.urgency = special.betaincinv(2.0, 2.0, streams.get("urgency").uniform(0, ids))
+        # What the partner can offer others (skills over the same topics, drawn apart from its
+        # needs): a peer deal needs skills that complement each other (seeds/004).
+        skill = streams.get("skills")
+        gammas = np.stack([-np.log(skill.uniform(0, ids, t)) for t in range(len(TOPICS))], axis=1)
+        self.skills = gammas / gammas.sum(axis=1, keepdims=True)  # Dirichlet(1, ..., 1)
+        self.skills_norm = np.linalg.norm(self.skills, axis=1)
 
         self.state = np.zeros(n, dtype=np.int8)
         self.commitment = np.zeros(n)
@@ -107,7 +119,6 @@ class Partners:
         self.first_post_week = np.full(n, -1, dtype=np.int32)
         self.first_post_answered = np.full(n, -1, dtype=np.int8)
         self.second_post_week = np.full(n, -1, dtype=np.int32)
-        self.low_weeks = np.zeros(n, dtype=np.int16)
         self.vendor_tie = np.full(n, -1, dtype=np.int16)  # staff slot holding the relationship
         self.invited = np.zeros(n, dtype=bool)
         self.in_council = np.zeros(n, dtype=bool)
@@ -118,10 +129,12 @@ class Partners:
         self.deals = np.zeros(n, dtype=np.int32)
         self.active_weeks = np.zeros(n, dtype=np.int32)  # weeks spent as an active member
 
-    def fit(self, idx: np.ndarray, topic: np.ndarray) -> np.ndarray:
-        """Return the cosine similarity (0-1) of the needs of partners ``idx`` with ``topic``."""
+    def fit(self, idx: np.ndarray, topic: np.ndarray, sharpness: float = 1.0) -> np.ndarray:
+        """Return how well ``topic`` (a mix over TOPICS) meets the needs of partners ``idx``
+        (0-1): the cosine similarity of their needs with it, to the power ``sharpness``."""
         norm = self.needs_norm[idx] * (np.sqrt(topic.dot(topic)) + 1e-12)
-        return (self.needs.take(idx, axis=0) @ topic) / np.maximum(norm, 1e-12)
+        cos = (self.needs.take(idx, axis=0) @ topic) / np.maximum(norm, 1e-12)
+        return cos if sharpness == 1.0 else cos**sharpness
 
     def members(self) -> np.ndarray:
         """Return the indices of current members (active or lurking), ascending."""

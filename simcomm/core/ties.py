@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import numpy as np
 
-MIN_STRENGTH = 0.1  # a tie weaker than this is forgotten
-COMPLEMENTARITY = np.array([0.2, 0.5, 1.0])  # by the number of differences (size class, main need)
-
 
 class PeerTies:
-    """The community's peer ties: endpoints, strength (0-1] and complementarity of each pair."""
+    """The community's peer ties: endpoints, strength (0-1] and complementarity of each pair.
 
-    def __init__(self, n: int, size_class: np.ndarray, main_need: np.ndarray) -> None:
+    A tie is made by an interaction (an answer, a meet-up, an introduction) at strength ``gain``;
+    each later interaction adds ``gain`` (up to 1); unused ties decay and are forgotten below
+    ``forget``. Complementarity is 1 - the cosine of the two partners' skills profiles (seeds/004:
+    partners with other skills make "one plus one equal three").
+    """
+
+    def __init__(self, n: int, skills: np.ndarray, gain: float = 1.0, forget: float = 0.1) -> None:
         self.n = n
-        self._size_class = size_class
-        self._main_need = main_need
+        self._skills = skills
+        self._skills_norm = np.linalg.norm(skills, axis=1)
+        self.gain = gain
+        self.forget = forget
         self.key = np.empty(0, dtype=np.int64)
         self.u = np.empty(0, dtype=np.int64)
         self.v = np.empty(0, dtype=np.int64)
@@ -33,13 +38,19 @@ class PeerTies:
         """Return each partner's number of peer ties (array of length n)."""
         return np.bincount(np.concatenate([self.u, self.v]), minlength=self.n)
 
-    def add(self, a: np.ndarray, b: np.ndarray) -> int:
-        """Create ties a[i]-b[i] (or refresh existing ones to full strength); return how many are new.
+    def strength_among(self, member: np.ndarray) -> np.ndarray:
+        """Return each partner's summed tie strength to current members (``member``: boolean,
+        length n); ties to partners who left count for nothing."""
+        if not len(self):
+            return np.zeros(self.n)
+        w_u = np.where(member[self.v], self.strength, 0.0)
+        w_v = np.where(member[self.u], self.strength, 0.0)
+        return (np.bincount(self.u, weights=w_u, minlength=self.n)
+                + np.bincount(self.v, weights=w_v, minlength=self.n))
 
-        Complementarity (seeds/004: partners with other skills make "one plus one equal three")
-        is 1 for partners of different size class and main need, 0.5 for one difference, 0.2
-        for none.
-        """
+    def add(self, a: np.ndarray, b: np.ndarray) -> int:
+        """Create ties a[i]-b[i] at strength ``gain`` (an existing tie gains ``gain``, up to 1);
+        return how many are new."""
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
         ok = a != b
@@ -50,14 +61,15 @@ class PeerTies:
         pos = self.key.searchsorted(keys)
         # A key past the end is compared with the last one (not equal): it is new.
         exists = self.key.take(pos, mode="clip") == keys if len(self) else np.zeros(keys.size, dtype=bool)
-        self.strength[pos[exists]] = 1.0
+        old = pos[exists]
+        self.strength[old] = np.minimum(1.0, self.strength[old] + self.gain)
         fresh = ~exists
         new = keys[fresh]
         if new.size:
             nu, nv = np.divmod(new, self.n)
-            differences = ((self._size_class[nu] != self._size_class[nv]).astype(np.intp)
-                           + (self._main_need[nu] != self._main_need[nv]))
-            self._insert(pos[fresh], new, nu, nv, COMPLEMENTARITY[differences])
+            cos = ((self._skills[nu] * self._skills[nv]).sum(axis=1)
+                   / np.maximum(self._skills_norm[nu] * self._skills_norm[nv], 1e-12))
+            self._insert(pos[fresh], new, nu, nv, np.clip(1.0 - cos, 0.0, 1.0))
         return int(new.size)
 
     def _insert(self, at: np.ndarray, key: np.ndarray, u: np.ndarray, v: np.ndarray,
@@ -70,7 +82,7 @@ class PeerTies:
         slot = at + np.arange(at.size)  # where each new tie lands (``at`` is non-decreasing)
         old = np.ones(size, dtype=bool)
         old[slot] = False
-        for name, values in (("key", key), ("u", u), ("v", v), ("strength", 1.0),
+        for name, values in (("key", key), ("u", u), ("v", v), ("strength", self.gain),
                              ("complementarity", comp)):
             before = getattr(self, name)
             after = np.empty(size, dtype=before.dtype)
@@ -79,20 +91,17 @@ class PeerTies:
             setattr(self, name, after)
 
     def decay(self, rate: float) -> int:
-        """Weaken every tie by ``rate`` and forget those below MIN_STRENGTH; return how many went.
-
-        Ties used this week were refreshed to 1 by :meth:`add` or :meth:`refresh` beforehand.
-        """
+        """Weaken every tie by ``rate`` and forget those below ``forget``; return how many went."""
         self.strength *= 1.0 - rate
-        keep = self.strength >= MIN_STRENGTH
+        keep = self.strength >= self.forget
         lost = int(keep.size - np.count_nonzero(keep))
         if lost:
             self._compress(keep)
         return lost
 
     def refresh(self, mask: np.ndarray) -> None:
-        """Restore the ties selected by boolean ``mask`` to full strength (they were used)."""
-        self.strength[mask] = 1.0
+        """Strengthen the ties selected by boolean ``mask`` by ``gain``, up to 1 (they were used)."""
+        self.strength[mask] = np.minimum(1.0, self.strength[mask] + self.gain)
 
     def drop_partners(self, gone: np.ndarray) -> None:
         """Forget every tie of the partners flagged in boolean array ``gone`` (length n)."""

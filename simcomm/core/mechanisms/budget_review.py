@@ -1,10 +1,11 @@
 """Mechanism 10, the vendor's budget review (seeds/002 'how do we measure the value?').
 
 From ``review_start``, every ``review_every`` weeks, the vendor compares influenced revenue with
-cost over the last ``review_every`` recorded weeks (this one included). Below ``roi_target`` the
-first time, it cuts the event and recruitment budget by ``budget_cut``; below target again, it
-closes the programme: the community dies and every member lapses (a sponsor instead withdraws
-its money and the members carry on).
+its whole cost (managers' time, events) over the last ``review_every`` recorded weeks (this one
+included). Below ``roi_target`` the first time, it cuts managers' time and the event and
+recruitment budget by ``budget_cut``; a later review that meets the target restores them; below
+target twice in a row, it closes the programme: the community dies and every member lapses (a
+sponsor instead withdraws its money and the members carry on).
 """
 
 from __future__ import annotations
@@ -43,13 +44,17 @@ def budget_review(model: CommunityModel, week: Week) -> None:
     revenue = sum(model.history["influenced_revenue"][-p.review_every:])
     roi = revenue / cost if cost > 0 else math.inf
     if roi >= p.roi_target:
+        if model.review_misses and (model.budget_level < 1.0 or model.staff_level < 1.0):
+            model.budget_level = model.staff_level = 1.0
+            model.log("budget_restored", f"the budget review (ROI {roi:.2f}) restored the budget")
         model.review_misses = 0
         return
     model.review_misses += 1
     if model.review_misses == 1:
         model.budget_level *= 1.0 - p.budget_cut
-        model.log("budget_cut", f"the budget review (ROI {roi:.2f}) cut the event and "
-                  f"recruitment budget by {p.budget_cut:.0%}")
+        model.staff_level *= 1.0 - p.budget_cut
+        model.log("budget_cut", f"the budget review (ROI {roi:.2f}) cut the managers' time, events "
+                  f"and recruitment by {p.budget_cut:.0%}")
     elif model.rules.review is Review.WITHDRAW:
         model.withdraw_funding(f"the budget review (ROI {roi:.2f}) ended the sponsorship; the "
                                "members carry on without it")

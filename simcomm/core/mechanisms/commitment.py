@@ -1,16 +1,22 @@
 """Mechanisms 5 and 6: the value of a week, and commitment (seeds/000, 001, 003, 004).
 
-Value to a member who visited: relevant content (cosine of its needs with the community's topics,
-times how alive the feed is: 1 - exp(-messages / content_scale)), minus promotional noise
-(promo_share x (1 - staff_authenticity)), visible spam and the time a visit takes. Every member
-also values its ties (log), deals, a manager's relationship, a question answered, a meet-up
-attended, a champion's own motivation (advocates, and leaders: leading is its own reward until
-burnout) and a fading incentive.
+Value to a member who visited (readers too: reading has value): relevant content (cosine of its
+needs with the community's topics, times how alive the feed is: 1 - exp(-messages /
+content_scale)), minus promotional noise (the programme's promotional share x (1 - the
+authenticity of the voice behind it: the managers' where the vendor runs it)), visible spam and
+the time a visit takes. Every member also values its ties to current members (log of summed
+strength; ties to partners who left count for nothing), deals, a manager's relationship, a
+question answered, a meet-up attended, a champion's own motivation (advocates, and leaders:
+leading is its own reward until burnout) and a fading incentive.
 
-Commitment moves toward V / (1 + V) (0 when V <= 0) at rate max(commitment_rate, 1 / (weeks
-since joining + 2)): a newcomer's first weeks weigh heavily. Below ``lurk_threshold`` an active
-member lurks; below ``leave_threshold`` for ``leave_weeks`` weeks a member lapses. Advocates who
-answer far more than others burn out (seeds/002 passion; MODEL.md Advocate).
+In a week with an experience of the community (a visit, an answer, a meet-up, a deal)
+commitment moves toward V / (1 + V) (0 when V <= 0) at rate
+max(commitment_rate, 1 / (weeks since joining + 2)): a newcomer's first experiences weigh
+heavily. In a week without any, it fades by ``commitment_fade``. Below ``lurk_threshold`` an active
+member lurks. Leaving is a weekly hazard that rises as commitment falls: leave_hazard x
+exp(-commitment / leave_scale), so a reader with some commitment can stay for years and nobody's
+leave date is fixed. Advocates who answer far more than others burn out (seeds/002 passion;
+MODEL.md Advocate).
 """
 
 from __future__ import annotations
@@ -28,9 +34,6 @@ from simcomm.core.week import Week
 if TYPE_CHECKING:
     from simcomm.core.model import CommunityModel
 
-INCENTIVE_FADE = 0.9  # assumption: a joining incentive loses 10% of its pull a week
-LURK_HYSTERESIS = 0.05  # a lurker becomes active again above lurk_threshold + this
-
 PARAMS: tuple[ParamSpec, ...] = (
     param("content_value", 1.5, 0.0, 10.0, "value units", ASSUMPTION + "the unit of value",
        "Value of a week's relevant content to a member who reads it."),
@@ -38,20 +41,16 @@ PARAMS: tuple[ParamSpec, ...] = (
        "to a party'); " + CALIBRATED + "a feed with this many messages a week feels 63% alive",
        "Messages per week at which a community's feed feels alive (cold start below it)."),
     param("social_value", 0.3, 0.0, 10.0, "value units/log tie", "seeds/000 ('feel more connected')",
-       "Value of peer ties (per log tie)."),
+       "Value of peer ties to current members (per log of summed tie strength)."),
     param("deal_value", 2.0, 0.0, 100.0, "value units/deal", "seeds/004",
        "Value of a peer deal to each partner in it."),
     param("relationship_value", 0.25, 0.0, 10.0, "value units", "seeds/001 (depth: 1:1 relationship); "
-       + CALIBRATED + "partner-council's active share 48% (target 38-52%; 51-53% at 0.3); below about 0.18 a "
-       "relationship alone no longer keeps a member above leave_threshold and the manager's hold "
-       "collapses",
+       + CALIBRATED + "partner-council's active share 48% (target 38-52%) under Model 1",
        "Weekly value of a personal relationship with a vendor manager."),
     param("advocate_motivation", 0.5, 0.0, 10.0, "value units", "seeds/002 ('people with passion')",
        "Intrinsic weekly value an advocate gets from the community itself."),
     param("staff_posts", 5.0, 0.0, 10_000.0, "posts/manager/week", "seeds/003 #2 (create and curate "
        "content)", "Posts of news and content a manager in post writes each week."),
-    param("staff_authenticity", 0.4, 0.0, 1.0, "0-1", "seeds/001 ('people see through the BS')",
-       "How authentic the vendor's voice is; promotion costs members (1 - authenticity)."),
     param("promo_cost", 1.5, 0.0, 10.0, "value units", "seeds/001 ('people see through the BS')",
        "Cost of reading promotion (scaled by promo share and inauthenticity)."),
     param("spam_cost", 3.0, 0.0, 100.0, "value units", "seeds/003 #6",
@@ -64,10 +63,24 @@ PARAMS: tuple[ParamSpec, ...] = (
        "shared/MODEL.md mechanism 6; " + CALIBRATED + "Community "
        "Roundtable 2015: ~45% of a well-managed community's members active (partner-council measures 48%)",
        "Below this commitment an active member lurks."),
-    param("leave_threshold", 0.15, 0.0, 1.0, "commitment", "shared/MODEL.md mechanism 6",
-       "Below this commitment for leave_weeks a member lapses."),
-    param("leave_weeks", 4, 1, 520, "weeks", "shared/MODEL.md mechanism 6 ('sustained low')",
-       "Consecutive low weeks before a member lapses."),
+    param("leave_hazard", 0.25, 0.0, 1.0, "1/week", ASSUMPTION + "a member who gets nothing from the "
+       "community drifts away within a month or so", "Weekly chance of leaving of a member with no "
+       "commitment at all."),
+    param("leave_scale", 0.08, 0.005, 1.0, "commitment", ASSUMPTION + "a committed member (0.5) "
+       "leaves about once in 8 years, a lurker (0.3) once in 3, a disengaged one (0.1) within weeks",
+       "Commitment over which the weekly leaving hazard falls by a factor e (hazard = leave_hazard "
+       "x exp(-commitment / leave_scale))."),
+    param("commitment_fade", 0.01, 0.0, 1.0, "1/week", ASSUMPTION + "out of sight, out of mind: a "
+       "member who has no contact with the community for a year and a half cares half as much",
+       "Weekly loss of commitment in a week without any experience of the community."),
+    param("reactivation_margin", 0.05, 0.0, 1.0, "commitment", ASSUMPTION + "a lurker needs a clear "
+       "reason to speak up again (hysteresis)", "A lurker becomes active again above lurk_threshold + "
+       "this."),
+    param("incentive_fade", 0.9, 0.0, 1.0, "1/week", ASSUMPTION + "a joining incentive loses 10% of "
+       "its pull a week", "Share of a joining incentive's value left after each week."),
+    param("burnout_commitment_loss", 0.5, 0.0, 1.0, "share", ASSUMPTION + "burning out halves what "
+       "the community means to a leader or advocate", "Share of commitment a leader or advocate loses "
+       "on burning out."),
 )
 
 def week_value(model: CommunityModel, week: Week) -> np.ndarray:
@@ -76,18 +89,18 @@ def week_value(model: CommunityModel, week: Week) -> np.ndarray:
     staff_posts = week.effort * p.staff_posts
     messages = week.tally["posts"] + week.tally["answers"] + staff_posts
     richness = 1.0 - math.exp(-messages / p.content_scale)
-    rel = people.fit(m, model.topic)
+    rel = people.fit(m, model.topic, p.fit_sharpness)
     visit_value = (p.content_value * rel * richness
-                   - p.promo_cost * p.promo_share * (1.0 - p.staff_authenticity)
+                   - p.promo_cost * model.promo_share * (1.0 - model.voice_authenticity())
                    - p.spam_cost * week.spam_share
                    - p.time_cost * np.exp(-week.free_h))
-    degree = model.ties.degree()[m]
+    ties = model.ties.strength_among(week.is_member)[m]
     related = people.vendor_tie[m] >= 0
     if related.any():
         in_post = np.array([s.in_post for s in model.staff] + [False])
         related &= in_post[people.vendor_tie[m]]
     return (week.visited * visit_value
-            + p.social_value * np.log1p(degree)
+            + p.social_value * np.log1p(ties)
             + p.deal_value * week.deals_m
             + p.relationship_value * related
             + p.content_value * (week.helped + week.attended)
@@ -104,21 +117,24 @@ def value_and_commitment(model: CommunityModel, week: Week) -> None:
     value = week_value(model, week)
     target = np.where(value > 0, value / (1.0 + np.abs(value)), 0.0)
     c = people.commitment[m]
-    # A newcomer's commitment is the running mean of its first weeks; later an EMA.
+    # Commitment learns from experience: a week in which the member read, was answered, met peers
+    # or did a deal (a manager's relationship adds to the value of such a week). A newcomer's
+    # commitment is the running mean of its first experiences; later an EMA. Out of sight, it
+    # fades slowly.
+    experienced = week.visited | (week.helped > 0) | week.attended | (week.deals_m > 0)
     tenure = model.week - people.last_join_week[m]
     rate = np.maximum(p.commitment_rate, 1.0 / (tenure + 2.0))
-    c += rate * (target - c)
+    c = np.where(experienced, c + rate * (target - c), c * (1.0 - p.commitment_fade))
     people.commitment[m] = c
-    people.incentive[m] *= INCENTIVE_FADE
+    people.incentive[m] *= p.incentive_fade
 
     state = people.state[m]
     to_lurk = (state == ACTIVE) & (c < p.lurk_threshold)
-    to_active = (state == LURKING) & (c >= p.lurk_threshold + LURK_HYSTERESIS)
+    to_active = (state == LURKING) & (c >= p.lurk_threshold + p.reactivation_margin)
     state[to_lurk] = LURKING
     state[to_active] = ACTIVE
-    low_weeks = np.where(c < p.leave_threshold, people.low_weeks[m] + 1, 0)
-    people.low_weeks[m] = low_weeks
-    leave = low_weeks >= p.leave_weeks
+    hazard = p.leave_hazard * np.exp(-c / p.leave_scale)
+    leave = model.streams.get("leave").uniform(model.week, m) < hazard
     state[leave] = LAPSED
     people.state[m] = state
     gone = m[leave]
@@ -145,13 +161,13 @@ def advocate_burnout(model: CommunityModel, week: Week) -> None:
     out = adv[people.advocate_burnout[adv] >= 1.0]
     if out.size:
         people.burned_out[out] = True
-        people.commitment[out] *= 0.5
+        people.commitment[out] *= 1.0 - model.p.burnout_commitment_loss
         model.log("advocate_burnout", f"{out.size} advocate(s) burned out")
 
 
 MECHANISM = Mechanism(
     name="value and commitment", source="MODEL.md mechanisms 5 and 6; seeds/000, 001, 003, 004",
     step=value_and_commitment, params=PARAMS,
-    reads=("m", "effort", "free_h", "visited", "deals_m", "helped", "attended", "champion",
-           "spam_share", "answered_m"),
+    reads=("m", "is_member", "effort", "free_h", "visited", "deals_m", "helped", "attended",
+           "champion", "spam_share", "answered_m"),
 )

@@ -1,8 +1,10 @@
-"""Mechanism 2, time (seeds/000 'typically too busy').
+"""Mechanism 2, time (seeds/000 'typically too busy'; '55 Partner Programmes').
 
-A member's free hours this week are its weekly budget times a business shock (gamma, mean 1),
-divided by ``1 + programme_drag * programmes`` (other programmes take their share). The time
-factor 1 - exp(-2 x hours) is the chance that there is time for a visit of about half an hour.
+Time is a budget. A member's hours this week are its weekly budget times a business shock (gamma,
+mean 1, shape ``busy_shape``); its other programmes take their share first
+(``programme_hours`` each); the rest is free for the community. Reading, posting, answering and
+leading then spend it (mechanism 3). The chance that there is time for a visit is
+1 - exp(-free hours / visit_hours).
 """
 
 from __future__ import annotations
@@ -12,23 +14,33 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simcomm.core.mechanism import Mechanism
+from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
 from simcomm.core.week import Week
 
 if TYPE_CHECKING:
     from simcomm.core.model import CommunityModel
 
-BUSY_SHAPE = 4.0  # gamma shape of the weekly business shock (mean 1, CV 0.5): busy weeks
+PARAMS: tuple[ParamSpec, ...] = (
+    param("busy_shape", 4.0, 0.5, 100.0, "gamma shape", ASSUMPTION + "busy weeks come and go (CV 0.5 "
+          "at 4)", "Shape of the weekly business shock on a partner's hours (mean 1; larger = steadier)."),
+    param("programme_hours", 0.1, 0.0, 5.0, "hours/programme/week", "seeds/000 ('at least 55 Partner "
+          "Programmes ... the same audience the same message'); assumption: each other programme takes "
+          "about six minutes a week", "Hours each other programme takes from a partner's week first."),
+    param("visit_hours", 0.5, 0.01, 10.0, "hours", ASSUMPTION + "a visit to read the feed takes about "
+          "half an hour", "Time a visit takes; with free hours it sets the chance of a visit."),
+)
 
 
 def free_time(model: CommunityModel, week: Week) -> None:
-    """Set each member's free hours this week (``free_h``, hours) and time factor (0-1); return None."""
-    people, m = model.people, week.m
-    shock = model.streams.get("business shock").gamma(model.week, m, BUSY_SHAPE, 1.0 / BUSY_SHAPE)
-    week.free_h = people.hours[m] * shock / (1.0 + model.p.programme_drag * people.programmes[m])
-    week.time_factor = 1.0 - np.exp(-2.0 * week.free_h)
+    """Set each member's free hours this week (``free_h``, hours, after other programmes) and the
+    chance that there is time for a visit (``time_factor``, 0-1); return None."""
+    p, people, m = model.p, model.people, week.m
+    shock = model.streams.get("business shock").gamma(model.week, m, p.busy_shape, 1.0 / p.busy_shape)
+    week.free_h = np.maximum(0.0, people.hours[m] * shock - p.programme_hours * people.programmes[m])
+    week.time_factor = 1.0 - np.exp(-week.free_h / p.visit_hours)
 
 
 MECHANISM = Mechanism(
-    name="free time", source="MODEL.md mechanism 2; seeds/000", step=free_time,
+    name="free time", source="MODEL.md mechanism 2; seeds/000", step=free_time, params=PARAMS,
     reads=("m",), writes=("free_h", "time_factor"),
 )

@@ -1,14 +1,19 @@
 """Mechanisms 1 and 11, awareness, joining and growth policy (seeds/000, 003 #4, #5).
 
-A non-member considers joining with probability 1 - exp(-e), e = word_of_mouth x active
-acquaintances + invitation x advocate acquaintances; managers in post also invite
-``recruit_per_week`` partners each (scaled by effort and budget), and Poisson(``discovery`` x
-messages written this week) partners, drawn at random, come across the community's public
-content and consider joining (Kraut & Resnick 2012). A partner who considers joins with
-probability fit / (1 + programme_drag x programmes), fit = cosine of its needs with the
-community's topics (1 - cosine in an alliance that seeks complementary skills); an invitation
-adds ``incentive``; a lapsed partner's chance is multiplied by ``return_rate``. Under the council
-policy only council members can join before ``open_week``.
+Growth is driven by exposure. A non-member considers joining with probability 1 - exp(-e), e =
+word_of_mouth x active acquaintances + invitation x advocate acquaintances; managers in post
+invite a share ``vendor_reach`` of the channel outside the community each week (scaled by their
+effectiveness and the budget: the vendor's reach is in proportion to its channel; a distributor
+reaches ``distributor_reach`` times more of its vertical), and Poisson(``discovery`` x messages
+written this week) partners, drawn at random, come across the community's public content and
+consider joining (Kraut & Resnick 2012). A partner who considers joins with probability fit / (1
++ programme_drag x programmes), fit = cosine of its needs with the community's topics (in an
+alliance: with the skills its active members offer, seeds/004 'partners seeking out new skill
+sets'); an invitation adds ``incentive``; a lapsed partner's chance is multiplied by
+``return_rate``. A newcomer's starting commitment is drawn from its fit, its urgency and the
+invitation (:meth:`~simcomm.core.model.CommunityModel.enroll`). Under the council policy only
+council members can join before ``open_week``. With a finite channel and fit, an undisturbed
+community's growth slows to a plateau (an S-curve).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simcomm.core.governance import Fit
+from simcomm.core.governance import Fit, Pool
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import ASSUMPTION, CAL_TEXT, CALIBRATED, ParamSpec, param
 from simcomm.core.population import ACTIVE, AWARE, LAPSED, UNAWARE, acquaintances
@@ -27,10 +32,10 @@ if TYPE_CHECKING:
     from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
-    param("newcomer_commitment", 0.335, 0.0, 1.0, "commitment",
-       CALIBRATED + "a newcomer arrives curious, just below "
-       "lurk_threshold: it joins lurking, as ~90% of a large community do (Nielsen 2006)",
-       "Commitment of a partner when it joins."),
+    param("newcomer_commitment", 0.3, 0.0, 1.0, "commitment", ASSUMPTION + "a newcomer arrives "
+          "curious, most of them just below lurk_threshold: they join lurking, as ~90% of a large "
+          "community do (Nielsen 2006)", "Starting commitment of a newcomer of average fit (0.5) and "
+          "urgency (0.5), before an invitation's incentive."),
     param("word_of_mouth", 0.34, 0.0, 1.0, "1/active peer/week",
        CALIBRATED + "with discovery, how far an organic "
        "community grows beyond its founders' circle (the joiners behind every fact)",
@@ -41,10 +46,20 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Online Communities: newcomers find a community through its public content); " + CALIBRATED + CAL_TEXT,
        "Partners who come across the community (search, the "
        "partner portal) per message written in it that week; they consider joining like anyone else."),
-    param("recruit_per_week", 5.0, 0.0, 100_000.0, "invitations/manager/week", "shared/MODEL.md "
-       "mechanism 1 (vendor recruitment); assumption: one manager can follow up about one "
-       "personal invitation a working day; 20 enrolled half the channel within two years",
-       "Invitations with incentives a manager sends each week."),
+    param("vendor_reach", 0.0025, 0.0, 1.0, "share of channel/manager/week", "shared/MODEL.md "
+          "mechanism 1 (vendor recruitment); assumption: Model 1's five personal invitations a week "
+          "at 2,000 partners, now a share of the channel, so a larger channel is reached in proportion",
+          "Share of the partners outside the community a manager in post invites each week (scaled "
+          "by effectiveness and budget)."),
+    param("distributor_reach", 3.0, 0.0, 100.0, "x", "seeds/004 ('Distributor-organized networks bring "
+          "together a large range of partner skill sets ... surrounding a specific market segment or "
+          "vertical'); assumption for the figure", "How many times more of its vertical a distributor "
+          "reaches than a vendor reaches of its channel (it works with several vendors' partners)."),
+    param("newcomer_fit_pull", 0.3, 0.0, 1.0, "commitment", ASSUMPTION + "a partner that finds its "
+          "problem discussed arrives keener", "Starting commitment added per unit of fit above 0.5."),
+    param("newcomer_urgency_pull", 0.2, 0.0, 1.0, "commitment", "seeds/000 ('a problem or situation "
+          "that people share a connection with and feel compelled to solve'); assumption for the figure",
+          "Starting commitment added per unit of urgency above 0.5."),
     param("incentive", 0.2, 0.0, 1.0, "commitment", "shared/MODEL.md (members recruited by "
        "invitation and incentives)", "Commitment a recruitment incentive adds at joining."),
     param("return_rate", 0.05, 0.0, 1.0, "share", ASSUMPTION + "lapsed partners are harder to win back",
@@ -71,13 +86,14 @@ def awareness_and_joining(model: CommunityModel, week: Week) -> None:
     elif p.growth_policy == "council" and model.week == p.open_week:
         model.log("council_opened", "the partner council opened the community to everyone")
     invited = np.zeros(n, dtype=bool)
-    effort = week.effort
-    if effort > 0 and p.recruit_per_week > 0:
-        lam = p.recruit_per_week * effort * model.budget_level
-        k = model.streams.get("invitations").poisson_count(now, lam)
-        pool = np.flatnonzero(outside)  # managers invite only those who may join
-        if k and pool.size:
-            invited[pool[model.streams.get("invited").pick(now, pool.size, k)]] = True
+    reach = p.vendor_reach * week.effort * model.budget_level
+    if reach > 0:
+        may = outside  # managers invite only those who may join
+        if model.rules.pool is Pool.VERTICAL and model.problem is not None:
+            may = outside & (people.main_need == model.problem)
+            reach = min(1.0, reach * p.distributor_reach)
+        pool = np.flatnonzero(may)
+        invited[pool[model.streams.get("invited").uniform(now, pool) < reach]] = True
     # Reached directly: invited, or came across the public content (search, the partner portal).
     reached = invited
     messages = week.tally["posts"] + week.tally["answers"]
@@ -92,15 +108,16 @@ def awareness_and_joining(model: CommunityModel, week: Week) -> None:
     heard = model.streams.get("consider").uniform(now, cand) < 1.0 - np.exp(-exposure[cand])
     consider = reached[cand] | heard
     cand = cand[consider]
-    fit = people.fit(cand, model.topic)
     if model.rules.fit is Fit.COMPLEMENTARY:
-        fit = 1.0 - fit  # an alliance attracts partners with the skills its members lack
+        fit = people.fit(cand, model.skill_supply, p.fit_sharpness)  # needs met by members' skills
+    else:
+        fit = people.fit(cand, model.topic, p.fit_sharpness)
     was_invited = invited[cand]
     p_join = (fit + p.incentive * was_invited) / (1.0 + p.programme_drag * people.programmes[cand])
     p_join = np.where(people.state[cand] == LAPSED, p_join * p.return_rate, p_join)
     join = model.streams.get("join").uniform(now, cand) < p_join
     people.state[cand[~join & (people.state[cand] == UNAWARE)]] = AWARE
-    week.tally["joins"] += model.enroll(cand[join], invited=was_invited[join])
+    week.tally["joins"] += model.enroll(cand[join], invited=was_invited[join], fit=fit[join])
     # A partner recruited by a manager starts with a relationship to that manager's post.
     slots = [s.slot for s in model.staff if s.in_post]
     recruited = cand[join & was_invited]

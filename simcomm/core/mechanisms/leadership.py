@@ -29,6 +29,8 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Commitment a member needs to become a leader."),
     param("leader_burnout", 0.01, 0.0, 1.0, "1/week", "shared/MODEL.md mechanism 9",
        "Burnout a leader accumulates per week at full load."),
+    param("leader_ready_burnout", 0.5, 0.0, 1.0, "burnout", ASSUMPTION + "a burned-out leader steps up "
+          "again only after recovering half-way", "A member steps up to lead only with burnout below this."),
 )
 
 def leadership(model: CommunityModel, week: Week) -> None:
@@ -46,7 +48,7 @@ def leadership(model: CommunityModel, week: Week) -> None:
         out = leaders[people.burnout[leaders] >= 1.0]
         if out.size:
             people.is_leader[out] = False
-            people.commitment[out] *= 0.5
+            people.commitment[out] *= 1.0 - p.burnout_commitment_loss
             model.log("leader_burnout", f"{out.size} leader(s) burned out and stepped down")
     members = week.m
     rest = members[~people.is_leader[members]]
@@ -55,7 +57,7 @@ def leadership(model: CommunityModel, week: Week) -> None:
     deficit = needed - int(np.count_nonzero(people.is_leader))
     if deficit > 0:
         cand = rest[(people.state[rest] == ACTIVE) & (people.commitment[rest] >= p.leader_threshold)
-                    & (people.burnout[rest] < 0.5)]
+                    & (people.burnout[rest] < p.leader_ready_burnout)]
         if cand.size:
             pick = cand[np.argsort(-people.commitment[cand], kind="stable")[:deficit]]
             people.is_leader[pick] = True

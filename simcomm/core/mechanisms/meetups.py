@@ -2,7 +2,8 @@
 
 Every ``meetup_every`` weeks there is a meet-up if someone organises it: a leader in a member-run
 community (pizza and beers, no vendor cost), a manager in post in a vendor-run one (cost
-``event_cost``; after a budget cut only in that share of months). A sponsor in post pays for the
+``event_cost``; after a budget cut only in that share of months; not while a successor who reset
+the programme is still ramping up). A sponsor in post pays for the
 meet-up of a member-run community (cost ``event_cost``), and it goes ahead even while no leader
 is there. Visiting active members attend with probability = commitment; attendees meet
 ``event_ties`` new peers each, paired mostly with firms like their own (homophily).
@@ -45,7 +46,7 @@ def meetups(model: CommunityModel, week: Week) -> None:
             funded = held  # the sponsor's event goes ahead (after a cut, in that share of months)
             organised = organised or funded
     else:
-        organised = week.effort > 0 and held
+        organised = week.effort > 0 and held and model.week >= model.events_from
         funded = organised and model.rules.vendor_funds_events
     if not organised:
         return

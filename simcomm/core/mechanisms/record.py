@@ -21,9 +21,12 @@ from simcomm.core.week import Week
 if TYPE_CHECKING:
     from simcomm.core.model import CommunityModel
 
-DEATH_WEEKS = 8  # a community with no active member for this many weeks has died
-
 PARAMS: tuple[ParamSpec, ...] = (
+    param("death_weeks", 8, 1, 520, "weeks", ASSUMPTION + "two months with nobody active: the lights "
+          "are out", "Weeks with no active member after which a community has died."),
+    param("sponsor_time_share", 0.1, 0.0, 1.0, "share", "seeds/000 comment ('supported (but not "
+          "co-opted)'); assumption: a sponsor's contact gives the community a tenth of a post",
+          "Share of a manager's cost a sponsor's contact costs while in post (sponsored)."),
     param("staff_cost_per_week", 2000.0, 0.0, 1e7, "currency/week", ASSUMPTION + "loaded cost of a manager",
        "Vendor cost of each manager in post."),
     param("revenue_per_active", 30.0, 0.0, 1e6, "currency/active member/week", "seeds/002 ('measure "
@@ -31,6 +34,10 @@ PARAMS: tuple[ParamSpec, ...] = (
        "on a small partner's business with the vendor; at 5 (the first figure) no single-manager programme "
        "paid for itself once participation met the published figures",
        "Community-influenced vendor revenue per active member per week."),
+    param("reader_influence", 0.33, 0.0, 1.0, "share", "seeds/002 ('Are we properly tracking our "
+       "community activities? ... whether the activity drove downloads, sales'); assumption: a member "
+       "who only reads the vendor's content is influenced a third as much as an active one",
+       "Community-influenced revenue of a lurking member, relative to an active one."),
     param("revenue_per_deal", 500.0, 0.0, 1e8, "currency/deal", "seeds/004 (peer deals around the "
        "vendor's technology); assumption", "Vendor revenue influenced by each peer deal."),
 )
@@ -42,9 +49,14 @@ def metrics_row(model: CommunityModel, week: Week) -> dict[str, Any]:
     counts = np.bincount(people.state, minlength=5)
     members = people.members()
     staff_in = sum(s.in_post for s in model.staff)
-    cost = t["vendor_cost"] + (staff_in * p.staff_cost_per_week if model.rules.vendor_runs else 0)
+    if model.rules.vendor_runs:
+        staff_cost = staff_in * p.staff_cost_per_week * model.staff_level
+    else:  # a sponsor's contact gives the community part of its time
+        staff_cost = staff_in * p.staff_cost_per_week * p.sponsor_time_share if model.funding else 0.0
+    cost = t["vendor_cost"] + staff_cost
     deals = t["peer_deals"] + t["jobs"]
-    revenue = p.revenue_per_active * int(counts[ACTIVE]) + p.revenue_per_deal * deals
+    influenced = int(counts[ACTIVE]) + p.reader_influence * int(counts[LURKING])
+    revenue = p.revenue_per_active * influenced + p.revenue_per_deal * deals
     people.active_weeks[members[people.state[members] == ACTIVE]] += 1
     msgs = people.posts[members] + people.answers[members]
     gini, top10, top1 = participation_inequality(msgs)
@@ -81,12 +93,13 @@ def metrics_row(model: CommunityModel, week: Week) -> dict[str, Any]:
 
 def record_week(model: CommunityModel, week: Week) -> None:
     """Compute the week's metrics (``row``), close a community with no active member for
-    DEATH_WEEKS weeks, add the lifecycle stage and collect the row; return None."""
+    ``death_weeks`` weeks, add the lifecycle stage and collect the row; return None."""
     row = metrics_row(model, week)
     before = model.history["active_members"]
-    recent = [*before[-(DEATH_WEEKS - 1):], row["active_members"]]
-    if not model.closed and model.week > DEATH_WEEKS and max(recent) == 0:
-        model.close(f"no member has been active for {DEATH_WEEKS} weeks")
+    death = model.p.death_weeks
+    recent = [*before[max(0, len(before) - death + 1):], row["active_members"]]
+    if not model.closed and model.week > death and max(recent) == 0:
+        model.close(f"no member has been active for {death} weeks")
         row["lurking_members"] = 0
         row["lapsed_members"] = model.people.count(LAPSED)
     row["stage"] = lifecycle_stage([*before, row["active_members"]], model.closed)

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
+    param("depth_weight", 3.0, 1.0, 100.0, "x", "seeds/001 (depth partners have a 1:1 relationship with "
+          "a partner account manager); assumption for the figure",
+          "How much more likely a manager builds a relationship with a depth (larger) partner."),
     param("relationships_per_week", 6.0, 0.0, 10_000.0, "members/manager/week", "seeds/001 (depth "
        "1:1 vs breadth 1:many); assumption for the figure",
        "Members a manager builds a personal relationship with each week."),
@@ -30,15 +33,15 @@ def staff_relationships(model: CommunityModel, week: Week) -> None:
     """Give each manager in post this week's new relationships with active members; return None."""
     p, people, m = model.p, model.people, week.m
     count, chosen = model.streams.get("relationships"), model.streams.get("relationship with")
-    ramp = (1.0 - p.handover_quality) * 26.0
+    ramp = (1.0 - p.handover_quality) * p.successor_ramp_weeks
     for s in model.staff:
-        eff = s.effectiveness(ramp)
+        eff = s.effectiveness(ramp) * model.staff_level
         if eff <= 0:
             continue
         free = m[(people.vendor_tie[m] < 0) & week.active_m]
         k = min(free.size, count.poisson_count(model.week, p.relationships_per_week * eff, slot=s.slot))
         if k:
-            w = np.where(people.depth_tier[free], 3.0, 1.0)
+            w = np.where(people.depth_tier[free], p.depth_weight, 1.0)
             people.vendor_tie[chosen.choose(model.week, free, k, weights=w)] = s.slot
 
 

@@ -1,9 +1,13 @@
 """Mechanism 7, peer ties and deals (seeds/003 #3, seeds/004 'one plus one equals three').
 
-Triadic closure: each member introduces two of its peers with probability ``triadic_closure``.
-Each tie between two members closes a peer deal with probability ``deal_rate x
-complementarity``; a deal refreshes the tie. Then every tie decays by ``tie_decay``; unused ties
-fade and are forgotten.
+Ties get their strength from interactions: an answer, a meet-up or an introduction makes a tie
+at strength ``tie_gain`` and adds ``tie_gain`` to an existing one (up to 1). Triadic closure:
+each member introduces two of its peers with probability ``triadic_closure``. Each tie between
+two members closes a peer deal with probability ``deal_rate x complementarity``, where
+complementarity is 1 - the cosine of the two partners' skills profiles (a skills profile apart
+from their needs: partners with the same skills have little to sell each other); a deal is an
+interaction too. Then every tie decays by ``tie_decay``; ties below ``tie_forget`` are
+forgotten, and ties to partners who left count for nothing in a member's social value.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ if TYPE_CHECKING:
     from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
+    param("tie_gain", 0.5, 0.01, 1.0, "strength", ASSUMPTION + "two interactions make a full tie",
+          "Strength an interaction (answer, meet-up, introduction, deal) adds to a tie (ties are 0-1)."),
+    param("tie_forget", 0.1, 0.0, 1.0, "strength", ASSUMPTION + "a tie this weak is forgotten",
+          "Strength below which a decaying tie is forgotten."),
     param("triadic_closure", 0.03, 0.0, 1.0, "1/member/week", ASSUMPTION + "friends of friends meet",
        "Chance per week that a member with two ties introduces them to each other."),
     param("tie_decay", 0.03, 0.0, 1.0, "1/week", ASSUMPTION + "an unused tie halves in about 23 weeks",

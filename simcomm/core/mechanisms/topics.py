@@ -1,8 +1,11 @@
 """The community's content mix (seeds/000 'a convenient way to showcase product', seeds/001).
 
-Members' content follows what they ask about (the needs of this week's askers, a slow moving
-average: the shared problem); ``promo_share`` of the content is product promotion (high in
-vendor-run communities, low where members run it).
+Members' content follows what they ask about (the needs of this week's askers, a moving average
+with memory ``topic_memory``: the shared problem); the programme's promotional share of the
+content is product promotion (``promo_share`` at launch; a successor may change it). A
+distributor promotes several vendors' products for its vertical: half product, half the
+vertical's topic. The members' skills on offer (the active members' mean skills profile) are
+what an alliance's newcomers look for (seeds/004).
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simcomm.core.governance import Content
 from simcomm.core.mechanism import Mechanism
-from simcomm.core.parameter import ParamSpec, param
+from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
 from simcomm.core.population import PRODUCT, TOPICS
 from simcomm.core.week import Week
 
@@ -21,24 +25,38 @@ if TYPE_CHECKING:
 
 PROMOTION = np.eye(len(TOPICS))[PRODUCT]  # the topic mix of pure product promotion
 
+
+def promotion(model: CommunityModel) -> np.ndarray:
+    """Return the topic mix of the programme's promotion (shares over TOPICS)."""
+    if model.rules.content is Content.SEVERAL_VENDORS and model.problem is not None:
+        return 0.5 * PROMOTION + 0.5 * np.eye(len(TOPICS))[model.problem]
+    return PROMOTION
+
 PARAMS: tuple[ParamSpec, ...] = (
     param("promo_share", 0.1, 0.0, 1.0, "share of content", "seeds/000 ('a convenient way to showcase "
-       "product'), seeds/001", "Share of content that is product promotion."),
+       "product'), seeds/001", "Share of content that is product promotion (at launch)."),
+    param("topic_memory", 0.9, 0.0, 1.0, "1/week", ASSUMPTION + "the content drifts with the members' "
+          "questions over a couple of months", "Weight of last week's topic mix in this week's (the rest "
+          "follows this week's questions)."),
 )
 
 def update_topics(model: CommunityModel, week: Week) -> None:
     """Move the members' topic mix toward this week's askers' needs and mix in promotion
     (``model.topic``, shares over TOPICS); return None."""
     people, m = model.people, week.m
+    memory = model.p.topic_memory
     ask = m[week.questions > 0]
     if ask.size:
         asked = people.needs.take(ask, axis=0).mean(axis=0)
-        model.member_topic = 0.9 * model.member_topic + 0.1 * asked
-    share = model.p.promo_share
-    model.topic = (1.0 - share) * model.member_topic + share * PROMOTION
+        model.member_topic = memory * model.member_topic + (1.0 - memory) * asked
+    share = model.promo_share
+    model.topic = (1.0 - share) * model.member_topic + share * promotion(model)
+    active = m[week.active_m]
+    if active.size:
+        model.skill_supply = people.skills.take(active, axis=0).mean(axis=0)
 
 
 MECHANISM = Mechanism(
     name="content mix", source="seeds/000, seeds/001", step=update_topics, params=PARAMS,
-    reads=("m", "questions"),
+    reads=("m", "questions", "active_m"),
 )
