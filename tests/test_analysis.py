@@ -240,3 +240,20 @@ def test_mean_difference_welch_interval() -> None:
     short = analysis.mean_difference([1.0], [2.0, 3.0])
     assert short["diff"] == -1.5 and short["ci_low"] is None and short["p_value"] is None
     assert analysis.mean_difference([], [1.0])["diff"] is None
+
+
+def test_paired_difference_matches_a_paired_t_interval() -> None:
+    a = [1.0, 2.0, 3.0, None, 5.0]
+    b = [0.0, 1.0, 2.5, 4.0, float("nan")]
+    r = analysis.paired_difference(a, b)
+    d = np.array([1.0, 1.0, 0.5])
+    low, high = stats.t.interval(0.95, 2, loc=d.mean(), scale=stats.sem(d))
+    assert r["n"] == 3 and r["diff"] == pytest.approx(d.mean())
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((low, high))
+    assert r["p_value"] == pytest.approx(stats.ttest_rel([1, 2, 3], [0, 1, 2.5]).pvalue)
+    # pairing removes the between-seed spread that an unpaired (Welch) interval keeps
+    x = np.array([10.0, 20.0, 30.0, 40.0])
+    paired, welch = analysis.paired_difference(x + 1, x), analysis.mean_difference(x + 1, x)
+    assert paired["ci_high"] - paired["ci_low"] < 0.01 * (welch["ci_high"] - welch["ci_low"])
+    with pytest.raises(ValueError, match="as many values"):
+        analysis.paired_difference([1.0], [1.0, 2.0])

@@ -163,6 +163,38 @@ def mean_difference(a: Sequence[float | None] | np.ndarray, b: Sequence[float | 
     return out
 
 
+def paired_difference(a: Sequence[float | None] | np.ndarray, b: Sequence[float | None] | np.ndarray,
+                      confidence: float = CONFIDENCE) -> dict[str, Any]:
+    """Return the mean of the paired differences ``a[i] - b[i]`` with its Student t interval and
+    two-sided paired t-test p-value: for runs that share their seeds, and so their random numbers.
+
+    A pair with None or NaN on either side is dropped. Keys as :func:`mean_difference`
+    (``n`` is the number of pairs); ``diff`` is None without pairs, the interval and p-value
+    are None with fewer than 2. JSON-serialisable.
+    """
+    x = np.array([np.nan if v is None else v for v in a], dtype=float)
+    y = np.array([np.nan if v is None else v for v in b], dtype=float)
+    if x.size != y.size:
+        raise ValueError(f"paired_difference needs as many values on each side ({x.size} vs {y.size})")
+    d = (x - y)[np.isfinite(x) & np.isfinite(y)]
+    out: dict[str, Any] = {"n": int(d.size), "n_a": int(d.size), "n_b": int(d.size),
+                           "diff": None, "ci_low": None, "ci_high": None, "p_value": None}
+    if d.size == 0:
+        return out
+    diff = float(d.mean())
+    out["diff"] = diff
+    if d.size < 2:
+        return out
+    se = float(d.std(ddof=1) / math.sqrt(d.size))
+    if se == 0:
+        out.update(ci_low=diff, ci_high=diff, p_value=1.0 if diff == 0 else 0.0)
+        return out
+    half = float(stats.t.ppf(0.5 + confidence / 2, d.size - 1) * se)
+    p = float(stats.ttest_1samp(d, 0.0).pvalue)
+    out.update(ci_low=diff - half, ci_high=diff + half, p_value=p)
+    return out
+
+
 def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
     """Return Holm-adjusted p-values (0-1), in the input order; NaN entries stay NaN.
 

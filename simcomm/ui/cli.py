@@ -331,8 +331,9 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
 def _effects(results: dict[str, list[Any]], vary: list[tuple[str, list[Value]]],
              loaded: list[Any], combos: list[tuple[tuple[str, Value], ...]]) -> list[dict[str, Any]]:
     """Within each scenario: the change of each headline metric from the first combination of
-    varied values to each other one (mean difference, Welch 95% CI, p-value)."""
-    from simcomm.analysis.statistics import HEADLINE, mean_difference
+    varied values to each other one: the runs share their seeds (common random numbers), so the
+    difference is paired seed by seed (mean, Student t 95% CI, paired t-test p-value)."""
+    from simcomm.analysis.statistics import HEADLINE, paired_difference
 
     rows = []
     for sc in loaded:
@@ -340,9 +341,10 @@ def _effects(results: dict[str, list[Any]], vary: list[tuple[str, list[Value]]],
         first = results[labels[0]]
         for label, combo in zip(labels[1:], combos[1:], strict=True):
             for metric in HEADLINE:
-                a = [r.summary.get(metric) for r in first]
-                b = [r.summary.get(metric) for r in results[label]]
-                diff = mean_difference(b, a)
+                a = {r.seed: r.summary.get(metric) for r in first}
+                b = {r.seed: r.summary.get(metric) for r in results[label]}
+                seeds = sorted(set(a) & set(b))
+                diff = paired_difference([b[s] for s in seeds], [a[s] for s in seeds])
                 rows.append({"scenario": sc.name, "from": dict(combos[0]), "to": dict(combo),
                              "metric": metric, **diff})
     return rows
@@ -360,7 +362,8 @@ def _format_effects(effects: list[dict[str, Any]]) -> str:
         star = "*" if row["p_value"] is not None and row["p_value"] < 0.05 else " "
         lines.append(f"  {row['scenario']:<16} {change:<38} {row['metric']:<21} "
                      f"{row['diff']:+9.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]{star}")
-    lines.append("  [95% CI of the difference, Welch]; * p < 0.05")
+    lines.append("  [95% CI of the difference, paired by seed: the runs share their random numbers]; "
+                 "* p < 0.05")
     return "\n".join(lines)
 
 
