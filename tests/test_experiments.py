@@ -275,3 +275,20 @@ def test_bad_scheduler_address_is_one_line_and_writes_nothing(tmp_path: Path) ->
     code, _, err = invoke("experiment", "run", str(write(tmp_path, TINY)), "--workers", "2",
                           "--scheduler", "tcp://127.0.0.1:1")
     assert code == 2 and "cannot be combined" in err
+
+
+def test_design_points_share_their_random_numbers(tmp_path) -> None:
+    """Replicate r has the same seed at every design point (common random numbers), and the
+    replicates of a point differ; so a factor's effect is paired by replicate."""
+    from simcomm.runs.experiments import jobs
+
+    path = tmp_path / "crn.toml"
+    path.write_text('name = "crn"\nscenario = "vendor-imposed"\nreplicates = 3\nweeks = 5\n'
+                    '[factors]\nstaff_turnover_per_year = [0.0, 1.0, 3.0]\n')
+    exp = load_experiment(path)
+    by_point: dict[int, list[int]] = {}
+    for job in jobs(exp):
+        by_point.setdefault(job.point, []).append(job.seed)
+    seeds = list(by_point.values())
+    assert len(seeds) == 3 and all(s == seeds[0] for s in seeds)
+    assert len(set(seeds[0])) == 3

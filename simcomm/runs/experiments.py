@@ -24,8 +24,10 @@ which metrics to keep and a base seed::
 The design is the full factorial of the factors, in a stable order (the first factor varies
 slowest), so design points differ only in their factors. To vary ``governance`` the scenario must
 be one named after a type (governance only): a what-if's levers would go to every type.
-Each run's seed is derived from (experiment name, base seed, design point, replicate)
-with :func:`derive_seed`, so results do not depend on the executor or the number of workers.
+Each run's seed is derived from (experiment name, base seed, replicate) with
+:func:`derive_seed`, so results do not depend on the executor or the number of workers, and
+replicate r of every design point has the same seed: the points share their random numbers
+(common random numbers), so the differences between them are paired by replicate.
 
 Results go to a directory: ``runs/part-<first>-<last>.parquet`` (one row per run),
 ``weekly/part-<first>-<last>.parquet`` (when weekly series are kept) and ``manifest.json``.
@@ -362,7 +364,8 @@ def jobs(exp: Experiment) -> list[Job]:
     for p, point in enumerate(exp.design()):
         overrides = {**exp.overrides, **point}
         for r in range(exp.replicates):
-            out.append(Job(p * exp.replicates + r, p, r, derive_seed(exp.name, exp.seed, p, r),
+            # Every point's replicate r shares a seed: common random numbers across the design.
+            out.append(Job(p * exp.replicates + r, p, r, derive_seed(exp.name, exp.seed, 0, r),
                            exp.scenario, exp.weeks, overrides, exp.metrics, exp.weekly))
     return out
 
