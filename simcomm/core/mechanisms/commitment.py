@@ -70,6 +70,9 @@ PARAMS: tuple[ParamSpec, ...] = (
        "leaves about once in 8 years, a lurker (0.3) once in 3, a disengaged one (0.1) within weeks",
        "Commitment over which the weekly leaving hazard falls by a factor e (hazard = leave_hazard "
        "x exp(-commitment / leave_scale))."),
+    param("newcomer_prior_weeks", 2.0, 1.0, 52.0, "weeks", ASSUMPTION + "a newcomer's starting "
+       "commitment counts like two weeks of experience", "Weight of a newcomer's starting commitment "
+       "in the running mean of its first experiences (rate 1 / (weeks since joining + this))."),
     param("commitment_fade", 0.01, 0.0, 1.0, "1/week", ASSUMPTION + "out of sight, out of mind: a "
        "member who has no contact with the community for a year and a half cares half as much",
        "Weekly loss of commitment in a week without any experience of the community."),
@@ -123,7 +126,7 @@ def value_and_commitment(model: CommunityModel, week: Week) -> None:
     # fades slowly.
     experienced = week.visited | (week.helped > 0) | week.attended | (week.deals_m > 0)
     tenure = model.week - people.last_join_week[m]
-    rate = np.maximum(p.commitment_rate, 1.0 / (tenure + 2.0))
+    rate = np.maximum(p.commitment_rate, 1.0 / (tenure + p.newcomer_prior_weeks))
     c = np.where(experienced, c + rate * (target - c), c * (1.0 - p.commitment_fade))
     people.commitment[m] = c
     people.incentive[m] *= p.incentive_fade

@@ -3,9 +3,9 @@
 Members' content follows what they ask about (the needs of this week's askers, a moving average
 with memory ``topic_memory``: the shared problem); the programme's promotional share of the
 content is product promotion (``promo_share`` at launch; a successor may change it). A
-distributor promotes several vendors' products for its vertical: half product, half the
-vertical's topic. The members' skills on offer (the active members' mean skills profile) are
-what an alliance's newcomers look for (seeds/004).
+distributor promotes several vendors' products for its vertical: part product, part the
+vertical's topic (``distributor_vertical_share``). The members' skills on offer (the active
+members' mean skills profile) are what an alliance's newcomers look for (seeds/004).
 """
 
 from __future__ import annotations
@@ -29,12 +29,16 @@ PROMOTION = np.eye(len(TOPICS))[PRODUCT]  # the topic mix of pure product promot
 def promotion(model: CommunityModel) -> np.ndarray:
     """Return the topic mix of the programme's promotion (shares over TOPICS)."""
     if model.rules.content is Content.SEVERAL_VENDORS and model.problem is not None:
-        return 0.5 * PROMOTION + 0.5 * np.eye(len(TOPICS))[model.problem]
+        vertical = model.p.distributor_vertical_share
+        return (1.0 - vertical) * PROMOTION + vertical * np.eye(len(TOPICS))[model.problem]
     return PROMOTION
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("promo_share", 0.1, 0.0, 1.0, "share of content", "seeds/000 ('a convenient way to showcase "
        "product'), seeds/001", "Share of content that is product promotion (at launch)."),
+    param("distributor_vertical_share", 0.5, 0.0, 1.0, "share", "seeds/004 ('distributors work with "
+          "multiple vendors, therefore, they are not driving a single vendor's revenue'); assumption "
+          "for the figure", "Share of a distributor's promotion about its vertical rather than products."),
     param("topic_memory", 0.9, 0.0, 1.0, "1/week", ASSUMPTION + "the content drifts with the members' "
           "questions over a couple of months", "Weight of last week's topic mix in this week's (the rest "
           "follows this week's questions)."),
