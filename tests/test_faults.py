@@ -411,3 +411,221 @@ def test_killed_compare_leaves_no_worker_or_forkserver() -> None:
         for child in children:
             with contextlib.suppress(psutil.Error):
                 child.kill()
+
+
+# ---- 7. Ctrl-C in the first second of any command ----------------------------------------------
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SIGINT to a child process")
+@pytest.mark.parametrize("delay", [0.05, 0.2, 0.5])
+def test_ctrl_c_while_the_program_starts_prints_no_traceback(delay: float) -> None:
+    """The installed program: `import simcomm` is instant and simcomm.ui.entry imports the
+    command line under a KeyboardInterrupt handler. The delay is counted from the first module
+    of simcomm imported (seen with -X importtime), after the interpreter's own start-up, which
+    no package can guard; from there the second-long import and the run are covered."""
+    import signal
+
+    program = Path(sys.executable).with_name("simcomm")
+    if not program.exists():
+        pytest.skip("simcomm is not installed in this environment")
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    child = subprocess.Popen([str(program), "run", "organic", "--weeks", "50"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert child.stderr is not None
+        lines = []
+        for line in child.stderr:  # until the first module of simcomm is imported
+            lines.append(line)
+            if line.startswith("import time:") and line.split("|")[-1].strip().startswith("simcomm"):
+                break
+        time.sleep(delay)
+        child.send_signal(signal.SIGINT)
+        _, rest = child.communicate(timeout=120)
+    finally:
+        child.kill()
+    err = "".join(lines) + rest
+    said = [ln for ln in err.splitlines() if not ln.startswith("import time:")]
+    assert "Traceback" not in err, err[-3000:]
+    assert child.returncode != 0 and len(said) <= 1, said
+
+
+def test_import_simcomm_loads_the_public_names_on_first_use() -> None:
+    code = ("import sys, simcomm\n"
+            "heavy = [m for m in ('numpy', 'pandas', 'mesa', 'click') if m in sys.modules]\n"
+            "names = sorted(n for n in dir(simcomm) if not n.startswith('_'))\n"
+            "print(heavy, simcomm.run.__module__, names)\n"
+            "from simcomm import Result, run, __version__\n"
+            "assert simcomm.__all__ == " + repr(simcomm.__all__) + "\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == (
+        "[] simcomm.runs.sim ['CommunityModel', 'ParameterError', 'Params', 'Result', 'Scenario', "
+        "'load_scenario', 'make_params', 'run', 'scenario_names']")
+    assert simcomm.__all__ == ["CommunityModel", "ParameterError", "Params", "Result", "Scenario",
+                               "__version__", "load_scenario", "make_params", "run", "scenario_names"]
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        simcomm.nope  # noqa: B018
+
+
+# ---- 8. disk full --------------------------------------------------------------------------------
+FILL = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as a full disk
+from simcomm.analysis import validation
+validation.FACTS = validation.FACTS[2:3]  # one fact, one scenario: a quick validate
+from simcomm.ui.cli import main
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+main(sys.argv[2:], prog_name="simcomm")
+"""
+
+
+def fill_disk(cwd: Path, limit: int, *args: str) -> tuple[int, str]:
+    """Run a simcomm command in a process whose files cannot grow past ``limit`` bytes: every
+    writer (Python, pyarrow, matplotlib) fails part-way as on a full disk."""
+    done = subprocess.run([sys.executable, "-c", FILL, str(limit), *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+    return done.returncode, done.stderr
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() if p.is_file() else b"<dir>" for p in root.rglob("*")}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE and SIGXFSZ")
+@pytest.mark.parametrize("limit", [1_000, 30_000], ids=["first-file", "later-file"])
+@pytest.mark.parametrize("command", [
+    ["run", "organic", *TINY, "--out", "out"],
+    ["compare", "organic", "-r", "2", "-w", "1", *TINY, "--out", "out"],
+    ["validate", "-r", "2", "-w", "1", "-q", "--out", "out"],
+    ["validate", "-r", "2", "-w", "1", "-q", "--report", "docs/validation.md"],
+], ids=["run", "compare", "validate-out", "validate-report"])
+def test_a_full_disk_is_one_line_and_leaves_the_output_as_it_was(tmp_path: Path, command: list[str],
+                                                                limit: int) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "timeseries.csv").write_text("the previous run's")
+    (tmp_path / "docs" / "validation").mkdir(parents=True)
+    (tmp_path / "docs" / "validation.md").write_text("the previous page")
+    (tmp_path / "docs" / "validation" / "validation.csv").write_text("its table")
+    before = snapshot(tmp_path)
+    code, err = fill_disk(tmp_path, limit, *command)
+    assert_one_line(code, err, "cannot write output to", "File too large")
+    assert snapshot(tmp_path) == before  # nothing lost, nothing half-written, no staging left
+
+
+def test_a_full_disk_while_writing_the_page_keeps_the_previous_report(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page is written (to a temporary file) before its figures folder is replaced: a full disk
+    at the page leaves the previous page and figures together; --out, written before, is said."""
+    import errno
+
+    from simcomm.analysis import validation
+
+    monkeypatch.setattr(validation, "FACTS", validation.FACTS[2:3])
+    docs = tmp_path / "docs"
+    (docs / "validation").mkdir(parents=True)
+    (docs / "validation.md").write_text("the previous page")
+    (docs / "validation" / "validation.csv").write_text("its table")
+    before = snapshot(docs)
+    real = Path.write_text
+
+    def full_at_the_page(self: Path, *args: object, **kwargs: object) -> int:
+        if ".validation.md." in self.name:
+            real(self, "# half a pa")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full_at_the_page)
+    code, _, err = invoke("validate", "-r", "2", "-w", "1", "-q", "--out", str(tmp_path / "v"),
+                          "--report", str(docs / "validation.md"))
+    assert_one_line(code, err, "--report", "No space left on device", f"({tmp_path / 'v'} was written)")
+    assert snapshot(docs) == before
+    assert (tmp_path / "v" / "validation.csv").exists()
+
+
+EXPERIMENT_WEEKLY = EXPERIMENT.replace(
+    'metrics = ["peak_active"]', 'metrics = ["peak_active"]\nweekly = ["active_members"]\nbatch_size = 2')
+
+
+def weekly_and_runs(out: Path) -> tuple[set, set]:
+    """Return the (point, replicate) pairs in the weekly parts and in the runs parts."""
+    from simcomm.runs.experiments import read_runs, read_weekly
+
+    def pairs(frame: object) -> set:
+        return set() if frame is None else set(zip(frame["point"], frame["replicate"], strict=True))
+
+    recorded = read_runs(out) if list((out / "runs").glob("part-*.parquet")) else None
+    return pairs(read_weekly(out)), pairs(recorded)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE and SIGXFSZ")
+def test_experiment_on_a_full_disk_leaves_no_weekly_part_of_unrecorded_runs(tmp_path: Path) -> None:
+    (tmp_path / "exp.toml").write_text(EXPERIMENT_WEEKLY)
+    out = tmp_path / "out"
+    # 3,000 bytes: the manifest and a weekly part fit, a runs part (with its schema) does not
+    code, err = fill_disk(tmp_path, 3_000, "experiment", "run", "exp.toml", "-w", "1", "--out", "out")
+    assert_one_line(code, err, f"cannot write output to {out}", "File too large",
+                    "run the same command again")
+    weekly, runs = weekly_and_runs(out)
+    assert weekly <= runs  # no weekly rows of runs that were not recorded
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    code, _, err = invoke("experiment", "run", str(tmp_path / "exp.toml"), "-w", "1", "--out", str(out))
+    assert code == 0, err
+    weekly, runs = weekly_and_runs(out)
+    assert weekly == runs and len(runs) == 4
+    from simcomm.runs.experiments import read_weekly
+
+    assert len(read_weekly(out)) == 4 * 5  # each run's weeks once
+
+
+def test_experiment_batch_is_written_all_or_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENOSPC while writing a batch's runs part, after its weekly part was written: one line,
+    and the weekly part is removed again. A weekly part left by a process killed between the
+    two renames is deleted when the sweep resumes."""
+    import errno
+
+    import pandas as pd
+
+    path = tmp_path / "exp.toml"
+    path.write_text(EXPERIMENT_WEEKLY)
+    out = tmp_path / "out"
+    real = pd.DataFrame.to_parquet
+    calls = []
+
+    def full_on_the_second_runs_part(self: pd.DataFrame, target: object, *args: object,
+                                     **kwargs: object) -> object:
+        calls.append("weekly" if "week" in self.columns else "runs")
+        if calls.count("runs") == 2 and calls[-1] == "runs":
+            Path(str(target)).write_bytes(b"PAR1 half")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, target, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full_on_the_second_runs_part)
+    code, _, err = invoke("experiment", "run", str(path), "-w", "1", "--out", str(out))
+    assert_one_line(code, err, str(out), "No space left on device", "the runs saved so far are kept")
+    assert sorted(p.name for p in (out / "weekly").iterdir()) == ["part-0000000-0000001.parquet"]
+    assert sorted(p.name for p in (out / "runs").iterdir()) == ["part-0000000-0000001.parquet"]
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", real)
+    # a process killed between the renames of a batch leaves its weekly part only
+    orphan = out / "weekly" / "part-0000002-0000003.parquet"
+    pd.DataFrame({"point": [1], "replicate": [0], "week": [1], "active_members": [-1.0]}).to_parquet(orphan)
+    code, _, err = invoke("experiment", "run", str(path), "-w", "1", "--out", str(out))
+    assert code == 0, err
+    weekly, runs = weekly_and_runs(out)
+    assert weekly == runs and len(runs) == 4
+    from simcomm.runs.experiments import read_weekly
+
+    assert (read_weekly(out)["active_members"] >= 0).all()  # the orphan's row is gone
+
+
+# ---- 9. memory check in the Python API -----------------------------------------------------------
+def test_the_python_api_refuses_an_oversized_run_with_the_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("simcomm.runs.resources.available_bytes", lambda: 4 * 10**9)
+
+    def never(*args: object, **kwargs: object) -> None:
+        pytest.fail("the model was built before the memory check")
+
+    monkeypatch.setattr("simcomm.runs.sim.CommunityModel", never)
+    with pytest.raises(ParameterError, match=r"partners=2000000 with acquaintances=100 needs about "
+                                             r"[\d.]+ GB .* but 4\.0 GB is available"):
+        simcomm.run("organic", weeks=5, overrides={"partners": 2000000, "acquaintances": 100})
+    monkeypatch.undo()
+    assert simcomm.run("organic", weeks=2, overrides={"partners": 200}).weeks == 2  # a small run is not

@@ -23,7 +23,8 @@ from simcomm.analysis.validation import (
 )
 from simcomm.runs.files import (
     OutputError,
-    atomic_write,
+    output_error,
+    staged_file,
     staged_output,
     to_jsonable,
     write_json,
@@ -317,13 +318,17 @@ def markdown(validation: Validation, figures_dir: str) -> str:
 
 def write_report(validation: Validation, path: Path) -> list[Path]:
     """Write the Markdown page at ``path`` and its figures in a folder named after it
-    (``docs/validation.md`` -> ``docs/validation/``): figures first, then the page, each
-    replaced atomically. Returns the paths written."""
+    (``docs/validation.md`` -> ``docs/validation/``), each replaced atomically: the page is
+    written to a temporary file first, then the figures folder is replaced, then the page; when
+    writing fails (a full disk) neither is replaced. Returns the paths written."""
     path = Path(path).expanduser().absolute()
     figures = path.with_suffix("")
-    written = write_validation(validation, figures)
     try:
-        atomic_write(path, lambda t: t.write_text(markdown(validation, figures.name), encoding="utf-8"))
+        with staged_file(path) as page:
+            page.write_text(markdown(validation, figures.name), encoding="utf-8")
+            written = write_validation(validation, figures)
+    except OutputError:
+        raise
     except OSError as exc:
-        raise OutputError(f"cannot write the report {path}: {exc.strerror or exc}") from None
+        raise output_error(path, exc) from None
     return [*written, path]

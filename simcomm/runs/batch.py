@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from simcomm.core.scenario import Scenario
 from simcomm.runs.resources import check_memory
-from simcomm.runs.sim import Result, run
+from simcomm.runs.sim import Result, simulate
 from simcomm.runs.worker import init_worker
 
 
@@ -40,7 +40,8 @@ class RunSpec:
 
 def run_spec(spec: RunSpec) -> Result:
     """Run one RunSpec and return its Result (the function worker processes call)."""
-    return run(spec.scenario, weeks=spec.weeks, seed=spec.seed, overrides=dict(spec.overrides))
+    # Not run(): run_many checked the memory of all the specs at once, processes included.
+    return simulate(spec.scenario, weeks=spec.weeks, seed=spec.seed, overrides=dict(spec.overrides))
 
 
 def default_workers() -> int:

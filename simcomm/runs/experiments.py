@@ -31,8 +31,10 @@ replicate r of every design point has the same seed: the points share their rand
 
 Results go to a directory: ``runs/part-<first>-<last>.parquet`` (one row per run),
 ``weekly/part-<first>-<last>.parquet`` (when weekly series are kept) and ``manifest.json``.
-Each batch of runs is written to a temporary file and moved into place with ``os.replace``
-(atomic), and the manifest is rewritten the same way after each batch, so a killed sweep
+Each batch of runs is written to temporary files and moved into place with ``os.replace``
+(atomic), the weekly part first and the runs part (which records the runs) last; a failure (a
+full disk) removes both, and a weekly part left without its runs by a killed process is deleted
+on resuming. The manifest is rewritten the same way after each batch, so a killed sweep
 loses at most the batch in flight; running the same command again runs only the missing runs.
 """
 
@@ -63,7 +65,7 @@ import pandas as pd
 from simcomm.core.metrics import WEEKLY_METRICS
 from simcomm.core.params import SPEC_BY_NAME, ParameterError, Value, closest_names, make_params
 from simcomm.core.scenario import Scenario
-from simcomm.runs.files import atomic_write, read_text_file
+from simcomm.runs.files import atomic_write, atomic_write_together, output_error, read_text_file
 from simcomm.runs.library import load_scenario
 
 SUMMARY_METRICS: tuple[str, ...] = (
@@ -341,9 +343,9 @@ class Job:
 def run_job(job: Job) -> dict[str, Any]:
     """Run one job and return a compact row: point, replicate, seed, the kept summary metrics
     (floats, NaN for none) and, when weekly series are kept, ``_weekly`` (a small DataFrame)."""
-    from simcomm.runs.sim import run
+    from simcomm.runs.sim import simulate
 
-    result = run(job.scenario, weeks=job.weeks, seed=job.seed, overrides=job.overrides)
+    result = simulate(job.scenario, weeks=job.weeks, seed=job.seed, overrides=job.overrides)
     row: dict[str, Any] = {"point": job.point, "replicate": job.replicate, "seed": job.seed}
     for m in job.metrics:
         v = result.summary.get(m)
@@ -472,18 +474,24 @@ class _Writer:
             return
         rows = sorted(self.buffer, key=lambda r: (r["point"], r["replicate"]))
         idx = [r["point"] * self.exp.replicates + r["replicate"] for r in rows]
-        stem = f"part-{min(idx):07d}-{max(idx):07d}"
-        weekly = [r.pop("_weekly") for r in rows if "_weekly" in r]
-        if weekly:
-            wdir = self.out_dir / "weekly"
-            wdir.mkdir(exist_ok=True)
-            frame = pd.concat(weekly, ignore_index=True)
-            atomic_write(self._free(wdir, stem), lambda t: frame.to_parquet(t, index=False))
+        weekly = [r.get("_weekly") for r in rows if "_weekly" in r]
         table = pd.DataFrame(rows, columns=[*RUN_COLUMNS, *self.exp.metrics])
         table = table.astype({"point": "int64", "replicate": "int64", "seed": "int64",
                               **{m: "float64" for m in self.exp.metrics}})
         table = _factor_frame(self.exp, table)
-        atomic_write(self._free(self.out_dir / "runs", stem), lambda t: table.to_parquet(t, index=False))
+        rdir, wdir = self.out_dir / "runs", self.out_dir / "weekly"
+        files = []
+        if weekly:
+            wdir.mkdir(exist_ok=True)
+            frame = pd.concat(weekly, ignore_index=True)
+            files.append((wdir, lambda t: frame.to_parquet(t, index=False)))
+        files.append((rdir, lambda t: table.to_parquet(t, index=False)))
+        # The batch's parts share a name; the runs part goes into place last (it records the runs)
+        # and a failure (a full disk) removes the weekly part again: no weekly rows of unrecorded runs.
+        stem = self._free([d for d, _ in files], f"part-{min(idx):07d}-{max(idx):07d}")
+        atomic_write_together([(d / f"{stem}.parquet", write) for d, write in files])
+        for r in rows:
+            r.pop("_weekly", None)
         self.done += len(rows)
         self.buffer = []
         self.manifest["runs_done"] = self.done
@@ -493,11 +501,12 @@ class _Writer:
         write_manifest(self.out_dir, self.manifest)
 
     @staticmethod
-    def _free(directory: Path, stem: str) -> Path:
-        path, k = directory / f"{stem}.parquet", 1
-        while path.exists():
-            path, k = directory / f"{stem}.{k}.parquet", k + 1
-        return path
+    def _free(directories: Sequence[Path], stem: str) -> str:
+        """Return ``stem`` or ``stem.K``: a part name free in every one of ``directories``."""
+        name, k = stem, 1
+        while any((d / f"{name}.parquet").exists() for d in directories):
+            name, k = f"{stem}.{k}", k + 1
+        return name
 
 
 def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
@@ -506,6 +515,19 @@ def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
 
     text = json.dumps(to_jsonable(manifest), indent=2, ensure_ascii=False) + "\n"
     atomic_write(out_dir / "manifest.json", lambda t: t.write_text(text, encoding="utf-8"))
+
+
+def _remove_unrecorded_weekly(out_dir: Path, done: set[tuple[int, int]]) -> None:
+    """Delete weekly parts holding runs that no runs part records (left by a process killed
+    between the two renames of a batch); they run again. A weekly part with a runs part of the
+    same name is a recorded batch, and only the others are read to check."""
+    recorded = {p.name for p in _parts(out_dir / "runs")}
+    for part in _parts(out_dir / "weekly"):
+        if part.name in recorded:
+            continue
+        keys = _read_part(part, ["point", "replicate"])[["point", "replicate"]]
+        if not set(zip(keys["point"].tolist(), keys["replicate"].tolist(), strict=True)) <= done:
+            part.unlink()
 
 
 def _start(exp: Experiment, out_dir: Path, executor: str, workers: int) -> tuple[dict[str, Any], set]:
@@ -526,6 +548,7 @@ def _start(exp: Experiment, out_dir: Path, executor: str, workers: int) -> tuple
         existing = _read_parts(out_dir / "runs", ["point", "replicate"])
         if existing is not None:
             done = set(zip(existing["point"].tolist(), existing["replicate"].tolist(), strict=True))
+        _remove_unrecorded_weekly(out_dir, done)
     else:
         if any(p for p in out_dir.iterdir() if p.name not in ("runs", LOCK_NAME)):
             raise ParameterError(f"'{out_dir}' is not empty and holds no experiment manifest; "
@@ -573,6 +596,9 @@ def run_experiment(exp: Experiment, out_dir: str | Path, *, workers: int | None 
     try:
         with results_lock(out_dir):
             return _run_locked(exp, out_dir, client, scheduler, n_workers, progress)
+    except OSError as exc:  # a full disk: one line; the batches written so far are kept
+        raise output_error(out_dir, exc, "the runs saved so far are kept; make room and run the "
+                           "same command again to run the rest") from None
     finally:
         if client is not None:
             client.close()

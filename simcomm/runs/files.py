@@ -38,9 +38,17 @@ class OutputError(ParameterError):
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno:  # "No space left on device", also from pyarrow
+        return os.strerror(exc.errno)
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def output_error(path: Path, exc: BaseException, hint: str = "") -> OutputError:
+    """Return the one-line OutputError for ``exc`` (e.g. an OSError with ENOSPC) raised while
+    writing to ``path``: 'cannot write output to PATH: REASON' and then ``hint``, if given."""
+    return OutputError(f"cannot write output to {path}: {_reason(exc)}" + (f"; {hint}" if hint else ""))
 
 
 def _error(path: Path, reason: str) -> OutputError:
@@ -373,15 +381,58 @@ def write_json(path: Path, payload: Any) -> None:
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Write ``path`` atomically: ``write`` fills a temporary file beside it, which is synced and
     then renamed over ``path``; on any error the temporary file is removed and ``path`` is as it was."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    with staged_file(path) as tmp:
+        write(tmp)
+
+
+@contextlib.contextmanager
+def staged_file(path: Path) -> Iterator[Path]:
+    """Yield a temporary file beside ``path`` to fill; when the block ends without error it is
+    synced and renamed over ``path`` (atomic), so other writes in the block (a page's figures)
+    are in place before it. Missing parent directories are created. On any error
+    (KeyboardInterrupt too; a full disk) the temporary file is removed, the directories created
+    are removed again when empty, and ``path`` is as it was; the exception propagates."""
+    created = _make_dirs(path.parent)
+    tmp = None
     try:
-        write(Path(tmp))
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        yield Path(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        _remove_empty(created)
+        raise
+
+
+def atomic_write_together(files: Sequence[tuple[Path, Callable[[Path], None]]]) -> None:
+    """Write new files all or none: each ``write`` fills a temporary file beside its path, all
+    are synced, then renamed into place in the order given. When any step fails (a full disk,
+    KeyboardInterrupt) the temporary files are removed and the files already renamed are
+    removed again, so none of them is left; the paths must not exist before. Put last the file
+    that records the others (a killed process can leave the earlier ones only)."""
+    temps: list[Path] = []
+    placed: list[Path] = []
+    try:
+        for path, write in files:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+            temps.append(Path(tmp))
+            write(Path(tmp))
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+        for (path, _), tmp in zip(files, temps, strict=True):
+            if os.path.lexists(path):
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))
+            os.replace(tmp, path)
+            placed.append(path)
+    except BaseException:
+        for p in [*temps, *placed]:
+            with contextlib.suppress(OSError):
+                p.unlink(missing_ok=True)
         raise
 
 

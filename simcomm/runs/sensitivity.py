@@ -109,9 +109,9 @@ def _point(problem: dict[str, Any], row: np.ndarray) -> dict[str, Any]:
 
 def metric_value(spec: Any) -> float:
     """Run one RunSpec and return its summary metric (label holds the metric name); NaN if none."""
-    from simcomm.runs.sim import run
+    from simcomm.runs.sim import simulate
 
-    result = run(spec.scenario, weeks=spec.weeks, seed=spec.seed, overrides=dict(spec.overrides))
+    result = simulate(spec.scenario, weeks=spec.weeks, seed=spec.seed, overrides=dict(spec.overrides))
     value = result.summary.get(spec.label)
     return math.nan if value is None else float(value)
 

@@ -16,6 +16,7 @@ from simcomm.core.params import ParameterError, Params, make_params
 from simcomm.core.population import SIZE_CLASSES
 from simcomm.core.scenario import Scenario
 from simcomm.runs.library import load_scenario
+from simcomm.runs.resources import check_memory
 
 MAX_WEEKS = 5200
 
@@ -89,8 +90,22 @@ def run(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: int = 0
     ``scenario`` is a built-in name, the path of a scenario TOML file, or a Scenario;
     ``overrides`` maps parameter names to values and is applied over the scenario's own.
     ``on_week(week)`` is called after each simulated week (for progress bars).
-    Raises ParameterError (one line, naming the field and what is allowed) on bad input.
+    Raises ParameterError (one line, naming the field and what is allowed) on bad input, and
+    before anything is allocated when the run would need more memory than is available (the
+    estimate of :func:`simcomm.runs.resources.check_memory`, as the command line does).
     """
+    weeks, seed = _check_run_args(weeks, seed)
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    check_memory([(sc.overrides, dict(overrides or {}))])
+    return simulate(sc, weeks=weeks, seed=seed, overrides=overrides, on_week=on_week)
+
+
+def simulate(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: int = 0,
+             overrides: Mapping[str, Any] | None = None,
+             on_week: Callable[[int], None] | None = None) -> Result:
+    """:func:`run` without its memory check: for the runs of a batch, whose memory was checked
+    for all of them at once, processes included (:func:`simcomm.runs.batch.run_many`), so that
+    a run is not refused half-way through a sweep because its sibling workers hold memory."""
     from simcomm.core.version import __version__
 
     weeks, seed = _check_run_args(weeks, seed)

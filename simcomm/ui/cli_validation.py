@@ -73,10 +73,18 @@ def validate(replicates: int, workers: int | None, out: Path | None, report: Pat
                    f"scenario (seeds {md['seeds'][0]}-{md['seeds'][1]}), {md['weeks']} weeks\n")
         click.echo(format_table(v.table))
     if out is not None:
-        write_validation(v, out)
-        click.echo(f"Wrote {out}", err=True)
+        try:
+            write_validation(v, out)
+        except OutputError as exc:
+            raise OutputError(f"--out: {exc}") from None
     if report is not None:
-        write_report(v, report)
-        click.echo(f"Wrote {report}", err=True)
+        try:
+            write_report(v, report)
+        except OutputError as exc:  # one line, saying what was written before
+            raise OutputError(f"--report: {exc}" + (f" ({out} was written)" if out is not None else "")
+                              ) from None
+    for written in (out, report):
+        if written is not None:
+            click.echo(f"Wrote {written}", err=True)
     if strict and v.misses:
         sys.exit(1)
