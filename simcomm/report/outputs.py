@@ -1,12 +1,7 @@
 """The output sets of ``run`` and ``compare``: tables, JSON and plots, staged and moved into place.
 
-:func:`staged_output` yields an empty temporary directory beside the output directory (same
-filesystem); writers fill it, and only when they finish without error does it replace the output
-directory as a whole (files of the old folder that are not rewritten are hard-linked into it
-first, then the two folders are swapped in one atomic rename exchange). On any error, including
-KeyboardInterrupt, the staging directory is deleted and the output directory is left as it was;
-staging folders of killed processes are deleted by the next write.
-Call :func:`check_writable` before a long simulation so that a bad output path fails at once.
+Everything is written through :func:`simcomm.runs.files.staged_output`, so a failed or
+interrupted write leaves the output directory as it was (see :mod:`simcomm.runs.files`).
 """
 
 from __future__ import annotations
