@@ -444,7 +444,11 @@ def test_ctrl_c_while_the_program_starts_prints_no_traceback(delay: float) -> No
     err = "".join(lines) + rest
     said = [ln for ln in err.splitlines() if not ln.startswith("import time:")]
     assert "Traceback" not in err, err[-3000:]
-    assert child.returncode != 0 and len(said) <= 1, said
+    assert len(said) <= 1, said
+    # Interrupted (130, one line), or, rarely, the signal landed where a library's import swallows
+    # it and the run went on to finish (0, nothing said): never a traceback.
+    assert child.returncode in (0, 130), (child.returncode, said)
+    assert child.returncode == 0 or len(said) == 1, said
 
 
 def test_import_simcomm_loads_the_public_names_on_first_use() -> None:
