@@ -29,25 +29,12 @@ _GOLDEN_INT = 0x9E3779B97F4A7C15
 _TO_UNIT = 2.0**-53
 SLOT_SHIFT = 44  # a draw's key is id + (slot << SLOT_SHIFT)
 POISSON_DIRECT = 30.0  # above this mean a Poisson draw uses the normal approximation
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """Return SplitMix64's finaliser of ``x`` (uint64, element-wise): a bijective avalanche hash."""
-    x = (x ^ (x >> _S30)) * _M1
-    x = (x ^ (x >> _S27)) * _M2
-    return x ^ (x >> _S31)
-
-
-def _absorb(h: np.ndarray | np.uint64, part: np.ndarray | int) -> np.ndarray:
-    """Return the hash ``h`` with one more part of the key absorbed."""
-    return _mix(np.asarray(h, dtype=np.uint64) + _GOLDEN + np.asarray(part).astype(np.uint64))
-
-
 _MASK = 2**64 - 1
 
 
 def _mix_int(x: int) -> int:
-    """Return SplitMix64's finaliser of one Python int (the same function as :func:`_mix`)."""
+    """Return SplitMix64's finaliser of one Python int (a bijective avalanche hash of 64 bits;
+    :meth:`Stream.uniform` applies the same function to arrays)."""
     x &= _MASK
     x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
     x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
@@ -55,15 +42,13 @@ def _mix_int(x: int) -> int:
 
 
 def _absorb_int(h: int, part: int) -> int:
-    """Return the hash ``h`` with one more part absorbed (Python ints; equal to :func:`_absorb`)."""
-    return _mix_int(h + 0x9E3779B97F4A7C15 + (part & _MASK))
+    """Return the hash ``h`` with one more part of a key absorbed (64-bit Python ints)."""
+    return _mix_int(h + _GOLDEN_INT + (part & _MASK))
 
 
 def stream_key(seed: int, name: str) -> np.uint64:
     """Return the 64-bit key of the decision ``name`` under ``seed``."""
-    with np.errstate(over="ignore"):
-        h = _absorb(np.uint64(seed % 2**64), zlib.crc32(name.encode()))
-        return np.uint64(_absorb(h, len(name)))
+    return np.uint64(_absorb_int(_absorb_int(seed % 2**64, zlib.crc32(name.encode())), len(name)))
 
 
 def poisson_inverse(u: np.ndarray, lam: np.ndarray | float) -> np.ndarray:
@@ -142,10 +127,6 @@ class Stream:
         number as ``uniform(week, -1, slot)``."""
         h = _mix_int(self._keyed(week) + (((-1 + (slot << SLOT_SHIFT)) * _GOLDEN_INT) & _MASK))
         return ((h >> 11) + 0.5) * _TO_UNIT
-
-    def bernoulli(self, week: int, ids: np.ndarray, p: np.ndarray | float) -> np.ndarray:
-        """Return True where the partner's uniform is below ``p`` (one per id)."""
-        return self.uniform(week, ids) < p
 
     def poisson(self, week: int, ids: np.ndarray | int, lam: np.ndarray | float) -> np.ndarray:
         """Return Poisson(``lam``) counts (int64), one per id."""

@@ -34,10 +34,6 @@ class PeerTies:
     def __len__(self) -> int:
         return int(self.key.size)
 
-    def degree(self) -> np.ndarray:
-        """Return each partner's number of peer ties (array of length n)."""
-        return np.bincount(np.concatenate([self.u, self.v]), minlength=self.n)
-
     def strength_among(self, member: np.ndarray) -> np.ndarray:
         """Return each partner's summed tie strength to current members (``member``: boolean,
         length n); ties to partners who left count for nothing."""
@@ -102,13 +98,6 @@ class PeerTies:
     def refresh(self, mask: np.ndarray) -> None:
         """Strengthen the ties selected by boolean ``mask`` by ``gain``, up to 1 (they were used)."""
         self.strength[mask] = np.minimum(1.0, self.strength[mask] + self.gain)
-
-    def drop_partners(self, gone: np.ndarray) -> None:
-        """Forget every tie of the partners flagged in boolean array ``gone`` (length n)."""
-        if len(self):
-            keep = ~(gone[self.u] | gone[self.v])
-            if not keep.all():
-                self._compress(keep)
 
     def _compress(self, keep: np.ndarray) -> None:
         self.key = self.key[keep]
