@@ -13,6 +13,7 @@ from scipy import stats
 
 import simcomm
 from simcomm.analysis import statistics as analysis
+from simcomm.report.text import format_comparison_table
 
 WEEKS = 60
 SMALL = {"partners": 400}
@@ -52,18 +53,55 @@ def test_summary_frame_has_one_row_per_run_and_none_becomes_nan() -> None:
         assert frame.loc[3 + i, "peak_active"] == r.summary["peak_active"]
 
 
-def test_ci_matches_student_t_and_contains_the_mean() -> None:
+def test_ci_is_a_reproducible_percentile_bootstrap_that_contains_the_mean() -> None:
     results = {"organic": organic()}
     table = analysis.headline_table(results)
-    assert list(table["metric"]) == list(analysis.HEADLINE)
+    assert list(table["metric"]) == list(analysis.COMPARED)
     values = np.array([r.summary["peak_active"] for r in results["organic"]], float)
     r = row(table, "organic", "peak_active")
-    low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
-    assert r["n"] == 3
+    boot = stats.bootstrap((values,), np.mean, n_resamples=analysis.BOOTSTRAP_RESAMPLES,
+                           method="percentile", rng=np.random.default_rng(analysis.BOOTSTRAP_SEED))
+    assert r["n"] == 3 and r["interval"] == "bootstrap"
     assert r["mean"] == pytest.approx(values.mean())
-    assert (r["ci_low"], r["ci_high"]) == pytest.approx((low, high))
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx(tuple(boot.confidence_interval))
+    assert analysis.headline_table(results).equals(table)  # a fixed seed: the same table every time
     for _, rr in table[table["n"] >= 2].iterrows():
         assert rr["ci_low"] <= rr["mean"] <= rr["ci_high"], rr["metric"]
+
+
+def test_intervals_stay_within_each_metrics_bounds() -> None:
+    base = organic()[0]
+    # values whose Student t interval leaves the bounds: a share near 1, a count near 0
+    shares, counts = (1.0, 1.0, 0.7), (0, 0, 30)
+    runs = [dataclasses.replace(with_summary(base, retention_52w=a, final_active=b), seed=i)
+            for i, (a, b) in enumerate(zip(shares, counts, strict=True))]
+    t_share, t_count = analysis.mean_ci(shares), analysis.mean_ci(counts)
+    assert t_share[3] > 1 and t_count[2] < 0  # what the old intervals printed
+    table = analysis.headline_table({"edge": runs})
+    for _, rr in table[table["n"] >= 2].iterrows():
+        low, high = analysis.bounds(rr["metric"])
+        assert low <= rr["ci_low"] <= rr["mean"] <= rr["ci_high"] <= high, rr["metric"]
+    assert row(table, "edge", "retention_52w")["ci_high"] <= 1.0
+    assert row(table, "edge", "final_active")["ci_low"] >= 0.0
+
+
+def test_survival_is_the_share_of_runs_alive_with_a_wilson_interval() -> None:
+    base = organic()[0]
+    alive = [dataclasses.replace(with_summary(base, died_week=None), seed=s) for s in range(20)]
+    churn = [dataclasses.replace(with_summary(base, died_week=100 if s < 13 else None), seed=s)
+             for s in range(20)]
+    table = analysis.headline_table({"organic": alive, "staff-churn": churn})
+    r = row(table, "staff-churn", analysis.ALIVE)
+    assert (r["count"], r["n"], r["interval"]) == (7, 20, "Wilson")
+    assert r["mean"] == pytest.approx(7 / 20)
+    wilson = stats.binomtest(7, 20).proportion_ci(method="wilson")
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((wilson.low, wilson.high))
+    none_died = row(table, "organic", analysis.ALIVE)
+    assert none_died["count"] == 20 and none_died["ci_high"] == 1.0 and none_died["ci_low"] < 1.0
+    # paired by seed: 13 seeds lost and none gained, McNemar's exact test
+    assert r["test"].startswith("McNemar") and r["p_value"] == pytest.approx(2 * 0.5**13)
+    assert bool(r["significant"])
+    assert analysis.summary_frame({"x": churn})[analysis.ALIVE].sum() == 7
 
 
 def test_ci_narrows_with_more_replicates() -> None:
@@ -75,9 +113,10 @@ def test_ci_narrows_with_more_replicates() -> None:
         assert b["mean"] == pytest.approx(a["mean"])
         assert b["ci_high"] - b["ci_low"] < a["ci_high"] - a["ci_low"]
         assert b["ci_low"] <= b["mean"] <= b["ci_high"]
-    # and on real replicates: ten seeds give a narrower peak_active interval than three
-    ten = analysis.headline_table({"10": organic(range(10))})
-    wide, narrow = row(table, "3", "peak_active"), row(ten, "10", "peak_active")
+    # and on real replicates: twenty seeds give a narrower peak_active interval than five
+    few = analysis.headline_table({"5": organic(range(5))})
+    many = analysis.headline_table({"20": organic(range(20))})
+    wide, narrow = row(few, "5", "peak_active"), row(many, "20", "peak_active")
     assert narrow["ci_high"] - narrow["ci_low"] < wide["ci_high"] - wide["ci_low"]
 
 
@@ -152,9 +191,12 @@ def test_single_runs_and_missing_values_are_handled() -> None:
     assert not table["significant"].any()
     assert row(table, "nan", "peak_active")["n"] == 0
     assert row(table, "two", "peak_active")["n"] == 1
-    text = analysis.format_headline(table)
-    assert "n/a" in text
-    assert not any("*" in line for line in text.splitlines()[2:-4])
+    text = format_comparison_table(table, WEEKS)
+    assert "n/a" not in text and "—" in text
+    body = text.split("-" * 20)[1]  # between the rules: the rows
+    assert "*" not in body
+    peak = next(line for line in text.splitlines() if line.startswith("Active members at the peak"))
+    assert peak.split()[-1] == "run)" and "5 (1 run)" in peak  # only one of the two runs has a value
 
 
 def test_constant_replicates_compare_exactly() -> None:
@@ -167,24 +209,29 @@ def test_constant_replicates_compare_exactly() -> None:
     assert row(table, "a", "peak_active")["ci_low"] == 10
 
 
-def test_format_headline_marks_significant_cells() -> None:
+def test_comparison_table_has_readable_names_and_marks_significant_cells() -> None:
     base = organic()[0]
     table = analysis.headline_table({
         "small": [with_summary(base, peak_active=v) for v in (10, 12, 11)],
         "large": [with_summary(base, peak_active=v) for v in (50, 53, 49)],
     })
-    text = analysis.format_headline(table)
+    text = format_comparison_table(table, WEEKS)
     lines = text.splitlines()
-    assert "small (n=3) [baseline]" in lines[0] and "large (n=3)" in lines[0]
-    peak = next(line for line in lines if line.startswith("peak_active"))
-    assert "(members)" in peak and peak.count("[") == 2
+    assert "small (baseline)" in lines[0] and "large" in lines[0]
+    rows = lines[2:lines.index(lines[1], 2)]
+    assert len(rows) == len(analysis.COMPARED)
+    assert rows[0].startswith(f"Still alive at week {WEEKS}") and "3 of 3 [" in rows[0]
+    assert not any("_" in line.split("  ")[0] for line in rows)  # no snake_case names
+    peak = next(line for line in rows if line.startswith("Active members at the peak"))
+    assert peak.count("[") == 2
     assert peak.rstrip().endswith("*") and peak.count("*") == 1
-    assert "11.0 [8.5, 13.5]" in peak and "50.7 [45.5, 55.8] *" in peak
-    others = [line for line in lines[2:-4] if not line.startswith("peak_active")]
-    assert len(others) == len(analysis.HEADLINE) - 1 and not any("*" in line for line in others)
-    assert any("Welch" in line and "Holm" in line and "*" in line for line in lines[-3:])
-    assert any("95%" in line for line in lines[-3:])
-    assert len({len(line) for line in lines[:-3]}) == 1  # aligned columns
+    assert "11 [10, 12]" in peak and "51 [49, 53] *" in peak
+    others = [line for line in rows if line is not peak]
+    assert not any("*" in line for line in others)
+    notes = " ".join(lines[len(rows) + 3:])
+    assert "1 time in 20" in notes and "comparisons shown" in notes and "bootstrap" in notes
+    assert "Welch" not in text and "n/a" not in text
+    assert len({len(line) for line in lines[:len(rows) + 3]}) == 1  # aligned columns
 
 
 def test_weekly_bands() -> None:

@@ -57,10 +57,15 @@ def test_params_lists_every_parameter() -> None:
 
 def test_run_prints_summary_and_json() -> None:
     code, out, _ = invoke("run", "organic", *SMALL)
-    assert code == 0 and "still members 12 weeks after joining" in out and "events:" in out
+    assert code == 0 and "Retention after 12 weeks" in out and "Events:" in out
+    answer = out.split("\n\n")[1]  # the sentences come first, before the table
+    assert answer.startswith("organic (organic, seed 0) peaked at")
+    assert "It was still alive at week 30." in answer
+    assert "Still alive at week 30" in out.split("\n\n")[2]
     code, out, _ = invoke("run", "organic", *SMALL, "--json", "--seed", "3")
     data = json.loads(out)
     assert data["metadata"]["seed"] == 3 and data["metadata"]["params"]["partners"] == 300
+    assert data["alive_at_end"] is True and 3 <= len(data["answer"]) <= 5
 
 
 def test_run_out_writes_files_that_read_back(tmp_path: Path) -> None:
@@ -84,7 +89,8 @@ def test_compare_table_marks_differences_and_writes_files(tmp_path: Path) -> Non
     code, out, err = invoke("compare", "organic", "vendor-imposed", "-r", "4", "-w", "2", *SMALL,
                             "--out", str(tmp_path / "cmp"))
     assert code == 0, err
-    assert "retention_52w" in out and "log-rank" in out and "*" in out
+    assert "What changed from organic to vendor-imposed: governance" in out
+    assert "Retention after 12 weeks" in out and "retention_12w" not in out and "*" in out
     runs = pd.read_csv(tmp_path / "cmp" / "runs.csv")
     assert len(runs) == 8 and set(runs["seed"]) == {0, 1, 2, 3}
     assert json.loads((tmp_path / "cmp" / "compare.json").read_text())
@@ -102,9 +108,10 @@ def test_compare_vary_reports_the_effect_within_each_scenario() -> None:
                             "--vary", "staff_turnover_per_year=0,6")
     assert code == 0, err
     assert "vendor-imposed, staff_turnover_per_year=6.0" in out
-    assert "effect of the varied parameter" in out
-    organic = [x for x in out.splitlines() if x.strip().startswith("organic ") and "retention_12w" in x]
-    assert organic and "+0.000" in organic[0]  # organic has no vendor staff: no effect at all
+    effects = out.split("Effect of the varied parameter within each scenario")[1]
+    organic = effects.split("\n  organic, ")[1].splitlines()
+    retention = next(x for x in organic if "Retention after 12 weeks" in x)
+    assert "no change in any run" in retention  # organic has no vendor staff: no effect at all
 
 
 def test_set_applies_to_every_scenario() -> None:

@@ -13,10 +13,13 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -84,15 +87,78 @@ def test_views_render_for_one_and_two_communities() -> None:
     for other in ("none", "vendor-imposed"):
         pair = app.CommunityPair("organic", other, seed=1, fixed_overrides=SMALL)
         pair.step()
-        for view in (app.Overview, app.EventLog, app.NetworkLeft, app.NetworkRight, app.MembersPlot,
-                     app.ActivityPlot, app.CommitmentPlot):
+        shown = app.views(pair)
+        assert set(shown) == {"status", "active", "lapsed", "activity", "commitment", "log", "overview",
+                              "network0", "network1"}
+        assert all(isinstance(v, str) and v for v in shown.values())
+        assert 'class="simcomm-chart simcomm-active-chart" data-week="1"' in shown["active"]
+        assert shown["log"].startswith("<h3>Event log, week 1</h3>")
 
-            @solara.component
-            def Shown(view=view, pair=pair):  # noqa: N802 (a Solara component)
-                return view(pair)
+    @solara.component
+    def Shown():  # noqa: N802 (a Solara component)
+        return app.Page()
 
-            _box, rc = solara.render(Shown(), handle_error=False)
-            rc.close()
+    _box, rc = solara.render(Shown(), handle_error=False)  # the whole page, controls included
+    rc.close()
+
+
+def test_the_ghost_is_the_run_with_every_manager_kept_and_leaves_the_run_alone() -> None:
+    from simcomm.core.counterfactual import Counterfactual
+    from simcomm.runs.sim import simulate
+
+    churn = (("partners", 300), ("staff_turnover_per_year", 6.0))
+    pair = app.CommunityPair("staff-churn", "organic", seed=2, weeks=60, fixed_overrides=churn, ghost=True)
+    late = app.CommunityPair("staff-churn", "none", seed=2, weeks=60, fixed_overrides=churn)
+    for week in range(1, 61):
+        pair.step()
+        late.step()
+        if week == 25:
+            late.show_ghost(True)  # started mid-run: brought to week 25 first
+    churn_c, organic_c = pair.communities
+    assert organic_c.ghost is None  # no manager to keep
+    assert churn_c.departures(), "the test needs a departure"
+    overrides = dict(churn)
+    kept = simulate("staff-churn", weeks=60, seed=2, overrides=overrides,
+                    counterfactual=Counterfactual(keep_all_managers=True)).timeseries
+    plain = run("staff-churn", weeks=60, seed=2, overrides=overrides).timeseries
+    assert churn_c.ghost.history["active_members"] == kept["active_members"].tolist()
+    assert late.communities[0].ghost.history["active_members"] == kept["active_members"].tolist()
+    assert churn_c.model.history["active_members"] == plain["active_members"].tolist()  # untouched
+    assert not [e for e in churn_c.ghost.adverse if e.kind == "departure"]
+    assert churn_c.ghost.history["active_members"] != churn_c.model.history["active_members"]
+    pair.show_ghost(False)
+    assert all(c.ghost is None for c in pair.communities)
+
+
+def test_the_run_stops_at_the_horizon() -> None:
+    pair = app.CommunityPair("staff-churn", "organic", seed=0, weeks=5, fixed_overrides=SMALL, ghost=True)
+    for _ in range(8):
+        pair.step()
+    assert pair.week == 5 and pair.at_horizon and not pair.running
+    assert all(len(c.model.history["week"]) == 5 for c in pair.communities)
+    assert len(pair.communities[0].ghost.history["week"]) == 5
+    assert "Week 5 of 5 (the horizon)" in app.views(pair)["status"]
+
+
+def test_active_members_have_their_own_axis_the_ghost_is_dashed_and_departures_are_marked() -> None:
+    churn = (("partners", 300), ("staff_turnover_per_year", 6.0))
+    pair = app.CommunityPair("staff-churn", "none", seed=2, weeks=160, fixed_overrides=churn, ghost=True)
+    for _ in range(160):
+        pair.step()
+    h = pair.communities[0].model.history
+    chart = app.active_chart(pair)
+    y_labels = re.findall(r'anchor="end" font-size="10" fill="#555">([\d,]+)<', chart)
+    top = max(int(t.replace(",", "")) for t in y_labels)
+    most = max(max(h["active_members"]), max(pair.communities[0].ghost.history["active_members"]))
+    assert most <= top <= 2 * most  # the axis is set by active members (and the ghost)...
+    assert max(h["lapsed_members"]) > top  # ... not by the lapsed count, which would flatten them
+    ghost = re.findall(r'<polyline class="ghost"[^>]*>', chart)
+    assert len(ghost) == 1 and "stroke-dasharray" in ghost[0] and 'opacity="0.5"' in ghost[0]
+    assert f'data-week="{pair.week}"' in chart  # the week drawn, whatever the marks
+    marks = re.findall(r'<line class="mark departure"', chart)
+    assert len(marks) == len(pair.communities[0].departures()) > 0
+    pair.show_ghost(False)
+    assert "ghost" not in app.active_chart(pair)
 
 
 def test_the_network_sample_is_bounded_and_leaves_the_run_alone() -> None:
@@ -189,86 +255,258 @@ def stop(proc: subprocess.Popen[str]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def test_dashboard_in_chromium_slider_reset_step_changes_plot_and_event_log(tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+# One dashboard serves the browser tests below: two communities of 2,000 partners (the size the
+# issue's speed bound is stated for), a 60-week horizon. Each test opens its own tab, and each
+# tab has its own pair of communities.
+DASHBOARD_ARGS = ("staff-churn", "--compare", "organic", "--set", "partners=2000", "--weeks", "60")
+STEP_BOUND = 0.2  # seconds: one week of the communities, drawn, in the browser (issue 15)
 
-    executable = chromium()
-    started = time.monotonic()
-    proc, url = start_dashboard("staff-churn", "--compare", "organic", "--set", "partners=300")
+
+@pytest.fixture(scope="module")
+def dashboard() -> Iterator[str]:
+    chromium()
+    proc, url = start_dashboard(*DASHBOARD_ARGS)
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-            page = browser.new_page(viewport={"width": 1500, "height": 1300})
-            outside = []
-            page.on("request", lambda r: outside.append(r.url)
-                    if not r.url.startswith(("http://localhost", "data:", "blob:", "ws://localhost"))
-                    else None)
-            page.goto(url)
-            log = page.locator(".simcomm-event-log")
-            log.wait_for(timeout=60_000)
-            overview = page.locator(".simcomm-overview")
-            plot = page.locator(".simcomm-members-plot img")
-            plot.wait_for(timeout=30_000)
-            assert "week 0: the vendor launched the community" in log.inner_text()
-
-            sliders = page.get_by_role("slider")
-            slider = next(sliders.nth(i) for i in range(sliders.count())
-                          if "Manager departures" in sliders.nth(i).evaluate(
-                              "e => e.closest('.v-input').innerText"))
-            slider.focus()
-            slider.press("End")  # the highest turnover on the slider
-            assert float(slider.get_attribute("aria-valuenow")) == pytest.approx(6.0)
-            page.get_by_role("button", name="Reset").click()
-            page.wait_for_function(
-                "() => document.querySelector('.simcomm-overview').innerText.includes('(moved)')",
-                timeout=30_000)
-            row = next(line for line in overview.inner_text().splitlines() if "departures" in line)
-            assert row.split()[-2:] == ["6", "6"], row  # both communities use the moved value
-
-            before_src, before_png = plot.get_attribute("src"), plot.screenshot()
-            before_log = log.inner_text()
-            step = page.get_by_role("button", name="Step")
-            for week in range(1, 31):
-                step.click()
-                page.wait_for_function(
-                    f"() => document.querySelector('.simcomm-event-log').innerText"
-                    f".startsWith('Event log, week {week}')", timeout=30_000)
-                if log.inner_text().splitlines()[1:] != before_log.splitlines()[1:]:
-                    break
-            after_log = log.inner_text()
-            page.wait_for_function(f"() => document.querySelector('.simcomm-members-plot img').src "
-                                   f"!== {before_src!r}", timeout=30_000)
-            assert plot.screenshot() != before_png  # the plot was redrawn with new weeks
-            new_lines = set(after_log.splitlines()[1:]) - set(before_log.splitlines()[1:])
-            assert any(re.search(r"· week [1-9]\d*: ", line) for line in new_lines), after_log
-            shot = tmp_path / "dashboard.png"
-            page.screenshot(path=str(shot))
-            assert shot.stat().st_size > 50_000
-            assert outside == [], outside  # nothing fetched from outside this machine
-            browser.close()
+        yield url
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser(dashboard: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+def open_page(browser: Any, url: str, width: int = 1280, height: int = 720) -> Any:
+    """Open the dashboard in a new tab of ``width`` x ``height`` px; return the page once drawn."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.locator(".simcomm-active-chart").wait_for(timeout=90_000)
+    return page
+
+
+def week_of(page: Any) -> int:
+    """Return the week the page's status line shows."""
+    return int(re.match(r"Week (\d+) of", page.locator(".simcomm-status").inner_text()).group(1))
+
+
+def wait_for_week(page: Any, week: int, timeout: float = 30_000) -> None:
+    """Wait until the status line and every chart show ``week``."""
+    page.wait_for_function(
+        f"() => document.querySelector('.simcomm-status').innerText.startsWith('Week {week} of') && "
+        f"[...document.querySelectorAll('.simcomm-chart')].every(c => c.dataset.week === '{week}')",
+        timeout=timeout)
+
+
+def pause(page: Any) -> int:
+    """Press Pause and return the week the page settles on (a week already being drawn when
+    Pause is pressed is still shown)."""
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=10_000)
+    week = -1
+    while week != week_of(page):
+        week = week_of(page)
+        time.sleep(0.5)
+    wait_for_week(page, week)
+    return week
+
+
+def ghost_switch(page: Any) -> Any:
+    """Return the "what if the manager had stayed?" switch (click its label to flip it)."""
+    return page.get_by_text("What if the manager had stayed?")
+
+
+# Click Step in the page itself and time until the status line and all four charts show the next
+# week and the browser has painted it (a MutationObserver, then one animation frame): the time a
+# trainer waits for a Step, without the test driver's own overhead for each click.
+TIME_STEPS = r"""async (n) => {
+  const status = () => document.querySelector('.simcomm-status').innerText;
+  const step = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Step');
+  const drawn = (week) => status().startsWith(`Week ${week} of`) &&
+    [...document.querySelectorAll('.simcomm-chart')].every(c => c.dataset.week === String(week));
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const week = +status().match(/^Week (\d+)/)[1] + 1;
+    const t0 = performance.now();
+    await new Promise((done) => {
+      const seen = new MutationObserver(() => { if (drawn(week)) { seen.disconnect(); done(); } });
+      seen.observe(document.querySelector('.simcomm-main'),
+                   {subtree: true, childList: true, characterData: true, attributes: true});
+      step.click();
+    });
+    await new Promise((painted) => requestAnimationFrame(() => painted()));
+    times.push((performance.now() - t0) / 1000);
+    await new Promise((rest) => setTimeout(rest, 30));
+  }
+  return times;
+}"""
+
+
+def test_dashboard_in_chromium_slider_reset_step_changes_plot_and_event_log(dashboard: str, browser: Any,
+                                                                           tmp_path: Path) -> None:
+    started = time.monotonic()
+    page = open_page(browser, dashboard)
+    outside = []
+    page.on("request", lambda r: outside.append(r.url)
+            if not r.url.startswith(("http://localhost", "data:", "blob:", "ws://localhost")) else None)
+    log, overview = page.locator(".simcomm-event-log"), page.locator(".simcomm-overview")
+    assert "week 0: the vendor launched the community" in log.inner_text()
+
+    slider = page.get_by_role("slider", name="Manager departures per year")
+    slider.focus()
+    slider.press("End")  # the highest turnover on the slider
+    assert float(slider.get_attribute("aria-valuenow")) == pytest.approx(6.0)
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function("() => document.querySelector('.simcomm-overview').innerText.includes('(moved)')",
+                           timeout=60_000)
+    row = next(line for line in overview.inner_text().splitlines() if "departures" in line)
+    assert row.split()[-2:] == ["6", "6"], row  # both communities use the moved value
+
+    chart = page.locator(".simcomm-active-chart")
+    before_chart, before_log = chart.inner_html(), log.inner_text()
+    step = page.get_by_role("button", name="Step")
+    for week in range(1, 31):
+        step.click()
+        wait_for_week(page, week)
+        if log.inner_text().splitlines()[1:] != before_log.splitlines()[1:]:
+            break
+    after_log = log.inner_text()
+    assert chart.inner_html() != before_chart  # the chart was redrawn with new weeks
+    assert chart.locator("polyline.actual").count() == 2  # active members of both communities
+    new_lines = set(after_log.splitlines()[1:]) - set(before_log.splitlines()[1:])
+    assert any(re.search(r"· week [1-9]\d*: ", line) for line in new_lines), after_log
+    shot = tmp_path / "dashboard.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 50_000
+    assert outside == [], outside  # nothing fetched from outside this machine
+    page.close()
     print(f"dashboard browser test: {time.monotonic() - started:.1f} s; screenshot {shot}")
 
 
-def test_story_page_opens_from_disk_in_chromium_and_its_images_load(tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+def test_dashboard_fits_1280x720_and_every_control_is_named(dashboard: str, browser: Any,
+                                                            tmp_path: Path) -> None:
+    page = open_page(browser, dashboard, 1280, 720)
+    page.get_by_role("button", name="Step").click()
+    wait_for_week(page, 1)
+    charts = page.locator(".simcomm-chart")
+    assert charts.count() == 4
+    for i in range(charts.count()):  # every chart whole on the first screen, no scrolling
+        box = charts.nth(i).bounding_box()
+        assert box and box["x"] >= 0 and box["y"] >= 0, box
+        assert box["x"] + box["width"] <= 1280 and box["y"] + box["height"] <= 720, (i, box)
+        assert box["width"] > 300 and box["height"] > 180, (i, box)
+    assert page.evaluate("() => document.scrollingElement.scrollTop") == 0
 
-    from simcomm.report.story import tell_story, write_story
+    tree = page.locator("body").aria_snapshot()
+    buttons = re.findall(r"- button(.*)", tree)
+    assert buttons and all(re.match(r' "[^"]+"', b) for b in buttons), buttons  # every button named
+    for name in ("Reset", "Play", "Step"):
+        assert page.get_by_role("button", name=name, exact=True).count() == 1, name
+    assert page.get_by_role("switch", name=re.compile("manager had stayed")).count() == 1
+    sliders = page.get_by_role("slider")
+    assert sliders.count() >= len(app.KEY_PARAMETERS) + 2
+    for i in range(sliders.count()):  # every slider named, with a track to move it along
+        s = sliders.nth(i)
+        name = s.get_attribute("aria-label")
+        width = s.evaluate("e => e.closest('.v-slider').getBoundingClientRect().width")
+        assert name and width > 100, (name, width)
+    assert page.get_by_role("tab").count() == 0 and "PAGE 0" not in page.inner_text("body").upper()
 
-    executable = chromium()
-    write_story(tell_story("staff-churn", weeks=60, seed=1, overrides={"partners": 300}, frames=6),
-                tmp_path / "story")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        requested = []
-        page.on("request", lambda r: requested.append(r.url))
-        page.goto((tmp_path / "story" / "story.html").resolve().as_uri())
-        page.wait_for_load_state("load")
-        widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.complete && i.naturalWidth)")
-        assert len(widths) == 2 and all(w and w > 100 for w in widths), widths
-        assert not [u for u in requested if u.startswith(("http:", "https:"))], requested
-        assert "staff-churn" in page.inner_text(".meta")
-        page.screenshot(path=str(tmp_path / "story.png"), full_page=True)
-        browser.close()
+    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=10_000)
+    pause(page)
+    page.screenshot(path=str(tmp_path / "dashboard-1280x720.png"))
+    page.close()
+
+
+def test_dashboard_ghost_line_is_the_community_had_the_manager_stayed(dashboard: str, browser: Any) -> None:
+    page = open_page(browser, dashboard)
+    chart = page.locator(".simcomm-active-chart")
+    ghost = chart.locator("polyline.ghost")
+    page.get_by_role("button", name="Step").click()
+    wait_for_week(page, 1)
+    assert ghost.count() == 0
+    ghost_switch(page).click()
+    ghost.wait_for(state="attached", timeout=30_000)  # drawn as soon as it is switched on
+    assert ghost.count() == 1  # organic has no manager to keep: one ghost, staff-churn's
+    assert ghost.get_attribute("stroke-dasharray") and float(ghost.get_attribute("opacity")) < 1
+    assert "organic: no manager to keep" in chart.inner_text()
+
+    page.get_by_role("button", name="Play").click()  # until a manager leaves
+    chart.locator("line.departure").first.wait_for(state="attached", timeout=60_000)
+    week = pause(page)
+    actual = chart.locator("polyline.actual").first.get_attribute("points").split()
+    kept = ghost.get_attribute("points").split()
+    assert len(actual) == len(kept) == week
+    left = int(float(chart.locator("line.departure").first.get_attribute("x1")))
+    assert left > 0
+    assert kept[:2] == actual[:2]  # the same community until the manager leaves ...
+    page.get_by_role("button", name="Step").click()
+    wait_for_week(page, week + 1)
+    for _ in range(25):  # ... and another one after: the ghost parts from the actual line
+        actual = chart.locator("polyline.actual").first.get_attribute("points").split()
+        kept = ghost.get_attribute("points").split()
+        if kept != actual:
+            break
+        week = week_of(page)
+        page.get_by_role("button", name="Step").click()
+        wait_for_week(page, week + 1)
+    assert kept != actual
+
+    ghost_switch(page).click()
+    page.wait_for_function("() => !document.querySelector('.simcomm-active-chart polyline.ghost')",
+                           timeout=30_000)
+    ghost_switch(page).click()  # on again mid-run: the twin is replayed to this week, the same line
+    ghost.wait_for(state="attached", timeout=30_000)
+    assert ghost.get_attribute("points").split() == kept
+    page.close()
+
+
+def test_dashboard_step_is_drawn_in_under_0_2_s_for_two_communities_of_2000(dashboard: str,
+                                                                            browser: Any) -> None:
+    """One Step (a week of staff-churn, its "manager stayed" ghost and organic, 2,000 partners
+    each, drawn) takes under 0.2 s in the browser, median of 12 steps (issue 15).
+
+    The project measures speed in the benchmark script, not in timed tests; issue 15 asks for
+    this one in the browser, so it stays, with the issue's bound: 0.2 s is three to five times
+    what was measured on the 2-core development machine under load (0.04-0.07 s; the old
+    matplotlib page took 1.3 s on mesa 3.3 and 2.4 s on mesa 3.5), and it still fails when one
+    chart is drawn the old way (one matplotlib figure made it 0.23 s). The time is taken in the
+    page: from the click to the status line and all four charts showing the next week, painted.
+    """
+    page = open_page(browser, dashboard)
+    ghost_switch(page).click()
+    page.get_by_role("button", name="Step").click()
+    wait_for_week(page, 1)
+    page.locator(".simcomm-active-chart polyline.ghost").wait_for(state="attached", timeout=30_000)
+    times = page.evaluate(TIME_STEPS, 12)
+    median = statistics.median(times)
+    print(f"dashboard Step, drawn: median {median * 1000:.0f} ms over {len(times)} steps "
+          f"({', '.join(f'{t * 1000:.0f}' for t in times)} ms)")
+    assert week_of(page) == 13
+    assert median < STEP_BOUND, times
+    page.close()
+
+
+def test_dashboard_play_stops_at_the_horizon(dashboard: str, browser: Any) -> None:
+    page = open_page(browser, dashboard)
+    assert "Week 0 of 60" in page.locator(".simcomm-status").inner_text()
+    started = time.monotonic()
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => document.querySelector('.simcomm-status').innerText"
+                           ".startsWith('Week 60 of 60 (the horizon)')", timeout=90_000)
+    took = time.monotonic() - started
+    play = page.get_by_role("button", name="Play", exact=True)
+    play.wait_for(timeout=10_000)
+    assert play.is_disabled() and page.get_by_role("button", name="Step").is_disabled()
+    time.sleep(1.0)
+    assert week_of(page) == 60  # it stays there
+    assert page.locator(".simcomm-active-chart").get_attribute("data-week") == "60"
+    print(f"Play ran 60 weeks in {took:.1f} s ({60 / took:.1f} weeks/s, at the default "
+          f"{app.PLAY_SPEED} weeks/s)")
+    page.close()

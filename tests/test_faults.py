@@ -633,3 +633,108 @@ def test_the_python_api_refuses_an_oversized_run_with_the_estimate(monkeypatch: 
         simcomm.run("organic", weeks=5, overrides={"partners": 2000000, "acquaintances": 100})
     monkeypatch.undo()
     assert simcomm.run("organic", weeks=2, overrides={"partners": 200}).weeks == 2  # a small run is not
+
+
+# ---- 10. found by the audit (benchmarks/audit.py) ------------------------------------------------
+def test_experiment_refused_for_memory_creates_nothing(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memory estimate is checked before the results folder, its lock and manifest exist."""
+    monkeypatch.setattr("simcomm.runs.resources.available_bytes", lambda: 4 * 10**9)
+    path = tmp_path / "exp.toml"
+    path.write_text(EXPERIMENT.replace("partners = 200", "partners = 2000000\nacquaintances = 100"))
+    code, _, err = invoke("experiment", "run", str(path), "-w", "2", "--out", str(tmp_path / "new" / "o"))
+    assert_one_line(code, err, "partners=2000000", "x 2 processes", "4.0 GB is available")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml"]
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("", "experiment file '{path}' is empty: expected"),
+    ("# only a comment\n", "experiment file '{path}' is empty: expected"),
+    (EXPERIMENT.replace('scenario = "organic"\n', ""), "scenario: missing; expected a scenario name"),
+    (EXPERIMENT.replace("[factors]\npromo_share = [0.1, 0.3]\n", "").replace('name = "tiny"\n',
+                                                                             'name = "tiny"\nfactors = 5\n'),
+     "factors: 5 is not allowed: expected a table"),
+], ids=["empty", "only-comment", "no-scenario", "factors-5"])
+def test_experiment_file_messages_say_what_is_wrong(tmp_path: Path, text: str, fragment: str) -> None:
+    path = tmp_path / "exp.toml"
+    path.write_text(text)
+    code, _, err = invoke("experiment", "run", str(path), "--out", str(tmp_path / "o"))
+    assert_one_line(code, err, fragment.format(path=path))
+    assert "None" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml"]
+
+
+@pytest.mark.parametrize(("args", "fragments"), [
+    (["experiment", "run", ""], ["'FILE'", "the path is empty"]),
+    (["experiment", "run", "  "], ["'FILE'", "the path is empty"]),
+    (["experiment", "summarize", ""], ["'DIRECTORY'", "the path is empty"]),
+    (["validate", "-r", "2", "--report", ""], ["--report", "the path is empty", ".md"]),
+    (["claims", "--report", ""], ["--report", "the path is empty", ".md"]),
+], ids=["run-file", "run-blank", "summarize", "validate-report", "claims-report"])
+def test_empty_paths_are_refused_naming_what_is_expected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         args: list[str], fragments: list[str]) -> None:
+    """An empty path is not '.' (the current folder): one line naming the argument."""
+    monkeypatch.chdir(tmp_path)
+    code, _, err = invoke(*args)
+    assert_one_line(code, err, *fragments)
+    assert "give a directory" not in err or "--report" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("bounds", "fragment"), [
+    ("promo_share=-1:2", "--bounds promo_share=-1:2: parameter 'promo_share' = -1.0 is not allowed"),
+    ("promo_share=nan:1", "--bounds promo_share=nan:1: parameter 'promo_share' = nan is not allowed"),
+    ("promo_share=0:inf", "--bounds promo_share=0:inf: parameter 'promo_share' = inf is not allowed"),
+])
+def test_bounds_outside_the_allowed_range_name_bounds(bounds: str, fragment: str) -> None:
+    code, _, err = invoke("sensitivity", "organic", "--params", "promo_share", "-n", "2", "-w", "1",
+                          "--metric", "peak_active", "--bounds", bounds, *TINY)
+    assert_one_line(code, err, fragment)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE and SIGXFSZ")
+@pytest.mark.parametrize("limit", [1_000, 30_000], ids=["first-file", "later-file"])
+def test_summarize_on_a_full_disk_is_one_line_and_keeps_the_previous_summary(finished: Path, tmp_path: Path,
+                                                                            limit: int) -> None:
+    out = copy_results(finished, tmp_path)
+    (out / "summary").mkdir()
+    (out / "summary" / "points.csv").write_text("the previous summary")
+    before = snapshot(tmp_path)
+    code, err = fill_disk(tmp_path, limit, "experiment", "summarize", "out")
+    assert_one_line(code, err, "cannot write output to out/summary", "File too large")
+    assert snapshot(tmp_path) == before
+
+
+def test_files_written_atomically_get_the_mode_of_any_new_file(tmp_path: Path) -> None:
+    """A temporary file (mkstemp: 0600) renamed into place keeps 0600: experiment results and
+    report pages were unreadable to others. New files get 0666 minus the umask; a replaced file
+    keeps its mode."""
+    import stat
+
+    from simcomm.runs.files import atomic_write, atomic_write_together, staged_file
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    old = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "manifest.json", lambda t: t.write_text("{}"))
+        atomic_write_together([(tmp_path / "a.parquet", lambda t: t.write_text("a")),
+                               (tmp_path / "b.parquet", lambda t: t.write_text("b"))])
+        with staged_file(tmp_path / "page.md") as tmp:
+            tmp.write_text("# page")
+        assert {p.name: mode(p) for p in tmp_path.iterdir()} == {
+            "manifest.json": 0o644, "a.parquet": 0o644, "b.parquet": 0o644, "page.md": 0o644}
+        (tmp_path / "page.md").chmod(0o640)
+        with staged_file(tmp_path / "page.md") as tmp:
+            tmp.write_text("# page again")
+        assert mode(tmp_path / "page.md") == 0o640
+        path = tmp_path / "exp.toml"
+        path.write_text(EXPERIMENT)
+        code, _, err = invoke("experiment", "run", str(path), "-w", "1", "--out", str(tmp_path / "o"))
+        assert code == 0, err
+        written = [p for p in (tmp_path / "o").rglob("*") if p.is_file() and p.name != ".simcomm.lock"]
+        assert written and {str(p.relative_to(tmp_path)): mode(p) for p in written} == {
+            str(p.relative_to(tmp_path)): 0o644 for p in written}
+    finally:
+        os.umask(old)

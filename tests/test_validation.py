@@ -194,3 +194,20 @@ def test_the_calibration_section_lists_every_calibrated_default() -> None:
     for spec in calibrated:
         assert f"`{spec.name}` = {spec.default} " in text
     assert "`partners`" not in text and "{calibrated}" not in text
+
+
+def test_share_of_runs_counts_communities_with_a_wilson_interval() -> None:
+    """The Deloitte fact counts runs (communities) across arms: 1 of 4 peaking under 100 active
+    members gives 0.25 with a Wilson interval inside [0, 1] around it."""
+
+    from simcomm.analysis.validation import FACTS, share_of_runs
+
+    def run(peak: int) -> SimpleNamespace:
+        return SimpleNamespace(timeseries=pd.DataFrame({"active_members": [0, peak, peak // 2]}))
+
+    measure = share_of_runs(lambda r: int(r.timeseries["active_members"].max()) < 100)
+    m = measure([[run(50), run(150)], [run(400), run(100)]])
+    assert m.value == 0.25 and m.n == 4
+    assert 0.0 <= m.low < 0.25 < m.high <= 1.0
+    fact = next(f for f in FACTS if f.key == "vendor_small")
+    assert not fact.calibrated and len(fact.runs) >= 10

@@ -5,13 +5,21 @@ the replicate :class:`~simcomm.runs.sim.Result` objects of that label, e.g.
 ``{"organic": [run("organic", seed=s) for s in range(5)], "vendor-imposed": [...]}``.
 Labels keep the mapping's order; the first label is the baseline unless one is named.
 
-Intervals are 95% Student t intervals of the mean over replicates; comparisons with the
-baseline are Welch t-tests (unequal variances) with Holm's step-down correction over every
-comparison in the table. Survival uses lifelines (Kaplan-Meier, log-rank tests).
+Intervals respect each metric's bounds (:func:`bounds`): the mean of a metric over runs gets a
+95% percentile bootstrap interval (scipy.stats.bootstrap, fixed seed, so output is
+reproducible), which never leaves the range of the runs' values; the share of runs still alive
+at the horizon (``alive_at_end``, k of n runs) gets a Wilson interval. Differences between two
+labels are paired seed by seed when both ran the same seeds (common random numbers: paired
+t-test, McNemar's exact test for survival), else unpaired (Welch t-test, Fisher's exact test).
+
+One significance rule (:func:`significance`) decides every star and every "clearly": Holm's
+step-down adjustment over every comparison shown together, adjusted p < 0.05.
+Survival of members uses lifelines (Kaplan-Meier, log-rank tests).
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -31,10 +39,20 @@ HEADLINE: tuple[str, ...] = ("retention_12w", "retention_52w", "settled_retentio
                              "final_active", "weeks_to_peak", "median_tenure_weeks",
                              "total_peer_deals", "roi")
 
+#: The share of runs still alive (not closed, not died) at the horizon: 1 per run alive, 0 per
+#: run that died (derived from ``died_week`` in :func:`summary_frame`).
+ALIVE = "alive_at_end"
+
+#: What ``compare`` shows, in the order a strategist reads it: survival first, then size,
+#: retention, tenure, deals, return.
+COMPARED: tuple[str, ...] = (ALIVE, "final_active", "peak_active", "weeks_to_peak", "retention_12w",
+                             "retention_52w", "settled_retention_52w", "median_tenure_weeks",
+                             "total_peer_deals", "roi")
+
 #: The unit of each summary field, for tables and plot labels.
 UNITS: dict[str, str] = {
     "retention_12w": "share", "retention_52w": "share", "settled_retention_52w": "share",
-    "peak_active": "members",
+    "peak_active": "members", ALIVE: "share",
     "final_active": "members", "weeks_to_peak": "week", "median_tenure_weeks": "weeks",
     "died_week": "week", "total_peer_deals": "deals", "total_posts": "posts",
     "total_answers": "answers", "ever_joined": "partners", "first_post_reply_rate": "share",
@@ -44,6 +62,18 @@ UNITS: dict[str, str] = {
 
 CONFIDENCE = 0.95
 ALPHA = 0.05
+#: Resamples and seed of every bootstrap interval: the same data always give the same interval.
+BOOTSTRAP_RESAMPLES = 9999
+BOOTSTRAP_SEED = 20240515
+
+
+def bounds(metric: str) -> tuple[float, float]:
+    """Return the (lowest, highest) value ``metric`` can take, in its own unit (:data:`UNITS`).
+
+    A share (retention, survival, reply rate) lies in [0, 1]; every other headline metric is a
+    count, a week, a duration, money or a ratio of money, so lies in [0, inf).
+    """
+    return (0.0, 1.0) if UNITS.get(metric) == "share" else (0.0, math.inf)
 
 
 def check_results(results: Results) -> list[str]:
@@ -66,7 +96,9 @@ def summary_frame(results: Results) -> pd.DataFrame:
     Columns: ``label``, ``run`` (0-based index within the label), ``scenario``, ``seed``,
     ``weeks``, then every numeric field of ``Result.summary`` in its own unit (shares 0-1,
     members, weeks, deals, currency; see :data:`UNITS`). ``None`` (not reached, not defined)
-    becomes NaN; a field that is None in every run is an all-NaN float column.
+    becomes NaN; a field that is None in every run is an all-NaN float column. The last column,
+    ``alive_at_end`` (:data:`ALIVE`), is 1.0 for a run still alive at its horizon and 0.0 for
+    one that died or was closed (``died_week`` set).
     """
     check_results(results)
     rows: list[dict[str, Any]] = []
@@ -79,8 +111,10 @@ def summary_frame(results: Results) -> pd.DataFrame:
                 if _is_numeric(value):
                     fields.setdefault(key)
                     row[key] = np.nan if value is None else value
+            row[ALIVE] = 1.0 if r.summary.get("died_week") is None else 0.0
             rows.append(row)
-    frame = pd.DataFrame(rows, columns=["label", "run", "scenario", "seed", "weeks", *fields])
+    fields.pop(ALIVE, None)
+    frame = pd.DataFrame(rows, columns=["label", "run", "scenario", "seed", "weeks", *fields, ALIVE])
     for key in fields:
         frame[key] = pd.to_numeric(frame[key])
         if frame[key].isna().any():
@@ -106,6 +140,72 @@ def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
         return n, mean, math.nan, math.nan
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
     return n, mean, mean - half, mean + half
+
+
+def _bootstrap(samples: tuple[np.ndarray, ...], statistic: Callable[..., Any], paired: bool = False,
+               confidence: float = CONFIDENCE, axis: int = 0) -> tuple[Any, Any]:
+    """Return the (low, high) percentile bootstrap interval of ``statistic`` over ``samples``:
+    scipy.stats.bootstrap with :data:`BOOTSTRAP_RESAMPLES` resamples and a fixed seed."""
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    seeded = {"rng": rng} if "rng" in inspect.signature(stats.bootstrap).parameters else {"random_state": rng}
+    size = max(1, int(np.prod([x.size for x in samples])))
+    batch = max(1, min(BOOTSTRAP_RESAMPLES, int(4e6 // size)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = stats.bootstrap(samples, statistic, n_resamples=BOOTSTRAP_RESAMPLES, batch=batch,
+                              vectorized=True, paired=paired, axis=axis, confidence_level=confidence,
+                              method="percentile", **seeded)
+    return res.confidence_interval.low, res.confidence_interval.high
+
+
+def bootstrap_mean_ci(values: Sequence[float | None] | np.ndarray, confidence: float = CONFIDENCE
+                      ) -> tuple[int, float, float, float]:
+    """Return (n, mean, low, high): the 95% percentile bootstrap interval of the mean of ``values``.
+
+    None and NaN are dropped first; n counts what is left. The interval is NaN when n < 2 (and
+    the mean too when n = 0) and [v, v] when every value is v. A bootstrap mean is a mean of
+    some of the values, so the interval never leaves [min, max] of the values, and so never
+    leaves the metric's bounds (a share stays in [0, 1], a count never goes below 0). Units are
+    those of ``values``; the same values always give the same interval (fixed seed).
+    """
+    x = _clean(values)
+    n = int(x.size)
+    if n == 0:
+        return 0, math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if n < 2:
+        return n, mean, math.nan, math.nan
+    if np.ptp(x) == 0:
+        return n, mean, mean, mean
+    low, high = _bootstrap((x,), np.mean, confidence=confidence)
+    return n, mean, float(low), float(high)
+
+
+def wilson_ci(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Return the (low, high) Wilson score interval (shares, 0-1) of ``successes`` out of ``n``.
+
+    For a proportion of runs, e.g. the share of runs still alive at the horizon. Always within
+    [0, 1], and not empty at 0 of n or n of n (0 of 20: [0, 0.16]); (NaN, NaN) when n = 0.
+    """
+    if n <= 0:
+        return math.nan, math.nan
+    ci = stats.binomtest(int(successes), int(n)).proportion_ci(confidence_level=confidence,
+                                                               method="wilson")
+    return max(0.0, float(ci.low)), min(1.0, float(ci.high))
+
+
+def significance(pvalues: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (adjusted p-values, significant) for one family of comparisons: THE rule.
+
+    Every star in a table, every "clearly" in a sentence and every starred effect of
+    ``compare`` comes from this one rule: Holm's step-down adjustment over every comparison
+    shown together (NaN p-values, where nothing could be tested, stay NaN and do not count),
+    significant where the adjusted p-value is below :data:`ALPHA` (0.05): a difference this
+    large would arise by chance less than 1 time in 20, allowing for the comparisons made.
+    """
+    adjusted = holm(pvalues)
+    with np.errstate(invalid="ignore"):
+        return adjusted, np.asarray(adjusted < ALPHA, dtype=bool)
 
 
 def welch_p(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
@@ -215,118 +315,183 @@ def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
     return out
 
 
-def headline_table(results: Results, metrics: Sequence[str] = HEADLINE,
-                   baseline: str | None = None) -> pd.DataFrame:
-    """Return one row per (label, metric): replicate mean, 95% CI and the test against the baseline.
+def _mean_diff(x: np.ndarray, y: np.ndarray, axis: int = -1) -> Any:
+    return np.mean(x, axis=axis) - np.mean(y, axis=axis)
 
-    Columns: ``label``, ``metric``, ``unit``, ``n`` (runs with a value), ``mean``, ``sd``,
-    ``ci_low``, ``ci_high`` (Student t 95% interval of the mean, NaN when n < 2), ``baseline``
-    (the baseline label), ``diff`` (mean minus the baseline's mean), ``p_value`` (two-sided
-    Welch t-test against the baseline; NaN for the baseline itself and when either side has
-    n < 2), ``p_holm`` (Holm-adjusted over every non-NaN comparison in this table, i.e. all
-    metrics x non-baseline labels) and ``significant`` (p_holm < 0.05). Values are in each
-    metric's own unit (``unit``). The baseline defaults to the first label.
+
+def compare_metric(mine: pd.DataFrame, theirs: pd.DataFrame, metric: str) -> dict[str, Any]:
+    """Return how ``metric`` differs between two sets of runs (rows of :func:`summary_frame`).
+
+    Keys: ``paired`` (True when both sets ran the same seeds, each once: the runs share their
+    random numbers, so the difference is taken seed by seed), ``n`` (pairs, or the smaller set),
+    ``diff`` (mean of ``mine`` minus mean of ``theirs``, in the metric's unit; for
+    :data:`ALIVE` a difference of shares of runs), ``diff_low``, ``diff_high`` (95% percentile
+    bootstrap interval of the difference, resampling seeds when paired: within the metric's
+    range of differences, e.g. [-1, 1] for a share), ``test`` and ``p_value`` (two-sided:
+    paired t-test or Welch t-test; for survival McNemar's exact test or Fisher's exact test).
+    Values are NaN where nothing can be computed (no value on a side; fewer than 2 for an
+    interval or test). Survival with every run alive in both sets is no difference: p = 1.
+    """
+    seeds_a, seeds_b = mine["seed"].to_numpy(), theirs["seed"].to_numpy()
+    paired = (len(set(seeds_a)) == len(seeds_a) and len(set(seeds_b)) == len(seeds_b)
+              and set(seeds_a) == set(seeds_b) and len(seeds_a) >= 2)
+    binary = metric == ALIVE
+    out: dict[str, Any] = {"paired": bool(paired), "n": 0, "diff": math.nan, "diff_low": math.nan,
+                           "diff_high": math.nan, "test": "", "p_value": math.nan}
+    if paired:
+        a = mine.set_index("seed")[metric]
+        b = theirs.set_index("seed")[metric].reindex(a.index)
+        ok = a.notna().to_numpy() & b.notna().to_numpy()
+        x, y = a.to_numpy(dtype=float)[ok], b.to_numpy(dtype=float)[ok]
+        d = x - y
+        out.update(n=int(d.size), test="McNemar exact, paired by seed" if binary else "paired t, by seed")
+        if d.size == 0:
+            return out
+        out["diff"] = float(d.mean())
+        if d.size < 2:
+            return out
+        if np.ptp(d) == 0:  # every seed agrees on the difference
+            out.update(diff_low=float(d[0]), diff_high=float(d[0]), p_value=1.0 if d[0] == 0 else 0.0)
+        else:
+            low, high = _bootstrap((d,), np.mean)
+            p_value = float(stats.ttest_1samp(d, 0.0).pvalue)
+            out.update(diff_low=float(low), diff_high=float(high), p_value=p_value)
+        if binary:  # McNemar: the discordant seeds, alive here and dead there or the other way round
+            gained, lost = int((d > 0).sum()), int((d < 0).sum())
+            discordant = gained + lost
+            out["p_value"] = float(stats.binomtest(gained, discordant, 0.5).pvalue) if discordant else 1.0
+        return out
+    x, y = _clean(mine[metric].to_numpy(dtype=float)), _clean(theirs[metric].to_numpy(dtype=float))
+    out.update(n=int(min(x.size, y.size)), test="Fisher exact" if binary else "Welch t")
+    if x.size == 0 or y.size == 0:
+        return out
+    out["diff"] = float(x.mean() - y.mean())
+    if x.size < 2 or y.size < 2:
+        return out
+    if np.ptp(x) == 0 and np.ptp(y) == 0:
+        out.update(diff_low=out["diff"], diff_high=out["diff"])
+    else:
+        low, high = _bootstrap((x, y), _mean_diff)
+        out.update(diff_low=float(low), diff_high=float(high))
+    if binary:
+        table = [[int(x.sum()), int(x.size - x.sum())], [int(y.sum()), int(y.size - y.sum())]]
+        out["p_value"] = float(stats.fisher_exact(table).pvalue)
+    else:
+        out["p_value"] = welch_p(x, y)
+    return out
+
+
+def comparisons(results: Results, pairs: Sequence[tuple[str, str]],
+                metrics: Sequence[str] = COMPARED) -> pd.DataFrame:
+    """Return one row per (label, reference, metric) of ``pairs`` x ``metrics``: one family of
+    comparisons judged together by :func:`significance`.
+
+    ``pairs`` are (label, reference) to compare, e.g. each scenario against the baseline and,
+    with ``--vary``, each varied value against the first within its scenario; a pair given
+    twice is compared once. Columns: ``label``, ``reference``, ``metric``, ``unit``, then
+    :func:`compare_metric`'s keys (``paired``, ``n``, ``diff``, ``diff_low``, ``diff_high``,
+    ``test``, ``p_value``), ``p_holm`` (Holm-adjusted over every tested row of this frame),
+    ``significant`` (p_holm < 0.05) and ``family`` (how many rows were tested: the N of "allowing
+    for the N comparisons"). Differences are in each metric's unit (shares 0-1, members, weeks).
+    """
+    labels = check_results(results)
+    frame = summary_frame(results)
+    _check_metrics(frame, metrics)
+    rows = []
+    for label, reference in dict.fromkeys((str(a), str(b)) for a, b in pairs):
+        for lab in (label, reference):
+            if lab not in labels:
+                raise ParameterError(f"label '{lab}' is not one of the labels: {', '.join(labels)}")
+        mine, theirs = frame[frame["label"] == label], frame[frame["label"] == reference]
+        for metric in metrics:
+            rows.append({"label": label, "reference": reference, "metric": metric,
+                         "unit": UNITS.get(metric, ""), **compare_metric(mine, theirs, metric)})
+    columns = ["label", "reference", "metric", "unit", "paired", "n", "diff", "diff_low", "diff_high",
+               "test", "p_value"]
+    out = pd.DataFrame(rows, columns=columns)
+    out["p_value"] = out["p_value"].astype(float)
+    out.loc[out["p_value"].isna(), "test"] = ""  # nothing was tested
+    adjusted, significant = significance(out["p_value"].to_numpy())
+    out["p_holm"] = adjusted
+    out["significant"] = significant
+    out["family"] = int(out["p_value"].notna().sum())
+    return out
+
+
+def _check_metrics(frame: pd.DataFrame, metrics: Sequence[str]) -> None:
+    missing = [m for m in metrics if m not in frame.columns]
+    if missing:
+        known = [c for c in frame.columns if c not in ("label", "run", "scenario", "seed", "weeks")]
+        raise ParameterError(f"metric '{missing[0]}' is not a numeric summary field: expected one of "
+                             f"{', '.join(known)}")
+
+
+def headline_table(results: Results, metrics: Sequence[str] = COMPARED,
+                   baseline: str | None = None, family: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Return one row per (label, metric): the mean over replicates, its 95% interval and how it
+    differs from the baseline, judged by the one significance rule.
+
+    Columns: ``label``, ``metric``, ``unit``, ``n`` (runs with a value), ``count`` (for
+    ``alive_at_end``: runs still alive at the horizon, k of n; NaN for other metrics),
+    ``mean``, ``sd``, ``ci_low``, ``ci_high`` (95%: Wilson for the share of runs alive,
+    percentile bootstrap of the mean otherwise; NaN when n < 2; always within :func:`bounds`),
+    ``interval`` ("Wilson" or "bootstrap"), ``baseline``, then the comparison with the baseline
+    (from ``family``, see :func:`comparisons`): ``diff`` (mean minus the baseline's mean; 0
+    for the baseline), ``diff_low``, ``diff_high``, ``test``, ``p_value``, ``p_holm``,
+    ``significant`` (False for the baseline) and ``family`` (comparisons judged together).
+    Values are in each metric's unit (``unit``: shares 0-1, members, weeks). The baseline
+    defaults to the first label. ``family`` defaults to every label against the baseline;
+    pass a larger one (e.g. with ``--vary``'s effects) to judge everything shown together.
     """
     labels = check_results(results)
     base = labels[0] if baseline is None else str(baseline)
     if base not in labels:
         raise ParameterError(f"baseline '{base}' is not one of the labels: {', '.join(labels)}")
     frame = summary_frame(results)
-    missing = [m for m in metrics if m not in frame.columns]
-    if missing:
-        known = [c for c in frame.columns if c not in ("label", "run", "scenario", "seed", "weeks")]
-        raise ParameterError(f"metric '{missing[0]}' is not a numeric summary field: expected one of "
-                             f"{', '.join(known)}")
+    _check_metrics(frame, metrics)
+    if family is None:
+        family = comparisons(results, [(lab, base) for lab in labels if lab != base], metrics)
+    tested = family.set_index(["label", "reference", "metric"])
+    size = int(family["family"].iloc[0]) if len(family) else 0
     rows = []
     for label in labels:
         mine = frame[frame["label"] == label]
-        theirs = frame[frame["label"] == base]
         for metric in metrics:
             values = mine[metric].to_numpy(dtype=float)
-            n, mean, low, high = mean_ci(values)
-            _, base_mean, _, _ = mean_ci(theirs[metric].to_numpy(dtype=float))
             finite = values[~np.isnan(values)]
-            rows.append({
-                "label": label, "metric": metric, "unit": UNITS.get(metric, ""), "n": n,
-                "mean": mean, "sd": float(finite.std(ddof=1)) if n >= 2 else math.nan,
-                "ci_low": low, "ci_high": high, "baseline": base, "diff": mean - base_mean,
-                "p_value": math.nan if label == base else welch_p(values, theirs[metric]),
-            })
+            if metric == ALIVE:
+                n, count = int(finite.size), int(finite.sum())
+                mean = count / n if n else math.nan
+                low, high = wilson_ci(count, n) if n >= 2 else (math.nan, math.nan)
+                method = "Wilson"
+            else:
+                n, mean, low, high = bootstrap_mean_ci(values)
+                count, method = math.nan, "bootstrap"
+            row = {"label": label, "metric": metric, "unit": UNITS.get(metric, ""), "n": n,
+                   "count": count, "mean": mean, "sd": float(finite.std(ddof=1)) if n >= 2 else math.nan,
+                   "ci_low": low, "ci_high": high, "interval": method, "baseline": base,
+                   "diff": 0.0 if label == base else math.nan, "diff_low": math.nan,
+                   "diff_high": math.nan, "test": "", "p_value": math.nan, "p_holm": math.nan,
+                   "significant": False, "family": size}
+            key = (label, base, metric)
+            if label != base and key in tested.index:
+                hit = tested.loc[key]
+                row.update({k: hit[k] for k in ("diff", "diff_low", "diff_high", "test", "p_value",
+                                                 "p_holm")}, significant=bool(hit["significant"]))
+            rows.append(row)
     table = pd.DataFrame(rows)
-    table["p_holm"] = holm(table["p_value"].to_numpy())
-    table["significant"] = (table["p_holm"] < ALPHA).astype(bool)
+    table["significant"] = table["significant"].astype(bool)
     return table
 
 
-def _decimals(values: Sequence[float]) -> int:
-    """Return the decimals to show for a row whose largest absolute mean is in ``values``."""
-    finite = [abs(v) for v in values if math.isfinite(v)]
-    top = max(finite, default=0.0)
-    return 0 if top >= 100 else 1 if top >= 10 else 2
-
-
-def _fmt(x: float, decimals: int) -> str:
-    if not math.isfinite(x):
-        return "n/a"
-    text = f"{x:,.{decimals}f}"
-    return text.lstrip("-") if float(text.replace(",", "")) == 0 else text  # no "-0"
-
-
-def format_headline(table: pd.DataFrame) -> str:
-    """Return ``table`` (from :func:`headline_table`) as plain text for a terminal.
-
-    One row per metric (with its unit), one column per label showing ``mean [low, high]``
-    (95% CI; only the mean when n = 1, ``n/a`` when no run has a value, ``(n=k)`` when only k
-    runs have one); a ``*`` follows a value that differs significantly from the baseline.
-    Ends with footnote lines explaining the star, the interval and the test.
-    """
-    labels = list(dict.fromkeys(table["label"]))
-    metrics = list(dict.fromkeys(table["metric"]))
-    base = str(table["baseline"].iloc[0]) if len(table) else ""
-    runs = table.groupby("label", sort=False)["n"].max()
-    keyed = max(len(lab) for lab in labels) > 24  # long labels: columns A, B, ... and a key
-    names = {lab: (chr(ord("A") + i) if keyed else lab) for i, lab in enumerate(labels)}
-    header = ["metric", *[f"{names[lab]} (n={runs[lab]})" + (" [baseline]" if lab == base else "")
-                          for lab in labels]]
-    body: list[list[str]] = []
-    indexed = table.set_index(["metric", "label"])
-    for metric in metrics:
-        unit = UNITS.get(metric, "")
-        row = [f"{metric} ({unit})" if unit else metric]
-        d = _decimals([indexed.loc[(metric, lab), "mean"] for lab in labels])
-        for lab in labels:
-            r = indexed.loc[(metric, lab)]
-            if r["n"] == 0:
-                cell = "n/a"
-            elif math.isnan(r["ci_low"]):
-                cell = _fmt(r["mean"], d)
-            else:
-                cell = f"{_fmt(r['mean'], d)} [{_fmt(r['ci_low'], d)}, {_fmt(r['ci_high'], d)}]"
-            if 0 < r["n"] < runs[lab]:
-                cell += f" (n={r['n']})"
-            cell += " *" if bool(r["significant"]) else "  "
-            row.append(cell)
-        body.append(row)
-    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))])
-
-    tested = int(table["p_value"].notna().sum())
-    rule = "-" * len(line(header))
-    key = [f"{names[lab]}: {lab}" for lab in labels] if keyed else []
-    notes = [
-        "Values: mean over replicate runs [95% confidence interval of the mean, Student t].",
-        f"* differs from the baseline '{base}': two-sided Welch t-test, Holm-adjusted over the "
-        f"{tested} comparisons in this table, p < {ALPHA:g}.",
-        "n/a: no run has a value (e.g. ROI without vendor cost, median tenure not reached).",
-    ]
-    return "\n".join([*key, line(header), rule, *(line(r) for r in body), rule, *notes])
-
-
 def replicate_bands(results: Results, values: Callable[[pd.DataFrame], pd.Series]) -> pd.DataFrame:
-    """Return per label and week: n, mean, ci_low, ci_high of ``values(timeseries)`` over runs."""
+    """Return per label and week: n, mean, sd, ci_low, ci_high of ``values(timeseries)`` over runs.
+
+    The interval is the 95% percentile bootstrap of the week's mean over the runs (fixed seed),
+    so, like every interval here, it stays within the range of the runs' values (never below 0
+    for a count); NaN when fewer than 2 runs have a value that week. Units are those of
+    ``values``.
+    """
     labels = check_results(results)
     parts = []
     for label in labels:
@@ -335,17 +500,25 @@ def replicate_bands(results: Results, values: Callable[[pd.DataFrame], pd.Series
             parts.append(pd.DataFrame({"label": label, "run": i, "week": ts["week"].to_numpy(),
                                        "value": pd.to_numeric(values(ts)).to_numpy(dtype=float)}))
     data = pd.concat(parts, ignore_index=True)
-    data["label"] = pd.Categorical(data["label"], categories=labels, ordered=True)
-    g = data.groupby(["label", "week"], observed=True, sort=True)["value"]
-    out = g.agg(n="count", mean="mean", sd="std").reset_index()
-    n = out["n"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        tq = np.where(n >= 2, stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1)), np.nan)
-        half = tq * out["sd"].to_numpy(dtype=float) / np.sqrt(n)
-    out["ci_low"] = out["mean"] - half
-    out["ci_high"] = out["mean"] + half
-    out["label"] = out["label"].astype(str)
-    out["n"] = out["n"].astype(int)
+    frames = []
+    for label in labels:
+        mine = data[data["label"] == label]
+        wide = mine.pivot(index="run", columns="week", values="value").sort_index(axis=1)
+        m = wide.to_numpy(dtype=float)
+        n = (~np.isnan(m)).sum(axis=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(m, axis=0)
+            sd = np.where(n >= 2, np.nanstd(m, axis=0, ddof=1), np.nan)
+        low, high = np.full(n.shape, np.nan), np.full(n.shape, np.nan)
+        full = (n == m.shape[0]) & (n >= 2)
+        if full.any():
+            low[full], high[full] = _bootstrap((m[:, full],), np.mean, axis=0)
+        for j in np.flatnonzero(~full & (n >= 2)):  # weeks some runs did not reach or left blank
+            _, _, low[j], high[j] = bootstrap_mean_ci(m[:, j])
+        frames.append(pd.DataFrame({"label": label, "week": wide.columns.to_numpy(), "n": n.astype(int),
+                                    "mean": mean, "sd": sd, "ci_low": low, "ci_high": high}))
+    out = pd.concat(frames, ignore_index=True)
     return out[["label", "week", "n", "mean", "sd", "ci_low", "ci_high"]]
 
 
@@ -353,9 +526,10 @@ def weekly_bands(results: Results, column: str) -> pd.DataFrame:
     """Return per label and week the mean and 95% CI of timeseries ``column`` across replicates.
 
     Columns: ``label``, ``week``, ``n`` (runs with a value that week), ``mean``, ``sd``,
-    ``ci_low``, ``ci_high`` (Student t; NaN when n < 2), in the column's own unit (e.g.
-    members, posts per week). Runs of different lengths are averaged over the runs that reached
-    each week; NaN values (e.g. ``newcomer_reply_rate`` with no newcomer) are skipped.
+    ``ci_low``, ``ci_high`` (percentile bootstrap, within the runs' range; NaN when n < 2), in
+    the column's own unit (e.g. members, posts per week). Runs of different lengths are averaged
+    over the runs that reached each week; NaN values (e.g. ``newcomer_reply_rate`` with no
+    newcomer) are skipped.
     """
     labels = check_results(results)
     ts = results[labels[0]][0].timeseries

@@ -32,7 +32,10 @@ class Mechanism:
     name: what a domain expert calls it; source: the seed passage or MODEL.md mechanism;
     step: ``step(model, week)`` does the work; params: the parameters it declares;
     reads / writes: the Week fields it reads / writes; applies: whether it runs under a
-    governance type's rules (decided once, when the model is built).
+    governance type's rules (decided once, when the model is built); member_draws: the decisions
+    it draws for every member of the week (``week.m``; a name, for slot 0, or a (name, slot)
+    pair), which the census hashes together in one pass (a speed-up only: a draw not named here
+    is hashed by itself, with the same numbers).
     """
 
     name: str
@@ -42,6 +45,7 @@ class Mechanism:
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
     applies: Callable[[Rules], bool] = everywhere
+    member_draws: tuple[str | tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.reads + self.writes) - set(STATE_FIELDS))

@@ -29,14 +29,14 @@ def participation_inequality(messages: np.ndarray) -> tuple[float, float, float]
     member). Returns (0, 0, 0) when nobody has written anything.
     """
     n = messages.size
-    total = int(messages.sum()) if n else 0
+    total = int(np.add.reduce(messages)) if n else 0
     if total == 0:
         return 0.0, 0.0, 0.0
     x = np.sort(messages)
     ranks = np.arange(1, n + 1)
-    gini = float((2.0 * (ranks * x).sum()) / (n * total) - (n + 1.0) / n)
-    top10 = float(x[n - max(1, math.ceil(0.10 * n)):].sum() / total)
-    top1 = float(x[n - max(1, math.ceil(0.01 * n)):].sum() / total)
+    gini = float((2.0 * np.add.reduce(ranks * x)) / (n * total) - (n + 1.0) / n)
+    top10 = float(np.add.reduce(x[n - max(1, math.ceil(0.10 * n)):]) / total)
+    top1 = float(np.add.reduce(x[n - max(1, math.ceil(0.01 * n)):]) / total)
     return gini, top10, top1
 
 
@@ -62,6 +62,14 @@ def lifecycle_stage(active: list[int], dead: bool) -> str:
     return "maturity"
 
 
+def _spells(members: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return (join_week, leave_week) of each member's first spell as float arrays, leave_week
+    NaN while still a member (the members table holds nullable integers)."""
+    join = members["join_week"].to_numpy(dtype=float)
+    leave = members["leave_week"].to_numpy(dtype=float, na_value=np.nan)
+    return join, leave
+
+
 def retention(members: pd.DataFrame, after_weeks: int, weeks: int, cohort_until: int = 52,
               settled_weeks: int = 0) -> float:
     """Return the share of partners who joined by week ``cohort_until`` still members
@@ -71,16 +79,16 @@ def retention(members: pd.DataFrame, after_weeks: int, weeks: int, cohort_until:
     With ``settled_weeks`` > 0 the cohort is only those who settled: still members
     ``settled_weeks`` weeks after joining (drive-by joiners who left sooner do not count).
     """
-    cohort = members[(members["join_week"] <= cohort_until)
-                     & (members["join_week"] + after_weeks <= weeks)]
+    join, leave = _spells(members)
+    cohort = (join <= cohort_until) & (join + after_weeks <= weeks)
+    join, leave = join[cohort], leave[cohort]
     if settled_weeks:
-        stayed = cohort["leave_week"].isna() | (cohort["leave_week"] - cohort["join_week"] > settled_weeks)
-        cohort = cohort[stayed.to_numpy(dtype=bool)]
-    if cohort.empty:
+        settled = np.isnan(leave) | (leave - join > settled_weeks)
+        join, leave = join[settled], leave[settled]
+    if join.size == 0:
         return math.nan
-    left = cohort["leave_week"]
-    stayed = left.isna() | (left - cohort["join_week"] > after_weeks)
-    return float(stayed.mean())
+    stayed = np.isnan(leave) | (leave - join > after_weeks)
+    return int(np.count_nonzero(stayed)) / stayed.size
 
 
 def median_tenure(members: pd.DataFrame, weeks: int) -> float | None:
@@ -93,9 +101,9 @@ def median_tenure(members: pd.DataFrame, weeks: int) -> float | None:
         return None
     from lifelines import KaplanMeierFitter
 
-    end = members["leave_week"].fillna(weeks).to_numpy(dtype=float)
-    durations = np.maximum(end - members["join_week"].to_numpy(dtype=float), 0.0)
-    observed = members["leave_week"].notna().to_numpy()
+    join, leave = _spells(members)
+    observed = ~np.isnan(leave)
+    durations = np.maximum(np.where(observed, leave, float(weeks)) - join, 0.0)
     kmf = KaplanMeierFitter().fit(durations, observed)
     median = float(kmf.median_survival_time_)
     return median if math.isfinite(median) else None
@@ -115,13 +123,14 @@ def summarize(timeseries: pd.DataFrame, members: pd.DataFrame, weeks: int,
     active = timeseries["active_members"].to_numpy()
     cost = float(timeseries["vendor_cost"].sum())
     revenue = float(timeseries["influenced_revenue"].sum())
-    first = members[members["first_post_answered"].notna()]
-    back = first["second_post_week"].notna()
+    # Members whose first message was a question: was it answered, did they write again?
+    first = members["first_post_answered"].notna().to_numpy()
+    answered = members["first_post_answered"].to_numpy(dtype=bool, na_value=False)[first]
+    back = members["second_post_week"].notna().to_numpy()[first]
 
     def _nan_none(x: float) -> float | None:
         return None if math.isnan(x) else x
 
-    answered = first["first_post_answered"].astype(bool)
     return {
         "retention_12w": _nan_none(retention(members, 12, weeks)),
         "retention_52w": _nan_none(retention(members, 52, weeks)),
@@ -135,7 +144,7 @@ def summarize(timeseries: pd.DataFrame, members: pd.DataFrame, weeks: int,
         "total_posts": int(timeseries["posts"].sum()),
         "total_answers": int(timeseries["answers"].sum()),
         "ever_joined": len(members),
-        "first_post_reply_rate": float(answered.mean()) if len(first) else None,
+        "first_post_reply_rate": int(np.count_nonzero(answered)) / answered.size if answered.size else None,
         "return_if_answered": _share_returned(answered, back),
         "return_if_unanswered": _share_returned(~answered, back),
         "vendor_cost": cost,
@@ -144,6 +153,8 @@ def summarize(timeseries: pd.DataFrame, members: pd.DataFrame, weeks: int,
     }
 
 
-def _share_returned(mask: pd.Series, back: pd.Series) -> float | None:
-    """Return the share of ``back`` among rows in ``mask`` (None if there are none)."""
-    return float(back[mask].mean()) if mask.any() else None
+def _share_returned(mask: np.ndarray, back: np.ndarray) -> float | None:
+    """Return the share of ``back`` (bool) among the rows in ``mask`` (bool; None if there are
+    none)."""
+    n = int(np.count_nonzero(mask))
+    return int(np.count_nonzero(back & mask)) / n if n else None

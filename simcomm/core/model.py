@@ -10,7 +10,6 @@ fresh :class:`~simcomm.core.week.Week`. The DataCollector is the one record of t
 from __future__ import annotations
 
 import re
-from functools import partial
 from typing import Any
 
 import mesa
@@ -18,10 +17,12 @@ import numpy as np
 from mesa.agent import AgentSet
 
 from simcomm.agents import Advocate, Partner, VendorStaff
+from simcomm.core.counterfactual import AdverseEvent, Counterfactual
 from simcomm.core.governance import GOVERNANCE, Rules
 from simcomm.core.launch import launch
 from simcomm.core.mechanism import Mechanism, check_order
 from simcomm.core.mechanisms import WEEK, census
+from simcomm.core.mechanisms.record import WeeklyRecord
 from simcomm.core.mechanisms.staff_turnover import draw_hire
 from simcomm.core.metrics import WEEKLY_METRICS
 from simcomm.core.params import Params, make_params
@@ -29,10 +30,6 @@ from simcomm.core.population import ACTIVE, LAPSED, LURKING, Partners, acquainta
 from simcomm.core.randomness import Streams
 from simcomm.core.ties import PeerTies
 from simcomm.core.week import Week
-
-
-def _metric(model: CommunityModel, name: str) -> Any:
-    return model.current.row[name]
 
 
 def week_for(rules: Rules) -> tuple[Mechanism, ...]:
@@ -49,10 +46,16 @@ class CommunityModel(mesa.Model):
         params: validated parameters (:func:`simcomm.core.params.make_params`); defaults if None.
         seed: the one seed every random draw derives from: each decision draws from its own
             stream of ``model.streams`` (common random numbers, :mod:`simcomm.core.randomness`).
+        counterfactual: the run's events to neutralise (:mod:`simcomm.core.counterfactual`);
+            None or an empty one changes nothing. The run's adverse events are recorded in
+            ``model.adverse`` either way.
     """
 
-    def __init__(self, params: Params | None = None, seed: int = 0) -> None:
+    def __init__(self, params: Params | None = None, seed: int = 0,
+                 counterfactual: Counterfactual | None = None) -> None:
         super().__init__(rng=seed)
+        self.counterfactual = counterfactual if counterfactual is not None else Counterfactual()
+        self.adverse: list[AdverseEvent] = []  # departures and budget decisions, as they happen
         self.p: Params = params if params is not None else make_params()
         self.seed = seed
         self.week = 0
@@ -63,6 +66,8 @@ class CommunityModel(mesa.Model):
                              forget=self.p.tie_forget)
         self.rules: Rules = GOVERNANCE[self.p.governance]
         self.mechanisms = week_for(self.rules)
+        # The decisions drawn for every member each week, hashed together at the census.
+        self.member_draws = tuple(dict.fromkeys(d for m in self.mechanisms for d in m.member_draws))
         self.funding = True  # a sponsor's or vendor's money, until a review withdraws it
         self.staff: list[VendorStaff] = []
         if self.rules.has_staff:
@@ -87,8 +92,7 @@ class CommunityModel(mesa.Model):
         self.current = Week(0)  # this week's shared state (the last week's, between steps)
         self._handles: dict[int, Partner] = {}
         launch(self)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={k: partial(_metric, name=k) for k in WEEKLY_METRICS})
+        self.datacollector = WeeklyRecord(WEEKLY_METRICS)
 
     @property
     def history(self) -> dict[str, list[Any]]:
@@ -127,7 +131,8 @@ class CommunityModel(mesa.Model):
         first = people.join_week[idx] < 0
         people.join_week[idx[first]] = self.week
         back = idx[~first]
-        people.rejoin_week[back[people.rejoin_week[back] < 0]] = self.week
+        if back.size:
+            people.rejoin_week[back[people.rejoin_week[back] < 0]] = self.week
         people.last_join_week[idx] = self.week
         if commitment is None:
             fit = self.people.fit(idx, self.topic, p.fit_sharpness) if fit is None else fit
@@ -135,12 +140,13 @@ class CommunityModel(mesa.Model):
                     + p.newcomer_urgency_pull * (people.urgency[idx] - 0.5))
         else:
             base = np.full(idx.size, commitment)
-        c = np.clip(base + p.incentive * invited, 0.0, 1.0)
+        c = (base + p.incentive * invited).clip(0.0, 1.0)
         people.commitment[idx] = c
         # A partner joins active, or lurking when its commitment is below the lurking threshold.
         people.state[idx] = np.where(c >= p.lurk_threshold, ACTIVE, LURKING)
         people.incentive[idx] = p.incentive * invited
-        people.invited[idx] |= invited
+        if np.count_nonzero(invited):
+            people.invited[idx] |= invited
         return int(idx.size)
 
     def lapse(self, gone: np.ndarray) -> int:
@@ -176,7 +182,7 @@ class CommunityModel(mesa.Model):
         """Return how authentic the voice behind the promotion is (0-1): the managers' (mean over
         posts) where the vendor runs the community, else ``staff_authenticity``."""
         if self.rules.vendor_runs and self.staff:
-            return float(np.mean([s.authenticity for s in self.staff]))
+            return float(np.add.reduce(np.array([s.authenticity for s in self.staff])) / len(self.staff))
         return float(self.p.staff_authenticity)
 
     def sponsor_in_post(self) -> bool:

@@ -86,3 +86,43 @@ def make_params(overrides: Mapping[str, Any] | None = None,
             "is not allowed: expected a total of at most 1"
         )
     return Params(values, defaults=DEFAULTS)
+
+
+# ---- plausible ranges of the assumptions (robustness of the claims, simcomm claims) ----------
+#: Parameters sourced "assumption" that are not assumptions about behaviour: the size of the
+#: experiment (the population) is chosen by whoever runs it.
+NOT_ASSUMPTIONS: tuple[str, ...] = ("partners",)
+PLAUSIBLE_FACTOR = 2.0  # an assumption's plausible range: half to twice its default, within its allowed range
+#: Where half-to-twice is not plausible (shares near 1, shares that must add up to at most 1,
+#: memories close to 1, skills of a competent hire), the range is stated here.
+PLAUSIBLE: dict[str, tuple[float, float]] = {
+    "share_one_person": (0.45, 0.6), "share_msp": (0.22, 0.3), "share_reseller": (0.08, 0.1),
+    "homophily": (0.5, 1.0), "manager_skill": (0.5, 0.9), "leader_threshold": (0.5, 0.9),
+    "topic_memory": (0.8, 0.97), "incentive_fade": (0.8, 0.97),
+}
+
+
+def is_assumption(name: str) -> bool:
+    """Return True when parameter ``name``'s source is an assumption (not a seed passage or a
+    published figure) and it describes behaviour (not the size of the experiment)."""
+    spec = SPEC_BY_NAME[name]
+    return (spec.kind in (int, float) and "assumption" in spec.source.lower()
+            and name not in NOT_ASSUMPTIONS)
+
+
+def plausible_range(name: str) -> tuple[float, float]:
+    """Return the plausible (low, high) of numeric parameter ``name``, in its own unit: the
+    :data:`PLAUSIBLE` entry, else half to twice its default, clipped to its allowed range."""
+    if name in PLAUSIBLE:
+        return PLAUSIBLE[name]
+    spec = SPEC_BY_NAME[name]
+    value = float(spec.default)
+    lo, hi = value / PLAUSIBLE_FACTOR, value * PLAUSIBLE_FACTOR
+    if spec.low is not None:
+        lo = max(lo, float(spec.low))
+    if spec.high is not None:
+        hi = min(hi, float(spec.high))
+    return lo, hi
+
+
+ASSUMPTIONS: tuple[str, ...] = tuple(s.name for s in SPECS if is_assumption(s.name))

@@ -138,7 +138,7 @@ class Partners:
 
     def members(self) -> np.ndarray:
         """Return the indices of current members (active or lurking), ascending."""
-        return np.flatnonzero((self.state == ACTIVE) | (self.state == LURKING))
+        return ((self.state == ACTIVE) | (self.state == LURKING)).nonzero()[0]
 
     def state_name(self, idx: int) -> str:
         """Return partner ``idx``'s membership state: unaware, aware, active, lurking or lapsed."""

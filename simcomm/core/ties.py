@@ -39,8 +39,9 @@ class PeerTies:
         length n); ties to partners who left count for nothing."""
         if not len(self):
             return np.zeros(self.n)
-        w_u = np.where(member[self.v], self.strength, 0.0)
-        w_v = np.where(member[self.u], self.strength, 0.0)
+        # Strengths are >= 0 and finite: times the mask, a tie to a non-member weighs 0.
+        w_u = self.strength * member[self.v]
+        w_v = self.strength * member[self.u]
         return (np.bincount(self.u, weights=w_u, minlength=self.n)
                 + np.bincount(self.v, weights=w_v, minlength=self.n))
 
@@ -49,24 +50,29 @@ class PeerTies:
         return how many are new."""
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
-        ok = a != b
-        a, b = a[ok], b[ok]
         if a.size == 0:
             return 0
-        keys = _distinct(np.minimum(a, b) * self.n + np.maximum(a, b))
+        ok = a != b
+        if np.count_nonzero(ok) < ok.size:
+            a, b = a[ok], b[ok]
+            if a.size == 0:
+                return 0
+        keys = np.minimum(a, b) * self.n + np.maximum(a, b)
+        if keys.size > 1:
+            keys = _distinct(keys)
         pos = self.key.searchsorted(keys)
         # A key past the end is compared with the last one (not equal): it is new.
-        exists = self.key.take(pos, mode="clip") == keys if len(self) else np.zeros(keys.size, dtype=bool)
-        old = pos[exists]
-        self.strength[old] = np.minimum(1.0, self.strength[old] + self.gain)
-        fresh = ~exists
-        new = keys[fresh]
-        if new.size:
-            nu, nv = np.divmod(new, self.n)
-            cos = ((self._skills[nu] * self._skills[nv]).sum(axis=1)
+        if len(self) and np.count_nonzero(exists := self.key.take(pos, mode="clip") == keys):
+            old = pos[exists]
+            self.strength[old] = np.minimum(1.0, self.strength[old] + self.gain)
+            fresh = ~exists
+            keys, pos = keys[fresh], pos[fresh]
+        if keys.size:
+            nu, nv = np.divmod(keys, self.n)
+            cos = (np.add.reduce(self._skills[nu] * self._skills[nv], axis=1)
                    / np.maximum(self._skills_norm[nu] * self._skills_norm[nv], 1e-12))
-            self._insert(pos[fresh], new, nu, nv, np.clip(1.0 - cos, 0.0, 1.0))
-        return int(new.size)
+            self._insert(pos, keys, nu, nv, (1.0 - cos).clip(0.0, 1.0))
+        return int(keys.size)
 
     def _insert(self, at: np.ndarray, key: np.ndarray, u: np.ndarray, v: np.ndarray,
                 comp: np.ndarray) -> None:
@@ -76,7 +82,8 @@ class PeerTies:
         """
         size = self.key.size + at.size
         slot = at + np.arange(at.size)  # where each new tie lands (``at`` is non-decreasing)
-        old = np.ones(size, dtype=bool)
+        old = np.empty(size, dtype=bool)
+        old.fill(True)
         old[slot] = False
         for name, values in (("key", key), ("u", u), ("v", v), ("strength", self.gain),
                              ("complementarity", comp)):
@@ -125,8 +132,8 @@ class PeerTies:
         ends, other = ends[keep], other[keep]
         order = np.argsort(ends, kind="stable")
         ends, other = ends[order], other[order]
-        start = np.searchsorted(ends, who, side="left")
-        deg = np.searchsorted(ends, who, side="right") - start
+        start = ends.searchsorted(who, side="left")
+        deg = ends.searchsorted(who, side="right") - start
         ok = deg >= 2
         who_start, who_deg = start[ok], deg[ok]
         i = np.minimum((u[ok] * who_deg).astype(np.int64), who_deg - 1)
@@ -138,6 +145,9 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     """Return the distinct ``values``, ascending (``np.unique``, about twice as fast on the small
     arrays of a week's new ties)."""
     values = np.sort(values)
-    first = np.ones(values.size, dtype=bool)
-    first[1:] = values[1:] != values[:-1]
+    if values.size < 2:
+        return values
+    first = np.empty(values.size, dtype=bool)
+    first[0] = True
+    np.not_equal(values[1:], values[:-1], out=first[1:])
     return values[first]

@@ -6,7 +6,7 @@ interrupted write leaves the output directory as it was (see :mod:`simcomm.runs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,14 +53,16 @@ def _per_label(values: Sequence[Any]) -> Any:
 
 
 def write_compare(results: Results, table: pd.DataFrame, out_dir: Path,
-                  differences: Sequence[Any] | None = None) -> list[Path]:
+                  differences: Sequence[Any] | None = None, answer: Sequence[str] | None = None,
+                  rule: Mapping[str, Any] | None = None) -> list[Path]:
     """Write a comparison into ``out_dir``; return the paths written (in out_dir).
 
     ``runs.csv``/``runs.parquet`` (:func:`simcomm.analysis.statistics.summary_frame`), ``headline.csv``
     (``table``, from :func:`simcomm.analysis.statistics.headline_table`), ``compare.json`` (labels, seeds,
     weeks, scenario, parameters and overrides of each label, ``differences`` (what each label
     differs in from the first, :func:`simcomm.report.text.parameter_differences`; [] when not
-    given), simcomm and mesa versions, the table and the log-rank result; NaN written as null)
+    given), ``answer`` (the sentences printed first) and ``rule`` (the significance rule), simcomm
+    and mesa versions, the table and the log-rank result; NaN written as null)
     and the PNGs of
     :func:`simcomm.report.plots.plot_compare`. All go through :func:`staged_output`.
     """
@@ -82,6 +84,8 @@ def write_compare(results: Results, table: pd.DataFrame, out_dir: Path,
             "overrides": {lab: _per_label([m.get("overrides", {}) for m in meta[lab]]) for lab in labels},
             "parameters": {lab: _per_label([m.get("params", {}) for m in meta[lab]]) for lab in labels},
             "differences": list(differences or []),
+            "answer": list(answer or []),
+            "rule": dict(rule or {}),
             "simcomm_version": first.get("simcomm_version"),
             "mesa_version": first.get("mesa_version"),
             "headline": table,

@@ -210,6 +210,13 @@ WHY_MISSED: dict[str, str] = {
     "founder_only_dead": "A community dies in the model only after `death_weeks` (8) weeks with no "
     "active member, and founders start highly committed, so no group of either kind is dead "
     "within three months and the difference is zero.",
+    "vendor_small": "At the default 2,000-partner channel a vendor's community peaks at some 150 to 580 "
+    "active members unless most of its content is promotion (product-showcase stays under 30): the "
+    "vendor reaches a share of its channel every week (`vendor_reach`) and its partners share its "
+    "technology, so nearly every vendor community finds members. The study's small communities were "
+    "often built around products nobody gathers for, which the library has no scenario for; and the "
+    "library is a set of what-ifs, not a sample of real programmes, so this share says more about the "
+    "library than about the world.",
     "revenue_top20": "Influenced revenue here comes only from member-weeks and peer deals. "
     "A core of members stays for years, so the top 20% earn most of it. Real channel revenue "
     "also depends on partner size, which the model does not turn into revenue.",

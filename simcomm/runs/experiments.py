@@ -245,6 +245,9 @@ def load_experiment(path: str | Path) -> Experiment:
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"experiment file '{p}' is not valid TOML: {exc}") from None
     where = str(p)
+    if not data:
+        raise ParameterError(f"experiment file '{p}' is empty: expected at least scenario, replicates "
+                             f"and [factors] (fields: {', '.join(KEYS)})")
     unknown = [k for k in data if k not in KEYS]
     if unknown:
         near = closest_names(unknown[0], list(KEYS))
@@ -257,6 +260,9 @@ def load_experiment(path: str | Path) -> Experiment:
         raise _err(where, "name", f"{name!r} is not allowed: expected a plain name, not a path "
                    "(no '/' or '\\', not starting with '.'), since it names the folder out/<name>")
     scenario_name = data.get("scenario")
+    if scenario_name is None:
+        raise _err(where, "scenario", "missing; expected a scenario name or the path of a scenario "
+                   "TOML file")
     if not isinstance(scenario_name, str):
         raise _err(where, "scenario", f"{scenario_name!r} is not allowed: expected a scenario name "
                    "or the path of a scenario TOML file")
@@ -273,9 +279,11 @@ def load_experiment(path: str | Path) -> Experiment:
     except ParameterError as exc:
         raise _err(where, "overrides", str(exc)) from None
     factors_raw = data.get("factors")
-    if not isinstance(factors_raw, dict) or not factors_raw:
-        raise _err(where, "factors", "missing or empty: expected a table of parameter = [values] "
-                   "or a range {start, stop, step} / {low, high, num}")
+    expected = "a table of parameter = [values] or a range {start, stop, step} / {low, high, num}"
+    if factors_raw is not None and not isinstance(factors_raw, dict):
+        raise _err(where, "factors", f"{factors_raw!r} is not allowed: expected {expected}")
+    if not factors_raw:
+        raise _err(where, "factors", f"missing or empty: expected {expected}")
     weeks = _int(data, "weeks", 260, 1, 5200, where)
     replicates = _int(data, "replicates", None, 1, 100_000, where)
     factors: dict[str, list[Value]] = {}
@@ -585,7 +593,11 @@ def run_experiment(exp: Experiment, out_dir: str | Path, *, workers: int | None 
     out_dir = Path(out_dir).expanduser().absolute()
     n_workers = workers or default_workers()
     from simcomm.runs.files import check_writable
+    from simcomm.runs.resources import check_memory
 
+    if scheduler is None:  # as run_many will, but before the results folder, lock or manifest exist
+        check_memory(((exp.scenario.overrides, {**exp.overrides, **point}) for point in exp.design()),
+                     processes=min(n_workers, max(exp.n_runs, 1)))
     check_writable(out_dir)
     if (out_dir / "manifest.json").exists():
         read_manifest(out_dir)  # a damaged results folder is one line, before anything is started

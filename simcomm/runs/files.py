@@ -294,6 +294,17 @@ def _umask() -> int:
     return mask
 
 
+def _give_mode(tmp: Path | str, path: Path) -> None:
+    """Give the temporary file ``tmp`` (mkstemp makes it 0600) the mode ``path`` will keep once
+    it is renamed there: the mode of the file it replaces, else that of any new file (0666
+    without the umask), so that results and pages are readable as any other file."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()
+    os.chmod(tmp, mode)
+
+
 def _parent_writable(out_dir: Path) -> bool:
     parent = out_dir.parent
     if parent == out_dir:
@@ -400,6 +411,7 @@ def staged_file(path: Path) -> Iterator[Path]:
         yield Path(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        _give_mode(tmp, path)
         os.replace(tmp, path)
     except BaseException:
         if tmp is not None:
@@ -424,6 +436,7 @@ def atomic_write_together(files: Sequence[tuple[Path, Callable[[Path], None]]]) 
             write(Path(tmp))
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
+            _give_mode(tmp, path)
         for (path, _), tmp in zip(files, temps, strict=True):
             if os.path.lexists(path):
                 raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simcomm.core.counterfactual import Counterfactual
 from simcomm.core.metrics import summarize
 from simcomm.core.model import CommunityModel
 from simcomm.core.params import ParameterError, Params, make_params
@@ -102,16 +103,21 @@ def run(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: int = 0
 
 def simulate(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: int = 0,
              overrides: Mapping[str, Any] | None = None,
-             on_week: Callable[[int], None] | None = None) -> Result:
+             on_week: Callable[[int], None] | None = None,
+             counterfactual: Counterfactual | None = None) -> Result:
     """:func:`run` without its memory check: for the runs of a batch, whose memory was checked
     for all of them at once, processes included (:func:`simcomm.runs.batch.run_many`), so that
-    a run is not refused half-way through a sweep because its sibling workers hold memory."""
+    a run is not refused half-way through a sweep because its sibling workers hold memory.
+
+    ``counterfactual`` (:mod:`simcomm.core.counterfactual`) replays the run with some of its
+    events neutralised; when given (even empty), ``metadata["counterfactual"]`` records what
+    was neutralised and the run's adverse events (week, kind, slot)."""
     from simcomm.core.version import __version__
 
     weeks, seed = _check_run_args(weeks, seed)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     params = make_params(overrides, base=sc.overrides)
-    model = CommunityModel(params, seed=seed)
+    model = CommunityModel(params, seed=seed, counterfactual=counterfactual)
     for _ in range(weeks):
         model.step()
         if on_week is not None:
@@ -127,5 +133,8 @@ def simulate(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: in
         "mesa_version": mesa.__version__, "params": params.to_dict(),
         "overrides": dict(overrides or {}),
     }
+    if counterfactual is not None:
+        metadata["counterfactual"] = {**counterfactual.to_dict(),
+                                      "adverse_events": [e.to_dict() for e in model.adverse]}
     summary = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in summary.items()}
     return Result(sc.name, params, seed, weeks, ts, members, summary, events, metadata)

@@ -16,7 +16,7 @@ import click
 
 from simcomm.core.params import SPECS, ParameterError, Value, parse_assignment
 from simcomm.core.version import __version__
-from simcomm.report.text import HEADLINE_TEXT, format_value
+from simcomm.report.text import format_run_table, run_sentences
 from simcomm.ui.options import OUT_PATH
 
 EXAMPLES = """
@@ -197,7 +197,12 @@ def params() -> None:
 @_common
 def run_command(scenario: str, seed: int, weeks: int, sets: tuple[str, ...], out: Path | None,
                 as_json: bool, quiet: bool) -> None:
-    """Run one scenario and print its headline figures and events.
+    """Run one scenario: the answer in a few sentences, then its headline figures and events.
+
+    The sentences say how big the community got and when it peaked, whether it was still alive
+    at the end (and why it died), and how many of its first year's joiners stayed. The table
+    shows the headline figures under readable names; --json prints them with the sentences
+    ("answer") and "alive_at_end".
 
     SCENARIO is a built-in name (see 'simcomm scenarios') or the path of a scenario TOML file.
     With --out, writes timeseries and members (Parquet and CSV), summary.json (with the
@@ -224,22 +229,34 @@ def run_command(scenario: str, seed: int, weeks: int, sets: tuple[str, ...], out
     with tqdm(total=weeks, desc=sc.name, unit="week", disable=not show_progress(quiet)) as bar:
         result = run(sc, weeks=weeks, seed=seed, overrides=overrides, on_week=lambda w: bar.update())
     written = write_run(result, out) if out is not None else []
+    events = result.events.to_dict(orient="records")
+    answer = run_sentences(sc.name, sc.governance, seed, weeks, result.summary, events)
     if as_json:
-        click.echo(json.dumps(to_jsonable({"summary": result.summary, "metadata": result.metadata}),
+        click.echo(json.dumps(to_jsonable({"answer": answer,
+                                           "alive_at_end": result.summary.get("died_week") is None,
+                                           "summary": result.summary, "metadata": result.metadata}),
                               indent=2))
         return
     click.echo(f"simcomm {__version__}  {sc.name} ({sc.governance})  seed {seed}  {weeks} weeks"
                + (f"  set: {overrides}" if overrides else ""))
-    for key, (text, unit) in HEADLINE_TEXT.items():
-        click.echo(f"  {text:<42} {format_value(result.summary.get(key), unit):>12}")
+    click.echo("\n" + _paragraph(answer) + "\n")
+    click.echo(format_run_table(result.summary, weeks))
     if len(result.events):
-        click.echo("events:")
+        click.echo("\nEvents:")
         for row in result.events.head(12).itertuples():
             click.echo(f"  week {row.week}: {row.text}")
         if len(result.events) > 12:
             click.echo(f"  ... {len(result.events) - 12} more (events in summary.json with --out)")
     if written:
         click.echo(f"wrote {len(written)} files to {out}")
+
+
+def _paragraph(sentences: list[str], width: int = 100) -> str:
+    """Return ``sentences`` as text, each sentence starting a line, wrapped at ``width`` characters."""
+    import textwrap
+
+    return "\n".join(textwrap.fill(s, width=width, break_on_hyphens=False, subsequent_indent="  ")
+                     for s in sentences)
 
 
 # ---- compare -------------------------------------------------------------------------------
@@ -255,24 +272,36 @@ def run_command(scenario: str, seed: int, weeks: int, sets: tuple[str, ...], out
 def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | None,
             varies: tuple[str, ...], weeks: int, sets: tuple[str, ...], out: Path | None,
             as_json: bool, quiet: bool) -> None:
-    """Compare scenarios over seeded replicates: mean and 95% CI, significance, survival.
+    """Compare scenarios over seeded replicates: first the answer in plain sentences, then the table.
 
-    Runs R seeds of each SCENARIO (default: organic and vendor-imposed) in parallel, prints
-    which parameters each one differs in from the first (with the levers' reasons), then
-    mean [95% CI] of the headline metrics with a * where a scenario differs significantly from
-    the first one (Welch t-test, Holm-corrected), the log-rank test of member survival, and
-    with --vary the effect of the varied parameter within each scenario. With --out, writes
-    tables, JSON and plots with confidence bands and Kaplan-Meier curves.
+    Runs R seeds of each SCENARIO (default: organic and vendor-imposed) in parallel, the same
+    seeds for every scenario, so runs with the same seed share their random numbers and are
+    compared seed by seed. Prints what changed, by how much and how sure in a few sentences;
+    then a table of each metric under a readable name: the share of runs still alive at the
+    horizon (k of n, Wilson interval), active members, retention, ... as mean [95% interval,
+    bootstrap over the runs], never outside the metric's bounds; a * where a scenario differs
+    from the first by the one rule used for every star and every "clearly": a difference that
+    large would arise by chance less than 1 time in 20, allowing for all the comparisons shown
+    (Holm). With --vary, the effect of the varied parameter within each scenario, by the same
+    rule. With --out, writes tables, JSON and plots with confidence bands and Kaplan-Meier
+    curves.
 
     \b
     Example: how much does 52-week retention drop if the community manager leaves every
     9 months instead of every 3 years, vendor-imposed versus organic?
       simcomm compare vendor-imposed organic --vary staff_turnover_per_year=0.33,1.33 -r 20
     """
-    from simcomm.analysis.statistics import format_headline, headline_table, logrank
+    from simcomm.analysis.statistics import ALPHA, COMPARED, comparisons, headline_table, logrank
     from simcomm.core.params import make_params
     from simcomm.report.outputs import write_compare
-    from simcomm.report.text import format_differences, parameter_differences
+    from simcomm.report.text import (
+        comparison_sentences,
+        format_comparison_table,
+        format_differences,
+        format_effects,
+        parameter_differences,
+        rule_footnote,
+    )
     from simcomm.runs.batch import RunSpec, group, run_many, show_progress
     from simcomm.runs.files import check_writable, to_jsonable
     from simcomm.runs.library import load_scenario
@@ -293,9 +322,11 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
     combos = list(itertools.product(*[[(k, v) for v in values] for k, values in vary])) or [()]
     specs = []
     arms = []  # (label, every parameter value, reasons): what the comparison prints first
+    varied: dict[str, dict[str, Value]] = {}  # label -> its values of the varied parameters
     for sc in loaded:
         for combo in combos:
             label = sc.name + "".join(f", {k}={v}" for k, v in combo)
+            varied[label] = dict(combo)
             overrides = {**base, **dict(combo)}
             arms.append((label, make_params(overrides, base=sc.overrides).to_dict(),
                          {"governance": "a governance type: its rules", **sc.reasons(),
@@ -304,67 +335,73 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
     differences = parameter_differences(arms)
     results = group(specs, run_many(specs, workers=workers, progress=show_progress(quiet),
                                     desc="compare"))
-    table = headline_table(results)
+    labels = [a[0] for a in arms]
+    against_first = [(lab, labels[0], None) for lab in labels[1:]]
+    within = _effect_pairs(loaded, combos) if vary else []
+    # One family: every comparison shown (the table's and the effects'), judged by one rule.
+    family = comparisons(results, [(lab, ref) for lab, ref, _ in against_first + within], COMPARED)
+    table = headline_table(results, COMPARED, family=family)
+    told = within or against_first
+    arm = {label: (values, reasons) for label, values, reasons in arms}
+    changes = {(lab, ref): parameter_differences([(ref, *arm[ref]), (lab, *arm[lab])])[0]["differences"]
+               for lab, ref, _ in told}
+    answer = comparison_sentences(table, family, told, changes, weeks, replicates)
     survival = logrank(results)
-    effects = _effects(results, vary, loaded, combos) if vary else None
-    written = write_compare(results, table, out, differences=differences) if out is not None else []
+    size = int(family["p_value"].notna().sum())
+    rule = {"text": rule_footnote(size, labels[0]).removeprefix("* "), "alpha": ALPHA,
+            "adjustment": "Holm", "comparisons": size,
+            "tests": "paired by seed when both ran the same seeds (paired t; McNemar exact for survival), "
+                     "else Welch t (Fisher exact for survival)",
+            "intervals": "95%: Wilson for the share of runs alive, else percentile bootstrap (fixed seed)"}
+    effects = _effects(family, within, varied) if vary else None
+    written = (write_compare(results, table, out, differences=differences, answer=answer, rule=rule)
+               if out is not None else [])
     if as_json:
-        payload = {"differences": differences, "table": table, "logrank": survival, "effects": effects,
+        payload = {"answer": answer, "rule": rule, "differences": differences, "table": table,
+                   "comparisons": family, "logrank": survival, "effects": effects,
                    "replicates": replicates, "weeks": weeks, "simcomm_version": __version__}
         click.echo(json.dumps(to_jsonable(payload), indent=2))
         return
-    click.echo(f"simcomm {__version__}: {replicates} seeded runs each (seeds 0..{replicates - 1}), "
-               f"{weeks} weeks" + (f", set: {base}" if base else ""))
-    if differences:
-        click.echo(format_differences(differences) + "\n")
-    click.echo(format_headline(table))
-    p = survival.get("p_value")
-    if p is not None:
-        shown = "< 1e-16" if p < 1e-16 else f"= {p:.3g}"
-        click.echo(f"member survival: log-rank test across scenarios p {shown}")
-    if effects is not None:
-        click.echo(_format_effects(effects))
+    runs = (f"{replicates} seeded runs each (seeds 0..{replicates - 1})" if replicates > 1
+            else "1 run each (seed 0)")
+    click.echo(f"simcomm {__version__}: {runs}, {weeks} weeks" + (f", set: {base}" if base else ""))
+    click.echo("\n" + _paragraph(answer) + "\n")
+    if differences:  # the exact parameters (names for --set), before the table they explain
+        click.echo("What differs, parameter by parameter:\n" + format_differences(differences) + "\n")
+    click.echo(format_comparison_table(table, weeks))
+    if within:
+        click.echo(format_effects(table, family, within, changes, weeks, COMPARED))
     if written:
         click.echo(f"wrote {len(written)} files to {out}")
 
 
-def _effects(results: dict[str, list[Any]], vary: list[tuple[str, list[Value]]],
-             loaded: list[Any], combos: list[tuple[tuple[str, Value], ...]]) -> list[dict[str, Any]]:
-    """Within each scenario: the change of each headline metric from the first combination of
-    varied values to each other one: the runs share their seeds (common random numbers), so the
-    difference is paired seed by seed (mean, Student t 95% CI, paired t-test p-value)."""
-    from simcomm.analysis.statistics import HEADLINE, paired_difference
-
-    rows = []
+def _effect_pairs(loaded: list[Any], combos: list[tuple[tuple[str, Value], ...]]
+                  ) -> list[tuple[str, str, str | None]]:
+    """Return (label, reference, scenario) for each later combination of varied values against the
+    first one of the same scenario: the effects of --vary, runs paired by seed."""
+    pairs: list[tuple[str, str, str | None]] = []
     for sc in loaded:
         labels = [sc.name + "".join(f", {k}={v}" for k, v in combo) for combo in combos]
-        first = results[labels[0]]
-        for label, combo in zip(labels[1:], combos[1:], strict=True):
-            for metric in HEADLINE:
-                a = {r.seed: r.summary.get(metric) for r in first}
-                b = {r.seed: r.summary.get(metric) for r in results[label]}
-                seeds = sorted(set(a) & set(b))
-                diff = paired_difference([b[s] for s in seeds], [a[s] for s in seeds])
-                rows.append({"scenario": sc.name, "from": dict(combos[0]), "to": dict(combo),
-                             "metric": metric, **diff})
+        pairs += [(label, labels[0], sc.name) for label in labels[1:]]
+    return pairs
+
+
+def _effects(family: Any, within: list[tuple[str, str, str | None]],
+             varied: dict[str, dict[str, Value]]) -> list[dict[str, Any]]:
+    """Return the --vary effects for --json: per (scenario, from, to, metric) the paired difference
+    (later minus first value, in the metric's unit; shares 0-1), its 95% bootstrap interval over
+    seeds (``ci_low``, ``ci_high``), the test, p-value, Holm-adjusted p-value and ``significant``:
+    the same rows, and so the same verdicts, as the comparisons behind the table."""
+    rows = []
+    for label, reference, scenario in within:
+        mine = family[(family["label"] == label) & (family["reference"] == reference)]
+        for r in mine.to_dict(orient="records"):
+            rows.append({"scenario": scenario, "from": varied[reference], "to": varied[label],
+                         "metric": r["metric"],
+                         "unit": r["unit"], "n": r["n"], "diff": r["diff"], "ci_low": r["diff_low"],
+                         "ci_high": r["diff_high"], "test": r["test"], "p_value": r["p_value"],
+                         "p_holm": r["p_holm"], "significant": bool(r["significant"])})
     return rows
-
-
-def _format_effects(effects: list[dict[str, Any]]) -> str:
-    lines = ["", "effect of the varied parameter within each scenario (later minus first value):"]
-    for row in effects:
-        if row["metric"] not in ("retention_12w", "retention_52w", "settled_retention_52w",
-                                 "peak_active", "final_active"):
-            continue
-        change = ", ".join(f"{k} {row['from'][k]} -> {v}" for k, v in row["to"].items())
-        if row["n"] < 2 or row["diff"] is None:
-            continue
-        star = "*" if row["p_value"] is not None and row["p_value"] < 0.05 else " "
-        lines.append(f"  {row['scenario']:<16} {change:<38} {row['metric']:<21} "
-                     f"{row['diff']:+9.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]{star}")
-    lines.append("  [95% CI of the difference, paired by seed: the runs share their random numbers]; "
-                 "* p < 0.05")
-    return "\n".join(lines)
 
 
 
@@ -384,6 +421,16 @@ from simcomm.ui.cli_trainer import dashboard, story  # noqa: E402
 
 main.add_command(dashboard)
 main.add_command(story)
+
+# ---- the essays' claims as controlled contrasts (simcomm/cli_claims.py) -----------------------
+from simcomm.ui.cli_claims import claims  # noqa: E402
+
+main.add_command(claims)
+
+# ---- why the community lost members: counterfactual replays (simcomm/cli_explain.py) -------
+from simcomm.ui.cli_explain import explain  # noqa: E402
+
+main.add_command(explain)
 
 
 if __name__ == "__main__":  # pragma: no cover

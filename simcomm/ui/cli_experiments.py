@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from simcomm.core.version import __version__
-from simcomm.ui.options import OUT_PATH
+from simcomm.ui.options import OUT_PATH, InPath
 
 RUN_EXAMPLE = """
 \b
@@ -35,7 +35,7 @@ def experiment() -> None:
 
 
 @experiment.command("run", epilog=RUN_EXAMPLE)
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=InPath("an experiment file (e.g. experiments/turnover-x-governance.toml)"))
 @click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
               help="Local worker processes [default: all cores].")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
@@ -82,7 +82,7 @@ def run_experiment_command(file: Path, workers: int | None, scheduler: str | Non
 Example:
   simcomm experiment summarize out/turnover-x-governance
 """)
-@click.argument("directory", type=click.Path(path_type=Path))
+@click.argument("directory", type=InPath("a results folder written by 'simcomm experiment run'"))
 @click.option("--metric", "metrics", multiple=True,
               help="Metric to summarize and plot (repeatable) [default: every metric kept].")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -99,7 +99,7 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
     from simcomm.core.params import ParameterError, closest_names
     from simcomm.report.experiment_plots import plot_factor, plot_heatmap
     from simcomm.runs.experiments import read_manifest, read_runs
-    from simcomm.runs.files import staged_output, to_jsonable
+    from simcomm.runs.files import staged_output, to_jsonable, writing_into
 
     manifest = read_manifest(directory)
     runs = read_runs(directory)
@@ -112,7 +112,7 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
             raise ParameterError(f"--metric '{m}' was not kept by this experiment; {hint}")
     chosen = list(metrics) or kept
     points = point_summary(runs, factors, chosen)
-    with staged_output(directory / "summary") as stage:
+    with staged_output(directory / "summary") as stage, writing_into(directory / "summary"):
         points.to_parquet(stage / "points.parquet", index=False)
         points.to_csv(stage / "points.csv", index=False)
         for m in chosen:
@@ -193,10 +193,11 @@ def sensitivity(scenario: str, method: str, param_names: str, samples: int, boun
     sc = load_scenario(scenario)
     names = [n.strip() for n in param_names.split(",") if n.strip()]
     overrides = dict(parse_assignment(s) for s in sets)
+    limits = _checked_bounds(parse_bounds(bounds))
     if out is not None:
         check_writable(out)
     result = analyse(sc, names, method=method, samples=samples, metric=metric, weeks=weeks,
-                     replicates=replicates, seed=seed, bounds=parse_bounds(bounds),
+                     replicates=replicates, seed=seed, bounds=limits,
                      overrides=overrides, workers=workers, progress=show_progress(quiet))
     table, settings = result.table, result.settings
     key = settings["ranked_by"]
@@ -224,3 +225,21 @@ def sensitivity(scenario: str, method: str, param_names: str, samples: int, boun
                    f"{r[key]:>10.4g} {'±' + format(r[conf], '.3g'):>10} {r[extra]:>10.4g}")
     if out is not None:
         click.echo(f"wrote 5 files to {out}")
+
+
+def _checked_bounds(bounds: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+    """Return ``bounds`` (NAME -> (LOW, HIGH), from --bounds) after checking each end against the
+    parameter's allowed values; ParameterError naming --bounds NAME=LOW:HIGH otherwise. Unknown
+    or non-numeric names are left to the analysis, which names them with --params."""
+    from simcomm.core.params import SPEC_BY_NAME, ParameterError
+
+    for name, (low, high) in bounds.items():
+        spec = SPEC_BY_NAME.get(name)
+        if spec is None or spec.kind not in (int, float):
+            continue
+        for v in (low, high):
+            try:
+                spec.validate(int(v) if spec.kind is int and float(v).is_integer() else v)
+            except ParameterError as exc:
+                raise ParameterError(f"--bounds {name}={low:g}:{high:g}: {exc}") from None
+    return bounds

@@ -142,6 +142,7 @@ def _stop(signum: int, frame: Any) -> None:
 Examples:
   simcomm dashboard
   simcomm dashboard staff-churn --compare vendor-imposed --port 8800
+  simcomm dashboard staff-churn --weeks 156 --seed 3
   simcomm dashboard organic --compare none --set partners=500
 """)
 @click.argument("scenario", default="vendor-imposed", required=False)
@@ -149,6 +150,8 @@ Examples:
               help="The scenario to run side by side on the same seed, or 'none'.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1),
               help="The seed both communities start from (the page can change it).")
+@click.option("--weeks", default=260, show_default=True, type=click.IntRange(1, 5200),
+              help="The horizon: the run stops after this many weeks (the page can change it).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a parameter for both communities (repeatable); see 'simcomm params'.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
@@ -157,14 +160,17 @@ Examples:
 @click.option("--prepare-offline", "offline", is_flag=True,
               help="Fetch the page's browser assets with npm into solara's cache, then exit: the "
                    "dashboard then works with no internet access (a training room).")
-def dashboard(scenario: str, compare: str, seed: int, sets: tuple[str, ...], port: int,
+def dashboard(scenario: str, compare: str, seed: int, weeks: int, sets: tuple[str, ...], port: int,
               open_browser: bool, offline: bool) -> None:
     """Start the trainer's dashboard in the browser and print its address.
 
     SCENARIO (default vendor-imposed) runs on the left, --compare (default organic) on the
-    right, on the same seed and stepping together. The page (Mesa's SolaraViz) has play, step
-    and reset, sliders for the key parameters, live plots of members by state, posts and
-    answers and mean commitment, both partner networks and the event log. Ctrl+C stops it.
+    right, on the same seed and stepping together, up to --weeks. The page (Mesa models and
+    inputs, Solara) has Play, Pause, Step and Reset, a "what if the manager had stayed?" switch
+    that draws each community without its managers' departures as a ghost line, sliders for
+    the key parameters, live charts of active members (departures marked), lurking and lapsed
+    members, posts and answers and mean commitment, both partner networks and the event log.
+    Ctrl+C stops it.
     """
     if offline:
         fetched = prepare_offline()
@@ -179,9 +185,9 @@ def dashboard(scenario: str, compare: str, seed: int, sets: tuple[str, ...], por
             make_params(overrides, base=s.overrides)
     port = _free_port(port)
     settings = {"scenario": scenario, "compare": compare if other is not None else NO_COMPARISON,
-                "seed": seed, "overrides": overrides}
+                "seed": seed, "weeks": weeks, "overrides": overrides}
     env = {**os.environ, "SIMCOMM_DASHBOARD": json.dumps(settings),
-           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_THEME_SHOW_BANNER": "False"}
     cmd = [sys.executable, "-m", "solara", "run", "simcomm.ui.app", "--host", HOST, "--port", str(port),
            "--production", "--open" if open_browser else "--no-open", "--log-level", "warning"]
     url = f"http://{HOST}:{port}/"
@@ -215,51 +221,72 @@ def dashboard(scenario: str, compare: str, seed: int, sets: tuple[str, ...], por
 \b
 Examples:
   simcomm story staff-churn
-  simcomm story organic --seed 3 --out out/organic-story
-  simcomm story vendor-imposed --set staff_turnover_per_year=1.33 --weeks 156
+  simcomm story organic --compare vendor-imposed --seed 3 --out out/organic-story
+  simcomm story vendor-imposed --set staff_turnover_per_year=1.33 --weeks 156 --causes 0
 """)
 @click.argument("scenario")
+@click.option("--compare", default="organic", show_default=True, metavar="SCENARIO|none",
+              help="The scenario told beside it on the same seed, or 'none'.")
 @click.option("--out", type=OUT_PATH, default=None,
-              help="Directory to write story.html, timeline.png, network.gif and story.json to "
-                   "[default: out/story-SCENARIO].")
+              help="Directory to write story.html, timeline.png, network.gif (and network-compare.gif) "
+                   "and story.json to [default: out/story-SCENARIO].")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1),
               help="The seed every random draw derives from.")
 @click.option("--weeks", default=260, show_default=True, type=click.IntRange(1, 5200),
               help="Weeks to simulate.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
-              help="Override a parameter (repeatable); see 'simcomm params'.")
+              help="Override a parameter of both scenarios (repeatable); see 'simcomm params'.")
 @click.option("--frames", default=40, show_default=True, type=click.IntRange(1, 520),
-              help="Frames of the network animation (after week 0).")
-def story(scenario: str, out: Path | None, seed: int, weeks: int, sets: tuple[str, ...], frames: int) -> None:
-    """Write a self-contained HTML page telling one run of SCENARIO, for a training session.
+              help="Frames of each network animation (after week 0).")
+@click.option("--causes", default=3, show_default=True, type=click.IntRange(0, 20),
+              help="The explanation's largest causes to tell (replays of the run, each with one "
+                   "cause neutralised); 0 skips them.")
+@click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
+              help="Parallel processes for the causes' replays [default: all cores].")
+def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, sets: tuple[str, ...],
+          frames: int, causes: int, workers: int | None) -> None:
+    """Write a self-contained HTML page telling one run of SCENARIO beside --compare, for a
+    training session.
 
-    The page holds a timeline with the events annotated and the lifecycle stages shaded, the
-    headline figures, the seed passage the scenario illustrates and an animated GIF of the
-    partner network; it opens from disk with no server and no network, and records the
-    parameters, seed and simcomm version. The figures are those of 'simcomm run' for the same
-    scenario, seed and --set values.
+    The page holds a timeline (active members of both scenarios, SCENARIO had its managers
+    stayed as a dashed line, its lifecycle phases shaded, its managers' departures and events
+    marked), the headline figures side by side, what the "manager stayed" run did, the
+    largest causes of SCENARIO's losses in sentences (as 'simcomm explain' finds them, on this
+    one seed), each scenario's phases and events, the seed passage the scenario illustrates and
+    an animated GIF of each partner network; it opens from disk with no server and no network,
+    and records the parameters, seed and simcomm version. The figures are those of 'simcomm
+    run' for the same scenario, seed and --set values.
     """
     from simcomm.report.story import tell_story, write_story
     from simcomm.runs.files import OutputError, check_writable
 
     sc = _scenario(scenario, "SCENARIO")
+    other = None if compare == NO_COMPARISON else _scenario(compare, "--compare")
     overrides = _overrides(sets)
-    make_params(overrides, base=sc.overrides)
+    for s in (sc, other):
+        if s is not None:
+            make_params(overrides, base=s.overrides)
     out = out if out is not None else Path("out") / f"story-{sc.name}"
     try:
         check_writable(out)
     except OutputError as exc:
         raise OutputError(f"--out: {exc}") from None
     started = time.perf_counter()
-    told = tell_story(sc, weeks=weeks, seed=seed, overrides=overrides, frames=frames)
+    told = tell_story(sc, weeks=weeks, seed=seed, overrides=overrides, frames=frames, compare=other,
+                      causes=causes, workers=workers)
     try:
         written = write_story(told, out)
     except OutputError as exc:
         raise OutputError(f"--out: {exc}") from None
-    died = told.result.summary.get("died_week")
-    fate = f"died in week {died}" if died is not None else f"alive after {weeks} weeks"
-    click.echo(f"{sc.name}, seed {seed}: {fate}; peak {told.result.summary.get('peak_active')} active "
-               f"members; {len(told.result.events)} events; {len(told.frames)} network frames "
+    for t in [told] + ([told.compare] if told.compare is not None else []):
+        died = t.result.summary.get("died_week")
+        fate = f"died in week {died}" if died is not None else f"alive after {weeks} weeks"
+        click.echo(f"{t.scenario.name}, seed {seed}: {fate}; peak {t.result.summary.get('peak_active')} "
+                   f"active members; {len(t.result.events)} events; {len(t.frames)} network frames")
+    if told.ghost is not None:
+        click.echo(f"had the managers stayed: {int(told.ghost.timeseries['active_members'].iloc[-1]):,} "
+                   f"active members at week {weeks} instead of "
+                   f"{int(told.result.timeseries['active_members'].iloc[-1]):,}")
+    click.echo(f"wrote {', '.join(p.name for p in written)} to {out} "
                f"({time.perf_counter() - started:.1f} s)")
-    click.echo(f"wrote {', '.join(p.name for p in written)} to {out}")
     click.echo(f"open {out / 'story.html'} in a browser: no server and no network needed")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from simcomm.core.counterfactual import BUDGET_CUT, CLOSURE, WITHDRAWAL, AdverseEvent
 from simcomm.core.governance import Review, Rules
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
@@ -34,7 +35,11 @@ PARAMS: tuple[ParamSpec, ...] = (
 
 def budget_review(model: CommunityModel, week: Week) -> None:
     """Hold the budget review when one is due: pass, cut the budget, or close (withdraw the
-    sponsorship); return None."""
+    sponsorship); return None.
+
+    A cut, closure or withdrawal is recorded in ``model.adverse``; a review that
+    ``model.counterfactual`` waives decides nothing when it misses its target (the budget stands,
+    the miss is not counted)."""
     p = model.p
     if not model.staff or not model.funding or model.closed or model.week < p.review_start:
         return
@@ -49,16 +54,21 @@ def budget_review(model: CommunityModel, week: Week) -> None:
             model.log("budget_restored", f"the budget review (ROI {roi:.2f}) restored the budget")
         model.review_misses = 0
         return
+    if model.counterfactual.waives(model.week):  # a counterfactual: this review decides nothing
+        return
     model.review_misses += 1
     if model.review_misses == 1:
+        model.adverse.append(AdverseEvent(model.week, BUDGET_CUT))
         model.budget_level *= 1.0 - p.budget_cut
         model.staff_level *= 1.0 - p.budget_cut
         model.log("budget_cut", f"the budget review (ROI {roi:.2f}) cut the managers' time, events "
                   f"and recruitment by {p.budget_cut:.0%}")
     elif model.rules.review is Review.WITHDRAW:
+        model.adverse.append(AdverseEvent(model.week, WITHDRAWAL))
         model.withdraw_funding(f"the budget review (ROI {roi:.2f}) ended the sponsorship; the "
                                "members carry on without it")
     else:
+        model.adverse.append(AdverseEvent(model.week, CLOSURE))
         model.close(f"the budget review (ROI {roi:.2f}) closed the programme")
 
 

@@ -20,13 +20,16 @@ if TYPE_CHECKING:
 
 def census(model: CommunityModel, week: Week) -> None:
     """Set the week's member index ``m``, member mask, counts by state, which members are active
-    (``active_m``, along ``m``) and the managers' effort (0 to staff_count); return None."""
+    (``active_m``, along ``m``) and the managers' effort (0 to staff_count), and hash the week's
+    member draws (``model.member_draws``); return None."""
     state = model.people.state
     week.counts = np.bincount(state, minlength=5)
     week.is_member = (state == ACTIVE) | (state == LURKING)
-    week.m = np.flatnonzero(week.is_member)
+    week.m = week.is_member.nonzero()[0]
     week.active_m = state[week.m] == ACTIVE
     week.effort = model.staff_effort()
+    # The week's draws for every member, of every mechanism, hashed in one pass.
+    model.streams.prefetch(model.week, week.m, model.member_draws)
 
 
 MECHANISM = Mechanism(

@@ -98,10 +98,11 @@ def week_value(model: CommunityModel, week: Week) -> np.ndarray:
                    - p.spam_cost * week.spam_share
                    - p.time_cost * np.exp(-week.free_h))
     ties = model.ties.strength_among(week.is_member)[m]
-    related = people.vendor_tie[m] >= 0
-    if related.any():
+    tie_slot = people.vendor_tie[m]
+    related = tie_slot >= 0
+    if np.count_nonzero(related):
         in_post = np.array([s.in_post for s in model.staff] + [False])
-        related &= in_post[people.vendor_tie[m]]
+        related &= in_post[tie_slot]
     return (week.visited * visit_value
             + p.social_value * np.log1p(ties)
             + p.deal_value * week.deals_m
@@ -154,7 +155,7 @@ def advocate_burnout(model: CommunityModel, week: Week) -> None:
     with at most one answer lets it recover.
     """
     people, m = model.people, week.m
-    pos = np.flatnonzero(people.is_advocate[m] & ~people.burned_out[m])
+    pos = (people.is_advocate[m] & ~people.burned_out[m]).nonzero()[0]
     if pos.size == 0:
         return
     adv = m[pos]
@@ -173,4 +174,5 @@ MECHANISM = Mechanism(
     step=value_and_commitment, params=PARAMS,
     reads=("m", "is_member", "effort", "free_h", "visited", "deals_m", "helped", "attended",
            "champion", "spam_share", "answered_m"),
+    member_draws=("leave",),
 )

@@ -29,13 +29,13 @@ def customer_jobs(model: CommunityModel, week: Week) -> None:
     """Post this week's customer jobs and give each to an active member (added to ``deals_m``);
     return None."""
     people, m, now = model.people, week.m, model.week
-    pos = np.flatnonzero(week.active_m)
+    pos = week.active_m.nonzero()[0]
     jobs = model.streams.get("customer jobs").poisson_count(now, model.p.job_rate * pos.size)
     if jobs == 0:
         return
-    cum = np.cumsum(1.0 + people.size_class[m[pos]])
+    cum = (1.0 + people.size_class[m[pos]]).cumsum()
     u = model.streams.get("job winner").uniform(now, np.arange(jobs))
-    won = pos[np.minimum(np.searchsorted(cum, u * cum[-1], side="right"), pos.size - 1)]
+    won = pos[np.minimum(cum.searchsorted(u * cum[-1], side="right"), pos.size - 1)]
     week.deals_m = week.deals_m + np.bincount(won, minlength=m.size)
     week.tally["jobs"] += jobs
 

@@ -42,5 +42,5 @@ def free_time(model: CommunityModel, week: Week) -> None:
 
 MECHANISM = Mechanism(
     name="free time", source="MODEL.md mechanism 2; seeds/000", step=free_time, params=PARAMS,
-    reads=("m",), writes=("free_h", "time_factor"),
+    reads=("m",), writes=("free_h", "time_factor"), member_draws=("business shock",),
 )

@@ -74,7 +74,7 @@ def awareness_and_joining(model: CommunityModel, week: Week) -> None:
     p, people, now = model.p, model.people, model.week
     n = people.n
     # Acquaintances of active members (the graph is symmetric: a row lists who knows whom).
-    active = np.flatnonzero(people.state == ACTIVE)
+    active = (people.state == ACTIVE).nonzero()[0]
     known, by = acquaintances(model.graph, active)
     champion = people.is_advocate[active] & ~people.burned_out[active]
     n_active = np.bincount(known, minlength=n).astype(np.float32)
@@ -92,7 +92,7 @@ def awareness_and_joining(model: CommunityModel, week: Week) -> None:
         if model.rules.pool is Pool.VERTICAL and model.problem is not None:
             may = outside & (people.main_need == model.problem)
             reach = min(1.0, reach * p.distributor_reach)
-        pool = np.flatnonzero(may)
+        pool = may.nonzero()[0]
         invited[pool[model.streams.get("invited").uniform(now, pool) < reach]] = True
     # Reached directly: invited, or came across the public content (search, the partner portal).
     reached = invited
@@ -102,10 +102,11 @@ def awareness_and_joining(model: CommunityModel, week: Week) -> None:
         reached = invited.copy()
         reached[model.streams.get("discovered").pick(now, n, k)] = True
         reached &= outside
-    cand = np.flatnonzero(outside & ((exposure > 0) | reached))
+    cand = (outside & ((exposure > 0) | reached)).nonzero()[0]
     if cand.size == 0:
         return
-    heard = model.streams.get("consider").uniform(now, cand) < 1.0 - np.exp(-exposure[cand])
+    u_consider, u_join = model.streams.uniforms(now, ("consider", "join"), cand)
+    heard = u_consider < 1.0 - np.exp(-exposure[cand])
     consider = reached[cand] | heard
     cand = cand[consider]
     if model.rules.fit is Fit.COMPLEMENTARY:
@@ -115,7 +116,7 @@ def awareness_and_joining(model: CommunityModel, week: Week) -> None:
     was_invited = invited[cand]
     p_join = (fit + p.incentive * was_invited) / (1.0 + p.programme_drag * people.programmes[cand])
     p_join = np.where(people.state[cand] == LAPSED, p_join * p.return_rate, p_join)
-    join = model.streams.get("join").uniform(now, cand) < p_join
+    join = u_join[consider] < p_join
     people.state[cand[~join & (people.state[cand] == UNAWARE)]] = AWARE
     week.tally["joins"] += model.enroll(cand[join], invited=was_invited[join], fit=fit[join])
     # A partner recruited by a manager starts with a relationship to that manager's post.

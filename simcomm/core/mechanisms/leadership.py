@@ -37,7 +37,7 @@ def leadership(model: CommunityModel, week: Week) -> None:
     """Add burnout to leaders, let the burned-out step down, and raise new leaders up to one per
     ``members_per_leader`` active members; return None."""
     p, people = model.p, model.people
-    leaders = np.flatnonzero(people.is_leader)
+    leaders = people.is_leader.nonzero()[0]
     staying = people.state[leaders] == ACTIVE
     people.is_leader[leaders[~staying]] = False
     leaders = leaders[staying]

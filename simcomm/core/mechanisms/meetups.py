@@ -41,7 +41,7 @@ def meetups(model: CommunityModel, week: Week) -> None:
         return
     funded = False
     if model.rules.member_led:
-        organised = bool(people.is_leader.any())
+        organised = bool(np.count_nonzero(people.is_leader))
         if model.rules.vendor_funds_events and model.sponsor_in_post():
             funded = held  # the sponsor's event goes ahead (after a cut, in that share of months)
             organised = organised or funded

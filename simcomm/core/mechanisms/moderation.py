@@ -29,9 +29,11 @@ def moderation(model: CommunityModel, week: Week) -> None:
     """Draw this week's spam, remove the moderated share, set ``spam_share`` (0-1); return None."""
     p, now = model.p, model.week
     spam = model.streams.get("spam").poisson_count(now, p.spam_per_member * week.m.size)
-    moderated = bool(model.people.is_leader.any()) if model.rules.member_led else week.effort > 0
-    caught = model.streams.get("spam removed").uniform(now, np.arange(spam)) < p.moderation
-    removed = int(np.count_nonzero(caught)) if moderated else 0
+    moderated = bool(np.count_nonzero(model.people.is_leader)) if model.rules.member_led else week.effort > 0
+    removed = 0
+    if moderated and spam:
+        caught = model.streams.get("spam removed").uniform(now, np.arange(spam)) < p.moderation
+        removed = int(np.count_nonzero(caught))
     visible = spam - removed
     week.tally["spam_visible"] += int(visible)
     messages = week.tally["posts"] + week.tally["answers"]

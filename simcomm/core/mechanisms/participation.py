@@ -63,17 +63,18 @@ def participation(model: CommunityModel, week: Week) -> None:
     p, people, m, now = model.p, model.people, week.m, model.week
     c = people.commitment[m]
     active = week.active_m
-    p_visit = np.clip(c * week.time_factor * np.where(active, 1.0, p.lurker_visit), 0.0, 1.0)
+    p_visit = (c * week.time_factor * np.where(active, 1.0, p.lurker_visit)).clip(0.0, 1.0)
     week.visited = model.streams.get("visit").uniform(now, m) < p_visit
-    champion = ((people.is_advocate[m] & ~people.burned_out[m]) | people.is_leader[m])
+    leader = people.is_leader[m]
+    champion = (people.is_advocate[m] & ~people.burned_out[m]) | leader
     week.champion = champion
     # Time left to write: free hours less the visit and, for leaders, leading.
-    left = week.free_h - p.visit_hours * week.visited - p.lead_hours * people.is_leader[m]
+    left = week.free_h - p.visit_hours * week.visited - p.lead_hours * leader
     left = np.maximum(left, 0.0)
     intensity = (c * week.free_h / p.hours_per_week * people.voice[m]
                  * np.where(champion, p.champion_boost, 1.0))
     posting = week.visited & active
-    lam = np.where(posting, p.post_rate * intensity, 0.0)
+    lam = p.post_rate * intensity * posting  # intensity >= 0: 0 where not posting
     questions = model.streams.get("questions").poisson(now, m, lam)
     if p.post_hours > 0:
         questions = np.minimum(questions, (left / p.post_hours).astype(np.int64))
@@ -84,7 +85,7 @@ def participation(model: CommunityModel, week: Week) -> None:
     week.questions = questions
     left = np.maximum(left - p.post_hours * questions, 0.0)
     expertise = 1.0 + p.expertise_by_size * people.size_class[m]
-    capacity = np.where(posting, p.answer_rate * intensity * expertise, 0.0)
+    capacity = p.answer_rate * intensity * expertise * posting
     if p.answer_hours > 0:
         capacity = np.minimum(capacity, left / p.answer_hours)
     week.capacity = capacity
@@ -94,4 +95,5 @@ MECHANISM = Mechanism(
     name="participation", source="MODEL.md mechanisms 2 and 3; seeds/000, seeds/003 #4",
     step=participation, params=PARAMS, reads=("m", "active_m", "time_factor", "free_h"),
     writes=("visited", "champion", "questions", "capacity"),
+    member_draws=("visit", "questions", "own problem"),
 )

@@ -8,8 +8,11 @@ community-influenced revenue (seeds/002 'measure community-influenced activities
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import mesa
 import numpy as np
 
 from simcomm.core.mechanism import Mechanism
@@ -47,7 +50,8 @@ def metrics_row(model: CommunityModel, week: Week) -> dict[str, Any]:
     count a week as active for each active member."""
     people, t, p = model.people, week.tally, model.p
     counts = np.bincount(people.state, minlength=5)
-    members = people.members()
+    active = people.state == ACTIVE
+    members = (active | (people.state == LURKING)).nonzero()[0]  # people.members()
     staff_in = sum(s.in_post for s in model.staff)
     if model.rules.vendor_runs:
         staff_cost = staff_in * p.staff_cost_per_week * model.staff_level
@@ -57,9 +61,11 @@ def metrics_row(model: CommunityModel, week: Week) -> dict[str, Any]:
     deals = t["peer_deals"] + t["jobs"]
     influenced = int(counts[ACTIVE]) + p.reader_influence * int(counts[LURKING])
     revenue = p.revenue_per_active * influenced + p.revenue_per_deal * deals
-    people.active_weeks[members[people.state[members] == ACTIVE]] += 1
+    people.active_weeks += active  # one more week for each active member
     msgs = people.posts[members] + people.answers[members]
     gini, top10, top1 = participation_inequality(msgs)
+    # The mean as ndarray.mean computes it (the sum, then divided by the count).
+    mean_commitment = float(np.add.reduce(people.commitment[members]) / members.size) if members.size else 0.0
     return {
         "week": model.week,
         "active_members": int(counts[ACTIVE]),
@@ -77,7 +83,7 @@ def metrics_row(model: CommunityModel, week: Week) -> dict[str, Any]:
         "ties": len(model.ties),
         "peer_deals": int(t["peer_deals"]),
         "jobs": int(t["jobs"]),
-        "mean_commitment": float(people.commitment[members].mean()) if members.size else 0.0,
+        "mean_commitment": mean_commitment,
         "contribution_gini": gini,
         "top10_post_share": top10,
         "top1_post_share": top1,
@@ -89,6 +95,34 @@ def metrics_row(model: CommunityModel, week: Week) -> dict[str, Any]:
         "vendor_cost": float(cost),
         "influenced_revenue": float(revenue),
     }
+
+
+def _row_value(model: CommunityModel, name: str) -> Any:
+    """Return metric ``name`` of this week's row (a model reporter of :class:`WeeklyRecord`)."""
+    return model.current.row[name]
+
+
+class WeeklyRecord(mesa.DataCollector):
+    """Mesa's DataCollector of the weekly metrics, the one record of the run.
+
+    One model reporter per metric reads it from this week's row (``model.current.row``). Its
+    values are numbers and strings, so ``collect`` appends the row to ``model_vars`` as it is:
+    the values Mesa's own ``collect`` stores, without its call and deep copy of each (some 30
+    Python calls a week). Agent reporters, if any are added, are collected as Mesa does.
+    """
+
+    def __init__(self, metrics: Sequence[str]) -> None:
+        super().__init__(model_reporters={name: partial(_row_value, name=name) for name in metrics})
+
+    def collect(self, model: mesa.Model) -> None:
+        """Append this week's row of metrics to ``model_vars`` (then any agent records); return
+        None."""
+        if self.agent_reporters or self.agenttype_reporters:
+            super().collect(model)
+            return
+        row = model.current.row  # type: ignore[attr-defined]
+        for name, values in self.model_vars.items():
+            values.append(row[name])
 
 
 def record_week(model: CommunityModel, week: Week) -> None:

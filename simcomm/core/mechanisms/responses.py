@@ -35,37 +35,46 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Chance an answer creates a peer tie between asker and answerer."),
 )
 
+# The decisions drawn for each question (their streams, hashed together).
+DRAWS: tuple[str, ...] = ("answered", "tie from answer", "answerer", "answerer")
+
+
 def responses(model: CommunityModel, week: Week) -> None:
     """Answer this week's questions (members in proportion to capacity, managers from their
     answer budget), record first and second posts, boost answered newcomers; return None."""
-    p, people, m, now = model.p, model.people, week.m, model.week
+    p, people, m, now, t = model.p, model.people, week.m, model.week, week.tally
     asker_pos = np.repeat(np.arange(m.size), week.questions)
     asker = m[asker_pos]
     q = asker.size
     week.helped = np.zeros(m.size)
-    week.answered_m = np.zeros(m.size, dtype=np.int64)
     if q == 0:
+        week.answered_m = np.zeros(m.size, dtype=np.int64)
         return
-    first_of_week = np.ones(q, dtype=bool)  # asker_pos is sorted: an asker's questions are a run
-    first_of_week[1:] = asker_pos[1:] != asker_pos[:-1]
+    first_of_week = np.empty(q, dtype=bool)  # asker_pos is sorted: an asker's questions are a run
+    first_of_week[0] = True
+    np.not_equal(asker_pos[1:], asker_pos[:-1], out=first_of_week[1:])
     newcomer_q = first_of_week & (people.first_post_week[asker] < 0)
     # The k-th question of each asker this week (its draws are keyed by asker and k).
-    nth = np.arange(q) - np.maximum.accumulate(np.where(first_of_week, np.arange(q), 0))
+    qs = np.arange(q)
+    nth = qs - np.maximum.accumulate(qs * first_of_week)
     staff_cap = week.effort * p.staff_answers
     w_reg = week.capacity
     w_new = week.capacity * np.where(week.champion, 1.0, p.newcomer_attention)
-    c_reg, c_new = w_reg.sum() + staff_cap, w_new.sum() + staff_cap
+    c_reg, c_new = np.add.reduce(w_reg) + staff_cap, np.add.reduce(w_new) + staff_cap
     p_ans = np.where(newcomer_q, 1.0 - math.exp(-c_new / q), 1.0 - math.exp(-c_reg / q))
-    answered = model.streams.get("answered").uniform(now, asker, nth) < p_ans
+    # The question's draws, keyed by asker and k: answered?, a tie from the answer?, and the two
+    # draws of who answers (slots 2k and 2k + 1 of their stream).
+    draws = model.streams.uniforms(now, DRAWS, asker, np.array([nth, nth, 2 * nth, 2 * nth + 1]))
+    answered = draws[0] < p_ans
     # Who answers: a member in proportion to capacity, or a manager (the last slot). Nobody
     # answers their own question: a second draw replaces the asker; if it is the asker again,
     # the question stays unanswered.
-    cum_reg = np.cumsum(np.append(w_reg, staff_cap))
-    cum_new = np.cumsum(np.append(w_new, staff_cap))
-    u = model.streams.get("answerer").uniform(now, asker, np.stack([2 * nth, 2 * nth + 1]))
-    draws = np.searchsorted(cum_reg, u * c_reg, side="right")
-    draws[:, newcomer_q] = np.searchsorted(cum_new, u[:, newcomer_q] * c_new, side="right")
-    who = np.minimum(np.where(draws[0] == asker_pos, draws[1], draws[0]), m.size)
+    cum_reg = np.concatenate((w_reg, [staff_cap])).cumsum()
+    cum_new = np.concatenate((w_new, [staff_cap])).cumsum()
+    u = draws[2:]
+    picks = cum_reg.searchsorted(u * c_reg, side="right")
+    picks[:, newcomer_q] = cum_new.searchsorted(u[:, newcomer_q] * c_new, side="right")
+    who = np.minimum(np.where(picks[0] == asker_pos, picks[1], picks[0]), m.size)
     answered &= who != asker_pos
     by_member = answered & (who < m.size)
     answerer_pos = who[by_member]
@@ -79,26 +88,26 @@ def responses(model: CommunityModel, week: Week) -> None:
     first_week = people.first_post_week[wrote]
     again = wrote[(first_week >= 0) & (first_week < now) & (people.second_post_week[wrote] < 0)]
     people.second_post_week[again] = now
-    nq = asker[newcomer_q]
-    nq_answered = answered[newcomer_q]
-    people.first_post_week[nq] = now
-    people.first_post_answered[nq] = nq_answered
+    nq = asker[newcomer_q]  # newcomers' first posts (in many weeks there are none)
+    if nq.size:
+        nq_answered = answered[newcomer_q]
+        people.first_post_week[nq] = now
+        people.first_post_answered[nq] = nq_answered
     new_answerers = answerer[people.first_post_week[answerer] < 0]
     people.first_post_week[new_answerers] = now
     people.posts[m] += week.questions.astype(people.posts.dtype)
     people.answers[m] += week.answered_m.astype(people.answers.dtype)
-    boosted = nq[nq_answered]  # commitment stays within [0, 1]
-    people.commitment[boosted] = np.minimum(people.commitment[boosted] + p.reply_boost, 1.0)
+    if nq.size:
+        boosted = nq[nq_answered]  # commitment stays within [0, 1]
+        people.commitment[boosted] = np.minimum(people.commitment[boosted] + p.reply_boost, 1.0)
+        t["first_posts"] += int(nq.size)
+        t["first_posts_answered"] += int(np.count_nonzero(nq_answered))
     week.helped[asker_pos[answered]] = 1.0  # at least one question answered
 
-    tie_draw = model.streams.get("tie from answer").uniform(now, asker[by_member], nth[by_member])
-    tie = tie_draw < p.tie_from_answer
-    t = week.tally
+    tie = draws[1][by_member] < p.tie_from_answer
     t["new_ties"] += model.ties.add(asker[by_member][tie], answerer[tie])
     t["posts"] += q
     t["answers"] += int(np.count_nonzero(answered))
-    t["first_posts"] += int(nq.size)
-    t["first_posts_answered"] += int(np.count_nonzero(nq_answered))
 
 
 MECHANISM = Mechanism(

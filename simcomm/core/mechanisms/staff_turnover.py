@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import special
 
+from simcomm.core.counterfactual import DEPARTURE, AdverseEvent
 from simcomm.core.governance import Rules
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
@@ -81,7 +82,10 @@ def successor_resets(model: CommunityModel, s: VendorStaff) -> None:
 
 def staff_turnover(model: CommunityModel, week: Week) -> None:
     """Draw each manager's departure this week, empty the post, drop the relationships that are
-    not handed over, and fill posts whose vacancy has ended with a new hire; return None."""
+    not handed over, and fill posts whose vacancy has ended with a new hire; return None.
+
+    A departure is recorded in ``model.adverse``; one that ``model.counterfactual`` neutralises
+    does not happen (the manager stays another week in post)."""
     if not model.staff or model.closed:
         return
     p, people = model.p, model.people
@@ -89,6 +93,10 @@ def staff_turnover(model: CommunityModel, week: Week) -> None:
     for s in model.staff:
         if s.in_post:
             if s.leaves(hazard):
+                if model.counterfactual.keeps(s.slot, model.week):  # this departure does not happen
+                    s.weeks_in_post += 1
+                    continue
+                model.adverse.append(AdverseEvent(model.week, DEPARTURE, s.slot))
                 gap = s.vacate(model.week, p.vacancy_weeks)
                 held = np.flatnonzero(people.vendor_tie == s.slot)
                 kept = model.streams.get("handover").uniform(model.week, held) < p.handover_quality

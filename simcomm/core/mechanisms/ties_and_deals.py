@@ -41,22 +41,27 @@ def ties_and_deals(model: CommunityModel, week: Week) -> None:
     """Close triads, draw peer deals on ties between members (``deals_m``, deals along m), then
     decay every tie; return None."""
     p, people, m, ties, now = model.p, model.people, week.m, model.ties, model.week
-    who = m[model.streams.get("triadic closure").uniform(now, m) < p.triadic_closure]
+    closing = model.streams.get("triadic closure").uniform(now, m) < p.triadic_closure
+    who = m[closing]
+    # Each closing member's two draws of peers to introduce (slots 0 and 1; hashed for every
+    # member at the census, with the other member draws).
     introduce = model.streams.get("introduce peers")
-    a, b = ties.triadic_candidates(who, introduce.uniform(now, who, 0), introduce.uniform(now, who, 1))
+    u, v = introduce.uniform(now, m, 0)[closing], introduce.uniform(now, m, 1)[closing]
+    a, b = ties.triadic_candidates(who, u, v)
     week.tally["new_ties"] += ties.add(a, b)
     deals_m = np.zeros(m.size)
     if len(ties):
         member = week.is_member
         both = member[ties.u] & member[ties.v]
         deal = both & (model.streams.get("deal").uniform(now, ties.key) < p.deal_rate * ties.complementarity)
-        ties.refresh(deal)
-        # Both partners of a deal are members: count each member's deals by its position in m.
-        per = np.bincount(np.searchsorted(m, np.concatenate([ties.u[deal], ties.v[deal]])),
-                          minlength=m.size)
-        people.deals[m] += per.astype(np.int32)
-        deals_m = per.astype(float)
-        week.tally["peer_deals"] += int(np.count_nonzero(deal))
+        if np.count_nonzero(deal):  # (in a week without deals nothing below changes)
+            ties.refresh(deal)
+            # Both partners of a deal are members: count each member's deals by its position in m.
+            per = np.bincount(m.searchsorted(np.concatenate([ties.u[deal], ties.v[deal]])),
+                              minlength=m.size)
+            people.deals[m] += per.astype(np.int32)
+            deals_m = per.astype(float)
+            week.tally["peer_deals"] += int(np.count_nonzero(deal))
     week.deals_m = deals_m
     week.tally["ties_lost"] += ties.decay(p.tie_decay)
 
@@ -64,4 +69,5 @@ def ties_and_deals(model: CommunityModel, week: Week) -> None:
 MECHANISM = Mechanism(
     name="peer ties and deals", source="MODEL.md mechanism 7; seeds/003 #3, seeds/004",
     step=ties_and_deals, params=PARAMS, reads=("m", "is_member"), writes=("deals_m",),
+    member_draws=("triadic closure", ("introduce peers", 0), ("introduce peers", 1)),
 )

@@ -51,13 +51,13 @@ def update_topics(model: CommunityModel, week: Week) -> None:
     memory = model.p.topic_memory
     ask = m[week.questions > 0]
     if ask.size:
-        asked = people.needs.take(ask, axis=0).mean(axis=0)
+        asked = np.add.reduce(people.needs.take(ask, axis=0), axis=0) / ask.size
         model.member_topic = memory * model.member_topic + (1.0 - memory) * asked
     share = model.promo_share
     model.topic = (1.0 - share) * model.member_topic + share * promotion(model)
     active = m[week.active_m]
     if active.size:
-        model.skill_supply = people.skills.take(active, axis=0).mean(axis=0)
+        model.skill_supply = np.add.reduce(people.skills.take(active, axis=0), axis=0) / active.size
 
 
 MECHANISM = Mechanism(

@@ -1,0 +1,238 @@
+"""The claims page (docs/claims.md), its figure and its JSON: what the essays say, what simcomm finds.
+
+Built from :func:`simcomm.analysis.claims.claim_table` (effects at the defaults) and
+:func:`simcomm.analysis.claims.robustness_table` (where in the assumptions' space each holds).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simcomm.analysis.claims import AGREES, DISAGREES, INCONCLUSIVE, Robustness
+from simcomm.runs.claims import METRICS, Claim
+
+SEEDS_DIR = "shared/seeds"
+VERDICT_COLOURS = {AGREES: "#1b7837", DISAGREES: "#b2182b", INCONCLUSIVE: "#878787"}
+EXPECTED = {1: "rises", -1: "falls", 0: "hardly moves"}
+
+
+def _num(x: float, share: bool, signed: bool = False) -> str:
+    """Return a metric value as text: shares in percent (differences in points), counts rounded."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    sign = "+" if signed and x > 0 else ""
+    if share:
+        return f"{sign}{100 * x:.1f} pts" if signed else f"{100 * x:.0f}%"
+    if abs(x) >= 100 or float(x).is_integer():
+        return f"{sign}{x:,.0f}"
+    return f"{sign}{x:.3g}" if abs(x) < 1 else f"{sign}{x:.1f}"
+
+
+def effect_text(row: Mapping[str, Any]) -> str:
+    """Return the effect with its 95% interval in the metric's unit, e.g. ``-81 [-148, -13]``
+    or ``+3.2 pts [+1.0, +5.4]``; a single seed gives no interval."""
+    share = METRICS[row["metric"]].share
+    main = _num(row["effect"], share, signed=True)
+    if not (math.isfinite(row["low"]) and math.isfinite(row["high"])):
+        return main
+    if share:
+        return f"{main} [{100 * row['low']:+.1f}, {100 * row['high']:+.1f}]"
+    return f"{main} [{_num(row['low'], False, True)}, {_num(row['high'], False, True)}]"
+
+
+def robustness_text(r: Robustness | None) -> tuple[str, str]:
+    """Return (where the claim's direction holds, the assumption that decides it most) as text."""
+    if r is None or r.points == 0:
+        return "not run", "—"
+    share = f"{100 * r.share:.0f}% [{100 * r.low:.0f}, {100 * r.high:.0f}] ({r.kind})"
+    if not r.decider:
+        return share, "none (the sample is all one way)" if r.share in (0.0, 1.0) else "no split helps"
+    return share, (f"`{r.decider}` (holds in {100 * r.share_below:.0f}% at or below {r.split:.3g}, "
+                   f"{100 * r.share_above:.0f}% above)")
+
+
+def claims_json(claims: Sequence[Claim], table: pd.DataFrame, robust: Mapping[str, Robustness],
+                settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the whole result as a JSON-ready dict: settings (seeds, replicates, weeks,
+    versions) and one entry per claim (contrast, metric, effect with interval, verdict,
+    robustness)."""
+    rows = []
+    by_key = table.set_index("claim")
+    for c in claims:
+        t = by_key.loc[c.key]
+        r = robust.get(c.key)
+
+        def num(x: Any) -> float | None:
+            return float(x) if x is not None and math.isfinite(float(x)) else None
+        rows.append({
+            "claim": c.key, "seed": c.seed, "passage": c.passage, "statement": c.statement,
+            "scenario": c.scenario, "lever": c.lever, "without": c.without, "with": c.with_,
+            "setting": dict(c.setting), "metric": c.metric, "metric_label": METRICS[c.metric].label,
+            "expected": EXPECTED[c.direction], "mean_without": num(t["without"]), "mean_with": num(t["with"]),
+            "effect": num(t["effect"]), "ci95": [num(t["low"]), num(t["high"])], "seeds": int(t["n"]),
+            "verdict": t["verdict"], "mechanism": c.mechanism, "why": c.why if t["verdict"] != AGREES else "",
+            "robustness": None if r is None or r.points == 0 else {
+                "points": r.points, "share_holding": num(r.share), "ci95": [num(r.low), num(r.high)],
+                "kind": r.kind, "decider": r.decider or None, "split": num(r.split),
+                "share_below": num(r.share_below), "share_above": num(r.share_above),
+                "importance": dict(r.importance)},
+        })
+    return {"settings": dict(settings), "claims": rows}
+
+
+def plot_claims(claims: Sequence[Claim], table: pd.DataFrame, path: Path) -> Path:
+    """Draw each claim's effect at the defaults as a share of its without arm (dot and 95%
+    interval, coloured by verdict; an arrow for the direction the essay expects) and save it
+    as PNG at ``path``; return the path."""
+    from simcomm.report.plots import new_figure, save_figure
+
+    fig, ax = new_figure()
+    fig.set_size_inches(9.0, 0.42 * len(claims) + 1.6)
+    by_key = table.set_index("claim")
+    ys = np.arange(len(claims))[::-1]
+    for y, c in zip(ys, claims, strict=True):
+        t = by_key.loc[c.key]
+        base = abs(t["without"]) if t["without"] else math.nan
+        mid, lo, hi = (100 * t[k] / base for k in ("effect", "low", "high"))
+        colour = VERDICT_COLOURS[t["verdict"]]
+        if math.isfinite(mid):
+            if math.isfinite(lo) and math.isfinite(hi):
+                ax.plot([lo, hi], [y, y], color=colour, lw=2)
+            ax.plot([mid], [y], "o", color=colour)
+        arrow = {1: "\u2192", -1: "\u2190", 0: "\u2194"}[c.direction]
+        ax.annotate(arrow, xy=(1.005, y), xycoords=("axes fraction", "data"), va="center", fontsize=11)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(ys, [f"{c.key} ({METRICS[c.metric].label})" for c in claims], fontsize=8)
+    ax.set_xlabel("effect of the lever, % of the without arm's mean (95% interval)")
+    ax.set_title("The essays' claims at the defaults: green agrees, red disagrees, grey inconclusive\n"
+                 "(arrow at the right: the direction the essay expects)", fontsize=10)
+    ax.set_xscale("symlog", linthresh=10)
+    return save_figure(fig, path)
+
+
+def claims_markdown(claims: Sequence[Claim], table: pd.DataFrame, robust: Mapping[str, Robustness],
+                    settings: Mapping[str, Any], figure: str | None = None) -> str:
+    """Return the claims page as Markdown: how to regenerate it, how to read it, the summary
+    figure, the table, where the model disagrees with the essays and why, and each claim's
+    passage."""
+    by_key = table.set_index("claim")
+    counts = table["verdict"].value_counts()
+    s = settings
+    lines = [
+        "# Claims: what the essays say, and what simcomm finds",
+        "",
+        "Regenerate this page (and its figure) with one command:",
+        "",
+        f"    {s['command']}",
+        "",
+        f"simcomm {s['version']}, mesa {s['mesa']}; {s['replicates']} paired seeds per claim at the "
+        f"defaults (base seed {s['seed']}), {s['weeks']} weeks, {s['partners']:,} partners; robustness: "
+        f"{s['points']} points of a Latin hypercube over the {s['assumptions']} assumptions, "
+        f"{s['point_replicates']} paired seeds per point.",
+        "",
+        "## How to read it",
+        "",
+        "- Each row is one thing a seed essay (`" + SEEDS_DIR + "/`) or MODEL.md's stylized facts say, "
+        "written as a **controlled contrast**: one scenario, one lever set to two values (*without* "
+        "and *with* what the essay recommends or warns against), everything else equal. Both arms "
+        "run on the same seeds, so on common random numbers: each partner draws the same numbers "
+        "in both, and the difference is the lever's.",
+        "- **Effect**: the mean over seeds of the paired difference (with minus without) in the "
+        "metric's unit (shares in percentage points), with a 95% percentile-bootstrap interval of "
+        "that mean, which stays within the metric's bounds.",
+        "- **Verdict**: *agrees* when the interval excludes zero on the side the essay expects, "
+        "*disagrees* when it excludes zero on the other side, *inconclusive* otherwise. A claim "
+        "that a metric hardly moves agrees when the interval lies within 10% of the without arm.",
+        "- **Holds in**: the share of the assumptions' plausible space (each parameter whose source "
+        "is an assumption, half to twice its default unless `simcomm/core/params.py` states a "
+        "range) where the claim's direction holds, with a Wilson interval: *robust* at 90% or "
+        "more, *mostly* 70-90%, *knife-edge* 30-70%, *rarely* below 30%. At each point the "
+        "paired effect is a mean over few seeds, so noise counts against a small effect.",
+        "- **Decided most by**: the assumption at the root of a depth-2 classification tree "
+        "(scikit-learn) fitted to where the claim holds, and the share holding on either side of "
+        "its split. With a few dozen points this is a hint, not a finding: where it names an "
+        "assumption the claim's scenario does not use (a distributor's reach outside the "
+        "distributor type, say), the split is chance.",
+        "- A result is a finding of the model, not of the world: it holds under the model's "
+        "mechanisms and assumptions, which the *mechanism* column names.",
+        "",
+        f"**At the defaults: {counts.get(AGREES, 0)} agree, {counts.get(DISAGREES, 0)} disagree, "
+        f"{counts.get(INCONCLUSIVE, 0)} inconclusive** (of {len(claims)}).",
+        "",
+    ]
+    if figure:
+        lines += [f"![effects of the claims' levers]({figure})", ""]
+    lines += ["| # | claim | seed | contrast | metric (expected) | without | with | effect [95% CI] "
+              "| verdict | holds in | decided most by |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for i, c in enumerate(claims, start=1):
+        t = by_key.loc[c.key]
+        m = METRICS[c.metric]
+        held, decider = robustness_text(robust.get(c.key))
+        verdict = t["verdict"] if t["verdict"] == AGREES else f"**{t['verdict']}**"
+        if "by construction" in c.mechanism:
+            verdict += " (by construction)"
+        lines.append(
+            f"| {i} | {c.statement} | {c.seed} | `{c.contrast()}` | {m.label} ({EXPECTED[c.direction]}) "
+            f"| {_num(t['without'], m.share)} | {_num(t['with'], m.share)} | {effect_text(t)} "
+            f"| {verdict} | {held} | {decider} |")
+    lines += ["", "## Where the model does not agree with the essays, and why", ""]
+    off = [c for c in claims if by_key.loc[c.key, "verdict"] != AGREES]
+    if not off:
+        lines.append("Every claim agrees at the defaults.")
+    for c in off:
+        t = by_key.loc[c.key]
+        lines += [f"**{c.key}** ({t['verdict']}; {effect_text(t)} in {METRICS[c.metric].label}). "
+                  f"{c.why or 'No explanation recorded.'} *Mechanism:* {c.mechanism}", ""]
+    lines += ["## The claims and their passages", ""]
+    for i, c in enumerate(claims, start=1):
+        where = "shared/MODEL.md" if c.seed == "MODEL.md" else f"{SEEDS_DIR}/{c.seed}"
+        lines += [f"{i}. **{c.key}** — {c.statement} ({where}: \u201c{c.passage}\u201d) "
+                  f"*Mechanism:* {c.mechanism}", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_claims_report(claims: Sequence[Claim], table: pd.DataFrame, robust: Mapping[str, Robustness],
+                        settings: Mapping[str, Any], values: pd.DataFrame, path: Path,
+                        robustness_values: pd.DataFrame | None = None,
+                        design: pd.DataFrame | None = None) -> list[Path]:
+    """Write the Markdown page at ``path`` and, in a folder named after it (``docs/claims.md``
+    -> ``docs/claims/``): the figure, ``claims.json`` (settings and results), the per-seed
+    values (``contrasts.csv``) and, when run, the robustness design and values. The folder is
+    replaced as a whole, then the page; when writing fails neither is replaced. Returns the
+    paths written."""
+    from simcomm.runs.files import (
+        OutputError,
+        output_error,
+        staged_file,
+        staged_output,
+        write_json,
+        writing_into,
+    )
+
+    path = Path(path).expanduser().absolute()
+    folder = path.with_suffix("")
+    try:
+        with staged_file(path) as page:
+            with staged_output(folder) as stage, writing_into(folder):
+                plot_claims(claims, table, stage / "claims.png")
+                write_json(stage / "claims.json", claims_json(claims, table, robust, settings))
+                values.to_csv(stage / "contrasts.csv", index=False)
+                if robustness_values is not None and design is not None and len(design):
+                    design.assign(point=np.arange(1, len(design) + 1)).to_csv(
+                        stage / "robustness_design.csv", index=False)
+                    robustness_values.to_csv(stage / "robustness.csv", index=False)
+                names = sorted(p.name for p in stage.iterdir())
+            page.write_text(claims_markdown(claims, table, robust, settings, f"{folder.name}/claims.png"),
+                            encoding="utf-8")
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise output_error(path, exc) from None
+    return [*(folder / n for n in names), path]

@@ -1,0 +1,111 @@
+"""Command ``simcomm claims``: the essays' claims as controlled contrasts (registered in cli.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from simcomm.ui.options import OUT_PATH
+
+REPORT_COMMAND = "simcomm claims --replicates 20 --points 32 --report docs/claims.md"
+EXAMPLE = f"""
+\b
+Examples:
+  simcomm claims --points 0                      # the contrasts at the defaults only
+  simcomm claims --only turnover-hurts,legacy --replicates 40
+  {REPORT_COMMAND}
+"""
+
+
+@click.command(epilog=EXAMPLE)
+@click.option("--replicates", "-r", default=20, show_default=True, type=click.IntRange(2, 10_000),
+              help="Paired seeds per claim at the defaults (both arms run on each).")
+@click.option("--points", default=32, show_default=True, type=click.IntRange(0, 100_000),
+              help="Points of the Latin hypercube over the assumptions (0: no robustness).")
+@click.option("--point-replicates", default=2, show_default=True, type=click.IntRange(1, 1000),
+              help="Paired seeds per robustness point.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**32 - 1),
+              help="Base seed (every run's seed derives from it).")
+@click.option("--weeks", default=260, show_default=True, type=click.IntRange(1, 5200),
+              help="Weeks to simulate.")
+@click.option("--only", default="", metavar="KEY,...", help="Run only these claims (keys as in the table).")
+@click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
+              help="Worker processes [default: all cores].")
+@click.option("--report", type=OUT_PATH, default=None,
+              help="Write a Markdown page here (figure and data in a folder named after it).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def claims(replicates: int, points: int, point_replicates: int, seed: int, weeks: int, only: str,
+           workers: int | None, report: Path | None, as_json: bool, quiet: bool) -> None:
+    """Test what the five essays claim, each as a controlled contrast, and print the table.
+
+    Each claim runs one scenario with one lever at two values on the same seeds (common random
+    numbers) and reports the paired effect on its metric with a 95% bootstrap interval, and a
+    verdict: agrees, disagrees or inconclusive. With --points > 0 each claim is run again over
+    a Latin hypercube of the assumptions' plausible ranges: the share of that space where it
+    holds, and the assumption that decides it most.
+    """
+    import mesa
+
+    from simcomm.analysis.claims import claim_table, robustness_table
+    from simcomm.core.params import ASSUMPTIONS, DEFAULTS, ParameterError
+    from simcomm.core.version import __version__
+    from simcomm.report.claims import claims_json, effect_text, robustness_text, write_claims_report
+    from simcomm.runs.batch import show_progress
+    from simcomm.runs.claims import METRICS, robustness_design, run_contrasts, run_robustness, select_claims
+    from simcomm.runs.files import OutputError, check_writable
+
+    chosen = select_claims([k.strip() for k in only.split(",") if k.strip()])
+    if report is not None:  # every check before anything is simulated or created
+        page = report.expanduser().absolute()
+        if report.suffix.lower() != ".md":
+            raise ParameterError(f"--report '{report}' is not allowed: expected a Markdown file "
+                                 "name ending in .md (e.g. docs/claims.md)")
+        if page.is_dir():
+            raise ParameterError(f"--report '{report}' is a directory: expected a Markdown file "
+                                 f"(e.g. {report / 'claims.md'})")
+        try:
+            check_writable(page.parent)
+            check_writable(page.with_suffix(""))
+        except OutputError as exc:
+            raise OutputError(f"--report: {exc}") from None
+    progress = show_progress(quiet)
+    values = run_contrasts(chosen, replicates, weeks=weeks, seed=seed, workers=workers, progress=progress)
+    table = claim_table(chosen, values)
+    design = robustness_design(points, seed)
+    robust_values = None
+    robust = {}
+    if points:
+        robust_values = run_robustness(chosen, design, point_replicates, weeks=weeks, seed=seed,
+                                       workers=workers, progress=progress)
+        robust = robustness_table(chosen, design, robust_values)
+    command = "simcomm claims " + " ".join(
+        [f"--replicates {replicates}", f"--points {points}"]
+        + ([f"--point-replicates {point_replicates}"] if point_replicates != 2 else [])
+        + ([f"--seed {seed}"] if seed else []) + ([f"--weeks {weeks}"] if weeks != 260 else [])
+        + ([f"--only {only}"] if only else []) + ([f"--report {report}"] if report else []))
+    settings = {"command": command, "version": __version__, "mesa": mesa.__version__,
+                "replicates": replicates, "seed": seed, "weeks": weeks, "partners": DEFAULTS["partners"],
+                "points": points, "point_replicates": point_replicates, "assumptions": len(ASSUMPTIONS)}
+    if as_json:
+        click.echo(json.dumps(claims_json(chosen, table, robust, settings), indent=2))
+    else:
+        click.echo(f"simcomm {__version__}: {len(chosen)} claims, {replicates} paired seeds each, "
+                   f"{weeks} weeks" + (f"; robustness over {points} points" if points else "") + "\n")
+        by_key = table.set_index("claim")
+        for c in chosen:
+            t = by_key.loc[c.key]
+            held, decider = robustness_text(robust.get(c.key))
+            click.echo(f"{t['verdict']:>12}  {c.key}: {METRICS[c.metric].label} {effect_text(t)}"
+                       + (f"; holds in {held}, decided most by {decider}" if points else ""))
+        counts = table["verdict"].value_counts()
+        click.echo(f"\n{counts.get('agrees', 0)} agree, {counts.get('disagrees', 0)} disagree, "
+                   f"{counts.get('inconclusive', 0)} inconclusive.")
+    if report is not None:
+        try:
+            write_claims_report(chosen, table, robust, settings, values, report, robust_values, design)
+        except OutputError as exc:
+            raise OutputError(f"--report: {exc}") from None
+        click.echo(f"Wrote {report}", err=True)
