@@ -738,3 +738,39 @@ def test_files_written_atomically_get_the_mode_of_any_new_file(tmp_path: Path) -
             str(p.relative_to(tmp_path)): 0o644 for p in written}
     finally:
         os.umask(old)
+
+
+def test_a_parameter_set_twice_is_refused() -> None:
+    """`--set promo_share=0.1 --set promo_share=0.3` no longer takes the last silently: one line
+    naming --set and the parameter, exit 2."""
+    from click.testing import CliRunner
+
+    from simcomm.ui.cli import main
+
+    res = CliRunner().invoke(main, ["run", "organic", "--weeks", "5", "--set", "promo_share=0.1",
+                                    "--set", "promo_share=0.3"])
+    assert res.exit_code == 2
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "--set" in lines[0] and "promo_share" in lines[0]
+
+
+def test_sensitivity_intervals_are_seeded_even_at_seed_zero() -> None:
+    """SALib treats seed 0 as unseeded, so the analysis gets seed + 1: never 0."""
+    from simcomm.runs.sensitivity import analysis_seed
+
+    assert all(analysis_seed(s) != 0 for s in (0, 1, 2**31))
+
+
+def test_correlation_bootstrap_warns_nothing_on_constant_resamples() -> None:
+    """A correlation over few runs with ties resamples constant inputs; no scipy warning may reach
+    the user (a full-disk validate printed five lines)."""
+    import warnings
+    from types import SimpleNamespace
+
+    from simcomm.analysis.validation import correlation
+
+    runs = [SimpleNamespace(v=v, w=w) for v, w in ((1, 1), (1, 1), (1, 1), (2, 3))]
+    measure = correlation(lambda r: r.v, lambda r: r.w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        measure([runs])

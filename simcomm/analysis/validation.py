@@ -13,6 +13,7 @@ target, measured value with its 95% confidence interval, and whether the value i
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -199,8 +200,11 @@ def correlation(x: Callable[[Result], float], y: Callable[[Result], float]
         def stat(a: np.ndarray, b: np.ndarray) -> float:
             return float(stats.spearmanr(a, b).statistic)
 
-        boot = stats.bootstrap((xs, ys), stat, paired=True, vectorized=False, n_resamples=999,
-                               method="percentile", random_state=np.random.default_rng(0))
+        with warnings.catch_warnings():  # resamples of one repeated value: NaN rho, no warning each
+            warnings.simplefilter("ignore", stats.ConstantInputWarning)
+            warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+            boot = stats.bootstrap((xs, ys), stat, paired=True, vectorized=False, n_resamples=999,
+                                   method="percentile", random_state=np.random.default_rng(0))
         low, high = boot.confidence_interval
         return Measured(rho, float(low), float(high), int(xs.size))
 

@@ -11,6 +11,12 @@ Non-uniform draws use the inverse of their distribution function on these unifor
 gamma, normal, geometric), so they are keyed the same way. Choosing k of n candidates takes the
 k with the smallest keys (Efraimidis and Spirakis 2006 when weighted). Everything here is
 vectorised over partners: a draw costs a few array operations per partner that needs it.
+
+At the default size a week's cost is the number of numpy calls, not their size, so draws are
+hashed in blocks where they can be: several decisions over the same ids in one pass
+(:meth:`Streams.uniforms`; the census hashes every mechanism's member draws at once,
+:meth:`Streams.prefetch`), and a handful of draws with Python ints. Each gives the very numbers
+a draw of its own would.
 """
 
 from __future__ import annotations
@@ -152,7 +158,8 @@ def _to_uniform(x: np.ndarray) -> np.ndarray:
     2 (h >> 11) + 1 rounded to nearest, scaled by a power of 2), with one array operation fewer.
     Unsigned array arithmetic wraps modulo 2**64 without a warning.
     """
-    t = x >> _S30
+    t = np.empty_like(x)
+    np.right_shift(x, _S30, out=t)
     x ^= t
     x *= _M1
     np.right_shift(x, _S27, out=t)

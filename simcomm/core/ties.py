@@ -42,8 +42,9 @@ class PeerTies:
         # Strengths are >= 0 and finite: times the mask, a tie to a non-member weighs 0.
         w_u = self.strength * member[self.v]
         w_v = self.strength * member[self.u]
-        return (np.bincount(self.u, weights=w_u, minlength=self.n)
-                + np.bincount(self.v, weights=w_v, minlength=self.n))
+        total = np.bincount(self.u, weights=w_u, minlength=self.n)
+        total += np.bincount(self.v, weights=w_v, minlength=self.n)
+        return total
 
     def add(self, a: np.ndarray, b: np.ndarray) -> int:
         """Create ties a[i]-b[i] at strength ``gain`` (an existing tie gains ``gain``, up to 1);

@@ -34,6 +34,13 @@ class SensitivityResult:
     settings: dict[str, Any]
 
 
+def analysis_seed(seed: int) -> int:
+    """Return the seed SALib's bootstrap of the confidence intervals gets: ``seed + 1``, never 0,
+    since SALib treats a seed of 0 as no seed (``if seed:``) and the intervals would change from
+    run to run."""
+    return seed + 1
+
+
 def default_bounds(name: str, value: float) -> tuple[float, float]:
     """Return the default bounds of numeric parameter ``name`` around its ``value``: the allowed
     range, narrowed to [value / 4, value * 4] where it is wider than that (ranges like
@@ -167,13 +174,15 @@ def sensitivity(scenario: Scenario, names: Sequence[str], method: str = "morris"
         raise ParameterError(f"--metric {metric} is undefined in {int(np.isnan(y).sum())} of {len(y)} "
                              "samples (e.g. retention_52w needs more weeks); choose another --metric")
     if method == "morris":
-        res = morris_analyze.analyze(problem, x, y, num_levels=num_levels, conf_level=0.95, seed=seed)
+        res = morris_analyze.analyze(problem, x, y, num_levels=num_levels, conf_level=0.95,
+                                    seed=analysis_seed(seed))
         table = pd.DataFrame({"parameter": names, "mu_star": res["mu_star"],
                               "mu_star_conf": res["mu_star_conf"], "mu": res["mu"],
                               "sigma": res["sigma"]})
         key = "mu_star"
     else:
-        res = sobol_analyze.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed)
+        res = sobol_analyze.analyze(problem, y, calc_second_order=False, conf_level=0.95,
+                                    seed=analysis_seed(seed))
         table = pd.DataFrame({"parameter": names, "ST": res["ST"], "ST_conf": res["ST_conf"],
                               "S1": res["S1"], "S1_conf": res["S1_conf"]})
         key = "ST"

@@ -72,7 +72,15 @@ def main() -> None:
 
 
 def _sets(values: tuple[str, ...]) -> dict[str, Value]:
-    return dict(parse_assignment(v) for v in values)
+    """Parse each ``--set KEY=VALUE``; ParameterError (one line) when a parameter is given twice."""
+    out: dict[str, Value] = {}
+    for text in values:
+        name, value = parse_assignment(text)
+        if name in out:
+            raise ParameterError(f"--set: '{name}' is given twice ({name}={out[name]} and {text}); "
+                                 "give each parameter once")
+        out[name] = value
+    return out
 
 
 def _varies(values: tuple[str, ...]) -> list[tuple[str, list[Value]]]:
