@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from simcomm.ui.options import OUT_PATH
+from simcomm.ui.options import OUT_PATH, check_report_page
 
 REPORT_COMMAND = "simcomm claims --replicates 20 --points 32 --report docs/claims.md"
 EXAMPLE = f"""
@@ -50,27 +50,16 @@ def claims(replicates: int, points: int, point_replicates: int, seed: int, weeks
     import mesa
 
     from simcomm.analysis.claims import claim_table, robustness_table
-    from simcomm.core.params import ASSUMPTIONS, DEFAULTS, ParameterError
+    from simcomm.core.params import ASSUMPTIONS, DEFAULTS
     from simcomm.core.version import __version__
     from simcomm.report.claims import claims_json, effect_text, robustness_text, write_claims_report
     from simcomm.runs.batch import show_progress
     from simcomm.runs.claims import METRICS, robustness_design, run_contrasts, run_robustness, select_claims
-    from simcomm.runs.files import OutputError, check_writable
+    from simcomm.runs.files import OutputError
 
     chosen = select_claims([k.strip() for k in only.split(",") if k.strip()])
     if report is not None:  # every check before anything is simulated or created
-        page = report.expanduser().absolute()
-        if report.suffix.lower() != ".md":
-            raise ParameterError(f"--report '{report}' is not allowed: expected a Markdown file "
-                                 "name ending in .md (e.g. docs/claims.md)")
-        if page.is_dir():
-            raise ParameterError(f"--report '{report}' is a directory: expected a Markdown file "
-                                 f"(e.g. {report / 'claims.md'})")
-        try:
-            check_writable(page.parent)
-            check_writable(page.with_suffix(""))
-        except OutputError as exc:
-            raise OutputError(f"--report: {exc}") from None
+        check_report_page(report, "docs/claims.md")
     progress = show_progress(quiet)
     values = run_contrasts(chosen, replicates, weeks=weeks, seed=seed, workers=workers, progress=progress)
     table = claim_table(chosen, values)

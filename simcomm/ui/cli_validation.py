@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from simcomm.ui.options import OUT_PATH
+from simcomm.ui.options import OUT_PATH, check_report_page
 
 EXAMPLE = """
 \b
@@ -41,24 +41,12 @@ def validate(replicates: int, workers: int | None, out: Path | None, report: Pat
     when a fact is out of range).
     """
     from simcomm.analysis.validation import validate as run_validation
-    from simcomm.core.params import ParameterError
     from simcomm.report.validation_report import format_table, write_report, write_validation
     from simcomm.runs.batch import show_progress
     from simcomm.runs.files import OutputError, check_writable, to_jsonable
 
     if report is not None:  # every check before anything is simulated or created
-        page = report.expanduser().absolute()
-        if report.suffix.lower() != ".md":
-            raise ParameterError(f"--report '{report}' is not allowed: expected a Markdown file "
-                                 "name ending in .md (e.g. docs/validation.md)")
-        if page.is_dir():
-            raise ParameterError(f"--report '{report}' is a directory: expected a Markdown file "
-                                 f"(e.g. {report / 'validation.md'})")
-        try:
-            check_writable(page.parent)
-            check_writable(page.with_suffix(""))  # the figures folder named after the page
-        except OutputError as exc:
-            raise OutputError(f"--report: {exc}") from None
+        check_report_page(report, "docs/validation.md")
     if out is not None:
         try:
             check_writable(out)

@@ -43,4 +43,27 @@ class InPath(click.ParamType):
         return Path(value)
 
 
+
+def check_report_page(report: Path, example: str) -> None:
+    """Check a ``--report`` page before anything is simulated or created: a Markdown file name
+    (``.md``), not a directory, whose folder and figures folder (named after the page) can be
+    written. Raises ParameterError / OutputError (one line naming --report); returns None.
+    ``example`` is the page name shown in the messages (e.g. ``docs/claims.md``)."""
+    from simcomm.core.params import ParameterError
+    from simcomm.runs.files import OutputError, check_writable
+
+    page = report.expanduser().absolute()
+    if report.suffix.lower() != ".md":
+        raise ParameterError(f"--report '{report}' is not allowed: expected a Markdown file "
+                             f"name ending in .md (e.g. {example})")
+    if page.is_dir():
+        raise ParameterError(f"--report '{report}' is a directory: expected a Markdown file "
+                             f"(e.g. {report / Path(example).name})")
+    try:
+        check_writable(page.parent)
+        check_writable(page.with_suffix(""))  # the figures folder named after the page
+    except OutputError as exc:
+        raise OutputError(f"--report: {exc}") from None
+
+
 OUT_PATH = OutPath()
