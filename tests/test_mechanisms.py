@@ -38,6 +38,21 @@ def test_population_is_heterogeneous() -> None:
     assert np.allclose(people.needs.sum(axis=1), 1.0)
 
 
+def test_population_constants_are_parameters() -> None:
+    """Size-class hours, the needs' weights and the urgency shape come from the parameter
+    table (so sensitivity analysis sees them), each changing only what it names."""
+    base = Partners(simcomm.make_params({"partners": 20_000}), Streams(0))
+    more = Partners(simcomm.make_params({"partners": 20_000, "hours_integrator": 8.0,
+                                         "need_product": 10.0, "urgency_shape": 20.0}), Streams(0))
+    big = base.size_class == 3
+    assert np.allclose(more.hours[big], 2 * base.hours[big])
+    assert np.array_equal(more.hours[~big], base.hours[~big])
+    product = base.needs.shape[1] - 1
+    assert np.mean(more.main_need == product) > 0.8 > np.mean(base.main_need == product)
+    assert more.urgency.std() < 0.5 * base.urgency.std()
+    assert abs(more.urgency.mean() - 0.5) < 0.01
+
+
 def test_acquaintance_graph_is_small_world_with_homophily() -> None:
     def same_class_share(h: float) -> tuple[float, float]:
         p = simcomm.make_params({"partners": 5000, "homophily": h})
@@ -95,6 +110,22 @@ def test_leaders_emerge_from_most_committed_and_burn_out() -> None:
         leadership.leadership(model, week)
     assert any(kind == "leader_burnout" for _, kind, _ in model.events)
     assert (model.people.commitment[leaders] < model.p.founder_commitment).all()
+
+
+def test_leader_base_load_adds_burnout_whatever_the_size() -> None:
+    def burnout(base_load: float) -> float:
+        model = _model(governance="organic", founders=30, leader_burnout=0.1, members_per_leader=10,
+                       leader_base_load=base_load)
+        week = model.new_week()
+        leadership.leadership(model, week)  # raises the leaders
+        leaders = np.flatnonzero(model.people.is_leader)
+        before = model.people.burnout[leaders].copy()
+        leadership.leadership(model, week)
+        return float((model.people.burnout[leaders] - before).mean())
+
+    # load is 30 active / (3 leaders x 10) = 1: burnout grows 0.1 x (base + 1) a week
+    assert burnout(0.5) == pytest.approx(0.15)
+    assert burnout(2.0) == pytest.approx(0.30)
 
 
 # --- mechanisms 3 and 4: participation and responses --------------------------------------------

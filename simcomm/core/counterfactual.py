@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from simcomm.core.population import PARAMS
+
 #: Kinds of adverse event a run records (``AdverseEvent.kind``).
 DEPARTURE = "departure"  # a manager left a post
 BUDGET_CUT = "budget_cut"  # a budget review cut managers' time, events and recruitment
@@ -107,7 +109,8 @@ class Condition:
     applies: Callable[[Any], bool]
 
 
-TYPICAL_PROGRAMMES = 5.0  # other programmes a partner typically belongs to (the model's default)
+#: Other programmes a partner typically belongs to: the model's default ``programmes_per_partner``.
+TYPICAL_PROGRAMMES = float(next(s.default for s in PARAMS if s.name == "programmes_per_partner"))
 
 #: The conditions that explain neutralises where a run has them (scenario levers come on top).
 CONDITIONS: tuple[Condition, ...] = (

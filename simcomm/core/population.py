@@ -18,14 +18,12 @@ UNAWARE, AWARE, ACTIVE, LURKING, LAPSED = 0, 1, 2, 3, 4
 STATE_NAMES: tuple[str, ...] = ("unaware", "aware", "active", "lurking", "lapsed")
 
 SIZE_CLASSES: tuple[str, ...] = ("one-person", "msp", "reseller", "integrator")
-# Free hours relative to a one-person shop (assumption: more staff, more time for programmes).
-SIZE_HOURS = np.array([1.0, 1.5, 2.5, 4.0])
 
 TOPICS: tuple[str, ...] = ("technical", "new business", "cashflow", "people", "product")
 PRODUCT = TOPICS.index("product")
-# Dirichlet weights of partners' needs (seeds/000: cashflow, new business and people matter as
-# much as the vendor's product; assumption: technical help is the most common need).
-NEED_WEIGHTS = np.array([1.6, 1.2, 0.9, 0.8, 0.6])
+_NEEDS_SOURCE = ("seeds/000 ('cashflow, new business and people matter as much as the vendor's "
+                 "product'); assumption: technical help is the most common need, then new business, "
+                 "cashflow, people and the product itself")
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("partners", 2000, 10, 2_000_000, "partners", ASSUMPTION + "a mid-size vendor's breadth channel",
@@ -37,8 +35,15 @@ PARAMS: tuple[ParamSpec, ...] = (
     param("share_reseller", 0.12, 0.0, 1.0, "share", ASSUMPTION + "resellers; the rest are large integrators",
        "Share of partners that are resellers (large integrators take the remainder)."),
     param("hours_per_week", 1.5, 0.1, 40.0, "hours/week", "seeds/000 ('typically too busy'); "
-       "assumption: median time a one-person shop gives all programmes; larger firms x1.5, x2.5, x4",
+       "assumption: median time a one-person shop gives all programmes (larger firms: hours_msp, "
+       "hours_reseller, hours_integrator)",
        "Median weekly hours a partner has for programmes and communities."),
+    param("hours_msp", 1.5, 0.1, 20.0, "x one-person", ASSUMPTION + "more staff, more time for "
+          "programmes", "Free hours of a small MSP relative to a one-person shop."),
+    param("hours_reseller", 2.5, 0.1, 20.0, "x one-person", ASSUMPTION + "more staff, more time for "
+          "programmes", "Free hours of a reseller relative to a one-person shop."),
+    param("hours_integrator", 4.0, 0.1, 20.0, "x one-person", ASSUMPTION + "more staff, more time for "
+          "programmes", "Free hours of a large integrator relative to a one-person shop."),
     param("hours_spread", 0.9, 0.0, 2.5, "lognormal sigma", ASSUMPTION + "free time is heavy-tailed; this "
        "spread is the main source of unequal participation", "Spread of weekly hours between partners."),
     param("voice_spread", 2.5, 0.0, 4.0, "lognormal sigma",
@@ -63,6 +68,19 @@ PARAMS: tuple[ParamSpec, ...] = (
        "How strongly acquaintances share size class and main need (1 = fully)."),
     param("advocate_share", 0.02, 0.0, 0.5, "share", "seeds/003 (#4 advocates), seeds/002 ('people "
        "with passion'); assumption for the figure", "Share of partners with high intrinsic motivation."),
+    param("need_technical", 1.6, 0.05, 20.0, "Dirichlet weight", _NEEDS_SOURCE,
+          "How common technical help is among partners' needs (weight of the topic)."),
+    param("need_new_business", 1.2, 0.05, 20.0, "Dirichlet weight", _NEEDS_SOURCE,
+          "How common finding new business is among partners' needs."),
+    param("need_cashflow", 0.9, 0.05, 20.0, "Dirichlet weight", _NEEDS_SOURCE,
+          "How common cashflow is among partners' needs."),
+    param("need_people", 0.8, 0.05, 20.0, "Dirichlet weight", _NEEDS_SOURCE,
+          "How common people (hiring, skills) is among partners' needs."),
+    param("need_product", 0.6, 0.05, 20.0, "Dirichlet weight", _NEEDS_SOURCE,
+          "How common the vendor's product is among partners' needs."),
+    param("urgency_shape", 2.0, 0.1, 50.0, "Beta shape", ASSUMPTION + "most problems are moderately "
+          "pressing (Beta(a, a), mean 0.5; larger a, fewer extremes)",
+          "How alike partners' problems are in urgency (the shape a of Beta(a, a))."),
 )
 
 class Partners:
@@ -81,15 +99,19 @@ class Partners:
         self.size_class = np.minimum(np.searchsorted(cum, u, side="right"), 3).astype(np.int8)
         # Depth partners (1:1 with a partner account manager) are the larger firms (seeds/001).
         self.depth_tier = self.size_class >= 2
-        # Needs over topics: Dirichlet(NEED_WEIGHTS), as normalised gamma draws, one per topic.
+        # Needs over topics: Dirichlet(need_* weights), as normalised gamma draws, one per topic.
         need = streams.get("needs")
+        weights = (params.need_technical, params.need_new_business, params.need_cashflow,
+                   params.need_people, params.need_product)  # in TOPICS order
         gammas = np.stack([special.gammaincinv(float(a), need.uniform(0, ids, t))
-                           for t, a in enumerate(NEED_WEIGHTS)], axis=1)
+                           for t, a in enumerate(weights)], axis=1)
         self.needs = gammas / gammas.sum(axis=1, keepdims=True)
         self.main_need = self.needs.argmax(axis=1).astype(np.int8)
         self.needs_norm = np.linalg.norm(self.needs, axis=1)  # for cosine similarities
         spread = float(params.hours_spread)
-        self.hours = (params.hours_per_week * SIZE_HOURS[self.size_class]
+        # Free hours relative to a one-person shop, in SIZE_CLASSES order.
+        size_hours = np.array([1.0, params.hours_msp, params.hours_reseller, params.hours_integrator])
+        self.hours = (params.hours_per_week * size_hours[self.size_class]
                       * np.exp(spread * streams.get("hours").normal(0, ids)))
         self.programmes = streams.get("programmes").poisson(0, ids, params.programmes_per_partner)
         self.programmes = self.programmes.astype(np.int32)
@@ -98,8 +120,9 @@ class Partners:
         # (Nielsen 2006, 90-9-1; Nonnecke & Preece: lurkers are members too).
         vs = float(params.voice_spread)
         self.voice = np.exp(-0.5 * vs * vs + vs * streams.get("voice").normal(0, ids))
-        # How pressing the partner's problem is (0-1, Beta(2, 2)): it pulls a newcomer in.
-        self.urgency = special.betaincinv(2.0, 2.0, streams.get("urgency").uniform(0, ids))
+        # How pressing the partner's problem is (0-1, Beta(a, a), mean 0.5): it pulls a newcomer in.
+        a = float(params.urgency_shape)
+        self.urgency = special.betaincinv(a, a, streams.get("urgency").uniform(0, ids))
         # What the partner can offer others (skills over the same topics, drawn apart from its
         # needs): a peer deal needs skills that complement each other (seeds/004).
         skill = streams.get("skills")

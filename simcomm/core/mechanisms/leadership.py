@@ -29,6 +29,9 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Commitment a member needs to become a leader."),
     param("leader_burnout", 0.01, 0.0, 1.0, "1/week", "shared/MODEL.md mechanism 9",
        "Burnout a leader accumulates per week at full load."),
+    param("leader_base_load", 0.5, 0.0, 5.0, "load", ASSUMPTION + "leading costs effort even with "
+          "few members to look after", "Load a leader carries whatever the community's size (full "
+          "load is 1 more when each leader has members_per_leader active members)."),
     param("leader_ready_burnout", 0.5, 0.0, 1.0, "burnout", ASSUMPTION + "a burned-out leader steps up "
           "again only after recovering half-way", "A member steps up to lead only with burnout below this."),
 )
@@ -44,7 +47,7 @@ def leadership(model: CommunityModel, week: Week) -> None:
     n_active = week.counts[ACTIVE]
     if leaders.size:
         load = n_active / (leaders.size * p.members_per_leader)
-        people.burnout[leaders] += p.leader_burnout * (0.5 + load)
+        people.burnout[leaders] += p.leader_burnout * (p.leader_base_load + load)
         out = leaders[people.burnout[leaders] >= 1.0]
         if out.size:
             people.is_leader[out] = False
