@@ -255,6 +255,28 @@ def stop(proc: subprocess.Popen[str]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def test_ctrl_c_stops_the_dashboard_and_its_server_with_one_line() -> None:
+    """A terminal's Ctrl-C goes to the whole foreground process group: only the dashboard may
+    answer it (the server, in a group of its own, would print "Aborted." too)."""
+    import psutil
+
+    proc, url = start_dashboard("organic", "--compare", "none")
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    try:
+        server = psutil.Process(proc.pid).children(recursive=True)
+        os.killpg(proc.pid, signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+        said = [line for line in rest.splitlines()  # after the lines it printed on starting
+                if line.strip() and not line.startswith(("note:", "Solara server is starting"))]
+        assert said == ["dashboard stopped"], rest
+        _, alive = psutil.wait_procs(server, timeout=15)
+        assert alive == []
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, "the port is still served"
+    finally:
+        stop(proc)
+
+
 # One dashboard serves the browser tests below: two communities of 2,000 partners (the size the
 # issue's speed bound is stated for), a 60-week horizon. Each test opens its own tab, and each
 # tab has its own pair of communities.

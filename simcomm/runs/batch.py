@@ -9,6 +9,7 @@ uses tqdm.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
@@ -81,6 +82,20 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("spawn")  # pragma: no cover - not on Linux
 
 
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End a pool's workers at once and wait for the pool to notice (Ctrl-C, an error).
+
+    Its futures are not cancelled here: the pool's own thread fails every pending future when
+    its workers end, and under Python 3.11 a future cancelled at that moment makes that thread
+    print an InvalidStateError traceback. Terminating the workers (they may have ended on the
+    Ctrl-C already) lets the pool fail them all itself; nothing queued runs afterwards."""
+    processes = getattr(pool, "_processes", None) or {}  # pid -> Process (CPython 3.8-3.13)
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
+    pool.shutdown(wait=True)
+
+
 def run_many(specs: Sequence[RunSpec], workers: int | None = None, progress: bool = False,
              desc: str = "runs", on_result: Callable[[int, Result], None] | None = None,
              function: Callable[[RunSpec], Any] = run_spec) -> list[Any]:
@@ -117,8 +132,7 @@ def run_many(specs: Sequence[RunSpec], workers: int | None = None, progress: boo
                             on_result(i, out[i])
                         bar.update()
                 except BaseException:
-                    for f in futures:
-                        f.cancel()
+                    _stop_workers(pool)
                     raise
     finally:
         bar.close()

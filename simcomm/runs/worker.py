@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 import time
-from types import FrameType
+from types import FrameType, TracebackType
 
 WATCH_SECONDS = 0.5
 
@@ -24,6 +24,19 @@ WATCH_SECONDS = 0.5
 def quiet_exit(signum: int, frame: FrameType | None) -> None:
     """Signal handler: end this worker at once, without a traceback (exit status 128 + signum)."""
     os._exit(128 + signum)
+
+
+#: What a worker's start raises when the pool that asked for it has already shut down (after a
+#: Ctrl-C, say): its semaphores are unlinked (FileNotFoundError) or its pipes closed.
+POOL_GONE: tuple[type[BaseException], ...] = (FileNotFoundError, EOFError, ConnectionError)
+
+
+def quiet_start_failure(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """``sys.excepthook`` of the forkserver and the workers it forks: say nothing when a worker
+    could not start because its pool is gone (:data:`POOL_GONE`); print anything else as usual."""
+    if issubclass(kind, POOL_GONE):
+        return
+    sys.__excepthook__(kind, value, tb)
 
 
 def _watch(owner: int) -> None:

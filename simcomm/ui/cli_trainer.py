@@ -200,8 +200,11 @@ def dashboard(scenario: str, compare: str, seed: int, weeks: int, sets: tuple[st
     signal.signal(signal.SIGTERM, _stop)  # stopped by a service manager: stop the server too
     from simcomm.runs.worker import die_with_parent
 
-    # the server ends with this process, even when it is killed with SIGKILL (Linux)
-    server = subprocess.Popen(cmd, env=env, preexec_fn=functools.partial(die_with_parent, os.getpid()))
+    # The server ends with this process, even when it is killed with SIGKILL (Linux). It runs in
+    # a process group of its own, so a Ctrl-C in the terminal reaches only this process, which
+    # stops the server and says so once (the server would print its own "Aborted.").
+    server = subprocess.Popen(cmd, env=env, process_group=0,
+                              preexec_fn=functools.partial(die_with_parent, os.getpid()))
     try:
         code = server.wait()
     except KeyboardInterrupt:
