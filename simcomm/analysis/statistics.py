@@ -122,6 +122,13 @@ def summary_frame(results: Results) -> pd.DataFrame:
     return frame
 
 
+def _too_few(x: np.ndarray) -> tuple[int, float, bool]:
+    """Return (n, mean, too_few): too_few is True when an interval cannot be had (n < 2; the
+    mean is NaN when n = 0)."""
+    n = int(x.size)
+    return n, (float(x.mean()) if n else math.nan), n < 2
+
+
 def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
             ) -> tuple[int, float, float, float]:
     """Return (n, mean, low, high): the Student t confidence interval of the mean of ``values``.
@@ -132,11 +139,8 @@ def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
     """
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
-    n = int(x.size)
-    if n == 0:
-        return 0, math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if n < 2:
+    n, mean, early = _too_few(x)
+    if early:
         return n, mean, math.nan, math.nan
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
     return n, mean, mean - half, mean + half
@@ -169,11 +173,8 @@ def bootstrap_mean_ci(values: Sequence[float | None] | np.ndarray, confidence: f
     those of ``values``; the same values always give the same interval (fixed seed).
     """
     x = _clean(values)
-    n = int(x.size)
-    if n == 0:
-        return 0, math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if n < 2:
+    n, mean, early = _too_few(x)
+    if early:
         return n, mean, math.nan, math.nan
     if np.ptp(x) == 0:
         return n, mean, mean, mean

@@ -222,6 +222,17 @@ def sample_network(model: CommunityModel, size: int = NETWORK_SAMPLE) -> Network
     return NetworkSample(nodes, xy, edges, slot, n)
 
 
+def _network_frame(ax: Any) -> None:
+    """Set a network drawing's square frame: the layout's bounds, no ticks and no spines."""
+    ax.set_xlim(-1.2, 1.2)
+    ax.set_ylim(-1.15, 1.22)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
 def draw_network(ax: Any, model: CommunityModel, sample: NetworkSample, title: str = "") -> None:
     """Draw the sampled partners of ``model`` on ``ax`` as they are this week; return None.
 
@@ -268,13 +279,7 @@ def draw_network(ax: Any, model: CommunityModel, sample: NetworkSample, title: s
                    edgecolors=np.where(leader[fresh], "black", "#444444"), linewidths=0.6)
         ax.scatter(xy[tired, 0], xy[tired, 1], s=70, marker="*", facecolors="white", zorder=4,
                    edgecolors=colours[tired], linewidths=1.0)
-    ax.set_xlim(-1.2, 1.2)
-    ax.set_ylim(-1.15, 1.22)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    _network_frame(ax)
     counts = np.bincount(state, minlength=len(STATE_NAMES))
     shown = f"{nodes.size:,} of {sample.population:,} partners" if nodes.size < sample.population \
         else f"all {sample.population:,} partners"
@@ -822,13 +827,7 @@ class NetworkDrawer:
         if sample.edges.size:
             ax.add_collection(LineCollection(xy[sample.edges], colors="#bdbdbd", linewidths=0.4,
                                              alpha=0.5, zorder=1))
-        ax.set_xlim(-1.2, 1.2)
-        ax.set_ylim(-1.15, 1.22)
-        ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_visible(False)
+        _network_frame(ax)
         ax.set_title(" ", fontsize=10)
         ax.legend(handles=network_legend(with_staff), loc="center left", fontsize=7, frameon=False,
                   handletextpad=0.3, borderaxespad=0.0, bbox_to_anchor=(1.0, 0.5))
