@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simcomm.analysis.statistics import mean_ci, wilson_ci
+from simcomm.analysis.statistics import bootstrap_mean_ci, wilson_ci
 from simcomm.runs.batch import RunSpec, run_many
 from simcomm.runs.library import load_scenario
 from simcomm.runs.sim import Result
@@ -154,32 +154,25 @@ def survival(result: Result) -> float:
 
 # ---- from runs to a measured value ---------------------------------------------------------
 def per_run(fn: Callable[[Result], float]) -> Callable[[list[list[Result]]], Measured]:
-    """Return a measure: ``fn`` on each replicate of the first arm, mean and t 95% CI."""
+    """Return a measure: ``fn`` on each replicate of the first arm, its mean and 95% percentile
+    bootstrap interval over replicates (within the values' range, so within the fact's bounds)."""
 
     def measure(arms: list[list[Result]]) -> Measured:
-        n, mean, low, high = mean_ci([fn(r) for r in arms[0]])
+        n, mean, low, high = bootstrap_mean_ci([fn(r) for r in arms[0]])
         return Measured(mean, low, high, n)
 
     return measure
 
 
 def difference(fn: Callable[[Result], float]) -> Callable[[list[list[Result]]], Measured]:
-    """Return a measure: mean of ``fn`` in the first arm minus the second, Welch 95% CI."""
+    """Return a measure: the mean over seeds of ``fn`` in the first arm minus the second (the arms
+    run on the same seeds, so on common random numbers), with a 95% percentile bootstrap
+    interval of that mean."""
 
     def measure(arms: list[list[Result]]) -> Measured:
-        a = np.array([fn(r) for r in arms[0]], dtype=float)
-        b = np.array([fn(r) for r in arms[1]], dtype=float)
-        a, b = a[~np.isnan(a)], b[~np.isnan(b)]
-        if a.size < 2 or b.size < 2:
-            return Measured(math.nan, math.nan, math.nan, min(a.size, b.size))
-        diff = float(a.mean() - b.mean())
-        va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-        se = math.sqrt(va + vb)
-        if se == 0:
-            return Measured(diff, diff, diff, min(a.size, b.size))
-        dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
-        half = float(stats.t.ppf(0.975, dof)) * se
-        return Measured(diff, diff - half, diff + half, min(a.size, b.size))
+        d = [fn(a) - fn(b) for a, b in zip(arms[0], arms[1], strict=True)]
+        n, mean, low, high = bootstrap_mean_ci(d)
+        return Measured(mean, low, high, n)
 
     return measure
 
@@ -227,7 +220,7 @@ def share_of_runs(fn: Callable[[Result], bool]) -> Callable[[list[list[Result]]]
 def top_share_per_run(share: float, values: Callable[[Result], np.ndarray]
                       ) -> Callable[[list[list[Result]]], Measured]:
     """Return a measure: per replicate, the share of the total held by the top ``share`` of
-    members by ``values``; mean and t 95% CI over replicates."""
+    members by ``values``; mean and bootstrap 95% interval over replicates."""
     return per_run(lambda r: top_share(values(r), share))
 
 

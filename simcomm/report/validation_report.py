@@ -302,8 +302,9 @@ def markdown(validation: Validation, figures_dir: str) -> str:
            "weeks. The first block of facts was used to calibrate the defaults (the reasoning "
            "is next to each default's declaration in `simcomm/core/`, and `simcomm show SCENARIO` lists it); "
            "the second block are checks the calibration did not see. A fact is *in range* when "
-           "the model's mean lies in the range given; the 95% CI is Student's t over "
-           "replicates (a bootstrap CI for the correlations).", ""]
+           "the model's mean lies in the range given; the 95% CI is a percentile bootstrap "
+           "over replicates (of the correlation for correlations; Wilson's interval for a share "
+           "of runs), so it stays within the fact's bounds.", ""]
     for calibrated, title in ((True, "## Calibrated on"), (False, "## Checks the calibration did not see")):
         part = t[t["calibrated"] == calibrated]
         out += [title, "", "| fact | source | target | measured [95% CI] | in range | how it is measured |",
