@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simcomm.core.mechanism import Mechanism
-from simcomm.core.parameter import ASSUMPTION, CALIBRATED, ParamSpec, param
+from simcomm.core.parameter import ASSUMPTION, CAL_TEXT, CALIBRATED, ParamSpec, param
 from simcomm.core.population import ACTIVE, LAPSED, LURKING
 from simcomm.core.week import Week
 
@@ -37,15 +37,16 @@ if TYPE_CHECKING:
 PARAMS: tuple[ParamSpec, ...] = (
     param("content_value", 1.5, 0.0, 10.0, "value units", ASSUMPTION + "the unit of value",
        "Value of a week's relevant content to a member who reads it."),
-    param("content_scale", 2.9, 0.1, 10_000.0, "messages/week", "seeds/003 #4 ('No-one wants to be the first "
-       "to a party'); " + CALIBRATED + "a feed with this many messages a week feels 63% alive",
+    param("content_scale", 17.7, 0.1, 10_000.0, "messages/week", "seeds/003 #4 ('No-one wants to be the first "
+       "to a party'); a feed with this many messages a week feels 63% alive; " + CALIBRATED + CAL_TEXT,
        "Messages per week at which a community's feed feels alive (cold start below it)."),
     param("social_value", 0.3, 0.0, 10.0, "value units/log tie", "seeds/000 ('feel more connected')",
        "Value of peer ties to current members (per log of summed tie strength)."),
     param("deal_value", 2.0, 0.0, 100.0, "value units/deal", "seeds/004",
        "Value of a peer deal to each partner in it."),
-    param("relationship_value", 0.25, 0.0, 10.0, "value units", "seeds/001 (depth: 1:1 relationship); "
-       + CALIBRATED + "partner-council's active share 48% (target 38-52%) under Model 1",
+    param("relationship_value", 0.16, 0.0, 10.0, "value units", "seeds/001 (depth: 1:1 relationship); "
+       + CALIBRATED + "with lurk_threshold, sets the active share of a managed community "
+       "(partner-council; target 38-52%)",
        "Weekly value of a personal relationship with a vendor manager."),
     param("advocate_motivation", 0.5, 0.0, 10.0, "value units", "seeds/002 ('people with passion')",
        "Intrinsic weekly value an advocate gets from the community itself."),
@@ -59,9 +60,10 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Cost of the time a visit takes, for a member with no time to spare."),
     param("commitment_rate", 0.08, 0.001, 1.0, "1/week", ASSUMPTION + "commitment adapts over a few months",
        "Weekly rate at which commitment moves toward the value a member gets."),
-    param("lurk_threshold", 0.345, 0.0, 1.0, "commitment",
+    param("lurk_threshold", 0.283, 0.0, 1.0, "commitment",
        "shared/MODEL.md mechanism 6; " + CALIBRATED + "Community "
-       "Roundtable 2015: ~45% of a well-managed community's members active (partner-council measures 48%)",
+       "Roundtable 2015: ~45% of a well-managed community's members active (partner-council; "
+       "target 38-52%)",
        "Below this commitment an active member lurks."),
     param("leave_hazard", 0.25, 0.0, 1.0, "1/week", ASSUMPTION + "a member who gets nothing from the "
        "community drifts away within a month or so", "Weekly chance of leaving of a member with no "

@@ -36,13 +36,13 @@ PARAMS: tuple[ParamSpec, ...] = (
           "curious, most of them just below lurk_threshold: they join lurking, as ~90% of a large "
           "community do (Nielsen 2006)", "Starting commitment of a newcomer of average fit (0.5) and "
           "urgency (0.5), before an invitation's incentive."),
-    param("word_of_mouth", 0.34, 0.0, 1.0, "1/active peer/week",
+    param("word_of_mouth", 0.176, 0.0, 1.0, "1/active peer/week",
        CALIBRATED + "with discovery, how far an organic "
        "community grows beyond its founders' circle (the joiners behind every fact)",
        "Chance per week per active acquaintance that a partner considers joining."),
     param("invitation", 0.05, 0.0, 1.0, "1/advocate peer/week", "seeds/003 #4, #7",
        "Chance per week per advocate acquaintance that a partner considers joining."),
-    param("discovery", 0.011, 0.0, 1000.0, "partners/message", "Kraut & Resnick 2012 (Building Successful "
+    param("discovery", 0.0104, 0.0, 1000.0, "partners/message", "Kraut & Resnick 2012 (Building Successful "
        "Online Communities: newcomers find a community through its public content); " + CALIBRATED + CAL_TEXT,
        "Partners who come across the community (search, the "
        "partner portal) per message written in it that week; they consider joining like anyone else."),

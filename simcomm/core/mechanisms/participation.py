@@ -30,15 +30,15 @@ if TYPE_CHECKING:
     from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
-    param("post_rate", 1.83, 0.0, 10.0, "questions/week",
-       CALIBRATED + "with voice, sets how many members ever write: "
-       "94% of a large open community never do (target 85-95%)",
+    param("post_rate", 0.446, 0.0, 10.0, "questions/week",
+       CALIBRATED + "with voice_spread, sets how many members ever write (target: 85-95% of a "
+       "large open community never do)",
        "Questions an engaged member asks per week."),
-    param("question_rate", 0.047, 0.0, 1.0, "1/member/week", "Nonnecke & Preece 2001 (lurkers post when they "
+    param("question_rate", 0.00209, 0.0, 1.0, "1/member/week", "Nonnecke & Preece 2001 (lurkers post when they "
        "need something); Joyce & Kraut 2006 (newcomers arrive with a question); " + CALIBRATED + CAL_TEXT,
        "Chance per week that a visiting member, lurkers too, hits a problem it asks the community "
        "about, whatever its voice."),
-    param("answer_rate", 1.93, 0.0, 10.0, "answers/week",
+    param("answer_rate", 4.97, 0.0, 10.0, "answers/week",
        CALIBRATED + "answer capacity against questions; with "
        "newcomer_attention sets the share of first posts answered (Burke et al. 2007)",
        "Answers an engaged member can give per week."),

@@ -25,11 +25,13 @@ PARAMS: tuple[ParamSpec, ...] = (
     param("staff_answers", 15.0, 0.0, 10_000.0, "answers/manager/week", "seeds/003 #8 (a community "
        "manager keeps conversations current); assumption for the figure",
        "Questions a manager in post can answer each week (welcoming newcomers first)."),
-    param("newcomer_attention", 0.54, 0.0, 1.0, "share", "Burke et al. 2007: ~40% of first posts in open "
-       "groups get no reply; " + CALIBRATED + "43% measured (target 33-47%)",
+    param("newcomer_attention", 0.316, 0.0, 1.0, "share", "Burke et al. 2007: ~40% of first posts in open "
+       "groups get no reply; " + CALIBRATED + "with answer_rate, sets the share of first posts "
+       "unanswered (target 33-47%)",
        "Attention regulars give a newcomer's question."),
-    param("reply_boost", 0.18, 0.0, 1.0, "commitment", "Joyce & Kraut 2006: a reply raises return from ~44% "
-       "to ~56%; " + CALIBRATED + "53% vs 39% measured (targets 50-62%, 38-50%)",
+    param("reply_boost", 0.396, 0.0, 1.0, "commitment", "Joyce & Kraut 2006: a reply raises return from ~44% "
+       "to ~56%; " + CALIBRATED + "sets the gap between answered and unanswered newcomers' return "
+       "(targets 50-62% and 38-50%)",
        "Commitment a newcomer gains when the first post is answered."),
     param("tie_from_answer", 0.3, 0.0, 1.0, "probability", "seeds/003 #3 ('enabling connections')",
        "Chance an answer creates a peer tie between asker and answerer."),
