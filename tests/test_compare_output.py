@@ -25,7 +25,9 @@ SMALL = ["--weeks", "30", "--set", "partners=300"]
 # Three runs of each at 100 weeks: programme-overload loses seed 1 in week 78 and product-showcase
 # all three, so Student t intervals leave the bounds (a share of runs above 1, members below 0).
 EDGE_SCENARIOS = ("vendor-imposed", "programme-overload", "product-showcase")
-EDGE = ["compare", *EDGE_SCENARIOS, "-r", "3", "-w", "2", "--weeks", "100", "--set", "partners=300"]
+EDGE_PARTNERS = 1000  # a channel where, over 100 weeks, the three scenarios' survival is 3, 2 and 0 of 3
+EDGE = ["compare", *EDGE_SCENARIOS, "-r", "3", "-w", "2", "--weeks", "100",
+        "--set", f"partners={EDGE_PARTNERS}"]
 INTERVAL = re.compile(r"\[([-+]?[\d,.]+)(%?), ([-+]?[\d,.]+)(%?)\]")
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +59,8 @@ def edge() -> tuple[str, dict]:
 
 
 def test_the_edge_case_would_print_student_t_intervals_out_of_bounds() -> None:
-    frame = analysis.summary_frame({s: runs(s, range(3), weeks=100, partners=300) for s in EDGE_SCENARIOS})
+    frame = analysis.summary_frame({s: runs(s, range(3), weeks=100, partners=EDGE_PARTNERS)
+                                  for s in EDGE_SCENARIOS})
     outside = []
     for (label, metric), values in frame.melt(["label"], list(analysis.COMPARED)).groupby(
             ["label", "variable"])["value"]:
@@ -97,7 +100,8 @@ def test_no_printed_interval_leaves_its_metrics_bounds(edge: tuple[str, dict]) -
 
 def test_survival_row_shows_k_of_n_runs_alive(edge: tuple[str, dict]) -> None:
     out, data = edge
-    alive = {s: sum(r.summary["died_week"] is None for r in runs(s, range(3), weeks=100, partners=300))
+    alive = {s: sum(r.summary["died_week"] is None
+                    for r in runs(s, range(3), weeks=100, partners=EDGE_PARTNERS))
              for s in EDGE_SCENARIOS}
     assert alive["programme-overload"] == 2 and alive["product-showcase"] == 0  # the case's premise
     row = next(r for r in table_rows(out) if r.startswith("Still alive at week 100"))

@@ -28,7 +28,7 @@ def _adverse(result) -> list[AdverseEvent]:
     return [AdverseEvent(**e) for e in result.metadata["counterfactual"]["adverse_events"]]
 
 
-@pytest.mark.parametrize(("scenario", "seed"), [("staff-churn", 1), ("budget-axe", 0)])
+@pytest.mark.parametrize(("scenario", "seed"), [("staff-churn", 2), ("budget-axe", 0)])
 def test_a_counterfactual_with_nothing_neutralised_equals_the_run(scenario: str, seed: int) -> None:
     plain = _run(scenario, seed)
     empty = _run(scenario, seed, counterfactual=Counterfactual())

@@ -53,8 +53,9 @@ def test_a_larger_channel_holds_a_larger_community(scenario: str) -> None:
 
 # --- managers --------------------------------------------------------------------------------
 def test_every_hire_is_a_different_manager() -> None:
+    # 80 founders: a community that lives through the 150 weeks, so that every post is refilled
     model = _model(governance="vendor-imposed", staff_turnover_per_year=40.0, vacancy_weeks=0.0,
-                   manager_skill=0.6, manager_concentration=8.0)
+                   manager_skill=0.6, manager_concentration=8.0, founders=80)
     skills = set()
     for _ in range(150):
         model.step()
@@ -84,7 +85,7 @@ def test_an_empty_post_answers_invites_and_organises_nothing() -> None:
 @pytest.mark.parametrize("handover", [0.0, 1.0])
 def test_a_successor_resets_the_programme_unless_the_handover_keeps_it(handover: float) -> None:
     model = _model(governance="vendor-imposed", staff_turnover_per_year=20.0, vacancy_weeks=2.0,
-                   handover_quality=handover, promo_share=0.3)
+                   handover_quality=handover, promo_share=0.3, founders=80)
     shares = set()
     for _ in range(120):
         model.step()

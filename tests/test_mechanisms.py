@@ -130,7 +130,9 @@ def test_leader_base_load_adds_burnout_whatever_the_size() -> None:
 
 # --- mechanisms 3 and 4: participation and responses --------------------------------------------
 def test_answered_first_post_raises_commitment_by_reply_boost() -> None:
-    model = _model(governance="organic", founders=200, reply_boost=0.2, newcomer_attention=0.5)
+    # questions outnumber the answers on offer, so that some first posts go unanswered
+    model = _model(governance="organic", founders=200, reply_boost=0.2, newcomer_attention=0.5,
+                   post_rate=2.0, question_rate=0.05, answer_rate=1.5)
     week = model.new_week()
     before = model.people.commitment.copy()
     free_time.free_time(model, week)

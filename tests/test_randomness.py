@@ -76,7 +76,7 @@ def test_common_random_numbers_pair_what_ifs() -> None:
     runs share their random numbers (same seed) than between independent runs."""
     def posts(seed: int, turnover: float) -> float:
         r = simcomm.run("vendor-imposed", weeks=104, seed=seed,
-                        overrides={"partners": 600, "staff_turnover_per_year": turnover})
+                        overrides={"partners": 2000, "staff_turnover_per_year": turnover})
         return float(r.summary["total_posts"])
 
     low = np.array([posts(s, 0.33) for s in range(12)])

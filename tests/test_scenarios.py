@@ -68,19 +68,21 @@ def test_governance_rules_differ_in_behaviour() -> None:
 
 
 def test_budget_axe_closes_the_programme() -> None:
-    """Margin, over 10 seeds (1,000 partners): at least half of the budget-axe programmes (ROI
-    target 6) are closed, more than of its base vendor-imposed (target 1), Fisher's exact test
-    p < 0.01. Not all: a cut lowers the cost, and a programme that then passes its next review
-    has its budget restored (measured: 7 of 10 closed on seeds 0-9 and on 10-19, none of 20)."""
+    """Margin, over 20 seeds (1,000 partners): at least half of the budget-axe programmes (ROI
+    target 6) end within five years, more than of its base vendor-imposed (target 1), Fisher's
+    exact test p < 0.01. Not all: a cut lowers the cost, and a programme that then passes its
+    next review has its budget restored. The base ends too, in some seeds: a small channel's
+    community can fade below critical mass and die (measured at the calibrated defaults: 17 of
+    20 against 6 of 20 on seeds 0-19; 8 of 10 against 2 of 10 on seeds 20-29)."""
     from scipy import stats
 
-    def closed(name: str) -> int:
+    def ended(name: str) -> int:
         return sum(simcomm.run(name, seed=s, overrides={"partners": 1000}).summary["died_week"] is not None
-                   for s in range(10))
+                   for s in range(20))
 
-    axe, base = closed("budget-axe"), closed("vendor-imposed")
-    assert axe >= 5 and axe > base, (axe, base)
-    assert stats.fisher_exact([[axe, 10 - axe], [base, 10 - base]], alternative="greater").pvalue < 0.01
+    axe, base = ended("budget-axe"), ended("vendor-imposed")
+    assert axe >= 10 and axe > base, (axe, base)
+    assert stats.fisher_exact([[axe, 20 - axe], [base, 20 - base]], alternative="greater").pvalue < 0.01
 
 
 def test_sponsor_withdrawal_leaves_members_carrying_on() -> None:

@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 PARAMS: tuple[ParamSpec, ...] = (
     param("content_value", 1.5, 0.0, 10.0, "value units", ASSUMPTION + "the unit of value",
        "Value of a week's relevant content to a member who reads it."),
-    param("content_scale", 17.7, 0.1, 10_000.0, "messages/week", "seeds/003 #4 ('No-one wants to be the first "
-       "to a party'); a feed with this many messages a week feels 63% alive; " + CALIBRATED + CAL_TEXT,
+    param("content_scale", 17.7, 0.1, 10_000.0, "messages/week", "seeds/003 #4 ('No-one wants to be "
+       "the first to a party'); a feed with this many messages a week feels 63% alive; "
+       + CALIBRATED + CAL_TEXT,
        "Messages per week at which a community's feed feels alive (cold start below it)."),
     param("social_value", 0.3, 0.0, 10.0, "value units/log tie", "seeds/000 ('feel more connected')",
        "Value of peer ties to current members (per log of summed tie strength)."),
