@@ -5,18 +5,36 @@ How it searches (the same procedure as Model 1's calibration, re-run on Model 2'
 1. a Latin hypercube (scipy.stats.qmc, seeded) of ``--points`` points over the calibrated
    parameters, each within the search range below (log scale for rates);
 2. ``--rounds`` rounds of local search: a smaller hypercube around each of the best points;
-3. every point is scored on the search seeds (100-103): for each calibrated fact, how far the
-   mean over seeds lies outside the fact's range, in widths of the range, squared, plus a tenth
-   of its squared distance from the range's centre;
-4. the ``--confirm`` best points are re-scored on 12 seeds the search never saw (300-311); the
-   best of them that meets every calibrated fact there is the proposal.
+3. every point is scored on the search seeds (``--search-seeds``: 100, 101, ...): for each
+   calibrated fact, how far the mean over seeds lies outside the fact's range, in widths of the
+   range, squared, plus ``--centre-weight`` times its squared distance from the range's centre;
+4. the ``--confirm`` best points are re-scored on seeds the search never saw (``--confirm-seeds``:
+   300, 301, ...); the best of them that meets every calibrated fact there is the proposal.
 
 ``simcomm validate`` then checks the proposal on a third set of seeds (5000-5019) and on facts
 no search used. Writes every point's parameters, fact values and score to ``--out`` (CSV), and
 prints the proposal. Nothing here changes the defaults: copy the proposal into the parameter
 declarations by hand, so that the change is reviewed.
 
-    python experiments/calibrate.py --points 160 --rounds 2 --out docs/validation/calibration.csv
+The defaults of issue 14 came from four passes (docs/validation/calibration.csv has them all).
+The ranges in SEARCH are pass 3's and 4's; passes 1 and 2 ran with narrower ones, widened where
+the best points sat at an edge (pass 1: post_rate from 0.5, question_rate from 0.01,
+content_scale to 8, discovery to 0.04, voice_spread to 3.5; pass 2: post_rate from 0.2,
+question_rate from 0.002, content_scale to 25, discovery to 0.1, voice_spread to 3.5; and pass 2
+took pass 1's points into its table as they were, where ``--previous`` now scores the best of
+them again):
+
+    python experiments/calibrate.py --points 240 --rounds 2 --local 12 --out cal1.csv
+    python experiments/calibrate.py --points 120 --rounds 3 --best 6 --local 5 --seed 1 \
+        --previous cal1.csv --out cal2.csv
+    python experiments/calibrate.py --points 0 --search-seeds 12 --previous cal2.csv --rescore 10 \
+        --rounds 2 --best 5 --local 8 --confirm 6 --seed 2 --out cal3.csv
+    python experiments/calibrate.py --points 0 --search-seeds 24 --confirm-seeds 24 --centre-weight 0.5 \
+        --previous cal3.csv --rescore 8 --rounds 1 --best 4 --local 6 --confirm 5 --seed 3 --out cal4.csv
+
+Pass 4's confirmation met four of the six facts at best; the default is the point (row 37 of
+cal4.csv) that met all six on its 24 search seeds and its 24 confirmation seeds pooled, rounded
+to three significant figures.
 """
 
 from __future__ import annotations

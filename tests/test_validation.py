@@ -218,3 +218,37 @@ def test_share_of_runs_counts_communities_with_a_wilson_interval() -> None:
     assert 0.0 <= m.low < 0.25 < m.high <= 1.0
     fact = next(f for f in FACTS if f.key == "vendor_small")
     assert not fact.calibrated and len(fact.runs) >= 10
+
+
+def _calibrate_module():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "calibrate.py"
+    spec = importlib.util.spec_from_file_location("calibrate", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_calibration_search_scores_and_samples_as_documented() -> None:
+    """experiments/calibrate.py: a point with every fact at its range's centre scores 0, one
+    outside a range scores more than one just inside it; hypercube points stay in their box
+    (log-uniform where flagged); a local box stays within the search ranges."""
+    cal = _calibrate_module()
+    centre = {f.key: (f.low + f.high) / 2 for f in cal.CALIBRATED_FACTS}
+    assert cal.score(centre) == 0.0
+    first = cal.CALIBRATED_FACTS[0]
+    inside = {**centre, first.key: first.high - 1e-6}
+    outside = {**centre, first.key: first.high + 0.05}
+    assert 0 < cal.score(inside) < cal.score(outside)
+    assert cal.score({**centre, first.key: float("nan")}) == float("inf")
+    points = cal.hypercube(64, cal.SEARCH, seed=0)
+    for name, (lo, hi, log) in cal.SEARCH.items():
+        values = np.array([p[name] for p in points])
+        assert lo <= values.min() and values.max() <= hi, name
+        if log:  # log-uniform: about half the points below the geometric mean
+            assert 0.35 < np.mean(values < np.sqrt(lo * hi)) < 0.65, name
+    box = cal.around(points[0], 0.25)
+    for name, (lo, hi, _) in box.items():
+        assert cal.SEARCH[name][0] <= lo <= points[0][name] <= hi <= cal.SEARCH[name][1], name
