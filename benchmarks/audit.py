@@ -1841,6 +1841,11 @@ def report(outcomes: Sequence[Outcome], header: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the audit; return 0 when every case passed, else 1."""
+    # A background job of a non-interactive shell (`audit.py &` in a script) starts with Ctrl-C
+    # ignored, and every command it starts would inherit that: no Ctrl-C case could mean anything.
+    # A terminal's user has Ctrl-C at its default, so the commands audited get that.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a subset of each category (a few minutes)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from functools import lru_cache
 
 import numpy as np
@@ -9,6 +10,12 @@ import pytest
 from scipy import stats
 
 import simcomm
+
+# The Ctrl-C tests send SIGINT to the commands they start, as a terminal does. Started from a
+# background job of a non-interactive shell, pytest (and so every command) would have SIGINT
+# ignored and those tests would measure nothing: commands get the terminal's default instead.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @lru_cache(maxsize=512)

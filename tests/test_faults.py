@@ -819,3 +819,38 @@ def test_correlation_bootstrap_warns_nothing_on_constant_resamples() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         measure([runs])
+
+
+LOST_CTRL_C = """
+import sys, weakref
+from simcomm.ui.entry import redeliver_interrupt
+if sys.argv[1] == "hook":
+    sys.unraisablehook = redeliver_interrupt
+
+class Thing:
+    pass
+
+def collected(ref):  # what a Ctrl-C landing in a garbage-collector callback looks like
+    raise KeyboardInterrupt
+
+thing = Thing()
+ref = weakref.ref(thing, collected)
+try:
+    del thing
+    import time
+    time.sleep(1.0)  # the command's work goes on
+    print("ran on")
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+@pytest.mark.parametrize(("hook", "said"), [("hook", "interrupted"), ("none", "ran on")])
+def test_a_ctrl_c_in_a_garbage_collector_callback_is_not_lost(hook: str, said: str) -> None:
+    """A Ctrl-C raised inside a weakref callback is 'Exception ignored' by Python and the
+    command runs on (the audit saw `run` finish after a Ctrl-C); the program's hook delivers it
+    again. The case without the hook shows the test can tell the two apart."""
+    done = subprocess.run([sys.executable, "-c", LOST_CTRL_C, hook], capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.strip() == said, (done.stdout, done.stderr)
+    assert ("Exception ignored" in done.stderr) == (hook == "none"), done.stderr

@@ -8,12 +8,30 @@ stderr and exit status 130 (128 + SIGINT), like an interrupted command.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from typing import Any
+
+
+def redeliver_interrupt(unraisable: Any) -> None:
+    """``sys.unraisablehook``: a Ctrl-C that lands in code whose exceptions Python cannot raise
+    (a weakref or ``__del__`` callback run by the garbage collector) would be printed as
+    "Exception ignored" and lost, and the command would run on; deliver it again instead, a
+    moment later from another thread (raised in this hook it would be lost again), so that it is
+    raised where the command handles it. Anything else is reported as usual."""
+    if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+        again = threading.Timer(0.01, signal.raise_signal, (signal.SIGINT,))
+        again.daemon = True
+        again.start()
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 def main() -> None:
     """Run the ``simcomm`` command line (:func:`simcomm.ui.cli.main`); a Ctrl-C while it is
     being imported prints one line and exits with status 130."""
+    sys.unraisablehook = redeliver_interrupt
     try:
         from simcomm.ui.cli import main as cli_main
     except KeyboardInterrupt:
