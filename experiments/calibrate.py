@@ -94,10 +94,9 @@ def _job(item: tuple[dict[str, float], int]) -> dict[str, float]:
 
 
 CENTRE_WEIGHT = 0.1  # weight of the distance from a range's centre against the distance outside it
-_WEIGHT = {"centre": CENTRE_WEIGHT}  # as set by --centre-weight
 
 
-def score(values: Mapping[str, float]) -> float:
+def score(values: Mapping[str, float], centre_weight: float = CENTRE_WEIGHT) -> float:
     """Return the calibration loss of mean fact values (0 = every fact at its range's centre)."""
     total = 0.0
     for f in CALIBRATED_FACTS:
@@ -106,21 +105,21 @@ def score(values: Mapping[str, float]) -> float:
             return math.inf
         outside = max(f.low - v, v - f.high, 0.0) / width
         centre = (v - (f.low + f.high) / 2) / width
-        total += outside ** 2 + _WEIGHT["centre"] * centre ** 2
+        total += outside ** 2 + centre_weight * centre ** 2
     return total
 
 
 def evaluate(points: Sequence[dict[str, float]], seeds: Sequence[int], workers: int,
-             desc: str) -> pd.DataFrame:
-    """Return one row per point: its parameters, each fact's mean over ``seeds``, the share of
-    facts in range, and the score."""
+             desc: str, centre_weight: float = CENTRE_WEIGHT) -> pd.DataFrame:
+    """Return one row per point: its parameters, each fact's mean over ``seeds``, the number of
+    facts in range, and the score (:func:`score`)."""
     items = [(p, s) for p in points for s in seeds]
     res = run_many(items, workers=workers, progress=True, desc=desc, function=_job)  # type: ignore[arg-type]
     rows = []
     for i, p in enumerate(points):
         vals = pd.DataFrame(res[i * len(seeds):(i + 1) * len(seeds)]).mean().to_dict()
         inside = sum(f.low <= vals[f.key] <= f.high for f in CALIBRATED_FACTS)
-        rows.append({**p, **vals, "in_range": inside, "score": score(vals)})
+        rows.append({**p, **vals, "in_range": inside, "score": score(vals, centre_weight)})
     return pd.DataFrame(rows)
 
 
@@ -173,7 +172,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="CSV of an earlier search: its points join this one's before the rounds")
     a = ap.parse_args(argv)
 
-    _WEIGHT["centre"] = a.centre_weight
     seeds = range(SEARCH_SEEDS.start, SEARCH_SEEDS.start + a.search_seeds)
     confirm_seeds = range(CONFIRM_SEEDS.start, CONFIRM_SEEDS.start + a.confirm_seeds)
     base = {k: float(v) for k, v in DEFAULTS.items() if k in SEARCH}
@@ -182,24 +180,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         earlier = pd.read_csv(a.previous)
         earlier = earlier[~earlier["stage"].astype(str).str.startswith("confirm")]
         pts += [{k: row[k] for k in SEARCH} for _, row in earlier.nsmallest(a.rescore, "score").iterrows()]
-    table = evaluate(pts, seeds, a.workers, "search").assign(stage="hypercube")
+    table = evaluate(pts, seeds, a.workers, "search", a.centre_weight).assign(stage="hypercube")
     for r in range(a.rounds):
         best = table.nsmallest(a.best, "score")
         local = []
         for j, (_, row) in enumerate(best.iterrows()):
             box = around({k: row[k] for k in SEARCH}, 0.25 / (r + 1))
             local += hypercube(a.local, box, a.seed + 100 * (r + 1) + j)
-        more = evaluate(local, seeds, a.workers, f"round {r + 1}").assign(stage=f"local {r + 1}")
+        more = evaluate(local, seeds, a.workers, f"round {r + 1}", a.centre_weight)
+        more = more.assign(stage=f"local {r + 1}")
         table = pd.concat([table, more], ignore_index=True)
     top = table.nsmallest(a.confirm, "score")
     confirm = evaluate([{k: row[k] for k in SEARCH} for _, row in top.iterrows()], confirm_seeds,
-                       a.workers, "confirm").assign(stage="confirm")
+                       a.workers, "confirm", a.centre_weight).assign(stage="confirm")
     table = pd.concat([table, confirm], ignore_index=True)
     table.to_csv(a.out, index=False)
     ok = confirm[confirm["in_range"] == len(CALIBRATED_FACTS)]
     pick = (ok if len(ok) else confirm).nsmallest(1, "score").iloc[0]
-    print("proposal (every calibrated fact in range on seeds 300-311):" if len(ok)
-           else "no point met every fact on seeds 300-311; the best:")
+    where = f"seeds {confirm_seeds.start}-{confirm_seeds.stop - 1}"
+    print(f"proposal (every calibrated fact in range on {where}):" if len(ok)
+          else f"no point met every fact on {where}; the best:")
     for k in SEARCH:
         print(f"  {k} = {pick[k]:.4g}   (was {base[k]:.4g})")
     for f in CALIBRATED_FACTS:

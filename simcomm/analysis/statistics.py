@@ -137,8 +137,7 @@ def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
     mean too when n = 0); it is [mean, mean] when every value is the same. Units are those of
     ``values``.
     """
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
+    x = _clean(values)
     n, mean, early = _too_few(x)
     if early:
         return n, mean, math.nan, math.nan

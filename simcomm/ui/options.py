@@ -43,7 +43,6 @@ class InPath(click.ParamType):
         return Path(value)
 
 
-
 def check_report_page(report: Path, example: str) -> None:
     """Check a ``--report`` page before anything is simulated or created: a Markdown file name
     (``.md``), not a directory, whose folder and figures folder (named after the page) can be
