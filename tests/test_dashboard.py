@@ -27,7 +27,7 @@ from click.testing import CliRunner
 
 from simcomm.core.model import CommunityModel
 from simcomm.core.params import make_params
-from simcomm.report.story import sample_network
+from simcomm.report.network import sample_network
 from simcomm.runs.library import load_scenario
 from simcomm.runs.sim import run
 from simcomm.ui import app

@@ -17,7 +17,9 @@ from click.testing import CliRunner
 from PIL import Image
 
 from simcomm import __version__
-from simcomm.report.story import annotated_events, phases, story_html, tell_story, write_story
+from simcomm.analysis.phases import phases
+from simcomm.report.story import annotated_events, tell_story
+from simcomm.report.story_page import story_html, write_story
 from simcomm.runs.files import OutputError
 from simcomm.runs.library import load_scenario
 from simcomm.runs.sim import run

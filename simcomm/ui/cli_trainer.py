@@ -260,7 +260,8 @@ def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, 
     and records the parameters, seed and simcomm version. The figures are those of 'simcomm
     run' for the same scenario, seed and --set values.
     """
-    from simcomm.report.story import tell_story, write_story
+    from simcomm.report.story import tell_story
+    from simcomm.report.story_page import write_story
     from simcomm.runs.files import OutputError, check_writable
 
     sc = _scenario(scenario, "SCENARIO")
