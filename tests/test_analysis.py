@@ -12,7 +12,9 @@ from conftest import runs
 from scipy import stats
 
 import simcomm
+from simcomm.analysis import intervals
 from simcomm.analysis import statistics as analysis
+from simcomm.core import metric_registry as registry
 from simcomm.report.text import format_comparison_table
 
 WEEKS = 60
@@ -44,7 +46,7 @@ def test_summary_frame_has_one_row_per_run_and_none_becomes_nan() -> None:
     assert len(frame) == 6
     assert list(frame["label"]) == ["organic"] * 3 + ["vendor"] * 3
     assert list(frame["seed"]) == [0, 1, 2, 0, 1, 2]
-    assert set(analysis.HEADLINE) <= set(frame.columns)
+    assert set(registry.HEADLINE) <= set(frame.columns)
     # organic communities have no vendor cost, so roi is None in the summary and NaN here
     assert all(r.summary["roi"] is None for r in results["organic"])
     assert frame.loc[frame["label"] == "organic", "roi"].isna().all()
@@ -56,11 +58,11 @@ def test_summary_frame_has_one_row_per_run_and_none_becomes_nan() -> None:
 def test_ci_is_a_reproducible_percentile_bootstrap_that_contains_the_mean() -> None:
     results = {"organic": organic()}
     table = analysis.headline_table(results)
-    assert list(table["metric"]) == list(analysis.COMPARED)
+    assert list(table["metric"]) == list(registry.COMPARED)
     values = np.array([r.summary["peak_active"] for r in results["organic"]], float)
     r = row(table, "organic", "peak_active")
-    boot = stats.bootstrap((values,), np.mean, n_resamples=analysis.BOOTSTRAP_RESAMPLES,
-                           method="percentile", rng=np.random.default_rng(analysis.BOOTSTRAP_SEED))
+    boot = stats.bootstrap((values,), np.mean, n_resamples=intervals.BOOTSTRAP_RESAMPLES,
+                           method="percentile", rng=np.random.default_rng(intervals.BOOTSTRAP_SEED))
     assert r["n"] == 3 and r["interval"] == "bootstrap"
     assert r["mean"] == pytest.approx(values.mean())
     assert (r["ci_low"], r["ci_high"]) == pytest.approx(tuple(boot.confidence_interval))
@@ -75,11 +77,11 @@ def test_intervals_stay_within_each_metrics_bounds() -> None:
     shares, counts = (1.0, 1.0, 0.7), (0, 0, 30)
     runs = [dataclasses.replace(with_summary(base, retention_52w=a, final_active=b), seed=i)
             for i, (a, b) in enumerate(zip(shares, counts, strict=True))]
-    t_share, t_count = analysis.mean_ci(shares), analysis.mean_ci(counts)
+    t_share, t_count = intervals.mean_ci(shares), intervals.mean_ci(counts)
     assert t_share[3] > 1 and t_count[2] < 0  # what the old intervals printed
     table = analysis.headline_table({"edge": runs})
     for _, rr in table[table["n"] >= 2].iterrows():
-        low, high = analysis.bounds(rr["metric"])
+        low, high = registry.bounds(rr["metric"])
         assert low <= rr["ci_low"] <= rr["mean"] <= rr["ci_high"] <= high, rr["metric"]
     assert row(table, "edge", "retention_52w")["ci_high"] <= 1.0
     assert row(table, "edge", "final_active")["ci_low"] >= 0.0
@@ -91,17 +93,17 @@ def test_survival_is_the_share_of_runs_alive_with_a_wilson_interval() -> None:
     churn = [dataclasses.replace(with_summary(base, died_week=100 if s < 13 else None), seed=s)
              for s in range(20)]
     table = analysis.headline_table({"organic": alive, "staff-churn": churn})
-    r = row(table, "staff-churn", analysis.ALIVE)
+    r = row(table, "staff-churn", registry.ALIVE)
     assert (r["count"], r["n"], r["interval"]) == (7, 20, "Wilson")
     assert r["mean"] == pytest.approx(7 / 20)
     wilson = stats.binomtest(7, 20).proportion_ci(method="wilson")
     assert (r["ci_low"], r["ci_high"]) == pytest.approx((wilson.low, wilson.high))
-    none_died = row(table, "organic", analysis.ALIVE)
+    none_died = row(table, "organic", registry.ALIVE)
     assert none_died["count"] == 20 and none_died["ci_high"] == 1.0 and none_died["ci_low"] < 1.0
     # paired by seed: 13 seeds lost and none gained, McNemar's exact test
     assert r["test"].startswith("McNemar") and r["p_value"] == pytest.approx(2 * 0.5**13)
     assert bool(r["significant"])
-    assert analysis.summary_frame({"x": churn})[analysis.ALIVE].sum() == 7
+    assert analysis.summary_frame({"x": churn})[registry.ALIVE].sum() == 7
 
 
 def test_ci_narrows_with_more_replicates() -> None:
@@ -156,12 +158,12 @@ def test_a_difference_survives_holm_over_the_whole_table() -> None:
 
 
 def test_holm_adjustment() -> None:
-    adjusted = analysis.holm([0.01, 0.04, np.nan, 0.03])
+    adjusted = intervals.holm([0.01, 0.04, np.nan, 0.03])
     assert adjusted[0] == pytest.approx(0.03)
     assert adjusted[1] == pytest.approx(0.06)
     assert adjusted[3] == pytest.approx(0.06)
     assert math.isnan(adjusted[2])
-    assert analysis.holm([0.5, 0.9])[1] == 1.0
+    assert intervals.holm([0.5, 0.9])[1] == 1.0
 
 
 def test_baseline_can_be_named_and_must_exist() -> None:
@@ -219,7 +221,7 @@ def test_comparison_table_has_readable_names_and_marks_significant_cells() -> No
     lines = text.splitlines()
     assert "small (baseline)" in lines[0] and "large" in lines[0]
     rows = lines[2:lines.index(lines[1], 2)]
-    assert len(rows) == len(analysis.COMPARED)
+    assert len(rows) == len(registry.COMPARED)
     assert rows[0].startswith(f"Still alive at week {WEEKS}") and "3 of 3 [" in rows[0]
     assert not any("_" in line.split("  ")[0] for line in rows)  # no snake_case names
     peak = next(line for line in rows if line.startswith("Active members at the peak"))
@@ -276,7 +278,7 @@ def test_logrank() -> None:
 
 def test_mean_difference_welch_interval() -> None:
     a, b = [5.0, 7.0, 6.0, None, 9.0], [1.0, 2.0, float("nan"), 2.5]
-    d = analysis.mean_difference(a, b)
+    d = intervals.mean_difference(a, b)
     x, y = np.array([5.0, 7.0, 6.0, 9.0]), np.array([1.0, 2.0, 2.5])
     assert (d["n"], d["n_a"], d["n_b"]) == (3, 4, 3)
     assert d["diff"] == pytest.approx(x.mean() - y.mean())
@@ -284,15 +286,15 @@ def test_mean_difference_welch_interval() -> None:
     assert d["p_value"] == pytest.approx(welch.pvalue)
     low, high = welch.confidence_interval(0.95)
     assert (d["ci_low"], d["ci_high"]) == pytest.approx((low, high))
-    short = analysis.mean_difference([1.0], [2.0, 3.0])
+    short = intervals.mean_difference([1.0], [2.0, 3.0])
     assert short["diff"] == -1.5 and short["ci_low"] is None and short["p_value"] is None
-    assert analysis.mean_difference([], [1.0])["diff"] is None
+    assert intervals.mean_difference([], [1.0])["diff"] is None
 
 
 def test_paired_difference_matches_a_paired_t_interval() -> None:
     a = [1.0, 2.0, 3.0, None, 5.0]
     b = [0.0, 1.0, 2.5, 4.0, float("nan")]
-    r = analysis.paired_difference(a, b)
+    r = intervals.paired_difference(a, b)
     d = np.array([1.0, 1.0, 0.5])
     low, high = stats.t.interval(0.95, 2, loc=d.mean(), scale=stats.sem(d))
     assert r["n"] == 3 and r["diff"] == pytest.approx(d.mean())
@@ -300,7 +302,7 @@ def test_paired_difference_matches_a_paired_t_interval() -> None:
     assert r["p_value"] == pytest.approx(stats.ttest_rel([1, 2, 3], [0, 1, 2.5]).pvalue)
     # pairing removes the between-seed spread that an unpaired (Welch) interval keeps
     x = np.array([10.0, 20.0, 30.0, 40.0])
-    paired, welch = analysis.paired_difference(x + 1, x), analysis.mean_difference(x + 1, x)
+    paired, welch = intervals.paired_difference(x + 1, x), intervals.mean_difference(x + 1, x)
     assert paired["ci_high"] - paired["ci_low"] < 0.01 * (welch["ci_high"] - welch["ci_low"])
     with pytest.raises(ValueError, match="as many values"):
-        analysis.paired_difference([1.0], [1.0, 2.0])
+        intervals.paired_difference([1.0], [1.0, 2.0])

@@ -61,7 +61,7 @@ def test_retention_cohorts_follow_their_definitions() -> None:
     """Four first-year joiners: one leaves after 5 weeks (drive-by), one after 30, one after 60,
     one stays; a fifth joins too late to be seen 52 weeks on. Retention at 52 weeks counts the
     last two of four; among the three who settled (still in at 12 weeks) it is two of three."""
-    from simcomm.core.metrics import retention
+    from simcomm.runs.summary import retention
 
     nan = float("nan")
     for dtype in ("float64", "Int64"):  # the model's members table uses nullable integers

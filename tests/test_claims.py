@@ -149,11 +149,11 @@ PAGE_CLAIMS: dict[str, tuple[float, range, float]] = {  # margin, seeds, p-value
 @pytest.mark.parametrize("key", sorted(PAGE_CLAIMS))
 def test_page_claim_agrees_on_unseen_seeds(key: str) -> None:
     """The claim's direction holds on seeds the page did not use, by at least its margin."""
-    from simcomm.runs.claims import CLAIM_BY_KEY, METRICS
+    from simcomm.runs.claims import CLAIM_BY_KEY, MEASURES
 
     claim = CLAIM_BY_KEY[key]
     margin, seeds, alpha = PAGE_CLAIMS[key]
-    metric = METRICS[claim.metric].measure
+    metric = MEASURES[claim.metric]
     arms = [np.array([metric(r) for r in runs(claim.scenario, seeds, **claim.overrides(arm))], float)
             for arm in ("without", "with")]
     gain, p = paired_drop(claim.direction * arms[1], claim.direction * arms[0])

@@ -29,7 +29,7 @@ from simcomm.analysis.claims import (
     wilson,
 )
 from simcomm.core.params import ASSUMPTIONS, SPEC_BY_NAME, make_params, plausible_range
-from simcomm.runs.claims import ARMS, CLAIMS, METRICS, robustness_design
+from simcomm.runs.claims import ARMS, CLAIMS, MEASURES, robustness_design
 from simcomm.runs.library import load_scenario
 from simcomm.ui.cli import main
 
@@ -44,7 +44,7 @@ def test_every_claim_is_a_controlled_contrast() -> None:
     assert len({c.key for c in CLAIMS}) == len(CLAIMS)
     assert {c.seed for c in CLAIMS} >= {"000", "001", "002", "003", "004"}
     for c in CLAIMS:
-        assert c.metric in METRICS and c.direction in (-1, 0, 1), c.key
+        assert c.metric in MEASURES and c.direction in (-1, 0, 1), c.key
         base = load_scenario(c.scenario).overrides
         arms = [make_params(c.overrides(arm), base=base).to_dict() for arm in ARMS]
         differ = [k for k in arms[0] if arms[0][k] != arms[1][k]]

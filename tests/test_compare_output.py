@@ -17,7 +17,9 @@ from click.testing import CliRunner
 from conftest import runs
 
 import simcomm
+from simcomm.analysis import intervals
 from simcomm.analysis import statistics as analysis
+from simcomm.core import metric_registry as registry
 from simcomm.report.text import comparison_sentences, format_comparison_table, format_effects
 from simcomm.ui.cli import main
 
@@ -62,20 +64,20 @@ def test_the_edge_case_would_print_student_t_intervals_out_of_bounds() -> None:
     frame = analysis.summary_frame({s: runs(s, range(3), weeks=100, partners=EDGE_PARTNERS)
                                   for s in EDGE_SCENARIOS})
     outside = []
-    for (label, metric), values in frame.melt(["label"], list(analysis.COMPARED)).groupby(
+    for (label, metric), values in frame.melt(["label"], list(registry.COMPARED)).groupby(
             ["label", "variable"])["value"]:
-        n, _, low, high = analysis.mean_ci(values.to_numpy(dtype=float))
-        lowest, highest = analysis.bounds(metric)
+        n, _, low, high = intervals.mean_ci(values.to_numpy(dtype=float))
+        lowest, highest = registry.bounds(metric)
         if n >= 2 and (low < lowest or high > highest):
             outside.append((label, metric))
-    assert ("programme-overload", analysis.ALIVE) in outside
+    assert ("programme-overload", registry.ALIVE) in outside
     assert ("programme-overload", "final_active") in outside
 
 
 def test_no_printed_interval_leaves_its_metrics_bounds(edge: tuple[str, dict]) -> None:
     out, data = edge
     rows = table_rows(out)
-    assert len(rows) == len(analysis.COMPARED)
+    assert len(rows) == len(registry.COMPARED)
     seen = 0
     for row in rows:
         for low, low_pct, high, high_pct in INTERVAL.findall(row):
@@ -88,7 +90,7 @@ def test_no_printed_interval_leaves_its_metrics_bounds(edge: tuple[str, dict]) -
     for row in data["table"]:
         if row["ci_low"] is None:
             continue
-        lowest, highest = analysis.bounds(row["metric"])
+        lowest, highest = registry.bounds(row["metric"])
         assert lowest <= row["ci_low"] <= row["mean"] <= row["ci_high"] <= highest, row
     for row in data["comparisons"]:  # differences: within what two values in bounds can differ by
         if row["diff_low"] is not None and row["unit"] == "share":
@@ -107,7 +109,7 @@ def test_survival_row_shows_k_of_n_runs_alive(edge: tuple[str, dict]) -> None:
     row = next(r for r in table_rows(out) if r.startswith("Still alive at week 100"))
     assert row.index("3 of 3 [") < row.index("2 of 3 [") < row.index("0 of 3 [0%, ")
     for r in data["table"]:
-        if r["metric"] == analysis.ALIVE:
+        if r["metric"] == registry.ALIVE:
             assert (r["count"], r["n"], r["interval"]) == (alive[r["label"]], 3, "Wilson")
     answer = blocks(out)[1]
     assert "Runs still alive at week 100: 2 of 3 in programme-overload against 3 of 3 in vendor-imposed" \
@@ -144,7 +146,7 @@ def test_star_and_clearly_follow_one_rule() -> None:
     assert bool(by_metric.loc["retention_52w", "significant"])
     text = format_comparison_table(table, 60)
     sentences = comparison_sentences(table, family, [("after", "before", None)], {}, 60, 10)
-    effects = format_effects(table, family, [("after", "before", "organic")], {}, 60, analysis.COMPARED)
+    effects = format_effects(table, family, [("after", "before", "organic")], {}, 60, registry.COMPARED)
     said = {s.split(":")[0]: s for s in sentences}
     rows = {r.split("  ")[0]: r for r in table_rows(text)}
     shown = {line.strip().split("  ")[0]: line for line in effects.splitlines()[2:-1]}

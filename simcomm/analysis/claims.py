@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simcomm.analysis.statistics import wilson_ci
+from simcomm.analysis.intervals import wilson_ci
 
 AGREES, DISAGREES, INCONCLUSIVE = "agrees", "disagrees", "inconclusive"
 BOOTSTRAP_RESAMPLES = 4999

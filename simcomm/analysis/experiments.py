@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from simcomm.analysis.statistics import mean_ci
+from simcomm.analysis.intervals import mean_ci
 
 
 def point_summary(runs: pd.DataFrame, factors: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:

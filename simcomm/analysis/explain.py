@@ -30,15 +30,25 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simcomm.core.metric_registry import metric as registered
 from simcomm.runs.counterfactual import ALL_CONDITIONS, ALL_EVENTS, CONDITIONS_GROUP, EVENTS, Outcome, Replays
 
-#: metric -> (unit, what it is).
+
+def _explained(name: str, where: str) -> tuple[str, str]:
+    """Return (unit, what it is) of an explained metric from the metric registry: a share is
+    explained in percentage points (``where`` says of what), anything else in its own unit at
+    ``where``."""
+    spec = registered(name)
+    if spec.share:
+        return "points", f"{spec.phrase} (percentage points{where})"
+    return spec.unit, f"{spec.phrase} {where}"
+
+
+#: metric -> (unit, what it is): the metrics an explanation reports (the metric registry's).
 METRICS: dict[str, tuple[str, str]] = {
-    "active_members": ("members", "active members at the chosen week"),
-    "retention_52w": ("points", "first-year joiners still members 52 weeks after joining "
-                                "(percentage points)"),
-    "survival": ("points", "runs in which the community is still alive at the horizon "
-                           "(percentage points of runs)"),
+    "active_members": _explained("active_members", "at the chosen week"),
+    "retention_52w": _explained("retention_52w", ""),
+    "survival": _explained("survival", " of runs"),
 }
 POINTS_BOUNDS = (-100.0, 100.0)  # an effect in percentage points cannot leave these
 CONFIDENCE = 0.95

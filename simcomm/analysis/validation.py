@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simcomm.analysis.statistics import bootstrap_mean_ci, wilson_ci
+from simcomm.analysis.intervals import bootstrap_mean_ci, wilson_ci
 from simcomm.runs.batch import RunSpec, run_many
 from simcomm.runs.library import load_scenario
 from simcomm.runs.sim import Result

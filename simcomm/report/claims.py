@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from simcomm.analysis.claims import AGREES, DISAGREES, INCONCLUSIVE, Robustness
-from simcomm.runs.claims import METRICS, Claim
+from simcomm.core.metric_registry import metric
+from simcomm.runs.claims import Claim
 
 SEEDS_DIR = "shared/seeds"
 VERDICT_COLOURS = {AGREES: "#1b7837", DISAGREES: "#b2182b", INCONCLUSIVE: "#878787"}
@@ -37,7 +38,7 @@ def _num(x: float, share: bool, signed: bool = False) -> str:
 def effect_text(row: Mapping[str, Any]) -> str:
     """Return the effect with its 95% interval in the metric's unit, e.g. ``-81 [-148, -13]``
     or ``+3.2 pts [+1.0, +5.4]``; a single seed gives no interval."""
-    share = METRICS[row["metric"]].share
+    share = metric(row["metric"]).share
     main = _num(row["effect"], share, signed=True)
     if not (math.isfinite(row["low"]) and math.isfinite(row["high"])):
         return main
@@ -73,7 +74,7 @@ def claims_json(claims: Sequence[Claim], table: pd.DataFrame, robust: Mapping[st
         rows.append({
             "claim": c.key, "seed": c.seed, "passage": c.passage, "statement": c.statement,
             "scenario": c.scenario, "lever": c.lever, "without": c.without, "with": c.with_,
-            "setting": dict(c.setting), "metric": c.metric, "metric_label": METRICS[c.metric].label,
+            "setting": dict(c.setting), "metric": c.metric, "metric_label": metric(c.metric).phrase,
             "expected": EXPECTED[c.direction], "mean_without": num(t["without"]), "mean_with": num(t["with"]),
             "effect": num(t["effect"]), "ci95": [num(t["low"]), num(t["high"])], "seeds": int(t["n"]),
             "verdict": t["verdict"], "mechanism": c.mechanism, "why": c.why if t["verdict"] != AGREES else "",
@@ -108,7 +109,7 @@ def plot_claims(claims: Sequence[Claim], table: pd.DataFrame, path: Path) -> Pat
         arrow = {1: "\u2192", -1: "\u2190", 0: "\u2194"}[c.direction]
         ax.annotate(arrow, xy=(1.005, y), xycoords=("axes fraction", "data"), va="center", fontsize=11)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(ys, [f"{c.key} ({METRICS[c.metric].label})" for c in claims], fontsize=8)
+    ax.set_yticks(ys, [f"{c.key} ({metric(c.metric).phrase})" for c in claims], fontsize=8)
     ax.set_xlabel("effect of the lever, % of the without arm's mean (95% interval)")
     ax.set_title("The essays' claims at the defaults: green agrees, red disagrees, grey inconclusive\n"
                  "(arrow at the right: the direction the essay expects)", fontsize=10)
@@ -173,13 +174,13 @@ def claims_markdown(claims: Sequence[Claim], table: pd.DataFrame, robust: Mappin
               "|---|---|---|---|---|---|---|---|---|---|---|"]
     for i, c in enumerate(claims, start=1):
         t = by_key.loc[c.key]
-        m = METRICS[c.metric]
+        m = metric(c.metric)
         held, decider = robustness_text(robust.get(c.key))
         verdict = t["verdict"] if t["verdict"] == AGREES else f"**{t['verdict']}**"
         if "by construction" in c.mechanism:
             verdict += " (by construction)"
         lines.append(
-            f"| {i} | {c.statement} | {c.seed} | `{c.contrast()}` | {m.label} ({EXPECTED[c.direction]}) "
+            f"| {i} | {c.statement} | {c.seed} | `{c.contrast()}` | {m.phrase} ({EXPECTED[c.direction]}) "
             f"| {_num(t['without'], m.share)} | {_num(t['with'], m.share)} | {effect_text(t)} "
             f"| {verdict} | {held} | {decider} |")
     lines += ["", "## Where the model does not agree with the essays, and why", ""]
@@ -188,7 +189,7 @@ def claims_markdown(claims: Sequence[Claim], table: pd.DataFrame, robust: Mappin
         lines.append("Every claim agrees at the defaults.")
     for c in off:
         t = by_key.loc[c.key]
-        lines += [f"**{c.key}** ({t['verdict']}; {effect_text(t)} in {METRICS[c.metric].label}). "
+        lines += [f"**{c.key}** ({t['verdict']}; {effect_text(t)} in {metric(c.metric).phrase}). "
                   f"{c.why or 'No explanation recorded.'} *Mechanism:* {c.mechanism}", ""]
     lines += ["## The claims and their passages", ""]
     for i, c in enumerate(claims, start=1):

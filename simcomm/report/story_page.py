@@ -14,6 +14,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from simcomm.analysis.phases import MIN_PHASE_WEEKS, PHASE_CHANGE, run_phases
+from simcomm.core.metric_registry import HEADLINE, METRIC_BY_NAME, SUMMARY
 from simcomm.report.network_gif import figure, gif_bytes
 from simcomm.report.story import (
     Story,
@@ -25,7 +26,7 @@ from simcomm.report.story import (
     story_metadata,
     story_payload,
 )
-from simcomm.report.text import HEADLINE_TEXT, format_value
+from simcomm.report.text import format_value, metric_name
 
 
 def _stories(story: Story) -> list[Story]:
@@ -112,8 +113,13 @@ def _png(fig: Figure) -> bytes:
 
 
 
-def _headline_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
-    return [(text, format_value(summary.get(key), unit)) for key, (text, unit) in HEADLINE_TEXT.items()]
+#: The story's table: the run's headline figures and the week it died, in the summary's order.
+STORY_ROWS: tuple[str, ...] = tuple(m for m in SUMMARY if m in HEADLINE or m == "died_week")
+
+
+def _headline_rows(summary: Mapping[str, Any], weeks: int) -> list[tuple[str, str]]:
+    return [(metric_name(key, weeks), format_value(summary.get(key), METRIC_BY_NAME[key].unit))
+            for key in STORY_ROWS]
 
 
 TIMELINE_ALT = ("active members per week of both scenarios, with the main scenario had the manager "
@@ -176,7 +182,7 @@ def story_html(story: Story, timeline_png: bytes, network_gifs: Sequence[bytes] 
     meta = story_metadata(story)
     params = meta.get("params", {})
     names = "".join(f"<th class='v s{i}'>{e(s.result.scenario)}</th>" for i, s in enumerate(told))
-    rows = [list(zip(*[_headline_rows(s.result.summary) for s in told], strict=True))]
+    rows = [list(zip(*[_headline_rows(s.result.summary, s.result.weeks) for s in told], strict=True))]
     headline = "".join("<tr><td>" + e(cells[0][0]) + "</td>"
                        + "".join(f"<td class='v'>{e(v)}</td>" for _t, v in cells) + "</tr>"
                        for cells in rows[0])

@@ -1,4 +1,5 @@
-"""Plain-language names and formatting of a run's headline figures, shared by the CLI and the story;
+"""Plain-language names (the metric registry's words) and formatting of a run's headline figures,
+shared by the CLI and the story;
 what differs between the scenarios a comparison runs; and the answers ``run`` and ``compare``
 print first (a few plain sentences) with their tables under readable names."""
 
@@ -8,61 +9,27 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from simcomm.core.metric_registry import ALIVE, COMPARED, METRIC_BY_NAME
+
 if TYPE_CHECKING:  # the tables are pandas frames; imported only when used (a light CLI start-up)
     import pandas as pd
-
-ALIVE = "alive_at_end"  # the share of runs still alive at the horizon (simcomm.analysis.statistics.ALIVE)
-
-#: Summary key -> the name a strategist reads (``{weeks}``: the horizon), in the order shown.
-METRIC_NAMES: dict[str, str] = {
-    ALIVE: "Still alive at week {weeks}",
-    "final_active": "Active members at week {weeks}",
-    "peak_active": "Active members at the peak",
-    "weeks_to_peak": "Week of the peak",
-    "retention_12w": "Retention after 12 weeks",
-    "retention_52w": "Retention after a year",
-    "settled_retention_52w": "Retention after a year, of those in at 12 weeks",
-    "median_tenure_weeks": "Median membership, weeks",
-    "died_week": "Week the community died",
-    "total_peer_deals": "Deals between partners",
-    "roi": "Vendor's return (revenue / cost)",
-    "first_post_reply_rate": "Newcomers' first posts answered",
-    "ever_joined": "Partners who ever joined",
-}
-
-#: Why a metric can have no value, for the footnote of a cell shown as "—".
-NO_VALUE_WHY: dict[str, str] = {
-    "roi": "the vendor spent nothing (an organic community costs the vendor nothing), so there is no "
-           "return on cost",
-    "median_tenure_weeks": "fewer than half the members had left by the end",
-    "retention_12w": "no partner joined early enough to be followed for 12 weeks",
-    "retention_52w": "no partner joined early enough to be followed for a year",
-    "settled_retention_52w": "no partner joined early enough to be followed for a year",
-    "first_post_reply_rate": "no newcomer asked",
-}
-
-# Summary key -> (its name, its unit): the run's headline figures, for the run table and the story.
-HEADLINE_TEXT: dict[str, tuple[str, str]] = {
-    "retention_12w": ("Retention after 12 weeks", "share"),
-    "retention_52w": ("Retention after a year", "share"),
-    "settled_retention_52w": ("Retention after a year, of those in at 12 weeks", "share"),
-    "peak_active": ("Active members at the peak", "members"),
-    "final_active": ("Active members at the end", "members"),
-    "weeks_to_peak": ("Week of the peak", "week"),
-    "median_tenure_weeks": ("Median membership (Kaplan-Meier), weeks", "weeks"),
-    "died_week": ("Week the community died", "week"),
-    "total_peer_deals": ("Deals between partners", "deals"),
-    "roi": ("Vendor's return (influenced revenue / cost)", "ratio"),
-}
 
 RETENTION_NOTE = ("Retention: of the partners who joined in the first year, the share still members "
                   "12 weeks (a year) after joining.")
 
 
 def metric_name(metric: str, weeks: int) -> str:
-    """Return the readable name of summary key ``metric`` (its key when it has none), with the
-    horizon ``weeks`` (in weeks) where the name speaks of it."""
-    return METRIC_NAMES.get(metric, metric.replace("_", " ")).format(weeks=weeks)
+    """Return the readable name of ``metric`` (the metric registry's words; its key when it is not
+    registered), with the horizon ``weeks`` (in weeks) where the name speaks of it."""
+    spec = METRIC_BY_NAME.get(metric)
+    return spec.label(weeks) if spec is not None else metric.replace("_", " ")
+
+
+def no_value_why(metric: str, otherwise: str) -> str:
+    """Return why a run can have no value of ``metric`` (the metric registry's ``no_value``), or
+    ``otherwise`` when the registry gives no reason."""
+    spec = METRIC_BY_NAME.get(metric)
+    return spec.no_value if spec is not None and spec.no_value else otherwise
 
 
 def format_value(value: Any, unit: str) -> str:
@@ -281,7 +248,7 @@ def format_comparison_table(table: pd.DataFrame, weeks: int) -> str:
     notes.append(rule_footnote(family, names.get(base, base)) if family else
                  "* none: nothing could be compared (each needs at least 2 runs: --replicates).")
     notes += [f"— {metric_name(m, weeks)}: no run of {', '.join(where)} has a value: "
-              f"{NO_VALUE_WHY.get(m, 'not measured in these runs')}." for m, where in empty.items()]
+              f"{no_value_why(m, 'not measured in these runs')}." for m, where in empty.items()]
     if any(m.startswith(("retention", "settled_retention")) for m in metrics):
         notes.append(RETENTION_NOTE)
     import textwrap
@@ -512,20 +479,20 @@ def run_sentences(scenario: str, governance: str, seed: int, weeks: int, summary
 
 def format_run_table(summary: Mapping[str, Any], weeks: int) -> str:
     """Return a run's headline figures as a two-column table under readable names, survival first
-    ("yes", or "no: died in week W"); "—" where a figure has no value, with a footnote why."""
+    ("yes", or "no: died in week W"), then the figures ``compare`` shows (the metric registry's
+    ``COMPARED``, words and units); "—" where a figure has no value, with a footnote why."""
     rows = [(metric_name(ALIVE, weeks), "yes" if summary.get("died_week") is None
              else f"no: died in week {summary['died_week']}")]
     empty = []
-    for key in [k for k in METRIC_NAMES if k in HEADLINE_TEXT and k != "died_week"]:
-        name, unit = HEADLINE_TEXT[key]
+    for key in [k for k in COMPARED if k != ALIVE]:
+        unit = METRIC_BY_NAME[key].unit
         value = summary.get(key)
         if value is None:
             empty.append(key)
         shown = f"{value:,.1f}" if unit == "weeks" and value is not None else format_value(value, unit)
-        rows.append((metric_name(key, weeks) if key == "final_active" else name,
-                     "—" if value is None else shown))
+        rows.append((metric_name(key, weeks), "—" if value is None else shown))
     width = max(len(name) for name, _ in rows)
     lines = [f"  {name:<{width}}  {value:>14}" for name, value in rows]
-    lines += [f"  — {HEADLINE_TEXT[k][0]}: {NO_VALUE_WHY.get(k, 'not defined')}." for k in empty]
+    lines += [f"  — {metric_name(k, weeks)}: {no_value_why(k, 'not defined')}." for k in empty]
     lines.append("  " + RETENTION_NOTE)
     return "\n".join(lines)

@@ -33,18 +33,6 @@ from simcomm.runs.sim import Result, simulate
 ARMS = ("without", "with")
 
 
-@dataclass(frozen=True)
-class Metric:
-    """A measure of a run a claim is judged on: label, unit and the range its values can take."""
-
-    label: str
-    unit: str
-    low: float  # the least a run's value can be
-    high: float  # the most (math.inf when unbounded)
-    measure: Callable[[Result], float]
-    share: bool = False  # a share in [0, 1] (shown as points)
-
-
 def _summary(key: str) -> Callable[[Result], float]:
     def measure(result: Result) -> float:
         value = result.summary.get(key)
@@ -82,24 +70,19 @@ def _messages_per_member_week(result: Result) -> float:
     return float(ts["posts"].sum() + ts["answers"].sum()) / weeks if weeks else math.nan
 
 
-METRICS: dict[str, Metric] = {
-    "survival": Metric("still alive at the horizon", "share of runs", 0.0, 1.0, _alive, share=True),
-    "retention_52w": Metric("first-year joiners still in after 52 weeks", "share", 0.0, 1.0,
-                            _summary("retention_52w"), share=True),
-    "settled_retention_52w": Metric("members settled at 12 weeks still in at 52", "share", 0.0, 1.0,
-                                    _summary("settled_retention_52w"), share=True),
-    "final_active": Metric("active members at the horizon", "members", 0.0, math.inf,
-                           _summary("final_active")),
-    "peak_active": Metric("active members at the peak", "members", 0.0, math.inf, _summary("peak_active")),
-    "ever_joined": Metric("partners who ever joined", "partners", 0.0, math.inf, _summary("ever_joined")),
-    "total_peer_deals": Metric("peer deals over the run", "deals", 0.0, math.inf,
-                               _summary("total_peer_deals")),
-    "weeks_to_20th_joiner": Metric("weeks until the 20th joiner after the launch", "weeks", 0.0, math.inf,
-                                   _weeks_to_20th_joiner),
-    "newcomer_return_12w": Metric("first posters who post again within 12 weeks", "share", 0.0, 1.0,
-                                  _newcomer_return, share=True),
-    "messages_per_member_week": Metric("posts and answers per member-week", "messages/member-week", 0.0,
-                                       math.inf, _messages_per_member_week),
+#: How each metric a claim is judged on is measured on a run (its unit, bounds and words are the
+#: metric registry's, :mod:`simcomm.core.metric_registry`).
+MEASURES: dict[str, Callable[[Result], float]] = {
+    "survival": _alive,
+    "retention_52w": _summary("retention_52w"),
+    "settled_retention_52w": _summary("settled_retention_52w"),
+    "final_active": _summary("final_active"),
+    "peak_active": _summary("peak_active"),
+    "ever_joined": _summary("ever_joined"),
+    "total_peer_deals": _summary("total_peer_deals"),
+    "weeks_to_20th_joiner": _weeks_to_20th_joiner,
+    "newcomer_return_12w": _newcomer_return,
+    "messages_per_member_week": _messages_per_member_week,
 }
 
 
@@ -386,7 +369,7 @@ def select_claims(keys: Sequence[str] | None) -> list[Claim]:
 
 def measure_all(result: Result) -> dict[str, float]:
     """Return every claim metric of one run (metric name -> value; NaN where undefined)."""
-    return {name: metric.measure(result) for name, metric in METRICS.items()}
+    return {name: measure(result) for name, measure in MEASURES.items()}
 
 
 def measure_run(spec: RunSpec) -> dict[str, float]:
@@ -441,7 +424,7 @@ def run_contrasts(claims: Sequence[Claim], replicates: int = 20, *, weeks: int =
     """Run both arms of each claim at the defaults on the same ``replicates`` seeds.
 
     Returns one row per claim x arm x replicate: ``claim``, ``arm``, ``replicate``, ``seed`` and
-    every metric of :data:`METRICS` (in its own unit).
+    every metric of :data:`MEASURES` (in its own unit).
     """
     check_claim_settings(claims)
     seeds = replicate_seeds(seed, replicates)

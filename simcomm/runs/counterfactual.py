@@ -82,7 +82,7 @@ class Replay:
 @dataclass(frozen=True)
 class Outcome:
     """What explain keeps of one run: ``active`` (active members each week, weeks 1..weeks),
-    the run's ``summary`` (:func:`simcomm.core.metrics.summarize`), its ``adverse`` events and
+    the run's ``summary`` (:func:`simcomm.runs.summary.summarize`), its ``adverse`` events and
     its ``metadata`` (parameters, seed, versions, what was neutralised)."""
 
     seed: int

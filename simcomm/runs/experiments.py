@@ -62,18 +62,14 @@ except ImportError:  # pragma: no cover - not on POSIX: no lock
 import numpy as np
 import pandas as pd
 
+from simcomm.core.metric_registry import SUMMARY
 from simcomm.core.metrics import WEEKLY_METRICS
 from simcomm.core.params import SPEC_BY_NAME, ParameterError, Value, closest_names, make_params
 from simcomm.core.scenario import Scenario
 from simcomm.runs.files import atomic_write, atomic_write_together, output_error, read_text_file
 from simcomm.runs.library import load_scenario
 
-SUMMARY_METRICS: tuple[str, ...] = (
-    "retention_12w", "retention_52w", "settled_retention_52w", "peak_active", "final_active",
-    "weeks_to_peak", "median_tenure_weeks", "died_week", "total_peer_deals", "total_posts", "total_answers",
-    "ever_joined", "first_post_reply_rate", "return_if_answered", "return_if_unanswered",
-    "vendor_cost", "influenced_revenue", "roi",
-)
+SUMMARY_METRICS: tuple[str, ...] = SUMMARY  # the run summary's fields (the metric registry)
 WEEKLY_NUMERIC: tuple[str, ...] = tuple(c for c in WEEKLY_METRICS if c not in ("week", "stage"))
 KEYS = ("name", "title", "question", "scenario", "weeks", "replicates", "seed", "metrics", "weekly",
         "batch_size", "overrides", "factors")

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 from simcomm.core.counterfactual import Counterfactual
-from simcomm.core.metrics import summarize
 from simcomm.core.model import CommunityModel
 from simcomm.core.params import ParameterError, Params, make_params
 from simcomm.core.population import SIZE_CLASSES
 from simcomm.core.scenario import Scenario
 from simcomm.runs.library import load_scenario
 from simcomm.runs.resources import check_memory
+from simcomm.runs.summary import summarize
 
 MAX_WEEKS = 5200
 

@@ -299,7 +299,9 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
     9 months instead of every 3 years, vendor-imposed versus organic?
       simcomm compare vendor-imposed organic --vary staff_turnover_per_year=0.33,1.33 -r 20
     """
-    from simcomm.analysis.statistics import ALPHA, COMPARED, comparisons, headline_table, logrank
+    from simcomm.analysis.intervals import ALPHA
+    from simcomm.analysis.statistics import comparisons, headline_table, logrank
+    from simcomm.core.metric_registry import COMPARED
     from simcomm.core.params import make_params
     from simcomm.report.outputs import write_compare
     from simcomm.report.text import (

@@ -50,11 +50,12 @@ def claims(replicates: int, points: int, point_replicates: int, seed: int, weeks
     import mesa
 
     from simcomm.analysis.claims import claim_table, robustness_table
+    from simcomm.core.metric_registry import metric
     from simcomm.core.params import ASSUMPTIONS, DEFAULTS
     from simcomm.core.version import __version__
     from simcomm.report.claims import claims_json, effect_text, robustness_text, write_claims_report
     from simcomm.runs.batch import show_progress
-    from simcomm.runs.claims import METRICS, robustness_design, run_contrasts, run_robustness, select_claims
+    from simcomm.runs.claims import robustness_design, run_contrasts, run_robustness, select_claims
     from simcomm.runs.files import OutputError
 
     chosen = select_claims([k.strip() for k in only.split(",") if k.strip()])
@@ -87,7 +88,7 @@ def claims(replicates: int, points: int, point_replicates: int, seed: int, weeks
         for c in chosen:
             t = by_key.loc[c.key]
             held, decider = robustness_text(robust.get(c.key))
-            click.echo(f"{t['verdict']:>12}  {c.key}: {METRICS[c.metric].label} {effect_text(t)}"
+            click.echo(f"{t['verdict']:>12}  {c.key}: {metric(c.metric).phrase} {effect_text(t)}"
                        + (f"; holds in {held}, decided most by {decider}" if points else ""))
         counts = table["verdict"].value_counts()
         click.echo(f"\n{counts.get('agrees', 0)} agree, {counts.get('disagrees', 0)} disagree, "
