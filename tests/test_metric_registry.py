@@ -74,7 +74,7 @@ def test_real_runs_stay_within_every_bound(small_runs: list) -> None:
             spec = registry.metric(name, "summary")
             value = r.summary[name]
             if value is not None:
-                assert spec.low <= value <= spec.high, f"summary {name} = {value} leaves {spec.low, spec.high}"
+                assert spec.low <= value <= spec.high, f"summary {name} = {value} leaves its bounds"
         for name, measure in MEASURES.items():
             value = measure(r)
             spec = registry.metric(name)
