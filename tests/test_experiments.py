@@ -17,15 +17,9 @@ from click.testing import CliRunner
 import simcomm
 from simcomm.core.metrics import WEEKLY_METRICS
 from simcomm.core.params import ParameterError
-from simcomm.runs.experiments import (
-    SUMMARY_METRICS,
-    derive_seed,
-    load_experiment,
-    read_manifest,
-    read_runs,
-    read_weekly,
-    run_experiment,
-)
+from simcomm.runs.experiment_file import SUMMARY_METRICS, load_experiment
+from simcomm.runs.experiment_store import read_manifest, read_runs, read_weekly
+from simcomm.runs.experiments import derive_seed, run_experiment
 from simcomm.ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 import simcomm
 from simcomm.core.params import ParameterError
-from simcomm.runs.experiments import load_experiment, results_lock
+from simcomm.runs.experiment_file import load_experiment
+from simcomm.runs.experiment_store import results_lock
 from simcomm.runs.files import staged_output
 from simcomm.runs.library import load_scenario
 from simcomm.ui.cli import main
@@ -110,7 +111,7 @@ def test_huge_ranges_fail_fast_within_a_memory_limit(tmp_path: Path, factor: str
     path.write_text(EXPERIMENT.replace("promo_share = [0.1, 0.3]", f"promo_share = {factor}"))
     code = ("import resource\n"
             "from simcomm.core.params import ParameterError\n"
-            "from simcomm.runs.experiments import load_experiment\n"
+            "from simcomm.runs.experiment_file import load_experiment\n"
             "resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))\n"
             "try:\n"
             f"    load_experiment({str(path)!r})\n"
@@ -596,7 +597,7 @@ EXPERIMENT_WEEKLY = EXPERIMENT.replace(
 
 def weekly_and_runs(out: Path) -> tuple[set, set]:
     """Return the (point, replicate) pairs in the weekly parts and in the runs parts."""
-    from simcomm.runs.experiments import read_runs, read_weekly
+    from simcomm.runs.experiment_store import read_runs, read_weekly
 
     def pairs(frame: object) -> set:
         return set() if frame is None else set(zip(frame["point"], frame["replicate"], strict=True))
@@ -620,7 +621,7 @@ def test_experiment_on_a_full_disk_leaves_no_weekly_part_of_unrecorded_runs(tmp_
     assert code == 0, err
     weekly, runs = weekly_and_runs(out)
     assert weekly == runs and len(runs) == 4
-    from simcomm.runs.experiments import read_weekly
+    from simcomm.runs.experiment_store import read_weekly
 
     assert len(read_weekly(out)) == 4 * 5  # each run's weeks once
 
@@ -660,7 +661,7 @@ def test_experiment_batch_is_written_all_or_none(tmp_path: Path, monkeypatch: py
     assert code == 0, err
     weekly, runs = weekly_and_runs(out)
     assert weekly == runs and len(runs) == 4
-    from simcomm.runs.experiments import read_weekly
+    from simcomm.runs.experiment_store import read_weekly
 
     assert (read_weekly(out)["active_members"] >= 0).all()  # the orphan's row is gone
 

@@ -15,7 +15,7 @@ from simcomm.core import metric_registry as registry
 from simcomm.core.metrics import WEEKLY_METRICS
 from simcomm.core.parameter import ParameterError
 from simcomm.runs.claims import CLAIMS, MEASURES
-from simcomm.runs.experiments import SUMMARY_METRICS, WEEKLY_NUMERIC
+from simcomm.runs.experiment_file import SUMMARY_METRICS, WEEKLY_NUMERIC
 
 PACKAGE = Path(simcomm.__file__).parent
 

@@ -22,7 +22,8 @@ from simcomm.core.governance import GOVERNANCE
 from simcomm.core.params import ParameterError, make_params
 from simcomm.report.experiment_plots import plot_heatmap
 from simcomm.report.text import format_differences, parameter_differences
-from simcomm.runs.experiments import jobs, load_experiment
+from simcomm.runs.experiment_file import load_experiment
+from simcomm.runs.experiments import jobs
 from simcomm.runs.library import LIBRARY, load_scenario
 from simcomm.ui.cli import main
 

@@ -47,8 +47,10 @@ def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
     n, mean, early = too_few(x)
     if early:
         return n, mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return n, mean, mean - half, mean + half
+    if np.ptp(x) == 0:  # no spread: scipy's interval is undefined (scale 0); the mean is exact
+        return n, mean, mean, mean
+    ci = stats.ttest_1samp(x, 0.0).confidence_interval(confidence)
+    return n, mean, float(ci.low), float(ci.high)
 
 
 def bootstrap_interval(samples: tuple[np.ndarray, ...], statistic: Callable[..., Any], paired: bool = False,
@@ -158,14 +160,12 @@ def mean_difference(a: Sequence[float | None] | np.ndarray, b: Sequence[float | 
     out["diff"] = diff
     if x.size < 2 or y.size < 2:
         return out
-    va, vb = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
-    se = math.sqrt(va + vb)
-    if se == 0:
-        half = 0.0
-    else:
-        df = (va + vb) ** 2 / (va**2 / (x.size - 1) + vb**2 / (y.size - 1))
-        half = float(stats.t.ppf(0.5 + confidence / 2, df) * se)
-    out.update(ci_low=diff - half, ci_high=diff + half, p_value=welch_p(x, y))
+    if np.ptp(x) == 0 and np.ptp(y) == 0:  # no spread: the difference is exact
+        low = high = diff
+    else:  # Welch's interval (Welch-Satterthwaite degrees of freedom)
+        ci = stats.ttest_ind(x, y, equal_var=False).confidence_interval(confidence)
+        low, high = float(ci.low), float(ci.high)
+    out.update(ci_low=low, ci_high=high, p_value=welch_p(x, y))
     return out
 
 
@@ -195,9 +195,9 @@ def paired_difference(a: Sequence[float | None] | np.ndarray, b: Sequence[float 
     if se == 0:
         out.update(ci_low=diff, ci_high=diff, p_value=1.0 if diff == 0 else 0.0)
         return out
-    half = float(stats.t.ppf(0.5 + confidence / 2, d.size - 1) * se)
-    p = float(stats.ttest_1samp(d, 0.0).pvalue)
-    out.update(ci_low=diff - half, ci_high=diff + half, p_value=p)
+    test = stats.ttest_1samp(d, 0.0)
+    ci = test.confidence_interval(confidence)
+    out.update(ci_low=float(ci.low), ci_high=float(ci.high), p_value=float(test.pvalue))
     return out
 
 

@@ -19,7 +19,8 @@ import pandas as pd
 
 from simcomm.core.params import SPEC_BY_NAME, ParameterError, closest_names, make_params
 from simcomm.core.scenario import Scenario
-from simcomm.runs.experiments import SUMMARY_METRICS, derive_seed
+from simcomm.runs.experiment_file import SUMMARY_METRICS
+from simcomm.runs.experiments import derive_seed
 
 METHODS = ("morris", "sobol")
 WIDE = 4.0  # default bounds: value / WIDE .. value * WIDE when the allowed range is wider

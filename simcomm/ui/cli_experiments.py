@@ -54,7 +54,8 @@ def run_experiment_command(file: Path, workers: int | None, scheduler: str | Non
     only the missing runs.
     """
     from simcomm.runs.batch import show_progress
-    from simcomm.runs.experiments import load_experiment, run_experiment
+    from simcomm.runs.experiment_file import load_experiment
+    from simcomm.runs.experiments import run_experiment
 
     exp = load_experiment(file)
     out = out if out is not None else Path("out") / exp.name
@@ -64,7 +65,7 @@ def run_experiment_command(file: Path, workers: int | None, scheduler: str | Non
         manifest = run_experiment(exp, out, workers=workers, scheduler=scheduler,
                                   progress=show_progress(quiet))
     except KeyboardInterrupt:
-        from simcomm.runs.experiments import read_manifest
+        from simcomm.runs.experiment_store import read_manifest
 
         done = read_manifest(out).get("runs_done", 0) if (out / "manifest.json").exists() else 0
         click.echo(f"Interrupted: {done} of {exp.n_runs} runs are saved in {out}; run the same "
@@ -98,7 +99,7 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
     from simcomm.analysis.experiments import point_summary
     from simcomm.core.params import ParameterError, closest_names
     from simcomm.report.experiment_plots import plot_factor, plot_heatmap
-    from simcomm.runs.experiments import read_manifest, read_runs
+    from simcomm.runs.experiment_store import read_manifest, read_runs
     from simcomm.runs.files import staged_output, to_jsonable, writing_into
 
     manifest = read_manifest(directory)
