@@ -37,8 +37,11 @@ from simcomm.runs.counterfactual import ALL_CONDITIONS, ALL_EVENTS, CONDITIONS_G
 def _explained(name: str, where: str) -> tuple[str, str]:
     """Return (unit, what it is) of an explained metric from the metric registry: a share is
     explained in percentage points (``where`` says of what), anything else in its own unit at
-    ``where``."""
+    ``where``. Raises ValueError unless higher is better for the metric (its direction): an
+    effect is read as what the cause cost the community."""
     spec = registered(name)
+    if spec.direction != 1:  # a positive effect (replay - run) is read as what the cause cost
+        raise ValueError(f"explained metric {name} must be one where higher is better (its direction)")
     if spec.share:
         return "points", f"{spec.phrase} (percentage points{where})"
     return spec.unit, f"{spec.phrase} {where}"

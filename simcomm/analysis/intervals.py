@@ -222,4 +222,5 @@ def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
 
 
 def mean_diff(x: np.ndarray, y: np.ndarray, axis: int = -1) -> Any:
+    """Return mean(x) - mean(y) along ``axis`` (the statistic of a bootstrap of a difference)."""
     return np.mean(x, axis=axis) - np.mean(y, axis=axis)

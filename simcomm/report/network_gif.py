@@ -45,6 +45,8 @@ def network_legend(with_staff: bool) -> list[Line2D]:
 
 
 def figure(width: float, height: float, dpi: float) -> Figure:
+    """Return a matplotlib Figure (``width`` x ``height`` inches at ``dpi``, constrained layout) on
+    an Agg canvas: no display needed."""
     fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     return fig

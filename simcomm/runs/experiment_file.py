@@ -98,6 +98,7 @@ class Experiment:
 
     @property
     def n_runs(self) -> int:
+        """The number of runs: design points times replicates."""
         return math.prod(len(v) for v in self.factors.values()) * self.replicates
 
     def batch(self, workers: int) -> int:
