@@ -15,7 +15,7 @@ import simcomm
 from simcomm.analysis import intervals
 from simcomm.analysis import statistics as analysis
 from simcomm.core import metric_registry as registry
-from simcomm.report.text import format_comparison_table
+from simcomm.report.compare_text import format_comparison_table
 
 WEEKS = 60
 SMALL = {"partners": 400}

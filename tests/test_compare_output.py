@@ -20,7 +20,7 @@ import simcomm
 from simcomm.analysis import intervals
 from simcomm.analysis import statistics as analysis
 from simcomm.core import metric_registry as registry
-from simcomm.report.text import comparison_sentences, format_comparison_table, format_effects
+from simcomm.report.compare_text import comparison_sentences, format_comparison_table, format_effects
 from simcomm.ui.cli import main
 
 SMALL = ["--weeks", "30", "--set", "partners=300"]

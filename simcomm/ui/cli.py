@@ -303,15 +303,9 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
     from simcomm.analysis.statistics import comparisons, headline_table, logrank
     from simcomm.core.metric_registry import COMPARED
     from simcomm.core.params import make_params
+    from simcomm.report.compare_text import comparison_sentences, format_comparison_table, format_effects
     from simcomm.report.outputs import write_compare
-    from simcomm.report.text import (
-        comparison_sentences,
-        format_comparison_table,
-        format_differences,
-        format_effects,
-        parameter_differences,
-        rule_footnote,
-    )
+    from simcomm.report.text import format_differences, parameter_differences, rule_footnote
     from simcomm.runs.batch import RunSpec, group, run_many, show_progress
     from simcomm.runs.files import check_writable, to_jsonable
     from simcomm.runs.library import load_scenario
