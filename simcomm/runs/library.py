@@ -6,6 +6,13 @@ A scenario file has ``name``, ``title``, ``story`` (plain language), ``seed_file
 a TOML path relative to the file) and a ``[levers]`` table, each lever a parameter's ``value``
 with a one-line ``why``. A user's own file may give a plain ``[overrides]`` table instead (parsed
 by :func:`simcomm.core.scenario.scenario_from_table`).
+
+The file is read with the standard library's ``tomllib`` and checked by hand
+(:func:`simcomm.core.scenario.scenario_from_table`), not with a schema library (msgspec,
+pydantic): each of its 18 refusals is one line naming the file, the field and what that field
+allows (a parameter's range from the parameter table, close names for a typo, "a lever must
+change the base's value"), which the tests pin; a schema would check the types and still need
+every one of those checks and messages around its errors, so it would make nothing shorter.
 """
 
 from __future__ import annotations
