@@ -14,6 +14,7 @@ import pytest
 
 import simcomm
 from simcomm.agents import Advocate, Partner, VendorStaff
+from simcomm.core.membership import members
 
 TIMESERIES = (
     "week", "active_members", "lurking_members", "lapsed_members", "joins", "leaves", "posts",
@@ -136,8 +137,8 @@ def test_mesa_agents_are_handles_onto_the_arrays() -> None:
     agent = next(iter(advocates))
     assert agent.kind == "advocate"
     assert agent.commitment == model.people.commitment[agent.idx]
-    members = model.agents.select(lambda a: isinstance(a, Partner) and a.is_member())
-    assert len(members) == model.people.members().size
+    in_now = model.agents.select(lambda a: isinstance(a, Partner) and a.is_member())
+    assert len(in_now) == members(model.people).size
     df = model.datacollector.get_model_vars_dataframe()
     assert len(df) == 20 and "active_members" in df
 

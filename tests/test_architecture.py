@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+import sys
 from collections import defaultdict
 from enum import Enum
 from pathlib import Path
@@ -84,62 +85,230 @@ def test_a_mechanism_reading_state_before_it_is_written_is_refused() -> None:
     with pytest.raises(ValueError, match=r"responses.*questions"):
         check_order(week)
     with pytest.raises(ValueError, match="unknown week state"):
-        Mechanism(name="typo", source="", step=lambda model, week: None, reads=("visitd",))
+        Mechanism(name="typo", source="", step=lambda s, week: None, reads=("week.visitd",))
+    with pytest.raises(ValueError, match=r"people\.NAME, community\.NAME or week\.NAME"):
+        Mechanism(name="unqualified", source="", step=lambda s, week: None, reads=("visited",))
+
+
+def _toy(name: str, step, **declared) -> Mechanism:
+    return Mechanism(name=name, source="a test", step=step, **declared)
+
+
+def _model_with(mechanism: Mechanism) -> simcomm.CommunityModel:
+    model = simcomm.CommunityModel(simcomm.make_params({"partners": 200}), seed=0)
+    model.views[mechanism.name] = model.view_of(mechanism)
+    return model
+
+
+def test_a_write_that_is_not_declared_fails() -> None:
+    """A toy mechanism that changes members' commitment without declaring it is stopped at the
+    write, whether it declared the array as read or not at all; declared, the write goes through."""
+    def bump(s, week) -> None:
+        s.people.commitment[week.m] += 0.1
+
+    reads = _toy("reads only", bump, reads=("week.m", "people.commitment"))
+    silent = _toy("declares nothing", bump, reads=("week.m",))
+    writes = _toy("declares the write", bump, reads=("week.m",), writes=("people.commitment",))
+    for toy, error in ((reads, ValueError), (silent, AttributeError)):
+        model = _model_with(toy)
+        with pytest.raises(error, match=r"read-only|not declared"):
+            model.run_mechanism(toy, model.new_week())
+    model = _model_with(writes)
+    before = model.people.commitment.copy()
+    model.run_mechanism(writes, week := model.new_week())
+    assert np.allclose(model.people.commitment[week.m], before[week.m] + 0.1)
+
+    def promote(s, week) -> None:
+        s.community.topic = s.community.topic * 0
+
+    reader = _toy("topic reader", promote, reads=("community.topic",))
+    model = _model_with(reader)
+    with pytest.raises(AttributeError, match=r"writes community\.topic"):
+        model.run_mechanism(reader, model.new_week())
+
+    def overreach(s, week) -> None:
+        return s.p.promo_share
+
+    model = _model_with(_toy("param thief", overreach))
+    with pytest.raises(AttributeError, match="promo_share"):
+        model.run_mechanism(_toy("param thief", overreach), model.new_week())
+
+
+def test_a_stream_is_drawn_by_name_from_one_registry() -> None:
+    from simcomm.core.randomness import Streams, stream_key
+    from simcomm.core.rooms import ROOMS, STREAM_NAMES
+
+    streams = Streams(0, STREAM_NAMES)
+    assert streams.get("visit") is streams.get("visit")
+    with pytest.raises(KeyError, match="did you mean 'visit'"):
+        streams.get("vist")  # a typo fails instead of drawing from a new stream
+    model = simcomm.CommunityModel(simcomm.make_params({"partners": 50}), seed=0)
+    with pytest.raises(KeyError, match="does not declare"):
+        model.views["free time"].streams.get("visit")
+    declared = [name for room in ROOMS for name in room.streams]
+    assert len(declared) == len(set(declared))  # each decision has one room
+    # No two decisions share a key, under any of many seeds (a shared key would pair two
+    # decisions' numbers draw by draw).
+    keys = {int(stream_key(seed, name)) for seed in range(500) for name in STREAM_NAMES}
+    assert len(keys) == 500 * len(STREAM_NAMES)
+
+
+def _reads_of_params(path: Path) -> set[str]:
+    """Return the names read as ``<...>.p.NAME`` in a module's source."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.attr for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "p"}
+
+
+def test_a_parameter_is_read_where_it_is_declared_or_named_in_uses() -> None:
+    """Each room's module reads (as ``s.p.NAME``) only the parameters it declares or names in
+    ``uses``: static, so paths no run takes are covered too (the views refuse the rest at run time)."""
+    from simcomm.core.rooms import ROOMS
+
+    by_module: dict[str, set[str]] = defaultdict(set)
+    for room in ROOMS:
+        step = getattr(room, "step", None) or room.setup
+        source = sys.modules[step.__module__].__file__ if step is not None else None
+        if source is None:
+            continue
+        by_module[source] |= set(room.param_names)
+    by_module[sys.modules["simcomm.core.programme"].__file__] |= {s.name for s in
+                                                                 sys.modules["simcomm.core.programme"].PARAMS}
+    for source, allowed in by_module.items():
+        read = _reads_of_params(Path(source))
+        assert read <= allowed, (source, sorted(read - allowed))
+
+
+def _snapshot(model: simcomm.CommunityModel, week: Week) -> dict[str, object]:
+    """Return a copy of every piece of model state, by qualified name (objects as their state)."""
+    from simcomm.core.rooms import STATE
+
+    out: dict[str, object] = {}
+    for name in STATE:
+        place, _, field = name.partition(".")
+        value = getattr(model.people if place == "people" else model.community, field)
+        out[name] = _frozen(value)
+    for field in STATE_FIELDS:
+        out["week." + field] = _frozen(getattr(week, field))
+    return out
+
+
+def _frozen(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return {k: _frozen(v) for k, v in value.items()}
+    if hasattr(value, "model_vars"):  # the weekly record
+        return {k: len(v) for k, v in value.model_vars.items()}
+    if hasattr(value, "staff"):  # the programme and its posts
+        return {**{k: v for k, v in vars(value).items() if not k.startswith("_") and k != "staff"},
+                "posts": [dict(vars(p)) for p in value.staff]}
+    if hasattr(value, "strength"):  # peer ties
+        return {k: v.copy() for k, v in vars(value).items() if isinstance(v, np.ndarray)}
+    return value
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a is b or a == b
+
+
+class _Traced:
+    """A proxy of a view's people or community that records the names a room reads."""
+
+    def __init__(self, target: object, place: str, seen: set[str]) -> None:
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_place", place)
+        object.__setattr__(self, "_seen", seen)
+
+    def __getattr__(self, name: str) -> object:
+        value = getattr(self._target, name)
+        if name != "n" and (not callable(value) or name in ("programme", "ties", "record", "counterfactual")):
+            self._seen.add(f"{self._place}.{name}")
+        return value
+
+    def __setattr__(self, name: str, value: object) -> None:
+        setattr(self._target, name, value)
 
 
 class _TracedWeek(Week):
-    """A Week that records which mechanism reads and writes which of its fields."""
+    """A Week that records which week fields the current mechanism reads."""
 
-    current: ClassVar[str] = ""
-    reads: ClassVar[dict[str, set[str]]] = defaultdict(set)
-    writes: ClassVar[dict[str, set[str]]] = defaultdict(set)
+    current: ClassVar[set[str] | None] = None
 
     def __getattribute__(self, name: str):
-        if name in STATE_FIELDS:
-            _TracedWeek.reads[_TracedWeek.current].add(name)
+        seen = _TracedWeek.current
+        if seen is not None and name in STATE_FIELDS:
+            seen.add("week." + name)
         return super().__getattribute__(name)
 
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in STATE_FIELDS and _TracedWeek.current:
-            _TracedWeek.writes[_TracedWeek.current].add(name)
-        super().__setattr__(name, value)
 
-
-def _traced(mechanism: Mechanism) -> Mechanism:
-    def step(model, week) -> None:
-        _TracedWeek.current = mechanism.name
+def _traced(model: simcomm.CommunityModel, m: Mechanism, changed: set[str], seen: set[str]) -> Mechanism:
+    def step(view, week) -> None:
+        before = _snapshot(model, week)
+        _TracedWeek.current = seen
         try:
-            mechanism.step(model, week)
+            m.step(view, week)
         finally:
-            _TracedWeek.current = ""
+            _TracedWeek.current = None
+        after = _snapshot(model, week)
+        changed.update(k for k in before if not _same(before[k], after[k]))
 
-    return dataclasses.replace(mechanism, step=step)
+    view = model.views[m.name]
+    model.views[m.name] = dataclasses.replace(view, people=_Traced(view.people, "people", seen),
+                                              community=_Traced(view.community, "community", seen))
+    return dataclasses.replace(m, step=step)
 
 
-def test_mechanisms_read_and_write_only_the_week_state_they_declare(monkeypatch) -> None:
-    """Run every governance type (and the council policy) with each mechanism traced: what it
-    touches of the Week must be in its declaration, so the order check can be trusted."""
+def test_rooms_touch_only_the_state_they_declare(monkeypatch) -> None:
+    """Run every governance type (and the council policy, turnover, reviews, spam) with each
+    mechanism traced: what it changes of any model state (partner arrays, community fields, the
+    programme, the ties, the record, the week) must be among what it owns or writes, and what it
+    reads among what it declares; and every declaration is used somewhere (none is padded)."""
     monkeypatch.setattr(model_module, "Week", _TracedWeek)
-    _TracedWeek.reads.clear()
-    _TracedWeek.writes.clear()
-    for gov in GOVERNANCE:
-        params = simcomm.make_params({"governance": gov, "partners": 300, "founders": 30,
-                                      "growth_policy": "council", "council_size": 40, "open_week": 10,
-                                      "staff_turnover_per_year": 6.0, "review_start": 20,
-                                      "review_every": 10, "spam_per_member": 0.1})
-        model = simcomm.CommunityModel(params, seed=3)
-        model.mechanisms = tuple(_traced(m) for m in model.mechanisms)
+    changed: dict[str, set[str]] = defaultdict(set)
+    seen: dict[str, set[str]] = defaultdict(set)
+
+    def traced_setup(room):
+        def setup(view) -> None:
+            room.setup(dataclasses.replace(view, people=_Traced(view.people, "people", seen[room.name]),
+                                           community=_Traced(view.community, "community", seen[room.name])))
+        return dataclasses.replace(room, setup=setup) if room.setup is not None else room
+
+    monkeypatch.setattr(model_module, "ROOMS", tuple(traced_setup(r) for r in model_module.ROOMS))
+    busy = {"partners": 300, "founders": 30, "growth_policy": "council", "council_size": 40,
+            "open_week": 10, "staff_turnover_per_year": 6.0, "review_start": 20, "review_every": 10,
+            "spam_per_member": 0.1, "roi_target": 3.0, "leader_burnout": 0.1, "seed_advocates": 10}
+    worthless = {"partners": 300, "founders": 30, "content_value": 0.0, "social_value": 0.0,
+                 "deal_value": 0.0, "advocate_motivation": 0.0, "word_of_mouth": 0.0, "discovery": 0.0,
+                 "founder_commitment": 0.2, "death_weeks": 2}  # an organic community that dies of inactivity
+    for overrides in [{**busy, "governance": gov} for gov in GOVERNANCE] + [worthless]:
+        model = simcomm.CommunityModel(simcomm.make_params(overrides), seed=3)
+        model.mechanisms = tuple(_traced(model, m, changed[m.name], seen[m.name]) for m in model.mechanisms)
         for _ in range(40):
             model.step()
-    declared = {m.name: m for m in WEEK}
-    for name, fields in _TracedWeek.reads.items():
-        if name:
-            assert fields <= set(declared[name].reads) | set(declared[name].writes), name
-    for name, fields in _TracedWeek.writes.items():
-        assert fields <= set(declared[name].writes), name
-    # Every mechanism that declares a write was seen writing (declarations are not padded).
     for m in WEEK:
-        assert set(m.writes) <= _TracedWeek.writes[m.name], m.name
+        allowed = set(m.owned) | set(m.writes)
+        assert changed[m.name] <= allowed, (m.name, sorted(changed[m.name] - allowed))
+        assert seen[m.name] <= allowed | set(m.reads), (m.name, sorted(seen[m.name] - allowed - set(m.reads)))
+        # Nothing declared for nothing: every write was seen changing something (a membership
+        # operation's writes count together: lapsing a member who leads nobody changes no
+        # leader), every read read.
+        from simcomm.core.membership import END_WRITES, ENROLL_WRITES, LAPSE_WRITES
+
+        ran = {w for group in (ENROLL_WRITES, LAPSE_WRITES, END_WRITES)
+               if set(group) <= set(m.writes) and set(group) & changed[m.name] for w in group}
+        assert set(m.writes) <= changed[m.name] | ran, (m.name, sorted(set(m.writes) - changed[m.name] - ran))
+        assert set(m.reads) <= seen[m.name], (m.name, sorted(set(m.reads) - seen[m.name]))
 
 
 def test_one_record_of_the_weekly_metrics() -> None:

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from simcomm.core.membership import members
 from simcomm.core.model import CommunityModel
 from simcomm.core.params import make_params
 from simcomm.report.network import sample_network
@@ -166,7 +167,7 @@ def test_the_network_sample_is_bounded_and_leaves_the_run_alone() -> None:
     drawn, plain = CommunityModel(params, seed=5), CommunityModel(params, seed=5)
     sample = sample_network(drawn, 300)
     assert sample.nodes.size == 300 and sample.xy.shape == (300, 2)
-    assert np.isin(drawn.people.members(), sample.nodes).all()  # the launch members are in it
+    assert np.isin(members(drawn.people), sample.nodes).all()  # the launch members are in it
     for _ in range(30):
         drawn.step()
         plain.step()

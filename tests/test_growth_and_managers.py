@@ -10,7 +10,8 @@ import pytest
 from scipy import stats
 
 import simcomm
-from simcomm.core.population import ACTIVE, LURKING
+from simcomm.core.membership import ACTIVE, LURKING
+from simcomm.core.population import relevance
 
 
 def _model(seed: int = 1, **overrides) -> simcomm.CommunityModel:
@@ -89,7 +90,7 @@ def test_a_successor_resets_the_programme_unless_the_handover_keeps_it(handover:
     shares = set()
     for _ in range(120):
         model.step()
-        shares.add(model.promo_share)
+        shares.add(model.programme.promo_share)
     kinds = [k for _, k, _ in model.events]
     hires = kinds.count("staff_joined")
     assert hires >= 10
@@ -115,8 +116,8 @@ def test_members_write_no_more_than_their_free_hours_allow() -> None:
     model = _model(governance="organic", founders=400, post_rate=10.0, answer_rate=10.0,
                    post_hours=0.5, answer_hours=0.5, question_rate=0.0)
     week = model.new_week()
-    free_time.free_time(model, week)
-    participation.participation(model, week)
+    model.run_mechanism(free_time.MECHANISM, week)
+    model.run_mechanism(participation.MECHANISM, week)
     spent = (0.5 * week.visited + 1.0 * model.people.is_leader[week.m] + 0.5 * week.questions
              + 0.5 * week.capacity)
     writing = week.questions > 0
@@ -131,15 +132,16 @@ def test_a_cut_budget_is_restored_after_a_passed_review() -> None:
                    staff_turnover_per_year=0.0)
     for _ in range(10):
         model.step()
-    assert model.budget_level == pytest.approx(0.5) and model.staff_level == pytest.approx(0.5)
+    programme = model.programme
+    assert programme.budget_level == pytest.approx(0.5) and programme.staff_level == pytest.approx(0.5)
     model.step()  # week 11: no event, the manager on half time
     cost_cut = model.history["vendor_cost"][-1]
-    model.p = simcomm.make_params({**model.p.to_dict(), "roi_target": 0.0})
+    model.change_params({"roi_target": 0.0})
     for _ in range(4):
         model.step()
     kinds = [k for _, k, _ in model.events]
     assert kinds.index("budget_cut") < kinds.index("budget_restored") and "death" not in kinds
-    assert model.budget_level == 1.0 and model.staff_level == 1.0
+    assert model.programme.budget_level == 1.0 and model.programme.staff_level == 1.0
     assert cost_cut == pytest.approx(0.5 * model.p.staff_cost_per_week)  # staff time was cut too
 
 
@@ -151,7 +153,7 @@ def test_a_distributor_recruits_in_its_vertical() -> None:
     people = model.people
     invited = np.flatnonzero(people.invited)
     assert invited.size > 20
-    assert np.all(people.main_need[invited] == model.problem)
+    assert np.all(people.main_need[invited] == model.community.problem)
 
 
 def test_an_alliance_draws_partners_who_need_the_skills_its_members_offer() -> None:
@@ -166,7 +168,7 @@ def test_an_alliance_draws_partners_who_need_the_skills_its_members_offer() -> N
         people = model.people
         joined = np.flatnonzero((people.join_week > 0) & np.isin(people.state, [ACTIVE, LURKING]))
         everyone = np.arange(people.n)
-        supply = model.skill_supply
-        gaps.append(people.fit(joined, supply).mean() - people.fit(everyone, supply).mean())
+        supply = model.community.skill_supply
+        gaps.append(relevance(people, joined, supply).mean() - relevance(people, everyone, supply).mean())
     assert min(gaps) > 0 and np.mean(gaps) > 0.02, gaps
     assert stats.ttest_1samp(gaps, 0.0, alternative="greater").pvalue < 0.01

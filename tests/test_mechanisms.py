@@ -8,15 +8,15 @@ import pytest
 import simcomm
 from simcomm.core.mechanisms import (
     free_time,
+    joining,
     leadership,
     moderation,
     participation,
     responses,
     ties_and_deals,
 )
+from simcomm.core.membership import ACTIVE, LAPSED, LURKING, enroll
 from simcomm.core.metrics import lifecycle_stage, participation_inequality
-from simcomm.core.population import ACTIVE, LAPSED, LURKING, Partners, acquaintance_graph
-from simcomm.core.randomness import Streams
 from simcomm.core.ties import PeerTies
 
 
@@ -26,10 +26,27 @@ def _model(**overrides) -> simcomm.CommunityModel:
     return simcomm.CommunityModel(simcomm.make_params(base), seed=1)
 
 
+def _population(params: simcomm.Params):
+    """Return the partner arrays of a model built with ``params`` and seed 0 (as drawn at launch)."""
+    return simcomm.CommunityModel(params, seed=0).people
+
+
+def _count(model: simcomm.CommunityModel, state: int) -> int:
+    return int(np.count_nonzero(model.people.state == state))
+
+
+def _newcomers(model: simcomm.CommunityModel, idx: np.ndarray, invited: np.ndarray, fit: np.ndarray) -> None:
+    """Enroll ``idx`` as the joining mechanism does (starting commitment from fit, urgency and
+    the invitation)."""
+    s = model.views["awareness and joining"]
+    enroll(s, model.week, idx, joining.starting_commitment(s, idx, fit, invited), invited=invited,
+           incentive=s.p.incentive * invited, lurk_threshold=s.p.lurk_threshold)
+
+
 # --- population and acquaintance network ------------------------------------------------------
 def test_population_is_heterogeneous() -> None:
     p = simcomm.make_params({"partners": 20_000})
-    people = Partners(p, Streams(0))
+    people = _population(p)
     share = np.bincount(people.size_class, minlength=4) / people.n
     assert share[0] == pytest.approx(0.55, abs=0.02) and share[3] == pytest.approx(0.03, abs=0.01)
     # Larger firms have more hours on average; hours are heavy-tailed (mean well above median).
@@ -41,9 +58,9 @@ def test_population_is_heterogeneous() -> None:
 def test_population_constants_are_parameters() -> None:
     """Size-class hours, the needs' weights and the urgency shape come from the parameter
     table (so sensitivity analysis sees them), each changing only what it names."""
-    base = Partners(simcomm.make_params({"partners": 20_000}), Streams(0))
-    more = Partners(simcomm.make_params({"partners": 20_000, "hours_integrator": 8.0,
-                                         "need_product": 10.0, "urgency_shape": 20.0}), Streams(0))
+    base = _population(simcomm.make_params({"partners": 20_000}))
+    more = _population(simcomm.make_params({"partners": 20_000, "hours_integrator": 8.0,
+                                            "need_product": 10.0, "urgency_shape": 20.0}))
     big = base.size_class == 3
     assert np.allclose(more.hours[big], 2 * base.hours[big])
     assert np.array_equal(more.hours[~big], base.hours[~big])
@@ -55,10 +72,8 @@ def test_population_constants_are_parameters() -> None:
 
 def test_acquaintance_graph_is_small_world_with_homophily() -> None:
     def same_class_share(h: float) -> tuple[float, float]:
-        p = simcomm.make_params({"partners": 5000, "homophily": h})
-        streams = Streams(0)
-        people = Partners(p, streams)
-        g = acquaintance_graph(people, p, streams)
+        model = simcomm.CommunityModel(simcomm.make_params({"partners": 5000, "homophily": h}), seed=0)
+        people, g = model.people, model.graph
         assert (g != g.T).nnz == 0 and g.diagonal().sum() == 0
         rows, cols = g.nonzero()
         return float((people.size_class[rows] == people.size_class[cols]).mean()), g.nnz / people.n
@@ -78,7 +93,7 @@ def test_leaving_manager_takes_relationships_unless_handed_over(handover: float)
         model.step()
     holders = np.flatnonzero(model.people.vendor_tie == 0)
     assert holders.size > 20
-    model.p = simcomm.make_params({**model.p.to_dict(), "staff_turnover_per_year": 52.0})
+    model.change_params({"staff_turnover_per_year": 52.0})
     model.step()  # hazard 1: the manager leaves this week
     assert model.staff[0].departures == 1 and not model.staff[0].in_post
     still = holders[model.people.state[holders] != LAPSED]
@@ -101,13 +116,13 @@ def test_vacancy_then_successor_starts_from_zero() -> None:
 def test_leaders_emerge_from_most_committed_and_burn_out() -> None:
     model = _model(governance="organic", founders=30, leader_burnout=0.2, members_per_leader=10)
     week = model.new_week()
-    leadership.leadership(model, week)
+    model.run_mechanism(leadership.MECHANISM, week)
     leaders = np.flatnonzero(model.people.is_leader)
     assert leaders.size == 3
     others = week.m[~model.people.is_leader[week.m]]
     assert model.people.commitment[leaders].min() >= model.people.commitment[others].max()
     for _ in range(6):  # burnout 0.2 x (0.5 + load 1) a week reaches 1 within 4 weeks
-        leadership.leadership(model, week)
+        model.run_mechanism(leadership.MECHANISM, week)
     assert any(kind == "leader_burnout" for _, kind, _ in model.events)
     assert (model.people.commitment[leaders] < model.p.founder_commitment).all()
 
@@ -117,10 +132,10 @@ def test_leader_base_load_adds_burnout_whatever_the_size() -> None:
         model = _model(governance="organic", founders=30, leader_burnout=0.1, members_per_leader=10,
                        leader_base_load=base_load)
         week = model.new_week()
-        leadership.leadership(model, week)  # raises the leaders
+        model.run_mechanism(leadership.MECHANISM, week)  # raises the leaders
         leaders = np.flatnonzero(model.people.is_leader)
         before = model.people.burnout[leaders].copy()
-        leadership.leadership(model, week)
+        model.run_mechanism(leadership.MECHANISM, week)
         return float((model.people.burnout[leaders] - before).mean())
 
     # load is 30 active / (3 leaders x 10) = 1: burnout grows 0.1 x (base + 1) a week
@@ -135,9 +150,9 @@ def test_answered_first_post_raises_commitment_by_reply_boost() -> None:
                    post_rate=2.0, question_rate=0.05, answer_rate=1.5)
     week = model.new_week()
     before = model.people.commitment.copy()
-    free_time.free_time(model, week)
-    participation.participation(model, week)
-    responses.responses(model, week)
+    model.run_mechanism(free_time.MECHANISM, week)
+    model.run_mechanism(participation.MECHANISM, week)
+    model.run_mechanism(responses.MECHANISM, week)
     first = model.people.first_post_answered
     answered = np.flatnonzero(first == 1)
     ignored = np.flatnonzero(first == 0)
@@ -153,8 +168,8 @@ def test_lurkers_ask_only_about_a_problem_of_their_own(question_rate: float) -> 
     lurkers, active = m[::2], m[1::2]
     model.people.state[lurkers] = LURKING
     week = model.new_week()
-    free_time.free_time(model, week)
-    participation.participation(model, week)
+    model.run_mechanism(free_time.MECHANISM, week)
+    model.run_mechanism(participation.MECHANISM, week)
     asked = dict(zip(week.m.tolist(), week.questions.tolist(), strict=True))
     visited = dict(zip(week.m.tolist(), week.visited.tolist(), strict=True))
     lurk_q = np.array([asked[i] for i in lurkers])
@@ -172,7 +187,7 @@ def test_a_partner_joins_lurking_below_the_lurking_threshold() -> None:
     model = _model(governance="organic", lurk_threshold=0.4, newcomer_commitment=0.3, incentive=0.2,
                    newcomer_urgency_pull=0.0)
     outside = np.flatnonzero(model.people.join_week < 0)[:4]
-    model.enroll(outside, invited=np.array([False, False, True, True]), fit=np.full(4, 0.5))
+    _newcomers(model, outside, invited=np.array([False, False, True, True]), fit=np.full(4, 0.5))
     # 0.3 stays below 0.4 (lurking); an invitation's incentive lifts it to 0.5 (active).
     assert model.people.state[outside].tolist() == [LURKING, LURKING, ACTIVE, ACTIVE]
     assert (model.people.join_week[outside] == model.week).all()
@@ -185,7 +200,7 @@ def test_a_newcomers_commitment_is_drawn_from_its_fit_urgency_and_invitation() -
     outside = np.flatnonzero(people.join_week < 0)[:200]
     fit = np.linspace(0.0, 1.0, outside.size)
     invited = np.arange(outside.size) % 2 == 0
-    model.enroll(outside, invited=invited, fit=fit)
+    _newcomers(model, outside, invited=invited, fit=fit)
     expected = np.clip(0.3 + 0.4 * (fit - 0.5) + 0.2 * (people.urgency[outside] - 0.5) + 0.1 * invited, 0, 1)
     assert np.allclose(people.commitment[outside], expected)
     assert people.commitment[outside].std() > 0.1  # no common starting point any more
@@ -224,7 +239,7 @@ def test_spam_falls_as_moderation_rises() -> None:
         total = 0
         for _ in range(50):
             week = model.new_week()
-            moderation.moderation(model, week)
+            model.run_mechanism(moderation.MECHANISM, week)
             total += week.tally["spam_visible"]
         visible.append(total)
     assert visible[0] > visible[1] > visible[2]
@@ -276,13 +291,13 @@ def test_complementary_skills_close_more_deals() -> None:
     alike, unlike = m[np.nanargmax(cos, axis=1)], m[np.nanargmin(cos, axis=1)]
     deals = {}
     for label, other in (("alike", alike), ("unlike", unlike)):
-        model.ties = PeerTies(model.people.n, model.people.skills)
+        model.community.ties = PeerTies(model.people.n, model.people.skills)
         model.ties.add(m, other)
         total = 0
         for w in range(30):
             model.week = w
             week = model.new_week()
-            ties_and_deals.ties_and_deals(model, week)
+            model.run_mechanism(ties_and_deals.MECHANISM, week)
             total += week.tally["peer_deals"]
         deals[label] = total / len(model.ties)
         assert model.ties.complementarity.min() >= 0.0 and model.ties.complementarity.max() <= 1.0
@@ -321,7 +336,7 @@ def test_members_without_value_lurk_then_leave_on_no_fixed_date() -> None:
     for _ in range(150):
         model.step()
     assert model.history["lurking_members"][10] > 0
-    assert model.people.count(LAPSED) == 200 and model.people.count(ACTIVE) == 0
+    assert _count(model, LAPSED) == 200 and _count(model, ACTIVE) == 0
     assert model.died_week is not None
     leaves = np.array(model.history["leaves"])
     assert leaves.max() <= 0.1 * leaves.sum()  # spread over weeks: no countdown to one date
@@ -351,7 +366,7 @@ def test_leaving_is_a_hazard_that_rises_as_commitment_falls() -> None:
         week.champion = np.zeros(week.m.size, dtype=bool)
         week.answered_m = np.zeros(week.m.size, dtype=np.int64)
         people.commitment[week.m] = start[week.m]
-        mechanism.value_and_commitment(model, week)
+        model.run_mechanism(mechanism.MECHANISM, week)
     for level in levels:
         group = members[start[members] == level]
         gone = (people.state[group] == LAPSED).mean()
@@ -367,8 +382,8 @@ def test_budget_review_cuts_then_closes() -> None:
         model.step()
     kinds = [k for _, k, _ in model.events]
     assert kinds.index("budget_cut") < kinds.index("death")
-    assert model.died_week == 15 and model.budget_level == pytest.approx(0.5)
-    assert model.people.count(ACTIVE) == 0 and model.people.count(LURKING) == 0
+    assert model.died_week == 15 and model.programme.budget_level == pytest.approx(0.5)
+    assert _count(model, ACTIVE) == 0 and _count(model, LURKING) == 0
     assert model.history["stage"][-1] == "death"
 
 

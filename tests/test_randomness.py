@@ -8,6 +8,7 @@ from scipy import stats
 
 import simcomm
 from simcomm.core.randomness import Stream, Streams, poisson_inverse
+from simcomm.core.rooms import STREAM_NAMES
 
 
 def test_a_partners_draw_does_not_depend_on_other_partners() -> None:
@@ -25,7 +26,7 @@ def test_a_partners_draw_does_not_depend_on_other_partners() -> None:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_draws_are_uniform_and_independent(seed: int) -> None:
     ids = np.arange(200_000)
-    s = Streams(seed)
+    s = Streams(seed, STREAM_NAMES)
     u = s.get("visit").uniform(3, ids)
     assert u.min() > 0.0 and u.max() < 1.0
     assert stats.kstest(u, "uniform").pvalue > 1e-4

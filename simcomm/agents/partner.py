@@ -1,4 +1,4 @@
-"""Partner and Advocate agents: Mesa handles onto one row of :class:`simcomm.core.population.Partners`.
+"""Partner and Advocate agents: Mesa handles onto one row of the partner arrays.
 
 The weekly behaviour runs on the arrays (see :mod:`simcomm.core.mechanisms`); a handle reads its row,
 so Mesa's AgentSet, DataCollector agent reporters and visualization work on real agents. A
@@ -7,12 +7,25 @@ handle is created when its partner first joins the community.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import mesa
+import numpy as np
 
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
+STATE_NAMES: tuple[str, ...] = ("unaware", "aware", "active", "lurking", "lapsed")
+SIZE_CLASSES: tuple[str, ...] = ("one-person", "msp", "reseller", "integrator")
+
+
+class PartnerRows(Protocol):
+    """The partner arrays a handle reads (one row per partner)."""
+
+    state: np.ndarray
+    commitment: np.ndarray
+    size_class: np.ndarray
+    posts: np.ndarray
+    answers: np.ndarray
+    is_leader: np.ndarray
+    burned_out: np.ndarray
 
 
 class Partner(mesa.Agent):
@@ -23,37 +36,36 @@ class Partner(mesa.Agent):
     """
 
     kind = "partner"
-    model: CommunityModel
 
-    def __init__(self, model: CommunityModel, idx: int) -> None:
+    def __init__(self, model: mesa.Model, idx: int, rows: PartnerRows) -> None:
         super().__init__(model)
         self.idx = idx
+        self.rows = rows
 
     @property
     def state(self) -> str:
         """Return the membership state: unaware, aware, active, lurking or lapsed."""
-        return self.model.people.state_name(self.idx)
+        return STATE_NAMES[self.rows.state[self.idx]]
 
     @property
     def commitment(self) -> float:
         """Return the partner's commitment to the community (0-1)."""
-        return float(self.model.people.commitment[self.idx])
+        return float(self.rows.commitment[self.idx])
 
     @property
     def size_class(self) -> str:
         """Return the firm's size class (one-person, msp, reseller, integrator)."""
-        return self.model.people.size_class_name(self.idx)
+        return SIZE_CLASSES[self.rows.size_class[self.idx]]
 
     @property
     def contributions(self) -> int:
         """Return the posts plus answers this partner has written (messages)."""
-        p = self.model.people
-        return int(p.posts[self.idx] + p.answers[self.idx])
+        return int(self.rows.posts[self.idx] + self.rows.answers[self.idx])
 
     @property
     def is_leader(self) -> bool:
         """Return True while this partner leads the community (member-run governance)."""
-        return bool(self.model.people.is_leader[self.idx])
+        return bool(self.rows.is_leader[self.idx])
 
     def is_member(self) -> bool:
         """Return True while the partner is an active or lurking member."""
@@ -72,4 +84,4 @@ class Advocate(Partner):
     @property
     def burned_out(self) -> bool:
         """Return True once this advocate has burned out."""
-        return bool(self.model.people.burned_out[self.idx])
+        return bool(self.rows.burned_out[self.idx])

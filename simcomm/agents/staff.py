@@ -2,26 +2,21 @@
 
 seeds/000 ('countless numbers of MS employees ... all have moved on without leaving any form of
 legacy'), seeds/003 #8 ('investing and hiring a community manager'). Few of them exist, so they
-are plain Mesa agents with their own state.
+are plain Mesa agents with their own state. The programme that employs them
+(:class:`simcomm.core.programme.Programme`) draws their departures, vacancies and hires and
+tells them; an agent only keeps its own record.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 
 class VendorStaff(mesa.Agent):
     """One manager post (a slot): who holds it (skill and authenticity drawn per hire), since
     when, and when a vacancy ends."""
 
-    model: CommunityModel
-
-    def __init__(self, model: CommunityModel, slot: int, skill: float = 0.7,
+    def __init__(self, model: mesa.Model, slot: int, skill: float = 0.7,
                  authenticity: float = 0.4) -> None:
         super().__init__(model)
         self.slot = slot
@@ -33,20 +28,17 @@ class VendorStaff(mesa.Agent):
         self.departures = 0
         self.hires = 1
 
-    def leaves(self, hazard: float) -> bool:
-        """Draw this week's departure (probability ``hazard``, from the post's own stream);
-        return True if the manager left."""
-        u = self.model.streams.get("manager leaves").scalar(self.model.week, slot=self.slot)
-        return self.in_post and u < hazard
-
-    def vacate(self, week: int, vacancy_weeks: float) -> int:
-        """Empty the post from ``week``; return the vacancy length drawn (weeks, mean
-        ``vacancy_weeks``)."""
+    def vacate(self, week: int, gap: int) -> None:
+        """Empty the post from ``week`` for ``gap`` weeks (a successor may start in week
+        ``week + gap``); return None."""
         self.in_post = False
         self.departures += 1
-        gap = self.model.streams.get("vacancy").geometric_gap(week, vacancy_weeks, slot=self.slot)
         self.vacant_until = week + gap
-        return gap
+
+    def close(self) -> None:
+        """Close the post for good (the programme ended or its money was withdrawn); return None."""
+        self.in_post = False
+        self.vacant_until = 10**9
 
     def fill(self, skill: float, authenticity: float) -> None:
         """A successor (with its own ``skill`` and ``authenticity``, 0-1) takes the post, with no

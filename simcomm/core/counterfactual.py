@@ -23,7 +23,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from simcomm.core.mechanism import Room
 from simcomm.core.population import PARAMS
+from simcomm.core.state import community_field
 
 #: Kinds of adverse event a run records (``AdverseEvent.kind``).
 DEPARTURE = "departure"  # a manager left a post
@@ -138,4 +140,13 @@ CONDITIONS: tuple[Condition, ...] = (
             f"willingness to join (seeds/000 '55 Partner Programmes'); {TYPICAL_PROGRAMMES:g}, the "
             "model's default, is the typical load, not an overload",
         applies=lambda p: p.programmes_per_partner > TYPICAL_PROGRAMMES),
+)
+
+
+ROOM = Room(
+    name="counterfactual", source="simcomm explain (replays with one thing changed)",
+    owns=(community_field("counterfactual", None, "Counterfactual", "What this run neutralises (set when "
+                          "the model is built; read by staff turnover and the budget review)."),
+          community_field("adverse", None, "events", "The run's adverse events as they happen "
+                          "(AdverseEvent: departures and budget decisions).", factory=list)),
 )

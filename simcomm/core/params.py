@@ -1,9 +1,9 @@
 """Every model parameter in one table, gathered from where each is declared.
 
-The population (:mod:`simcomm.core.population`), the launch (:mod:`simcomm.core.launch`), the
-governance rules (:mod:`simcomm.core.governance`) and each weekly mechanism
-(:mod:`simcomm.core.mechanisms`) declare their own parameters: name, default, allowed range, unit
-and source. :data:`SPECS` is them all, in that order (``simcomm params`` prints it).
+The governance rules (:mod:`simcomm.core.governance`) and every room of the model
+(:data:`simcomm.core.rooms.ROOMS`: the population, the programme, each weekly mechanism, the
+launch) declare their own parameters: name, default, allowed range, unit and source.
+:data:`SPECS` is them all, in that order (``simcomm params`` prints it).
 
 ``Params`` is the validated, immutable set of values a model runs with. Build it with
 :func:`make_params` (defaults plus overrides); a wrong type or out-of-range value raises
@@ -15,20 +15,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simcomm.core import governance, launch, population
+from simcomm.core import governance
 from simcomm.core.governance import GOVERNANCE
 from simcomm.core.launch import GROWTH_POLICIES
-from simcomm.core.mechanisms import WEEK
 from simcomm.core.parameter import ParameterError, Params, ParamSpec, Value, closest_names
+from simcomm.core.rooms import ROOMS
 
 __all__ = ["GOVERNANCE_TYPES", "GROWTH_POLICIES", "SPECS", "SPEC_BY_NAME", "ParamSpec", "ParameterError",
            "Params", "Value", "closest_names", "make_params", "parse_assignment"]
 
 GOVERNANCE_TYPES: tuple[str, ...] = tuple(GOVERNANCE)
-SPECS: tuple[ParamSpec, ...] = (
-    *population.PARAMS, *launch.PARAMS, *governance.PARAMS,
-    *(spec for mechanism in WEEK for spec in mechanism.params),
-)
+SPECS: tuple[ParamSpec, ...] = (*governance.PARAMS, *(spec for room in ROOMS for spec in room.params))
 SPEC_BY_NAME: dict[str, ParamSpec] = {s.name: s for s in SPECS}
 
 

@@ -1,7 +1,9 @@
-"""The partner population as arrays: one row per partner firm, one array per attribute.
+"""The partner population: who the partner firms are, drawn once, one array per attribute.
 
-Mesa agents (:mod:`simcomm.agents`) are thin handles onto these rows, made on demand; the weekly
-mechanisms update the arrays with numpy operations. The population's parameters are declared here.
+This room owns the partners' fixed attributes (size class, tier, needs, hours, other programmes,
+advocacy, voice, urgency, skills) and the industry acquaintance graph, and draws them when the
+model is built (:func:`draw_population`). Mesa agents (:mod:`simcomm.agents`) are thin handles
+onto the rows, made on demand; the weekly mechanisms work on the arrays with numpy.
 """
 
 from __future__ import annotations
@@ -10,14 +12,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import special
 
-from simcomm.core.parameter import ASSUMPTION, CALIBRATED, Params, ParamSpec, param
-from simcomm.core.randomness import Streams
-
-# Membership states (shared/MODEL.md, Partner "membership state").
-UNAWARE, AWARE, ACTIVE, LURKING, LAPSED = 0, 1, 2, 3, 4
-STATE_NAMES: tuple[str, ...] = ("unaware", "aware", "active", "lurking", "lapsed")
-
-SIZE_CLASSES: tuple[str, ...] = ("one-person", "msp", "reseller", "integrator")
+from simcomm.agents.partner import SIZE_CLASSES
+from simcomm.core.mechanism import Room
+from simcomm.core.parameter import ASSUMPTION, CALIBRATED, ParamSpec, param
+from simcomm.core.state import ParamView, Partners, StreamView, View, community_field, partner_array
 
 TOPICS: tuple[str, ...] = ("technical", "new business", "cashflow", "people", "product")
 PRODUCT = TOPICS.index("product")
@@ -84,100 +82,84 @@ PARAMS: tuple[ParamSpec, ...] = (
           "How alike partners' problems are in urgency (the shape a of Beta(a, a))."),
 )
 
-class Partners:
-    """Every partner's attributes and community state, as numpy arrays of length ``n``."""
-
-    def __init__(self, params: Params, streams: Streams) -> None:
-        """Draw every partner's attributes, each attribute from its own stream keyed by partner
-        (so changing one attribute's parameter leaves the others' draws as they were)."""
-        n = int(params.partners)
-        self.n = n
-        ids = np.arange(n)
-        shares = [params.share_one_person, params.share_msp, params.share_reseller]
-        shares.append(max(0.0, 1.0 - sum(shares)))
-        cum = np.cumsum(np.array(shares) / sum(shares))
-        u = streams.get("size class").uniform(0, ids)
-        self.size_class = np.minimum(np.searchsorted(cum, u, side="right"), 3).astype(np.int8)
-        # Depth partners (1:1 with a partner account manager) are the larger firms (seeds/001).
-        self.depth_tier = self.size_class >= 2
-        # Needs over topics: Dirichlet(need_* weights), as normalised gamma draws, one per topic.
-        need = streams.get("needs")
-        weights = (params.need_technical, params.need_new_business, params.need_cashflow,
-                   params.need_people, params.need_product)  # in TOPICS order
-        gammas = np.stack([special.gammaincinv(float(a), need.uniform(0, ids, t))
-                           for t, a in enumerate(weights)], axis=1)
-        self.needs = gammas / gammas.sum(axis=1, keepdims=True)
-        self.main_need = self.needs.argmax(axis=1).astype(np.int8)
-        self.needs_norm = np.linalg.norm(self.needs, axis=1)  # for cosine similarities
-        spread = float(params.hours_spread)
-        # Free hours relative to a one-person shop, in SIZE_CLASSES order.
-        size_hours = np.array([1.0, params.hours_msp, params.hours_reseller, params.hours_integrator])
-        self.hours = (params.hours_per_week * size_hours[self.size_class]
-                      * np.exp(spread * streams.get("hours").normal(0, ids)))
-        self.programmes = streams.get("programmes").poisson(0, ids, params.programmes_per_partner)
-        self.programmes = self.programmes.astype(np.int32)
-        self.is_advocate = streams.get("advocate").uniform(0, ids) < params.advocate_share
-        # Willingness to write in public (mean 1): most members read, a few write a lot
-        # (Nielsen 2006, 90-9-1; Nonnecke & Preece: lurkers are members too).
-        vs = float(params.voice_spread)
-        self.voice = np.exp(-0.5 * vs * vs + vs * streams.get("voice").normal(0, ids))
-        # How pressing the partner's problem is (0-1, Beta(a, a), mean 0.5): it pulls a newcomer in.
-        a = float(params.urgency_shape)
-        self.urgency = special.betaincinv(a, a, streams.get("urgency").uniform(0, ids))
-        # What the partner can offer others (skills over the same topics, drawn apart from its
-        # needs): a peer deal needs skills that complement each other (seeds/004).
-        skill = streams.get("skills")
-        gammas = np.stack([-np.log(skill.uniform(0, ids, t)) for t in range(len(TOPICS))], axis=1)
-        self.skills = gammas / gammas.sum(axis=1, keepdims=True)  # Dirichlet(1, ..., 1)
-        self.skills_norm = np.linalg.norm(self.skills, axis=1)
-
-        self.state = np.zeros(n, dtype=np.int8)
-        self.commitment = np.zeros(n)
-        self.incentive = np.zeros(n)
-        self.join_week = np.full(n, -1, dtype=np.int32)
-        self.leave_week = np.full(n, -1, dtype=np.int32)
-        self.rejoin_week = np.full(n, -1, dtype=np.int32)  # first return after lapsing
-        self.last_join_week = np.full(n, -1, dtype=np.int32)  # latest join or return
-        self.posts = np.zeros(n, dtype=np.int32)
-        self.answers = np.zeros(n, dtype=np.int32)
-        self.first_post_week = np.full(n, -1, dtype=np.int32)
-        self.first_post_answered = np.full(n, -1, dtype=np.int8)
-        self.second_post_week = np.full(n, -1, dtype=np.int32)
-        self.vendor_tie = np.full(n, -1, dtype=np.int16)  # staff slot holding the relationship
-        self.invited = np.zeros(n, dtype=bool)
-        self.in_council = np.zeros(n, dtype=bool)
-        self.is_leader = np.zeros(n, dtype=bool)
-        self.burnout = np.zeros(n)  # leaders'
-        self.advocate_burnout = np.zeros(n)
-        self.burned_out = np.zeros(n, dtype=bool)
-        self.deals = np.zeros(n, dtype=np.int32)
-        self.active_weeks = np.zeros(n, dtype=np.int32)  # weeks spent as an active member
-
-    def fit(self, idx: np.ndarray, topic: np.ndarray, sharpness: float = 1.0) -> np.ndarray:
-        """Return how well ``topic`` (a mix over TOPICS) meets the needs of partners ``idx``
-        (0-1): the cosine similarity of their needs with it, to the power ``sharpness``."""
-        norm = self.needs_norm[idx] * (np.sqrt(topic.dot(topic)) + 1e-12)
-        cos = (self.needs.take(idx, axis=0) @ topic) / np.maximum(norm, 1e-12)
-        return cos if sharpness == 1.0 else cos**sharpness
-
-    def members(self) -> np.ndarray:
-        """Return the indices of current members (active or lurking), ascending."""
-        return ((self.state == ACTIVE) | (self.state == LURKING)).nonzero()[0]
-
-    def state_name(self, idx: int) -> str:
-        """Return partner ``idx``'s membership state: unaware, aware, active, lurking or lapsed."""
-        return STATE_NAMES[self.state[idx]]
-
-    def size_class_name(self, idx: int) -> str:
-        """Return partner ``idx``'s size class: one-person, msp, reseller or integrator."""
-        return SIZE_CLASSES[self.size_class[idx]]
-
-    def count(self, state: int) -> int:
-        """Return how many partners are in membership ``state``."""
-        return int(np.count_nonzero(self.state == state))
+OWNS = (
+    partner_array("size_class", np.int8, 0, "class", f"Size class ({', '.join(SIZE_CLASSES)})."),
+    partner_array("depth_tier", np.bool_, False, "bool", "A depth partner (1:1 with a partner account "
+                  "manager): the larger firms (seeds/001)."),
+    partner_array("needs", np.float64, 0.0, "share", "Needs over TOPICS (sum 1).", width=(len(TOPICS),)),
+    partner_array("main_need", np.int8, 0, "topic", "The largest need (TOPICS)."),
+    partner_array("needs_norm", np.float64, 0.0, "norm", "Length of the needs vector (for cosines)."),
+    partner_array("hours", np.float64, 0.0, "hours/week", "Weekly hours for programmes and communities."),
+    partner_array("programmes", np.int32, 0, "programmes", "Other programmes the partner belongs to."),
+    partner_array("is_advocate", np.bool_, False, "bool", "High intrinsic motivation (an advocate)."),
+    partner_array("voice", np.float64, 0.0, "x mean", "Willingness to write in public (mean 1)."),
+    partner_array("urgency", np.float64, 0.0, "0-1", "How pressing the partner's problem is."),
+    partner_array("skills", np.float64, 0.0, "share", "What the partner can offer others, over TOPICS.",
+                  width=(len(TOPICS),)),
+    partner_array("skills_norm", np.float64, 0.0, "norm", "Length of the skills vector."),
+    community_field("graph", None, "0/1 matrix", "The industry acquaintance graph (partners x partners, "
+                    "CSR)."),
+)
+STREAMS: tuple[str, ...] = ("size class", "needs", "hours", "programmes", "advocate", "voice", "urgency",
+                            "skills", "acquaintance ring", "rewire")
 
 
-def acquaintance_graph(people: Partners, params: Params, streams: Streams) -> sp.csr_matrix:
+def draw_population(s: View) -> None:
+    """Draw every partner's attributes into its arrays, each attribute from its own stream keyed
+    by partner (so changing one attribute's parameter leaves the others' draws as they were),
+    and the acquaintance graph; return None."""
+    params, streams, people = s.p, s.streams, s.people
+    n = people.n
+    ids = np.arange(n)
+    shares = [params.share_one_person, params.share_msp, params.share_reseller]
+    shares.append(max(0.0, 1.0 - sum(shares)))
+    cum = np.cumsum(np.array(shares) / sum(shares))
+    u = streams.get("size class").uniform(0, ids)
+    people.size_class[:] = np.minimum(np.searchsorted(cum, u, side="right"), 3)
+    # Depth partners (1:1 with a partner account manager) are the larger firms (seeds/001).
+    people.depth_tier[:] = people.size_class >= 2
+    # Needs over topics: Dirichlet(need_* weights), as normalised gamma draws, one per topic.
+    need = streams.get("needs")
+    weights = (params.need_technical, params.need_new_business, params.need_cashflow,
+               params.need_people, params.need_product)  # in TOPICS order
+    gammas = np.stack([special.gammaincinv(float(a), need.uniform(0, ids, t))
+                       for t, a in enumerate(weights)], axis=1)
+    people.needs[:] = gammas / gammas.sum(axis=1, keepdims=True)
+    people.main_need[:] = people.needs.argmax(axis=1)
+    people.needs_norm[:] = np.linalg.norm(people.needs, axis=1)  # for cosine similarities
+    spread = float(params.hours_spread)
+    # Free hours relative to a one-person shop, in SIZE_CLASSES order.
+    size_hours = np.array([1.0, params.hours_msp, params.hours_reseller, params.hours_integrator])
+    people.hours[:] = (params.hours_per_week * size_hours[people.size_class]
+                       * np.exp(spread * streams.get("hours").normal(0, ids)))
+    people.programmes[:] = streams.get("programmes").poisson(0, ids, params.programmes_per_partner)
+    people.is_advocate[:] = streams.get("advocate").uniform(0, ids) < params.advocate_share
+    # Willingness to write in public (mean 1): most members read, a few write a lot
+    # (Nielsen 2006, 90-9-1; Nonnecke & Preece: lurkers are members too).
+    vs = float(params.voice_spread)
+    people.voice[:] = np.exp(-0.5 * vs * vs + vs * streams.get("voice").normal(0, ids))
+    # How pressing the partner's problem is (0-1, Beta(a, a), mean 0.5): it pulls a newcomer in.
+    a = float(params.urgency_shape)
+    people.urgency[:] = special.betaincinv(a, a, streams.get("urgency").uniform(0, ids))
+    # What the partner can offer others (skills over the same topics, drawn apart from its
+    # needs): a peer deal needs skills that complement each other (seeds/004).
+    skill = streams.get("skills")
+    gammas = np.stack([-np.log(skill.uniform(0, ids, t)) for t in range(len(TOPICS))], axis=1)
+    people.skills[:] = gammas / gammas.sum(axis=1, keepdims=True)  # Dirichlet(1, ..., 1)
+    people.skills_norm[:] = np.linalg.norm(people.skills, axis=1)
+    s.community.graph = acquaintance_graph(people, params, streams)
+
+
+def relevance(people: Partners, idx: np.ndarray, topic: np.ndarray, sharpness: float = 1.0) -> np.ndarray:
+    """Return how well ``topic`` (a mix over TOPICS) meets the needs of partners ``idx`` (0-1):
+    the cosine similarity of their needs with it, to the power ``sharpness`` (``people`` holds
+    ``needs`` and ``needs_norm``)."""
+    norm = people.needs_norm[idx] * (np.sqrt(topic.dot(topic)) + 1e-12)
+    cos = (people.needs.take(idx, axis=0) @ topic) / np.maximum(norm, 1e-12)
+    return cos if sharpness == 1.0 else cos**sharpness
+
+
+def acquaintance_graph(people: Partners, params: ParamView, streams: StreamView) -> sp.csr_matrix:
     """Return the industry acquaintance graph as a symmetric 0/1 CSR matrix (partners x partners).
 
     A small-world graph with homophily: partners are placed on a ring ordered by size class and
@@ -222,3 +204,9 @@ def acquaintances(graph: sp.csr_matrix, idx: np.ndarray) -> tuple[np.ndarray, np
     first = np.cumsum(deg) - deg  # where it starts in the result
     by = np.repeat(np.arange(idx.size), deg)
     return graph.indices[np.arange(by.size) + (start - first)[by]], by
+
+
+ROOM = Room(
+    name="population", source="shared/MODEL.md 'Agents' (Partner); seeds/000, 001, 004", params=PARAMS,
+    owns=OWNS, streams=STREAMS, setup=draw_population,
+)

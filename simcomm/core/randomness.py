@@ -21,9 +21,10 @@ a draw of its own would.
 
 from __future__ import annotations
 
+import difflib
 import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 from scipy import special
@@ -302,17 +303,27 @@ class Stream:
 
 
 class Streams:
-    """One model's streams: ``streams.get(name)`` returns the stream of a decision (made once)."""
+    """One model's streams: ``streams.get(name)`` returns the stream of a decision (made once).
 
-    def __init__(self, seed: int) -> None:
+    ``names`` is the registry of decisions (:data:`simcomm.core.rooms.STREAM_NAMES`): a name
+    outside it is refused, so a typo fails instead of drawing from a new stream.
+    """
+
+    def __init__(self, seed: int, names: Collection[str]) -> None:
         self.seed = int(seed)
+        self.names = frozenset(names)
         self._made: dict[str, Stream] = {}
 
     def get(self, name: str) -> Stream:
-        """Return the stream of decision ``name`` (the same object on every call)."""
+        """Return the stream of decision ``name`` (the same object on every call); raise KeyError
+        for a name outside the registry."""
         try:
             return self._made[name]
         except KeyError:
+            if name not in self.names:
+                near = difflib.get_close_matches(name, sorted(self.names), n=1)
+                hint = f"; did you mean '{near[0]}'?" if near else ""
+                raise KeyError(f"no random stream '{name}' is declared by any room{hint}") from None
             stream = self._made[name] = Stream(self.seed, name)
             return stream
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simcomm.core.membership import members as current_members
 from simcomm.core.model import CommunityModel
 
 NETWORK_SAMPLE = 300  # partners drawn at most, whatever the population
@@ -60,7 +61,7 @@ def sample_network(model: CommunityModel, size: int = NETWORK_SAMPLE) -> Network
     if n <= size:
         nodes = np.arange(n)
     else:
-        members = model.people.members()
+        members = current_members(model.people)
         chosen = list(pick.permutation(members)[:size])
         seen = np.zeros(n, dtype=bool)
         seen[chosen] = True

@@ -13,8 +13,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from simcomm.agents.partner import STATE_NAMES
+from simcomm.core.membership import ACTIVE, AWARE, LAPSED, LURKING, UNAWARE
 from simcomm.core.model import CommunityModel
-from simcomm.core.population import ACTIVE, AWARE, LAPSED, LURKING, STATE_NAMES, UNAWARE
 from simcomm.report.network import MANAGER_COLOUR, STATE_COLOURS, TIE_COLOUR, NetworkSample
 
 

@@ -1,14 +1,15 @@
 """The weekly mechanisms of shared/MODEL.md, one module each, and the week's order: :data:`WEEK`.
 
 Each module declares its parameters (``PARAMS``), when it applies (from the governance rules), the
-week state it reads and writes, and one ``step(model, week)`` that works on the partner arrays
-with numpy (the only Python loops run over a handful of vendor staff). To add a mechanism, write
-one module that ends with ``MECHANISM = Mechanism(...)`` and add one line to this list
-(docs/architecture.md).
+state it owns, reads and writes (partner arrays, community fields, the week's hand-over state), its
+random streams, and one ``step(view, week)`` that works on the partner arrays with numpy (the
+only Python loops run over a handful of vendor staff). To add a mechanism, write one module that
+ends with ``MECHANISM = Mechanism(...)`` and add one line to this list (docs/architecture.md).
 """
 
 from simcomm.core.mechanism import Mechanism, check_order
 from simcomm.core.mechanisms import (
+    advocates,
     budget_review,
     census,
     commitment,
@@ -44,6 +45,7 @@ WEEK: tuple[Mechanism, ...] = (
     customer_jobs.MECHANISM,  # customers' jobs (marketplace)
     moderation.MECHANISM,  # 12: spam and moderation
     commitment.MECHANISM,  # 5, 6: value of the week, commitment, lurking, lapsing
+    advocates.MECHANISM,  # advocates who answered too much burn out
     joining.MECHANISM,  # 1, 11: awareness, invitations, discovery, joining
     record.MECHANISM,  # the weekly metrics (DataCollector); death when nobody is active
     budget_review.MECHANISM,  # 10: the vendor's budget review

@@ -11,16 +11,14 @@ sponsor instead withdraws its money and the members carry on).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from simcomm.core.counterfactual import BUDGET_CUT, CLOSURE, WITHDRAWAL, AdverseEvent
 from simcomm.core.governance import Review, Rules
 from simcomm.core.mechanism import Mechanism
+from simcomm.core.membership import END_WRITES, end_community
 from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
+from simcomm.core.state import View
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("review_start", 52, 1, 1040, "week", "seeds/002 ('how do we measure the value of community?')",
@@ -33,43 +31,44 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Share of event and recruitment budget cut after a missed review; a second miss closes."),
 )
 
-def budget_review(model: CommunityModel, week: Week) -> None:
+def budget_review(s: View, week: Week) -> None:
     """Hold the budget review when one is due: pass, cut the budget, or close (withdraw the
     sponsorship); return None.
 
-    A cut, closure or withdrawal is recorded in ``model.adverse``; a review that
-    ``model.counterfactual`` waives decides nothing when it misses its target (the budget stands,
-    the miss is not counted)."""
-    p = model.p
-    if not model.staff or not model.funding or model.closed or model.week < p.review_start:
+    A cut, closure or withdrawal is recorded in ``community.adverse``; a review that
+    ``community.counterfactual`` waives decides nothing when it misses its target (the budget
+    stands, the miss is not counted)."""
+    p, now, community = s.p, week.number, s.community
+    programme = community.programme
+    if not programme.staff or not programme.funding or community.closed or now < p.review_start:
         return
-    if (model.week - p.review_start) % p.review_every:
+    if (now - p.review_start) % p.review_every:
         return
-    cost = sum(model.history["vendor_cost"][-p.review_every:])
-    revenue = sum(model.history["influenced_revenue"][-p.review_every:])
+    history = community.record.model_vars
+    cost = sum(history["vendor_cost"][-p.review_every:])
+    revenue = sum(history["influenced_revenue"][-p.review_every:])
     roi = revenue / cost if cost > 0 else math.inf
     if roi >= p.roi_target:
-        if model.review_misses and (model.budget_level < 1.0 or model.staff_level < 1.0):
-            model.budget_level = model.staff_level = 1.0
-            model.log("budget_restored", f"the budget review (ROI {roi:.2f}) restored the budget")
-        model.review_misses = 0
+        if programme.review_misses and programme.restore():
+            s.log("budget_restored", f"the budget review (ROI {roi:.2f}) restored the budget")
+        programme.review_misses = 0
         return
-    if model.counterfactual.waives(model.week):  # a counterfactual: this review decides nothing
+    if community.counterfactual.waives(now):  # a counterfactual: this review decides nothing
         return
-    model.review_misses += 1
-    if model.review_misses == 1:
-        model.adverse.append(AdverseEvent(model.week, BUDGET_CUT))
-        model.budget_level *= 1.0 - p.budget_cut
-        model.staff_level *= 1.0 - p.budget_cut
-        model.log("budget_cut", f"the budget review (ROI {roi:.2f}) cut the managers' time, events "
-                  f"and recruitment by {p.budget_cut:.0%}")
-    elif model.rules.review is Review.WITHDRAW:
-        model.adverse.append(AdverseEvent(model.week, WITHDRAWAL))
-        model.withdraw_funding(f"the budget review (ROI {roi:.2f}) ended the sponsorship; the "
-                               "members carry on without it")
+    programme.review_misses += 1
+    if programme.review_misses == 1:
+        community.adverse.append(AdverseEvent(now, BUDGET_CUT))
+        programme.cut(p.budget_cut)
+        s.log("budget_cut", f"the budget review (ROI {roi:.2f}) cut the managers' time, events "
+              f"and recruitment by {p.budget_cut:.0%}")
+    elif s.rules.review is Review.WITHDRAW:
+        community.adverse.append(AdverseEvent(now, WITHDRAWAL))
+        programme.withdraw_funding()
+        s.log("funding_withdrawn", f"the budget review (ROI {roi:.2f}) ended the sponsorship; the "
+              "members carry on without it")
     else:
-        model.adverse.append(AdverseEvent(model.week, CLOSURE))
-        model.close(f"the budget review (ROI {roi:.2f}) closed the programme")
+        community.adverse.append(AdverseEvent(now, CLOSURE))
+        end_community(s, now, f"the budget review (ROI {roi:.2f}) closed the programme")
 
 
 def reviewed(rules: Rules) -> bool:
@@ -80,4 +79,6 @@ def reviewed(rules: Rules) -> bool:
 MECHANISM = Mechanism(
     name="budget review", source="MODEL.md mechanism 10; seeds/002", step=budget_review,
     params=PARAMS, applies=reviewed,
+    reads=("community.record", "community.counterfactual"),
+    writes=(*END_WRITES, "community.programme", "community.adverse"),
 )

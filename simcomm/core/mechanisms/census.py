@@ -6,33 +6,33 @@ only in its first (turnover), so the census holds for every mechanism in between
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from simcomm.core.mechanism import Mechanism
-from simcomm.core.population import ACTIVE, LURKING
+from simcomm.core.membership import ACTIVE, LURKING
+from simcomm.core.state import View, community_field
 from simcomm.core.week import Week
 
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
-
-def census(model: CommunityModel, week: Week) -> None:
+def census(s: View, week: Week) -> None:
     """Set the week's member index ``m``, member mask, counts by state, which members are active
     (``active_m``, along ``m``) and the managers' effort (0 to staff_count), and hash the week's
-    member draws (``model.member_draws``); return None."""
-    state = model.people.state
+    member draws (``community.member_draws``); return None."""
+    state = s.people.state
     week.counts = np.bincount(state, minlength=5)
     week.is_member = (state == ACTIVE) | (state == LURKING)
     week.m = week.is_member.nonzero()[0]
     week.active_m = state[week.m] == ACTIVE
-    week.effort = model.staff_effort()
+    week.effort = s.community.programme.effort()
     # The week's draws for every member, of every mechanism, hashed in one pass.
-    model.streams.prefetch(model.week, week.m, model.member_draws)
+    s.streams.prefetch(week.number, week.m, s.community.member_draws)
 
 
 MECHANISM = Mechanism(
     name="census", source="MODEL.md (membership state)", step=census,
-    writes=("counts", "is_member", "m", "active_m", "effort"),
+    owns=(community_field("member_draws", (), "decisions", "The decisions the week's mechanisms draw "
+                          "for every member (set when the model is built from the mechanisms that "
+                          "apply)."),),
+    reads=("people.state", "community.programme"),
+    writes=("week.counts", "week.is_member", "week.m", "week.active_m", "week.effort"),
 )

@@ -15,24 +15,21 @@ max(commitment_rate, 1 / (weeks since joining + 2)): a newcomer's first experien
 heavily. In a week without any, it fades by ``commitment_fade``. Below ``lurk_threshold`` an active
 member lurks. Leaving is a weekly hazard that rises as commitment falls: leave_hazard x
 exp(-commitment / leave_scale), so a reader with some commitment can stay for years and nobody's
-leave date is fixed. Advocates who answer far more than others burn out (seeds/002 passion;
-MODEL.md Advocate).
+leave date is fixed. (Advocates' burnout is :mod:`simcomm.core.mechanisms.advocates`.)
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simcomm.core.mechanism import Mechanism
+from simcomm.core.membership import ACTIVE, LAPSE_WRITES, LAPSED, LURKING, lapse
 from simcomm.core.parameter import ASSUMPTION, CAL_TEXT, CALIBRATED, ParamSpec, param
-from simcomm.core.population import ACTIVE, LAPSED, LURKING
+from simcomm.core.population import relevance
+from simcomm.core.state import View
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("content_value", 1.5, 0.0, 10.0, "value units", ASSUMPTION + "the unit of value",
@@ -84,28 +81,25 @@ PARAMS: tuple[ParamSpec, ...] = (
        "this."),
     param("incentive_fade", 0.9, 0.0, 1.0, "1/week", ASSUMPTION + "a joining incentive loses 10% of "
        "its pull a week", "Share of a joining incentive's value left after each week."),
-    param("burnout_commitment_loss", 0.5, 0.0, 1.0, "share", ASSUMPTION + "burning out halves what "
-       "the community means to a leader or advocate", "Share of commitment a leader or advocate loses "
-       "on burning out."),
 )
 
-def week_value(model: CommunityModel, week: Week) -> np.ndarray:
+def week_value(s: View, week: Week) -> np.ndarray:
     """Return the value (value units) of this week to each member, along m."""
-    p, people, m = model.p, model.people, week.m
+    p, people, m, community = s.p, s.people, week.m, s.community
+    programme = community.programme
     staff_posts = week.effort * p.staff_posts
     messages = week.tally["posts"] + week.tally["answers"] + staff_posts
     richness = 1.0 - math.exp(-messages / p.content_scale)
-    rel = people.fit(m, model.topic, p.fit_sharpness)
+    rel = relevance(people, m, community.topic, p.fit_sharpness)
     visit_value = (p.content_value * rel * richness
-                   - p.promo_cost * model.promo_share * (1.0 - model.voice_authenticity())
+                   - p.promo_cost * programme.promo_share * (1.0 - programme.voice_authenticity())
                    - p.spam_cost * week.spam_share
                    - p.time_cost * np.exp(-week.free_h))
-    ties = model.ties.strength_among(week.is_member)[m]
+    ties = community.ties.strength_among(week.is_member)[m]
     tie_slot = people.vendor_tie[m]
     related = tie_slot >= 0
     if np.count_nonzero(related):
-        in_post = np.array([s.in_post for s in model.staff] + [False])
-        related &= in_post[tie_slot]
+        related &= programme.in_post_mask()[tie_slot]
     return (week.visited * visit_value
             + p.social_value * np.log1p(ties)
             + p.deal_value * week.deals_m
@@ -115,13 +109,13 @@ def week_value(model: CommunityModel, week: Week) -> np.ndarray:
             + people.incentive[m])
 
 
-def value_and_commitment(model: CommunityModel, week: Week) -> None:
+def value_and_commitment(s: View, week: Week) -> None:
     """Move each member's commitment toward this week's value, then lurk, re-activate or lapse
-    members by their commitment, and burn out overloaded advocates; return None."""
-    p, people, m = model.p, model.people, week.m
+    members by their commitment; return None."""
+    p, people, m = s.p, s.people, week.m
     if m.size == 0:
         return
-    value = week_value(model, week)
+    value = week_value(s, week)
     target = np.where(value > 0, value / (1.0 + np.abs(value)), 0.0)
     c = people.commitment[m]
     # Commitment learns from experience: a week in which the member read, was answered, met peers
@@ -129,7 +123,7 @@ def value_and_commitment(model: CommunityModel, week: Week) -> None:
     # commitment is the running mean of its first experiences; later an EMA. Out of sight, it
     # fades slowly.
     experienced = week.visited | (week.helped > 0) | week.attended | (week.deals_m > 0)
-    tenure = model.week - people.last_join_week[m]
+    tenure = week.number - people.last_join_week[m]
     rate = np.maximum(p.commitment_rate, 1.0 / (tenure + p.newcomer_prior_weeks))
     c = np.where(experienced, c + rate * (target - c), c * (1.0 - p.commitment_fade))
     people.commitment[m] = c
@@ -141,41 +135,21 @@ def value_and_commitment(model: CommunityModel, week: Week) -> None:
     state[to_lurk] = LURKING
     state[to_active] = ACTIVE
     hazard = p.leave_hazard * np.exp(-c / p.leave_scale)
-    leave = model.streams.get("leave").uniform(model.week, m) < hazard
+    leave = s.streams.get("leave").uniform(week.number, m) < hazard
     state[leave] = LAPSED
     people.state[m] = state
     gone = m[leave]
     if gone.size:
-        week.tally["leaves"] += model.lapse(gone)
-    advocate_burnout(model, week)
-
-
-def advocate_burnout(model: CommunityModel, week: Week) -> None:
-    """Add burnout to advocates by the answers they wrote this week; those at 1 stop advocating
-    and their commitment halves (kept apart from leaders' burnout); return None.
-
-    An advocate's burnout grows by ``leader_burnout`` x (answers written this week - 1): a week
-    with at most one answer lets it recover.
-    """
-    people, m = model.people, week.m
-    pos = (people.is_advocate[m] & ~people.burned_out[m]).nonzero()[0]
-    if pos.size == 0:
-        return
-    adv = m[pos]
-    rate = model.p.leader_burnout
-    written = week.answered_m[pos]
-    people.advocate_burnout[adv] = np.maximum(0.0, people.advocate_burnout[adv] + rate * (written - 1.0))
-    out = adv[people.advocate_burnout[adv] >= 1.0]
-    if out.size:
-        people.burned_out[out] = True
-        people.commitment[out] *= 1.0 - model.p.burnout_commitment_loss
-        model.log("advocate_burnout", f"{out.size} advocate(s) burned out")
+        week.tally["leaves"] += lapse(s, week.number, gone)
 
 
 MECHANISM = Mechanism(
     name="value and commitment", source="MODEL.md mechanisms 5 and 6; seeds/000, 001, 003, 004",
-    step=value_and_commitment, params=PARAMS,
-    reads=("m", "is_member", "effort", "free_h", "visited", "deals_m", "helped", "attended",
-           "champion", "spam_share", "answered_m"),
-    member_draws=("leave",),
+    step=value_and_commitment, params=PARAMS, uses=("fit_sharpness",),
+    reads=("week.m", "week.is_member", "week.effort", "week.free_h", "week.visited", "week.deals_m",
+           "week.helped", "week.attended", "week.champion", "week.spam_share", "people.needs",
+           "people.needs_norm", "people.last_join_week", "community.topic", "community.programme",
+           "community.ties"),
+    writes=(*LAPSE_WRITES, "people.commitment", "people.incentive"),
+    streams=("leave",), member_draws=("leave",),
 )

@@ -7,17 +7,13 @@ and counts as influenced revenue like a deal.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from simcomm.core.governance import Rules
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import ParamSpec, param
+from simcomm.core.state import View
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("job_rate", 0.05, 0.0, 10.0, "jobs/active member/week", "seeds/004 (marketplace: "
@@ -25,16 +21,16 @@ PARAMS: tuple[ParamSpec, ...] = (
        "per week (marketplace)."),
 )
 
-def customer_jobs(model: CommunityModel, week: Week) -> None:
+def customer_jobs(s: View, week: Week) -> None:
     """Post this week's customer jobs and give each to an active member (added to ``deals_m``);
     return None."""
-    people, m, now = model.people, week.m, model.week
+    people, m, now = s.people, week.m, week.number
     pos = week.active_m.nonzero()[0]
-    jobs = model.streams.get("customer jobs").poisson_count(now, model.p.job_rate * pos.size)
+    jobs = s.streams.get("customer jobs").poisson_count(now, s.p.job_rate * pos.size)
     if jobs == 0:
         return
     cum = (1.0 + people.size_class[m[pos]]).cumsum()
-    u = model.streams.get("job winner").uniform(now, np.arange(jobs))
+    u = s.streams.get("job winner").uniform(now, np.arange(jobs))
     won = pos[np.minimum(cum.searchsorted(u * cum[-1], side="right"), pos.size - 1)]
     week.deals_m = week.deals_m + np.bincount(won, minlength=m.size)
     week.tally["jobs"] += jobs
@@ -47,6 +43,7 @@ def customers_post_jobs(rules: Rules) -> bool:
 
 MECHANISM = Mechanism(
     name="customer jobs", source="seeds/004 (marketplace networks)", step=customer_jobs,
-    params=PARAMS, reads=("m", "active_m", "deals_m"), writes=("deals_m",),
+    params=PARAMS, reads=("week.m", "week.active_m", "week.deals_m", "people.size_class"),
+    writes=("week.deals_m",), streams=("customer jobs", "job winner"),
     applies=customers_post_jobs,
 )

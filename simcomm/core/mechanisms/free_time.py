@@ -9,16 +9,12 @@ leading then spend it (mechanism 3). The chance that there is time for a visit i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
+from simcomm.core.state import View
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("busy_shape", 4.0, 0.5, 100.0, "gamma shape", ASSUMPTION + "busy weeks come and go (CV 0.5 "
@@ -31,16 +27,17 @@ PARAMS: tuple[ParamSpec, ...] = (
 )
 
 
-def free_time(model: CommunityModel, week: Week) -> None:
+def free_time(s: View, week: Week) -> None:
     """Set each member's free hours this week (``free_h``, hours, after other programmes) and the
     chance that there is time for a visit (``time_factor``, 0-1); return None."""
-    p, people, m = model.p, model.people, week.m
-    shock = model.streams.get("business shock").gamma(model.week, m, p.busy_shape, 1.0 / p.busy_shape)
+    p, people, m = s.p, s.people, week.m
+    shock = s.streams.get("business shock").gamma(week.number, m, p.busy_shape, 1.0 / p.busy_shape)
     week.free_h = np.maximum(0.0, people.hours[m] * shock - p.programme_hours * people.programmes[m])
     week.time_factor = 1.0 - np.exp(-week.free_h / p.visit_hours)
 
 
 MECHANISM = Mechanism(
     name="free time", source="MODEL.md mechanism 2; seeds/000", step=free_time, params=PARAMS,
-    reads=("m",), writes=("free_h", "time_factor"), member_draws=("business shock",),
+    reads=("week.m", "people.hours", "people.programmes"), writes=("week.free_h", "week.time_factor"),
+    streams=("business shock",), member_draws=("business shock",),
 )

@@ -11,25 +11,22 @@ consider joining (Kraut & Resnick 2012). A partner who considers joins with prob
 alliance: with the skills its active members offer, seeds/004 'partners seeking out new skill
 sets'); an invitation adds ``incentive``; a lapsed partner's chance is multiplied by
 ``return_rate``. A newcomer's starting commitment is drawn from its fit, its urgency and the
-invitation (:meth:`~simcomm.core.model.CommunityModel.enroll`). Under the council policy only
+invitation (:func:`starting_commitment`). Under the council policy only
 council members can join before ``open_week``. With a finite channel and fit, an undisturbed
 community's growth slows to a plateau (an S-curve).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from simcomm.core.governance import Fit, Pool
 from simcomm.core.mechanism import Mechanism
+from simcomm.core.membership import ACTIVE, AWARE, ENROLL_WRITES, LAPSED, UNAWARE, enroll
 from simcomm.core.parameter import ASSUMPTION, CAL_TEXT, CALIBRATED, ParamSpec, param
-from simcomm.core.population import ACTIVE, AWARE, LAPSED, UNAWARE, acquaintances
+from simcomm.core.population import acquaintances, relevance
+from simcomm.core.state import View
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("newcomer_commitment", 0.3, 0.0, 1.0, "commitment", ASSUMPTION + "a newcomer arrives "
@@ -66,69 +63,90 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Join probability of a lapsed partner relative to a new one."),
 )
 
-def awareness_and_joining(model: CommunityModel, week: Week) -> None:
+def awareness_and_joining(s: View, week: Week) -> None:
     """Expose non-members through acquaintances, invitations and public content; those who
     consider and find a fit join (active or lurking); return None."""
-    if model.closed:
+    if s.community.closed:
         return
-    p, people, now = model.p, model.people, model.week
+    p, people, now, community = s.p, s.people, week.number, s.community
+    programme = community.programme
     n = people.n
     # Acquaintances of active members (the graph is symmetric: a row lists who knows whom).
     active = (people.state == ACTIVE).nonzero()[0]
-    known, by = acquaintances(model.graph, active)
+    known, by = acquaintances(community.graph, active)
     champion = people.is_advocate[active] & ~people.burned_out[active]
     n_active = np.bincount(known, minlength=n).astype(np.float32)
     n_champions = np.bincount(known[champion[by]], minlength=n).astype(np.float32)
     exposure = p.word_of_mouth * n_active + p.invitation * n_champions
     outside = ~week.is_member
-    if p.growth_policy == "council" and model.week < p.open_week:
+    if p.growth_policy == "council" and now < p.open_week:
         outside &= people.in_council
-    elif p.growth_policy == "council" and model.week == p.open_week:
-        model.log("council_opened", "the partner council opened the community to everyone")
+    elif p.growth_policy == "council" and now == p.open_week:
+        s.log("council_opened", "the partner council opened the community to everyone")
     invited = np.zeros(n, dtype=bool)
-    reach = p.vendor_reach * week.effort * model.budget_level
+    reach = p.vendor_reach * week.effort * programme.budget_level
     if reach > 0:
         may = outside  # managers invite only those who may join
-        if model.rules.pool is Pool.VERTICAL and model.problem is not None:
-            may = outside & (people.main_need == model.problem)
+        if s.rules.pool is Pool.VERTICAL and community.problem is not None:
+            may = outside & (people.main_need == community.problem)
             reach = min(1.0, reach * p.distributor_reach)
         pool = may.nonzero()[0]
-        invited[pool[model.streams.get("invited").uniform(now, pool) < reach]] = True
+        invited[pool[s.streams.get("invited").uniform(now, pool) < reach]] = True
     # Reached directly: invited, or came across the public content (search, the partner portal).
     reached = invited
     messages = week.tally["posts"] + week.tally["answers"]
-    k = model.streams.get("discoveries").poisson_count(now, p.discovery * messages) if p.discovery else 0
+    k = s.streams.get("discoveries").poisson_count(now, p.discovery * messages) if p.discovery else 0
     if k:
         reached = invited.copy()
-        reached[model.streams.get("discovered").pick(now, n, k)] = True
+        reached[s.streams.get("discovered").pick(now, n, k)] = True
         reached &= outside
     cand = (outside & ((exposure > 0) | reached)).nonzero()[0]
     if cand.size == 0:
         return
-    u_consider, u_join = model.streams.uniforms(now, ("consider", "join"), cand)
+    u_consider, u_join = s.streams.uniforms(now, ("consider", "join"), cand)
     heard = u_consider < 1.0 - np.exp(-exposure[cand])
     consider = reached[cand] | heard
     cand = cand[consider]
-    if model.rules.fit is Fit.COMPLEMENTARY:
-        fit = people.fit(cand, model.skill_supply, p.fit_sharpness)  # needs met by members' skills
+    if s.rules.fit is Fit.COMPLEMENTARY:
+        fit = relevance(people, cand, community.skill_supply, p.fit_sharpness)  # needs met by members' skills
     else:
-        fit = people.fit(cand, model.topic, p.fit_sharpness)
+        fit = relevance(people, cand, community.topic, p.fit_sharpness)
     was_invited = invited[cand]
     p_join = (fit + p.incentive * was_invited) / (1.0 + p.programme_drag * people.programmes[cand])
     p_join = np.where(people.state[cand] == LAPSED, p_join * p.return_rate, p_join)
     join = u_join[consider] < p_join
     people.state[cand[~join & (people.state[cand] == UNAWARE)]] = AWARE
-    week.tally["joins"] += model.enroll(cand[join], invited=was_invited[join], fit=fit[join])
+    joiners, came_invited = cand[join], was_invited[join]
+    week.tally["joins"] += enroll(s, now, joiners, starting_commitment(s, joiners, fit[join], came_invited),
+                                  invited=came_invited, incentive=p.incentive * came_invited,
+                                  lurk_threshold=p.lurk_threshold)
     # A partner recruited by a manager starts with a relationship to that manager's post.
-    slots = [s.slot for s in model.staff if s.in_post]
+    slots = programme.in_post()
     recruited = cand[join & was_invited]
     if slots and recruited.size:
-        u = model.streams.get("recruiter").uniform(now, recruited)
+        u = s.streams.get("recruiter").uniform(now, recruited)
         which = np.minimum((u * len(slots)).astype(np.int64), len(slots) - 1)
         people.vendor_tie[recruited] = np.asarray(slots)[which]
 
 
+def starting_commitment(s: View, idx: np.ndarray, fit: np.ndarray, invited: np.ndarray) -> np.ndarray:
+    """Return newcomers' starting commitment (0-1 once clipped by enroll): ``newcomer_commitment`` +
+    ``newcomer_fit_pull`` x (fit - 0.5) + ``newcomer_urgency_pull`` x (urgency - 0.5) +
+    ``incentive`` if invited (``fit``: 0-1, per newcomer)."""
+    p = s.p
+    base = (p.newcomer_commitment + p.newcomer_fit_pull * (fit - 0.5)
+            + p.newcomer_urgency_pull * (s.people.urgency[idx] - 0.5))
+    return base + p.incentive * invited
+
+
 MECHANISM = Mechanism(
     name="awareness and joining", source="MODEL.md mechanisms 1 and 11; seeds/000, 003 #4, #5",
-    step=awareness_and_joining, params=PARAMS, reads=("is_member", "effort"),
+    step=awareness_and_joining, params=PARAMS,
+    uses=("fit_sharpness", "programme_drag", "growth_policy", "open_week", "lurk_threshold"),
+    reads=("week.is_member", "week.effort", "people.is_advocate", "people.burned_out", "people.in_council",
+           "people.main_need", "people.needs", "people.needs_norm", "people.programmes", "people.urgency",
+           "community.closed", "community.graph", "community.problem", "community.topic",
+           "community.skill_supply", "community.programme"),
+    writes=(*ENROLL_WRITES, "people.vendor_tie"),
+    streams=("invited", "discoveries", "discovered", "consider", "join", "recruiter"),
 )

@@ -9,18 +9,15 @@ their commitment halves. Others recover slowly.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simcomm.core.governance import Rules
 from simcomm.core.mechanism import Mechanism
+from simcomm.core.membership import ACTIVE
 from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
-from simcomm.core.population import ACTIVE
+from simcomm.core.state import View, partner_array
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("members_per_leader", 40.0, 1.0, 100_000.0, "members", "seeds/000 ('the familiar few keep "
@@ -34,12 +31,16 @@ PARAMS: tuple[ParamSpec, ...] = (
           "load is 1 more when each leader has members_per_leader active members)."),
     param("leader_ready_burnout", 0.5, 0.0, 1.0, "burnout", ASSUMPTION + "a burned-out leader steps up "
           "again only after recovering half-way", "A member steps up to lead only with burnout below this."),
+    param("burnout_commitment_loss", 0.5, 0.0, 1.0, "share", ASSUMPTION + "burning out halves what "
+       "the community means to a leader or advocate", "Share of commitment a leader or advocate loses "
+       "on burning out."),
 )
 
-def leadership(model: CommunityModel, week: Week) -> None:
+
+def leadership(s: View, week: Week) -> None:
     """Add burnout to leaders, let the burned-out step down, and raise new leaders up to one per
     ``members_per_leader`` active members; return None."""
-    p, people = model.p, model.people
+    p, people = s.p, s.people
     leaders = people.is_leader.nonzero()[0]
     staying = people.state[leaders] == ACTIVE
     people.is_leader[leaders[~staying]] = False
@@ -52,7 +53,7 @@ def leadership(model: CommunityModel, week: Week) -> None:
         if out.size:
             people.is_leader[out] = False
             people.commitment[out] *= 1.0 - p.burnout_commitment_loss
-            model.log("leader_burnout", f"{out.size} leader(s) burned out and stepped down")
+            s.log("leader_burnout", f"{out.size} leader(s) burned out and stepped down")
     members = week.m
     rest = members[~people.is_leader[members]]
     people.burnout[rest] = np.maximum(0.0, people.burnout[rest] - p.leader_burnout)
@@ -65,7 +66,7 @@ def leadership(model: CommunityModel, week: Week) -> None:
             pick = cand[np.argsort(-people.commitment[cand], kind="stable")[:deficit]]
             people.is_leader[pick] = True
             if not leaders.size:
-                model.log("leader_emerged", f"{pick.size} member(s) stepped up to lead")
+                s.log("leader_emerged", f"{pick.size} member(s) stepped up to lead")
 
 
 def member_led(rules: Rules) -> bool:
@@ -75,5 +76,9 @@ def member_led(rules: Rules) -> bool:
 
 MECHANISM = Mechanism(
     name="member leaders", source="MODEL.md mechanism 9; seeds/000", step=leadership,
-    params=PARAMS, reads=("counts", "m"), applies=member_led,
+    params=PARAMS, applies=member_led,
+    owns=(partner_array("is_leader", np.bool_, False, "bool", "Leads the community now."),
+          partner_array("burnout", np.float64, 0.0, "burnout", "A leader's burnout (1: steps down).")),
+    reads=("week.counts", "week.m", "people.state"),
+    writes=("people.commitment",),
 )

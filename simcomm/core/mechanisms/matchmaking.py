@@ -8,15 +8,11 @@ or main need (complementary skills).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from simcomm.core.governance import Rules
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import ParamSpec, param
+from simcomm.core.state import View
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("matchmaking_per_week", 10.0, 0.0, 10_000.0, "introductions/manager/week", "seeds/004 "
@@ -24,20 +20,21 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Introductions between complementary partners a manager makes each week (vendor-p2p)."),
 )
 
-def matchmaking(model: CommunityModel, week: Week) -> None:
+
+def matchmaking(s: View, week: Week) -> None:
     """Make this week's introductions between active members; those with complementary skills
     become ties; return None."""
-    people, m, now = model.people, week.m, model.week
+    people, m, now = s.people, week.m, week.number
     active = m[week.active_m]
-    k = model.streams.get("introductions").poisson_count(now, model.p.matchmaking_per_week * week.effort)
+    k = s.streams.get("introductions").poisson_count(now, s.p.matchmaking_per_week * week.effort)
     if k == 0 or active.size < 2:
         return
-    introduced = model.streams.get("introduced")
+    introduced = s.streams.get("introduced")
     a = active[introduced.pick(now, active.size, k, slot=0)]
     b = active[introduced.pick(now, active.size, k, slot=1)]
     ok = ((people.size_class[a] != people.size_class[b])
           | (people.main_need[a] != people.main_need[b]))
-    week.tally["new_ties"] += model.ties.add(a[ok], b[ok])
+    week.tally["new_ties"] += s.community.ties.add(a[ok], b[ok])
 
 
 def managers_match(rules: Rules) -> bool:
@@ -47,5 +44,7 @@ def managers_match(rules: Rules) -> bool:
 
 MECHANISM = Mechanism(
     name="matchmaking", source="MODEL.md mechanism 7; seeds/004", step=matchmaking, params=PARAMS,
-    reads=("m", "active_m", "effort"), applies=managers_match,
+    applies=managers_match,
+    reads=("week.m", "week.active_m", "week.effort", "people.size_class", "people.main_need"),
+    writes=("community.ties",), streams=("introductions", "introduced"),
 )

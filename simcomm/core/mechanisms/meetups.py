@@ -11,16 +11,12 @@ is there. Visiting active members attend with probability = commitment; attendee
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
+from simcomm.core.state import View
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("meetup_every", 4, 1, 52, "weeks", "seeds/000 ('one day a month to compare notes')",
@@ -31,26 +27,27 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Vendor cost of each vendor-run event."),
 )
 
-def meetups(model: CommunityModel, week: Week) -> None:
+
+def meetups(s: View, week: Week) -> None:
     """Hold this month's meet-up when someone organises it: who attends (``attended``, along m),
     the new ties made there, and its cost; return None."""
     week.attended = np.zeros(week.m.size, dtype=bool)
-    p, people, m, now = model.p, model.people, week.m, model.week
-    held = model.streams.get("event held").scalar(now) < model.budget_level
-    if model.closed or model.week % p.meetup_every:
+    p, people, m, now, programme = s.p, s.people, week.m, week.number, s.community.programme
+    held = s.streams.get("event held").scalar(now) < programme.budget_level
+    if s.community.closed or now % p.meetup_every:
         return
     funded = False
-    if model.rules.member_led:
+    if s.rules.member_led:
         organised = bool(np.count_nonzero(people.is_leader))
-        if model.rules.vendor_funds_events and model.sponsor_in_post():
+        if s.rules.vendor_funds_events and programme.sponsor_in_post():
             funded = held  # the sponsor's event goes ahead (after a cut, in that share of months)
             organised = organised or funded
     else:
-        organised = week.effort > 0 and held and model.week >= model.events_from
-        funded = organised and model.rules.vendor_funds_events
+        organised = week.effort > 0 and held and now >= programme.events_from
+        funded = organised and s.rules.vendor_funds_events
     if not organised:
         return
-    go = week.visited & week.active_m & (model.streams.get("attend").uniform(now, m) < people.commitment[m])
+    go = week.visited & week.active_m & (s.streams.get("attend").uniform(now, m) < people.commitment[m])
     week.attended = go
     week.tally["events"] += 1
     if funded:
@@ -60,14 +57,19 @@ def meetups(model: CommunityModel, week: Week) -> None:
         return
     h = p.homophily
     key = (people.size_class[who] * 5 + people.main_need[who]) / 20.0
-    seat = model.streams.get("meetup seating").uniform(now, who)
+    seat = s.streams.get("meetup seating").uniform(now, who)
     order = who[np.argsort(h * key + (1 - h) * seat, kind="stable")]
     pairs = min(order.size - 1, round(p.event_ties * who.size / 2))
-    start = model.streams.get("meetup pairs").choose(now, np.arange(order.size - 1), pairs)
-    week.tally["new_ties"] += model.ties.add(order[start], order[start + 1])
+    start = s.streams.get("meetup pairs").choose(now, np.arange(order.size - 1), pairs)
+    week.tally["new_ties"] += s.community.ties.add(order[start], order[start + 1])
 
 
 MECHANISM = Mechanism(
     name="meet-ups", source="MODEL.md mechanism 7; seeds/000, seeds/003 #3", step=meetups,
-    params=PARAMS, reads=("m", "effort", "visited", "active_m"), writes=("attended",),
+    params=PARAMS, uses=("homophily",),
+    reads=("week.m", "week.effort", "week.visited", "week.active_m", "people.is_leader",
+           "people.commitment", "people.size_class", "people.main_need", "community.closed",
+           "community.programme"),
+    writes=("week.attended", "community.ties"),
+    streams=("event held", "attend", "meetup seating", "meetup pairs"),
 )

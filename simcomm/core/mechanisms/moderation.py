@@ -7,16 +7,12 @@ week's visible spam, as a share of all its messages, costs members value.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import ParamSpec, param
+from simcomm.core.state import View
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("moderation", 0.5, 0.0, 1.0, "share removed", "seeds/003 #6, #8",
@@ -25,14 +21,14 @@ PARAMS: tuple[ParamSpec, ...] = (
        "unsavoury content'); assumption for the figure", "Spam arriving per member per week."),
 )
 
-def moderation(model: CommunityModel, week: Week) -> None:
+def moderation(s: View, week: Week) -> None:
     """Draw this week's spam, remove the moderated share, set ``spam_share`` (0-1); return None."""
-    p, now = model.p, model.week
-    spam = model.streams.get("spam").poisson_count(now, p.spam_per_member * week.m.size)
-    moderated = bool(np.count_nonzero(model.people.is_leader)) if model.rules.member_led else week.effort > 0
+    p, now = s.p, week.number
+    spam = s.streams.get("spam").poisson_count(now, p.spam_per_member * week.m.size)
+    moderated = bool(np.count_nonzero(s.people.is_leader)) if s.rules.member_led else week.effort > 0
     removed = 0
     if moderated and spam:
-        caught = model.streams.get("spam removed").uniform(now, np.arange(spam)) < p.moderation
+        caught = s.streams.get("spam removed").uniform(now, np.arange(spam)) < p.moderation
         removed = int(np.count_nonzero(caught))
     visible = spam - removed
     week.tally["spam_visible"] += int(visible)
@@ -42,5 +38,6 @@ def moderation(model: CommunityModel, week: Week) -> None:
 
 MECHANISM = Mechanism(
     name="moderation", source="MODEL.md mechanism 12; seeds/003 #6, #8", step=moderation,
-    params=PARAMS, reads=("m", "effort"), writes=("spam_share",),
+    params=PARAMS, reads=("week.m", "week.effort", "people.is_leader"), writes=("week.spam_share",),
+    streams=("spam", "spam removed"),
 )

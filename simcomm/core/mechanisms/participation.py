@@ -18,16 +18,12 @@ fixed share.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import ASSUMPTION, CAL_TEXT, CALIBRATED, ParamSpec, param
+from simcomm.core.state import View
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("post_rate", 0.446, 0.0, 10.0, "questions/week",
@@ -58,14 +54,14 @@ PARAMS: tuple[ParamSpec, ...] = (
        "light on'); assumption for the figure", "Time leading takes a leader each week."),
 )
 
-def participation(model: CommunityModel, week: Week) -> None:
+def participation(s: View, week: Week) -> None:
     """Draw who visits this week, the questions each member asks and the answers each can offer,
     within its free hours; return None."""
-    p, people, m, now = model.p, model.people, week.m, model.week
+    p, people, m, now = s.p, s.people, week.m, week.number
     c = people.commitment[m]
     active = week.active_m
     p_visit = (c * week.time_factor * np.where(active, 1.0, p.lurker_visit)).clip(0.0, 1.0)
-    week.visited = model.streams.get("visit").uniform(now, m) < p_visit
+    week.visited = s.streams.get("visit").uniform(now, m) < p_visit
     leader = people.is_leader[m]
     champion = (people.is_advocate[m] & ~people.burned_out[m]) | leader
     week.champion = champion
@@ -76,12 +72,12 @@ def participation(model: CommunityModel, week: Week) -> None:
                  * np.where(champion, p.champion_boost, 1.0))
     posting = week.visited & active
     lam = p.post_rate * intensity * posting  # intensity >= 0: 0 where not posting
-    questions = model.streams.get("questions").poisson(now, m, lam)
+    questions = s.streams.get("questions").poisson(now, m, lam)
     if p.post_hours > 0:
         questions = np.minimum(questions, (left / p.post_hours).astype(np.int64))
     # A problem of its own makes a visiting member ask, lurkers included, whatever its voice.
     if p.question_rate:
-        own = model.streams.get("own problem").uniform(now, m) < p.question_rate * 2.0 * people.urgency[m]
+        own = s.streams.get("own problem").uniform(now, m) < p.question_rate * 2.0 * people.urgency[m]
         questions = questions + (week.visited & own)
     week.questions = questions
     left = np.maximum(left - p.post_hours * questions, 0.0)
@@ -94,7 +90,10 @@ def participation(model: CommunityModel, week: Week) -> None:
 
 MECHANISM = Mechanism(
     name="participation", source="MODEL.md mechanisms 2 and 3; seeds/000, seeds/003 #4",
-    step=participation, params=PARAMS, reads=("m", "active_m", "time_factor", "free_h"),
-    writes=("visited", "champion", "questions", "capacity"),
-    member_draws=("visit", "questions", "own problem"),
+    step=participation, params=PARAMS, uses=("hours_per_week", "visit_hours"),
+    reads=("week.m", "week.active_m", "week.time_factor", "week.free_h", "people.commitment",
+           "people.is_leader", "people.is_advocate", "people.burned_out", "people.voice",
+           "people.urgency", "people.size_class"),
+    writes=("week.visited", "week.champion", "week.questions", "week.capacity"),
+    streams=("visit", "questions", "own problem"), member_draws=("visit", "questions", "own problem"),
 )

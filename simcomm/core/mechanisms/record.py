@@ -10,28 +10,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 import numpy as np
 
 from simcomm.core.mechanism import Mechanism
+from simcomm.core.membership import ACTIVE, AWARE, END_WRITES, LAPSED, LURKING, end_community
 from simcomm.core.metrics import lifecycle_stage, participation_inequality
 from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
-from simcomm.core.population import ACTIVE, AWARE, LAPSED, LURKING
+from simcomm.core.state import View, community_field, partner_array
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("death_weeks", 8, 1, 520, "weeks", ASSUMPTION + "two months with nobody active: the lights "
           "are out", "Weeks with no active member after which a community has died."),
-    param("sponsor_time_share", 0.1, 0.0, 1.0, "share", "seeds/000 comment ('supported (but not "
-          "co-opted)'); assumption: a sponsor's contact gives the community a tenth of a post",
-          "Share of a manager's cost a sponsor's contact costs while in post (sponsored)."),
-    param("staff_cost_per_week", 2000.0, 0.0, 1e7, "currency/week", ASSUMPTION + "loaded cost of a manager",
-       "Vendor cost of each manager in post."),
     param("revenue_per_active", 30.0, 0.0, 1e6, "currency/active member/week", "seeds/002 ('measure "
        "community-influenced activities'); assumption: about 1,500 a year per active partner, 1-3% uplift "
        "on a small partner's business with the vendor; at 5 (the first figure) no single-manager programme "
@@ -45,19 +38,17 @@ PARAMS: tuple[ParamSpec, ...] = (
        "vendor's technology); assumption", "Vendor revenue influenced by each peer deal."),
 )
 
-def metrics_row(model: CommunityModel, week: Week) -> dict[str, Any]:
+
+def metrics_row(s: View, week: Week) -> dict[str, Any]:
     """Return this week's metrics (WEEKLY_METRICS but the stage) from the tally and the arrays;
     count a week as active for each active member."""
-    people, t, p = model.people, week.tally, model.p
+    people, t, p, community = s.people, week.tally, s.p, s.community
+    programme = community.programme
     counts = np.bincount(people.state, minlength=5)
     active = people.state == ACTIVE
-    members = (active | (people.state == LURKING)).nonzero()[0]  # people.members()
-    staff_in = sum(s.in_post for s in model.staff)
-    if model.rules.vendor_runs:
-        staff_cost = staff_in * p.staff_cost_per_week * model.staff_level
-    else:  # a sponsor's contact gives the community part of its time
-        staff_cost = staff_in * p.staff_cost_per_week * p.sponsor_time_share if model.funding else 0.0
-    cost = t["vendor_cost"] + staff_cost
+    members = (active | (people.state == LURKING)).nonzero()[0]
+    staff_in = sum(post.in_post for post in programme.staff)
+    cost = t["vendor_cost"] + programme.staff_cost()
     deals = t["peer_deals"] + t["jobs"]
     influenced = int(counts[ACTIVE]) + p.reader_influence * int(counts[LURKING])
     revenue = p.revenue_per_active * influenced + p.revenue_per_deal * deals
@@ -67,7 +58,7 @@ def metrics_row(model: CommunityModel, week: Week) -> dict[str, Any]:
     # The mean as ndarray.mean computes it (the sum, then divided by the count).
     mean_commitment = float(np.add.reduce(people.commitment[members]) / members.size) if members.size else 0.0
     return {
-        "week": model.week,
+        "week": week.number,
         "active_members": int(counts[ACTIVE]),
         "lurking_members": int(counts[LURKING]),
         "lapsed_members": int(counts[LAPSED]),
@@ -80,7 +71,7 @@ def metrics_row(model: CommunityModel, week: Week) -> dict[str, Any]:
                                 if t["first_posts"] else math.nan),
         "first_posts": int(t["first_posts"]),
         "new_ties": int(t["new_ties"]),
-        "ties": len(model.ties),
+        "ties": len(community.ties),
         "peer_deals": int(t["peer_deals"]),
         "jobs": int(t["jobs"]),
         "mean_commitment": mean_commitment,
@@ -89,7 +80,7 @@ def metrics_row(model: CommunityModel, week: Week) -> dict[str, Any]:
         "top1_post_share": top1,
         "leaders": int(np.count_nonzero(people.is_leader)),
         "staff_present": int(staff_in),
-        "vacancies": len(model.staff) - int(staff_in) if not model.closed else 0,
+        "vacancies": len(programme.staff) - int(staff_in) if not community.closed else 0,
         "spam_visible": int(t["spam_visible"]),
         "events": int(t["events"]),
         "vendor_cost": float(cost),
@@ -97,7 +88,7 @@ def metrics_row(model: CommunityModel, week: Week) -> dict[str, Any]:
     }
 
 
-def _row_value(model: CommunityModel, name: str) -> Any:
+def _row_value(model: Any, name: str) -> Any:
     """Return metric ``name`` of this week's row (a model reporter of :class:`WeeklyRecord`)."""
     return model.current.row[name]
 
@@ -106,13 +97,15 @@ class WeeklyRecord(mesa.DataCollector):
     """Mesa's DataCollector of the weekly metrics, the one record of the run.
 
     One model reporter per metric reads it from this week's row (``model.current.row``). Its
-    values are numbers and strings, so ``collect`` appends the row to ``model_vars`` as it is:
-    the values Mesa's own ``collect`` stores, without its call and deep copy of each (some 30
-    Python calls a week). Agent reporters, if any are added, are collected as Mesa does.
+    values are numbers and strings, so :meth:`collect` appends the row to ``model_vars`` as it
+    is: the values Mesa's own ``collect`` stores, without its call and deep copy of each (some 30
+    Python calls a week). Agent reporters, if any are added, are collected as Mesa does, from the
+    model the record was made for (``home``).
     """
 
-    def __init__(self, metrics: Sequence[str]) -> None:
+    def __init__(self, metrics: Sequence[str], home: mesa.Model) -> None:
         super().__init__(model_reporters={name: partial(_row_value, name=name) for name in metrics})
+        self._home = home
 
     def collect(self, model: mesa.Model) -> None:
         """Append this week's row of metrics to ``model_vars`` (then any agent records); return
@@ -124,24 +117,33 @@ class WeeklyRecord(mesa.DataCollector):
         for name, values in self.model_vars.items():
             values.append(row[name])
 
+    def collect_week(self) -> None:
+        """Collect this week's row for the model the record was made for; return None."""
+        self.collect(self._home)
 
-def record_week(model: CommunityModel, week: Week) -> None:
-    """Compute the week's metrics (``row``), close a community with no active member for
+
+def record_week(s: View, week: Week) -> None:
+    """Compute the week's metrics (``row``), end a community with no active member for
     ``death_weeks`` weeks, add the lifecycle stage and collect the row; return None."""
-    row = metrics_row(model, week)
-    before = model.history["active_members"]
-    death = model.p.death_weeks
+    row = metrics_row(s, week)
+    record = s.community.record
+    before = record.model_vars["active_members"]
+    death = s.p.death_weeks
     recent = [*before[max(0, len(before) - death + 1):], row["active_members"]]
-    if not model.closed and model.week > death and max(recent) == 0:
-        model.close(f"no member has been active for {death} weeks")
+    if not s.community.closed and week.number > death and max(recent) == 0:
+        end_community(s, week.number, f"no member has been active for {death} weeks")
         row["lurking_members"] = 0
-        row["lapsed_members"] = model.people.count(LAPSED)
-    row["stage"] = lifecycle_stage([*before, row["active_members"]], model.closed)
+        row["lapsed_members"] = int(np.count_nonzero(s.people.state == LAPSED))
+    row["stage"] = lifecycle_stage([*before, row["active_members"]], s.community.closed)
     week.row = row
-    model.datacollector.collect(model)
+    record.collect_week()
 
 
 MECHANISM = Mechanism(
     name="record", source="MODEL.md 'What is measured'", step=record_week, params=PARAMS,
-    writes=("row",),
+    owns=(partner_array("active_weeks", np.int32, 0, "weeks", "Weeks spent as an active member."),
+          community_field("record", None, "DataCollector", "The weekly metrics so far (WeeklyRecord; "
+                          "made when the model is built).")),
+    reads=("people.posts", "people.answers", "people.commitment", "community.ties"),
+    writes=(*END_WRITES, "week.row"),
 )

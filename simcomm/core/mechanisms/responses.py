@@ -10,16 +10,13 @@ answer may create a tie between asker and answerer.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import CALIBRATED, ParamSpec, param
+from simcomm.core.state import View, partner_array
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("staff_answers", 15.0, 0.0, 10_000.0, "answers/manager/week", "seeds/003 #8 (a community "
@@ -41,10 +38,10 @@ PARAMS: tuple[ParamSpec, ...] = (
 DRAWS: tuple[str, ...] = ("answered", "tie from answer", "answerer", "answerer")
 
 
-def responses(model: CommunityModel, week: Week) -> None:
+def responses(s: View, week: Week) -> None:
     """Answer this week's questions (members in proportion to capacity, managers from their
     answer budget), record first and second posts, boost answered newcomers; return None."""
-    p, people, m, now, t = model.p, model.people, week.m, model.week, week.tally
+    p, people, m, now, t = s.p, s.people, week.m, week.number, week.tally
     asker_pos = np.repeat(np.arange(m.size), week.questions)
     asker = m[asker_pos]
     q = asker.size
@@ -66,7 +63,7 @@ def responses(model: CommunityModel, week: Week) -> None:
     p_ans = np.where(newcomer_q, 1.0 - math.exp(-c_new / q), 1.0 - math.exp(-c_reg / q))
     # The question's draws, keyed by asker and k: answered?, a tie from the answer?, and the two
     # draws of who answers (slots 2k and 2k + 1 of their stream).
-    draws = model.streams.uniforms(now, DRAWS, asker, np.array([nth, nth, 2 * nth, 2 * nth + 1]))
+    draws = s.streams.uniforms(now, DRAWS, asker, np.array([nth, nth, 2 * nth, 2 * nth + 1]))
     answered = draws[0] < p_ans
     # Who answers: a member in proportion to capacity, or a manager (the last slot). Nobody
     # answers their own question: a second draw replaces the asker; if it is the asker again,
@@ -107,13 +104,21 @@ def responses(model: CommunityModel, week: Week) -> None:
     week.helped[asker_pos[answered]] = 1.0  # at least one question answered
 
     tie = draws[1][by_member] < p.tie_from_answer
-    t["new_ties"] += model.ties.add(asker[by_member][tie], answerer[tie])
+    t["new_ties"] += s.community.ties.add(asker[by_member][tie], answerer[tie])
     t["posts"] += q
     t["answers"] += int(np.count_nonzero(answered))
 
 
 MECHANISM = Mechanism(
     name="responses", source="MODEL.md mechanism 4; Joyce & Kraut 2006; Burke et al. 2007",
-    step=responses, params=PARAMS, reads=("m", "questions", "effort", "capacity", "champion"),
-    writes=("helped", "answered_m"),
+    step=responses, params=PARAMS,
+    owns=(partner_array("posts", np.int32, 0, "questions", "Questions the partner has written."),
+          partner_array("answers", np.int32, 0, "answers", "Answers the partner has written."),
+          partner_array("first_post_week", np.int32, -1, "week", "Week of the partner's first message."),
+          partner_array("first_post_answered", np.int8, -1, "0/1", "Whether a first message that was a "
+                        "question got an answer (-1: none yet, or it was an answer)."),
+          partner_array("second_post_week", np.int32, -1, "week", "Week it wrote again after its first.")),
+    reads=("week.m", "week.questions", "week.effort", "week.capacity", "week.champion"),
+    writes=("week.helped", "week.answered_m", "people.commitment", "community.ties"),
+    streams=("answered", "tie from answer", "answerer"),
 )

@@ -8,17 +8,13 @@ member while the manager is in post, and goes when the manager leaves (unless ha
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from simcomm.core.governance import Rules
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import ParamSpec, param
+from simcomm.core.state import View, partner_array
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("depth_weight", 3.0, 1.0, 100.0, "x", "seeds/001 (depth partners have a 1:1 relationship with "
@@ -29,20 +25,20 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Members a manager builds a personal relationship with each week."),
 )
 
-def staff_relationships(model: CommunityModel, week: Week) -> None:
+
+def staff_relationships(s: View, week: Week) -> None:
     """Give each manager in post this week's new relationships with active members; return None."""
-    p, people, m = model.p, model.people, week.m
-    count, chosen = model.streams.get("relationships"), model.streams.get("relationship with")
-    ramp = (1.0 - p.handover_quality) * p.successor_ramp_weeks
-    for s in model.staff:
-        eff = s.effectiveness(ramp) * model.staff_level
+    p, people, m, programme = s.p, s.people, week.m, s.community.programme
+    count, chosen = s.streams.get("relationships"), s.streams.get("relationship with")
+    for post in programme.staff:
+        eff = programme.effectiveness(post)
         if eff <= 0:
             continue
         free = m[(people.vendor_tie[m] < 0) & week.active_m]
-        k = min(free.size, count.poisson_count(model.week, p.relationships_per_week * eff, slot=s.slot))
+        k = min(free.size, count.poisson_count(week.number, p.relationships_per_week * eff, slot=post.slot))
         if k:
             w = np.where(people.depth_tier[free], p.depth_weight, 1.0)
-            people.vendor_tie[chosen.choose(model.week, free, k, weights=w)] = s.slot
+            people.vendor_tie[chosen.choose(week.number, free, k, weights=w)] = post.slot
 
 
 def vendor_runs(rules: Rules) -> bool:
@@ -52,5 +48,9 @@ def vendor_runs(rules: Rules) -> bool:
 
 MECHANISM = Mechanism(
     name="staff relationships", source="MODEL.md mechanism 8; seeds/001", step=staff_relationships,
-    params=PARAMS, reads=("m", "active_m"), applies=vendor_runs,
+    params=PARAMS, applies=vendor_runs,
+    owns=(partner_array("vendor_tie", np.int16, -1, "post", "The manager post holding the partner's "
+                        "personal relationship (-1: none)."),),
+    reads=("week.m", "week.active_m", "people.depth_tier", "community.programme"),
+    streams=("relationships", "relationship with"),
 )

@@ -12,16 +12,13 @@ forgotten, and ties to partners who left count for nothing in a member's social 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
+from simcomm.core.state import View, community_field, partner_array
+from simcomm.core.ties import PeerTies
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("tie_gain", 0.5, 0.01, 1.0, "strength", ASSUMPTION + "two interactions make a full tie",
@@ -37,15 +34,21 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Chance per week that a tie between complementary partners closes a deal."),
 )
 
-def ties_and_deals(model: CommunityModel, week: Week) -> None:
+def start_ties(s: View) -> None:
+    """Start the community with no peer ties (strength gained per interaction ``tie_gain``,
+    forgotten below ``tie_forget``); return None."""
+    s.community.ties = PeerTies(s.people.n, s.people.skills, gain=s.p.tie_gain, forget=s.p.tie_forget)
+
+
+def ties_and_deals(s: View, week: Week) -> None:
     """Close triads, draw peer deals on ties between members (``deals_m``, deals along m), then
     decay every tie; return None."""
-    p, people, m, ties, now = model.p, model.people, week.m, model.ties, model.week
-    closing = model.streams.get("triadic closure").uniform(now, m) < p.triadic_closure
+    p, people, m, ties, now = s.p, s.people, week.m, s.community.ties, week.number
+    closing = s.streams.get("triadic closure").uniform(now, m) < p.triadic_closure
     who = m[closing]
     # Each closing member's two draws of peers to introduce (slots 0 and 1; hashed for every
     # member at the census, with the other member draws).
-    introduce = model.streams.get("introduce peers")
+    introduce = s.streams.get("introduce peers")
     u, v = introduce.uniform(now, m, 0)[closing], introduce.uniform(now, m, 1)[closing]
     a, b = ties.triadic_candidates(who, u, v)
     week.tally["new_ties"] += ties.add(a, b)
@@ -53,7 +56,7 @@ def ties_and_deals(model: CommunityModel, week: Week) -> None:
     if len(ties):
         member = week.is_member
         both = member[ties.u] & member[ties.v]
-        deal = both & (model.streams.get("deal").uniform(now, ties.key) < p.deal_rate * ties.complementarity)
+        deal = both & (s.streams.get("deal").uniform(now, ties.key) < p.deal_rate * ties.complementarity)
         if np.count_nonzero(deal):  # (in a week without deals nothing below changes)
             ties.refresh(deal)
             # Both partners of a deal are members: count each member's deals by its position in m.
@@ -68,6 +71,11 @@ def ties_and_deals(model: CommunityModel, week: Week) -> None:
 
 MECHANISM = Mechanism(
     name="peer ties and deals", source="MODEL.md mechanism 7; seeds/003 #3, seeds/004",
-    step=ties_and_deals, params=PARAMS, reads=("m", "is_member"), writes=("deals_m",),
-    member_draws=("triadic closure", ("introduce peers", 0), ("introduce peers", 1)),
+    step=ties_and_deals, params=PARAMS,
+    owns=(partner_array("deals", np.int32, 0, "deals", "Peer deals the partner has closed."),
+          community_field("ties", None, "PeerTies", "The members' peer ties (PeerTies: endpoints, "
+                          "strength, complementarity).")),
+    reads=("week.m", "week.is_member", "people.skills"), writes=("week.deals_m",),
+    streams=("triadic closure", "introduce peers", "deal"),
+    member_draws=("triadic closure", ("introduce peers", 0), ("introduce peers", 1)), setup=start_ties,
 )

@@ -10,32 +10,18 @@ members' mean skills profile) are what an alliance's newcomers look for (seeds/0
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from simcomm.core.governance import Content
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
 from simcomm.core.population import PRODUCT, TOPICS
+from simcomm.core.state import View, community_field
 from simcomm.core.week import Week
-
-if TYPE_CHECKING:
-    from simcomm.core.model import CommunityModel
 
 PROMOTION = np.eye(len(TOPICS))[PRODUCT]  # the topic mix of pure product promotion
 
-
-def promotion(model: CommunityModel) -> np.ndarray:
-    """Return the topic mix of the programme's promotion (shares over TOPICS)."""
-    if model.rules.content is Content.SEVERAL_VENDORS and model.problem is not None:
-        vertical = model.p.distributor_vertical_share
-        return (1.0 - vertical) * PROMOTION + vertical * np.eye(len(TOPICS))[model.problem]
-    return PROMOTION
-
 PARAMS: tuple[ParamSpec, ...] = (
-    param("promo_share", 0.1, 0.0, 1.0, "share of content", "seeds/000 ('a convenient way to showcase "
-       "product'), seeds/001", "Share of content that is product promotion (at launch)."),
     param("distributor_vertical_share", 0.5, 0.0, 1.0, "share", "seeds/004 ('distributors work with "
           "multiple vendors, therefore, they are not driving a single vendor's revenue'); assumption "
           "for the figure", "Share of a distributor's promotion about its vertical rather than products."),
@@ -44,23 +30,48 @@ PARAMS: tuple[ParamSpec, ...] = (
           "follows this week's questions)."),
 )
 
-def update_topics(model: CommunityModel, week: Week) -> None:
+
+def promotion(s: View) -> np.ndarray:
+    """Return the topic mix of the programme's promotion (shares over TOPICS)."""
+    problem = s.community.problem
+    if s.rules.content is Content.SEVERAL_VENDORS and problem is not None:
+        vertical = s.p.distributor_vertical_share
+        return (1.0 - vertical) * PROMOTION + vertical * np.eye(len(TOPICS))[problem]
+    return PROMOTION
+
+
+def start_topics(s: View) -> None:
+    """Start the topic mix at the channel's mean needs and the skills on offer at its mean skills
+    (the launch then sets the members' mix from the founders'); return None."""
+    s.community.member_topic = s.people.needs.mean(axis=0)
+    s.community.topic = s.community.member_topic.copy()
+    s.community.skill_supply = s.people.skills.mean(axis=0)
+
+
+def update_topics(s: View, week: Week) -> None:
     """Move the members' topic mix toward this week's askers' needs and mix in promotion
-    (``model.topic``, shares over TOPICS); return None."""
-    people, m = model.people, week.m
-    memory = model.p.topic_memory
+    (``community.topic``, shares over TOPICS); return None."""
+    people, m, community = s.people, week.m, s.community
+    memory = s.p.topic_memory
     ask = m[week.questions > 0]
     if ask.size:
         asked = np.add.reduce(people.needs.take(ask, axis=0), axis=0) / ask.size
-        model.member_topic = memory * model.member_topic + (1.0 - memory) * asked
-    share = model.promo_share
-    model.topic = (1.0 - share) * model.member_topic + share * promotion(model)
+        community.member_topic = memory * community.member_topic + (1.0 - memory) * asked
+    share = community.programme.promo_share
+    community.topic = (1.0 - share) * community.member_topic + share * promotion(s)
     active = m[week.active_m]
     if active.size:
-        model.skill_supply = np.add.reduce(people.skills.take(active, axis=0), axis=0) / active.size
+        community.skill_supply = np.add.reduce(people.skills.take(active, axis=0), axis=0) / active.size
 
 
 MECHANISM = Mechanism(
     name="content mix", source="seeds/000, seeds/001", step=update_topics, params=PARAMS,
-    reads=("m", "questions", "active_m"),
+    owns=(community_field("member_topic", None, "share", "What the members ask about, over TOPICS."),
+          community_field("topic", None, "share", "The content mix over TOPICS: the members' and the "
+                          "programme's promotion."),
+          community_field("skill_supply", None, "share", "The active members' mean skills profile (what "
+                          "an alliance's newcomers look for).")),
+    reads=("week.m", "week.questions", "week.active_m", "people.needs", "people.skills", "community.problem",
+           "community.programme"),
+    setup=start_topics,
 )

@@ -1,0 +1,100 @@
+"""Membership: who is in the community, since when, how committed, and the community's own end.
+
+This room owns each partner's membership state (unaware, aware, active, lurking, lapsed),
+commitment, the joining incentive it still feels, whether it was invited, and the weeks it
+joined, left, returned; and the community's ``closed`` flag and ``died_week``. Three operations
+change them, used by the rooms that declare their writes (:data:`ENROLL_WRITES`,
+:data:`LAPSE_WRITES`, :data:`END_WRITES`): :func:`enroll` (the launch, joining), :func:`lapse`
+(commitment) and :func:`end_community` (a death by inactivity, a closure by the budget review).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simcomm.agents.partner import STATE_NAMES
+from simcomm.core.mechanism import Room
+from simcomm.core.state import View, community_field, partner_array
+
+# Membership states (shared/MODEL.md, Partner "membership state"), in STATE_NAMES order.
+UNAWARE, AWARE, ACTIVE, LURKING, LAPSED = range(len(STATE_NAMES))
+
+OWNS = (
+    partner_array("state", np.int8, UNAWARE, "state", "Membership state (unaware, aware, active, lurking, "
+                  "lapsed)."),
+    partner_array("commitment", np.float64, 0.0, "0-1", "What the community means to the partner."),
+    partner_array("incentive", np.float64, 0.0, "commitment", "Joining incentive's pull left."),
+    partner_array("invited", np.bool_, False, "bool", "Ever joined on a manager's invitation."),
+    partner_array("join_week", np.int32, -1, "week", "Week of the first join (-1: never)."),
+    partner_array("leave_week", np.int32, -1, "week", "Week of the first leave (-1: never)."),
+    partner_array("rejoin_week", np.int32, -1, "week", "Week of the first return after lapsing."),
+    partner_array("last_join_week", np.int32, -1, "week", "Week of the latest join or return."),
+    community_field("closed", False, "bool", "The community has ended (died or closed)."),
+    community_field("died_week", None, "week", "Week the community ended (None while alive)."),
+)
+
+ENROLL_WRITES: tuple[str, ...] = ("people.join_week", "people.rejoin_week", "people.last_join_week",
+                                  "people.commitment", "people.state", "people.incentive", "people.invited")
+LAPSE_WRITES: tuple[str, ...] = ("people.state", "people.leave_week", "people.is_leader",
+                                 "people.vendor_tie")
+END_WRITES: tuple[str, ...] = (*LAPSE_WRITES, "community.closed", "community.died_week",
+                                "community.programme")
+
+
+def members(people: object) -> np.ndarray:
+    """Return the indices of current members (active or lurking), ascending (``people`` holds
+    ``state``)."""
+    state = people.state  # type: ignore[attr-defined]
+    return ((state == ACTIVE) | (state == LURKING)).nonzero()[0]
+
+
+def enroll(s: View, week: int, idx: np.ndarray, commitment: np.ndarray, invited: np.ndarray,
+           incentive: np.ndarray | float, lurk_threshold: float) -> int:
+    """Make partners ``idx`` members in ``week`` with starting ``commitment`` (0-1, clipped),
+    active, or lurking below ``lurk_threshold``; ``invited`` (bool) marks those who came on an
+    invitation, ``incentive`` the pull of its incentive; return how many joined."""
+    if idx.size == 0:
+        return 0
+    people = s.people
+    first = people.join_week[idx] < 0
+    people.join_week[idx[first]] = week
+    back = idx[~first]
+    if back.size:
+        people.rejoin_week[back[people.rejoin_week[back] < 0]] = week
+    people.last_join_week[idx] = week
+    c = np.asarray(commitment, dtype=float).clip(0.0, 1.0)
+    people.commitment[idx] = c
+    # A partner joins active, or lurking when its commitment is below the lurking threshold.
+    people.state[idx] = np.where(c >= lurk_threshold, ACTIVE, LURKING)
+    people.incentive[idx] = incentive
+    if np.count_nonzero(invited):
+        people.invited[idx] |= invited
+    return int(idx.size)
+
+
+def lapse(s: View, week: int, gone: np.ndarray) -> int:
+    """Record that members ``gone`` left in ``week`` (a first leave sets leave_week; they stop
+    leading and lose a manager's relationship); return how many left."""
+    people = s.people
+    people.state[gone] = LAPSED
+    first = gone[people.leave_week[gone] < 0]
+    people.leave_week[first] = week
+    people.is_leader[gone] = False
+    people.vendor_tie[gone] = -1
+    return int(gone.size)
+
+
+def end_community(s: View, week: int, reason: str) -> None:
+    """End the community in ``week``: every member lapses and the programme's posts close;
+    ``reason`` goes to the event log; return None."""
+    s.community.closed = True
+    s.community.died_week = week
+    gone = members(s.people)
+    if gone.size:
+        lapse(s, week, gone)
+    s.community.programme.close_posts()
+    lost = f"; its {gone.size:,} remaining members lost their community" if gone.size else ""
+    s.log("death", reason + lost)
+
+
+ROOM = Room(name="membership", source="shared/MODEL.md (membership state)", owns=OWNS)
