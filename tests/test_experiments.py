@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -182,6 +181,54 @@ def test_manifest_and_rerun_adds_nothing(tiny_reference: tuple[Path, Path]) -> N
     assert len(json.loads((one / "manifest.json").read_text())["sessions"]) == 2
 
 
+def test_manifest_records_the_software_and_every_parameter_of_each_point(
+        tiny_reference: tuple[Path, Path]) -> None:
+    """A researcher's record (issue 27): Python, mesa and numpy versions, and each design
+    point's resolved parameters, which are those its runs used (checked against a run)."""
+    import platform
+
+    import mesa
+    import numpy as np
+
+    path, one = tiny_reference
+    m = read_manifest(one)
+    for versions in (m["versions"], *(s["versions"] for s in m["sessions"])):
+        assert versions["python"] == platform.python_version()
+        assert versions["mesa"] == mesa.__version__ and versions["numpy"] == np.__version__
+        assert versions["simcomm"] == simcomm.__version__
+    exp = load_experiment(path)
+    assert [p["point"] for p in m["points"]] == list(range(4))
+    assert [p["factors"] for p in m["points"]] == exp.design()
+    runs = read_runs(one)
+    for point in m["points"]:
+        params = point["params"]
+        assert set(params) == set(simcomm.make_params({}).to_dict())  # every parameter, not a diff
+        assert params["partners"] == 250  # the file's [overrides]
+        assert params["handover_quality"] == simcomm.make_params({}, base={
+            "governance": "vendor-imposed"})["handover_quality"]  # the scenario's own value
+        for name, value in point["factors"].items():
+            assert params[name] == value
+        seed = int(runs[(runs["point"] == point["point"]) & (runs["replicate"] == 0)]["seed"].iloc[0])
+        again = simcomm.run(exp.scenario, weeks=exp.weeks, seed=seed, overrides={
+            k: v for k, v in params.items() if k != "governance"})
+        peak = runs[(runs["point"] == point["point"]) & (runs["replicate"] == 0)]["peak_active"].iloc[0]
+        assert again.summary["peak_active"] == peak  # the recorded values reproduce the run
+
+
+def test_every_design_point_runs_replicate_r_on_the_same_seed_and_the_help_says_so(
+        tiny_reference: tuple[Path, Path]) -> None:
+    """Common random numbers across the design (the README and the code); the command's help
+    said seeds derived from the design point (issue 27)."""
+    _, one = tiny_reference
+    runs = read_runs(one)
+    by_replicate = runs.groupby("replicate")["seed"].nunique()
+    assert (by_replicate == 1).all() and runs["seed"].nunique() == 2
+    code, out, _ = invoke("experiment", "run", "--help")
+    text = " ".join(out.split())
+    assert code == 0 and "same seed at every design point" in text, text
+    assert "(experiment, design point, replicate)" not in text
+
+
 def test_changed_experiment_file_is_not_mixed_into_old_results(tiny_reference: tuple[Path, Path],
                                                                tmp_path: Path) -> None:
     _, one = tiny_reference
@@ -212,22 +259,36 @@ RESUME = TINY.replace("weeks = 25", "weeks = 80").replace("replicates = 2", "rep
     "seed = 7", "seed = 7\nbatch_size = 2").replace("partners = 250", "partners = 400")
 
 
+# Runs the command in a process that kills itself with SIGKILL as soon as its first batch is in
+# place, before the manifest records it: a kill at a known moment instead of a race between the
+# test's polling and the sweep (the sweep used to finish first now and then under load).
+KILL_AFTER_FIRST_BATCH = """
+import os, signal, sys
+from simcomm.runs import experiment_store
+from simcomm.ui.cli import main
+write = experiment_store.atomic_write_together
+
+def write_then_die(*args, **kwargs):
+    write(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+experiment_store.atomic_write_together = write_then_die
+main(sys.argv[1:], prog_name="simcomm")
+"""
+
+
 def test_killed_sweep_resumes_with_every_run_exactly_once(tmp_path: Path) -> None:
     path = write(tmp_path, RESUME)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "simcomm.ui.cli", "experiment", "run", str(path), "--out", str(out),
-           "--workers", "1"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not list(out.glob("runs/part-*.parquet")):
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    args = ["experiment", "run", str(path), "--out", str(out), "--workers", "1"]
+    killed = subprocess.run([sys.executable, "-c", KILL_AFTER_FIRST_BATCH, *args], capture_output=True,
+                            text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert read_manifest(out)["runs_done"] == 0  # killed between the batch and the manifest
     partial = read_runs(out)
-    assert 0 < len(partial) < 24, "the sweep finished before it could be killed"
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert len(partial) == 2  # the first batch (batch_size = 2)
+    cmd = [sys.executable, "-m", "simcomm.ui.cli", *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     final = _table(out)
     assert len(final) == 24

@@ -100,8 +100,19 @@ def jobs(exp: Experiment) -> list[Job]:
     return out
 
 
+def resolved_points(exp: Experiment) -> list[dict[str, Any]]:
+    """Return one record per design point, in design order: ``point`` (its index), ``factors``
+    (the factor values that define it) and ``params`` (every parameter value its runs used, in
+    the parameter table's units: the scenario's, the file's [overrides], then the factors)."""
+    return [{"point": p, "factors": point, "params": exp.point_params(point)}
+            for p, point in enumerate(exp.design())]
+
+
 def _start(exp: Experiment, out_dir: Path, executor: str, workers: int) -> tuple[dict[str, Any], set]:
     from simcomm.core.version import __version__
+    from simcomm.runs.sim import software_versions
+
+    versions = software_versions()
 
     manifest_path = out_dir / "manifest.json"
     done: set[tuple[int, int]] = set()
@@ -129,14 +140,17 @@ def _start(exp: Experiment, out_dir: Path, executor: str, workers: int) -> tuple
             "experiment_toml": exp.text, "scenario": exp.scenario.name,
             "factors": exp.factors, "replicates": exp.replicates, "weeks": exp.weeks,
             "seed": exp.seed, "metrics": list(exp.metrics), "weekly": list(exp.weekly),
-            "design": exp.design(), "runs_total": exp.n_runs, "runs_done": 0,
-            "simcomm_version": __version__, "start": utc_now(), "end": None, "complete": False,
-            "sessions": [],
+            "design": exp.design(), "points": resolved_points(exp), "runs_total": exp.n_runs,
+            "runs_done": 0, "simcomm_version": __version__, "versions": versions,
+            "seeds": "common random numbers: replicate r of every design point has the same seed",
+            "start": utc_now(), "end": None, "complete": False, "sessions": [],
         }
     manifest["simcomm_version"] = __version__
     manifest["runs_done"] = len(done)
+    # A resumed sweep may run on other software: each session records its own versions.
     manifest["sessions"].append({"start": utc_now(), "end": None, "runs": 0, "executor": executor,
-                                 "workers": workers, "simcomm_version": __version__})
+                                 "workers": workers, "simcomm_version": __version__,
+                                 "versions": versions})
     write_manifest(out_dir, manifest)
     return manifest, done
 
@@ -148,7 +162,8 @@ def run_experiment(exp: Experiment, out_dir: str | Path, *, workers: int | None 
     ``scheduler`` is a Dask distributed scheduler address (``tcp://HOST:PORT``); without it
     runs go to ``workers`` local processes (default: all usable cores; 1 = this process).
     Results are identical whatever the executor: each run's seed depends only on the
-    experiment, the design point and the replicate.
+    experiment's name, its base seed and the replicate, the same at every design point (common
+    random numbers: the points are paired by replicate).
     """
     from simcomm.runs.batch import default_workers
 

@@ -101,6 +101,20 @@ def run(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: int = 0
     return simulate(sc, weeks=weeks, seed=seed, overrides=overrides, on_week=on_week)
 
 
+def software_versions() -> dict[str, str]:
+    """Return the versions a result depends on, as text: ``python``, ``simcomm``, ``mesa``,
+    ``numpy``, ``pandas`` and ``scipy`` (what a researcher's record of a run needs)."""
+    import platform
+
+    import mesa
+    import scipy
+
+    from simcomm.core.version import __version__
+
+    return {"python": platform.python_version(), "simcomm": __version__, "mesa": mesa.__version__,
+            "numpy": np.__version__, "pandas": pd.__version__, "scipy": scipy.__version__}
+
+
 def simulate(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: int = 0,
              overrides: Mapping[str, Any] | None = None,
              on_week: Callable[[int], None] | None = None,

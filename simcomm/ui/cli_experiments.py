@@ -47,11 +47,13 @@ def run_experiment_command(file: Path, workers: int | None, scheduler: str | Non
                            quiet: bool) -> None:
     """Run every design point x replicate of FILE; resume where a previous run stopped.
 
-    Each run's seed derives from (experiment, design point, replicate), so the results are the
-    same whatever the executor and number of workers. Results are written in atomic batches to
-    OUT/runs/*.parquet (one row per run; weekly series in OUT/weekly/ when the file asks for
-    them) with OUT/manifest.json; running the same command again after an interruption runs
-    only the missing runs.
+    Each run's seed derives from (experiment name, base seed, replicate): replicate r has the
+    same seed at every design point (common random numbers, so points are compared run by run),
+    and the results are the same whatever the executor and number of workers. Results are
+    written in atomic batches to OUT/runs/*.parquet (one row per run; weekly series in
+    OUT/weekly/ when the file asks for them) with OUT/manifest.json (the file, the seeds, the
+    Python, simcomm, mesa and numpy versions and every parameter value of each design point);
+    running the same command again after an interruption runs only the missing runs.
     """
     from simcomm.runs.batch import show_progress
     from simcomm.runs.experiment_file import load_experiment
