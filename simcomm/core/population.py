@@ -19,9 +19,9 @@ from simcomm.core.state import ParamView, Partners, StreamView, View, community_
 
 TOPICS: tuple[str, ...] = ("technical", "new business", "cashflow", "people", "product")
 PRODUCT = TOPICS.index("product")
-_NEEDS_SOURCE = ("seeds/000 ('cashflow, new business and people matter as much as the vendor's "
-                 "product'); assumption: technical help is the most common need, then new business, "
-                 "cashflow, people and the product itself")
+_NEEDS_SOURCE = ("seeds/000 ('other challenges they face such as cashflow, new business "
+                 "development, and people'); assumption: technical help is the most common need, then "
+                 "new business, cashflow, people and the product itself")
 
 PARAMS: tuple[ParamSpec, ...] = (
     param("partners", 2000, 10, 2_000_000, "partners", ASSUMPTION + "a mid-size vendor's breadth channel",

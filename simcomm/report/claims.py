@@ -18,7 +18,7 @@ from simcomm.analysis.claims import AGREES, DISAGREES, INCONCLUSIVE, Robustness
 from simcomm.core.metric_registry import metric
 from simcomm.runs.claims import Claim
 
-SEEDS_DIR = "shared/seeds"
+SEEDS_DIR = "seeds"  # the essays' citation label; docs/essays.md names them
 VERDICT_COLOURS = {AGREES: "#1b7837", DISAGREES: "#b2182b", INCONCLUSIVE: "#878787"}
 EXPECTED = {1: "rises", -1: "falls", 0: "hardly moves"}
 
@@ -139,7 +139,9 @@ def claims_markdown(claims: Sequence[Claim], table: pd.DataFrame, robust: Mappin
         "",
         "## How to read it",
         "",
-        "- Each row is one thing a seed essay (`" + SEEDS_DIR + "/`) or MODEL.md's stylized facts say, "
+        "- Each row is one thing a seed essay (`" + SEEDS_DIR + "/000` to `" + SEEDS_DIR + "/004`, named "
+        "with their titles and passages in docs/essays.md) or MODEL.md's stylized facts (the model "
+        "brief, docs/model-brief.md) say, "
         "written as a **controlled contrast**: one scenario, one lever set to two values (*without* "
         "and *with* what the essay recommends or warns against), everything else equal. Both arms "
         "run on the same seeds, so on common random numbers: each partner draws the same numbers "
@@ -193,7 +195,7 @@ def claims_markdown(claims: Sequence[Claim], table: pd.DataFrame, robust: Mappin
                   f"{c.why or 'No explanation recorded.'} *Mechanism:* {c.mechanism}", ""]
     lines += ["## The claims and their passages", ""]
     for i, c in enumerate(claims, start=1):
-        where = "shared/MODEL.md" if c.seed == "MODEL.md" else f"{SEEDS_DIR}/{c.seed}"
+        where = "MODEL.md" if c.seed == "MODEL.md" else f"{SEEDS_DIR}/{c.seed}"
         lines += [f"{i}. **{c.key}** — {c.statement} ({where}: \u201c{c.passage}\u201d) "
                   f"*Mechanism:* {c.mechanism}", ""]
     return "\n".join(lines).rstrip() + "\n"

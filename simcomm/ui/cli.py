@@ -168,7 +168,9 @@ def show(scenario: str) -> None:
         click.echo(f"base: {sc.base}")
     click.echo("\n" + sc.story + "\n")
     if sc.seed_quote:
-        click.echo(f'Seed {sc.seed_file}:\n  "{sc.seed_quote}"\n')
+        from simcomm.runs.essays import ESSAYS_PAGE, essay_reference
+
+        click.echo(f'From {essay_reference(sc.seed_file)} ({ESSAYS_PAGE}):\n  "{sc.seed_quote}"\n')
     if sc.levers:
         before = make_params(base=sc.base_overrides)
         click.echo(f"levers (what differs from {sc.base or sc.governance}):")
@@ -183,6 +185,9 @@ def show(scenario: str) -> None:
         value = params[spec.name]
         mark = "*" if spec.name in sc.overrides else " "
         click.echo(f"{spec.name:<24}{mark}{value!s:>12} {spec.default!s:>12}  {spec.unit}; {spec.source}")
+    click.echo("\nSources: seeds/000 to seeds/004 are the five practitioners' essays (titles, authors and "
+               "every passage used: docs/essays.md); MODEL.md is the project's model brief "
+               "(docs/model-brief.md).")
 
 
 @main.command()

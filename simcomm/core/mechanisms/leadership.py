@@ -20,8 +20,8 @@ from simcomm.core.state import View, partner_array
 from simcomm.core.week import Week
 
 PARAMS: tuple[ParamSpec, ...] = (
-    param("members_per_leader", 40.0, 1.0, 100_000.0, "members", "seeds/000 ('the familiar few keep "
-       "the pilot light on'); assumption for the figure", "Members one leader can carry."),
+    param("members_per_leader", 40.0, 1.0, 100_000.0, "members", "seeds/000 ('the familiar few to "
+       "keep the pilot light on'); assumption for the figure", "Members one leader can carry."),
     param("leader_threshold", 0.7, 0.0, 1.0, "commitment", ASSUMPTION + "only the most committed step up",
        "Commitment a member needs to become a leader."),
     param("leader_burnout", 0.01, 0.0, 1.0, "1/week", "shared/MODEL.md mechanism 9",

@@ -50,7 +50,7 @@ PARAMS: tuple[ParamSpec, ...] = (
        "up a question", "Time one question takes to write."),
     param("answer_hours", 0.25, 0.0, 10.0, "hours/answer", ASSUMPTION + "a quarter of an hour to answer",
        "Time one answer takes to write."),
-    param("lead_hours", 1.0, 0.0, 40.0, "hours/week", "seeds/000 ('the familiar few keep the pilot "
+    param("lead_hours", 1.0, 0.0, 40.0, "hours/week", "seeds/000 ('the familiar few to keep the pilot "
        "light on'); assumption for the figure", "Time leading takes a leader each week."),
 )
 

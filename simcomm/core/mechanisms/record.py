@@ -25,10 +25,10 @@ from simcomm.core.week import Week
 PARAMS: tuple[ParamSpec, ...] = (
     param("death_weeks", 8, 1, 520, "weeks", ASSUMPTION + "two months with nobody active: the lights "
           "are out", "Weeks with no active member after which a community has died."),
-    param("revenue_per_active", 30.0, 0.0, 1e6, "currency/active member/week", "seeds/002 ('measure "
-       "community-influenced activities'); assumption: about 1,500 a year per active partner, 1-3% uplift "
-       "on a small partner's business with the vendor; at 5 (the first figure) no single-manager programme "
-       "paid for itself once participation met the published figures",
+    param("revenue_per_active", 30.0, 0.0, 1e6, "currency/active member/week", "seeds/002 ('How are we "
+       "measuring community-influenced activities'); assumption: about 1,500 a year per active partner, "
+       "1-3% uplift on a small partner's business with the vendor; at 5 (the first figure) no "
+       "single-manager programme paid for itself once participation met the published figures",
        "Community-influenced vendor revenue per active member per week."),
     param("reader_influence", 0.33, 0.0, 1.0, "share", "seeds/002 ('Are we properly tracking our "
        "community activities? ... whether the activity drove downloads, sales'); assumption: a member "

@@ -29,8 +29,8 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Chance per week that a member with two ties introduces them to each other."),
     param("tie_decay", 0.03, 0.0, 1.0, "1/week", ASSUMPTION + "an unused tie halves in about 23 weeks",
        "Weekly loss of strength of an unused tie."),
-    param("deal_rate", 0.004, 0.0, 1.0, "deals/tie/week", "seeds/004 ('one plus one equals three'); "
-       "assumption for the figure",
+    param("deal_rate", 0.004, 0.0, 1.0, "deals/tie/week", "seeds/004 ('does One Plus One "
+       "Equal Two or Three'); assumption for the figure",
        "Chance per week that a tie between complementary partners closes a deal."),
 )
 
