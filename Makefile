@@ -1,6 +1,6 @@
 # make demo: create .venv, install simcomm, run the default comparison.
 # make test: create .venv (and .venv312 when Python 3.12 is present), lint (ruff, and import-linter for
-# the package's floors), run the suite on each
+# the package's floors), build the API reference (make docs: Sphinx, warnings as errors), run the suite on each
 # (after putting the dashboard's browser assets into solara's cache with npm, for the browser tests).
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,12 +9,12 @@ PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test test-default test-312 lint bench clean
+.PHONY: demo test test-default test-312 lint docs bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
-	$(VENV)/bin/python -m pip install -q -e ".[test]"
+	$(VENV)/bin/python -m pip install -q -e ".[test,docs]"
 	touch $@
 
 $(VENV312)/.installed: pyproject.toml
@@ -29,6 +29,13 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+
+# The API reference from the docstrings: build/api/index.html. -W: a docstring Sphinx cannot read
+# fails the build; the generated pages are rebuilt from scratch each time.
+docs: $(VENV)/.installed
+	rm -rf build/api docs/api/_generated
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs/api build/api
+	@echo "API reference: build/api/index.html"
 
 test-default: $(VENV)/.installed
 	$(VENV)/bin/python -c 'import sys, mesa; print("Python", sys.version.split()[0], "mesa", mesa.__version__)'
@@ -45,10 +52,10 @@ else
 	@echo "Python 3.12 not found: testing on $(PYTHON) only"
 endif
 
-test: lint test-default test-312
+test: lint docs test-default test-312
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/benchmark.py
 
 clean:
-	rm -rf $(VENV) $(VENV312) .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(VENV312) .pytest_cache build docs/api/_generated *.egg-info
