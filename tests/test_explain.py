@@ -122,10 +122,54 @@ ARGS = ["explain", "staff-churn", "--replicates", "2", "--weeks", "104", "--set"
 def test_explain_prints_sentences_and_a_table() -> None:
     code, out, err = _invoke(*ARGS, "--workers", "1", "-q")
     assert code == 0, err
-    assert "manager to leave stayed" in out  # the largest event is always told
-    assert "first manager departure" in out and "A manager who stays still faces" in out
+    assert "manager to leave not left that week" in out  # the largest event is always told
+    assert "first manager departure" in out and "could still leave later" in out
     assert "more active members at week 104" in out or "fewer active members at week 104" in out
     assert "cause" in out and "interaction (together - sum)" in out and "bootstrap" in out
+    # The scenario's own levers, the run's events and the model's defaults, in their own sections
+    # and in that order (issue 27: the default 10% promotion ranked above the scenario's theme).
+    at = [out.index(title) for title in ("What this scenario changes:", "What happened in the run",
+                                         "Conditions at the model's defaults")]
+    assert at == sorted(at), at
+    defaults = out[at[2]:]
+    assert "no product promotion (instead of promo share 0.1, promo swing 0.15, the model's default)" in \
+        " ".join(defaults.split())
+    assert "Without the scenario's lever" in out[at[0]:at[1]]
+    table = out[out.index("\ncause "):]
+    rows = [table.index(r) for r in ("What this scenario changes:", "lever: staff turnover per year",
+                                     "What happened in the run", "had the managers stayed (no departure)",
+                                     "Conditions at the model's defaults", "product promotion")]
+    assert rows == sorted(rows), rows
+    said = " ".join(out.split())
+    assert ("Had the managers stayed (no manager ever leaving; held fixed: the seed and so every random "
+            "draw, every parameter, and the budget reviews' rule), the community would have") in said
+
+
+def test_had_the_managers_stayed_is_no_departure_at_all() -> None:
+    """What a room hears: no manager leaves, ever (the dashboard's and the story's ghost); a
+    departure neutralised alone is that week only, and the manager may leave later."""
+    from simcomm.analysis.explain import explain
+    from simcomm.runs.counterfactual import ALL_EVENTS, MANAGERS_STAYED, replay_runs
+    from simcomm.runs.library import load_scenario
+
+    churn = {**SMALL, "staff_turnover_per_year": 6.0}
+    replays = replay_runs(load_scenario("staff-churn"), [0, 1], 60, overrides=churn, workers=1)
+    for seed in (0, 1):
+        kept = _run("staff-churn", seed, 60, Counterfactual(keep_all_managers=True))
+        stayed = replays.outcomes[(seed, MANAGERS_STAYED)]
+        assert stayed.summary == kept.summary
+        assert not [e for e in stayed.adverse if e.kind == DEPARTURE]  # no departure at all
+        together = replays.outcomes[(seed, ALL_EVENTS)]
+        assert not [e for e in together.adverse if e.kind == DEPARTURE]
+        first = replays.events[(seed, "departure-1")]
+        alone = replays.outcomes[(seed, "departure-1")]
+        assert (first.slot, first.week) not in {(e.slot, e.week) for e in alone.adverse}
+        assert [e for e in alone.adverse if e.kind == DEPARTURE]  # at this turnover, a later one
+    ex = explain(replays)
+    assert ex.stayed_runs == 2
+    effect = ex.managers_stayed["active_members"]
+    assert effect["mean"] == pytest.approx(np.mean([
+        replays.outcomes[(s, MANAGERS_STAYED)].active[-1] - replays.actual[s].active[-1] for s in (0, 1)]))
 
 
 def test_explain_json_and_files_add_up(tmp_path: Path) -> None:

@@ -31,7 +31,15 @@ import pandas as pd
 from scipy import stats
 
 from simcomm.core.metric_registry import metric as registered
-from simcomm.runs.counterfactual import ALL_CONDITIONS, ALL_EVENTS, CONDITIONS_GROUP, EVENTS, Outcome, Replays
+from simcomm.runs.counterfactual import (
+    ALL_CONDITIONS,
+    ALL_EVENTS,
+    CONDITIONS_GROUP,
+    EVENTS,
+    MANAGERS_STAYED,
+    Outcome,
+    Replays,
+)
 
 
 def _explained(name: str, where: str) -> tuple[str, str]:
@@ -101,8 +109,9 @@ def interval(values: Sequence[float] | np.ndarray, bounds: tuple[float, float] |
 def effects_frame(replays: Replays, at_week: int | None = None) -> pd.DataFrame:
     """Return the effects seed by seed: one row per (seed, cause, metric).
 
-    Columns: ``seed``, ``cause`` (a cause key, or ALL_EVENTS / ALL_CONDITIONS), ``group``
-    ("events", "conditions"), ``role`` ("single" or "together"), ``occurred`` (the cause was in
+    Columns: ``seed``, ``cause`` (a cause key, or ALL_EVENTS / ALL_CONDITIONS /
+    MANAGERS_STAYED), ``group`` ("events", "conditions"), ``role`` ("single", "together" or
+    "stayed": no manager ever leaving), ``occurred`` (the cause was in
     that seed's run), ``event_week`` (the week of the event in that run; NaN for conditions and
     absent events), ``metric``, ``actual`` and ``counterfactual`` (the metric in the run as it
     was and in the replay) and ``effect`` (counterfactual - actual), in the metric's unit
@@ -113,12 +122,16 @@ def effects_frame(replays: Replays, at_week: int | None = None) -> pd.DataFrame:
     groups = {c.group for c in replays.causes}
     entries = [(c.key, c.group, "single") for c in replays.causes]
     entries += [(TOGETHER[g], g, "together") for g in (EVENTS, CONDITIONS_GROUP) if g in groups]
+    if any(c.kind == "departure" for c in replays.causes):
+        entries.append((MANAGERS_STAYED, EVENTS, "stayed"))
     for seed in replays.seeds:
         base = metric_values(replays.actual[seed], week)
+        departed = any((seed, c.key) in replays.events for c in replays.causes if c.kind == "departure")
         for key, group, role in entries:
             event = replays.events.get((seed, key))
             occurred = event is not None or group == CONDITIONS_GROUP or (
-                role == "together" and any((seed, c.key) in replays.events for c in replays.causes))
+                role == "together" and any((seed, c.key) in replays.events for c in replays.causes)) or (
+                role == "stayed" and departed)
             after = metric_values(replays.outcomes[(seed, key)], week)
             for metric in METRICS:
                 rows.append({"seed": seed, "cause": key, "group": group, "role": role,
@@ -157,7 +170,8 @@ def attribute(effects: pd.DataFrame) -> pd.DataFrame:
     (``n``). The interaction is, seed by seed, the together effect minus the sum of the single
     effects, and its mean is the together mean minus the sum of the singles' means: the singles
     plus the interaction add up to the together effect (exactly, up to floating-point rounding).
-    Columns: ``group``, ``cause``, ``role`` ("single", "together", "interaction"), ``metric``,
+    Columns: ``group``, ``cause``, ``role`` ("single", "together", "interaction", "stayed": no
+    manager ever leaving, outside the sums), ``metric``,
     ``unit``, ``n`` (seeds), ``runs`` (seeds whose run had the cause), ``mean``, ``low``,
     ``high`` (95% bootstrap interval of the mean; None when n < 2), ``better`` and ``worse``
     (seeds where neutralising the cause raised / lowered the metric), in the metric's unit.
@@ -173,6 +187,8 @@ def attribute(effects: pd.DataFrame) -> pd.DataFrame:
         single_rows = [_row(where, c, "single", wide[c].to_numpy(dtype=float), int(occurred[c].sum()))
                        for c in singles]
         rows += single_rows
+        for c in dict.fromkeys(part.loc[part["role"] == "stayed", "cause"]):
+            rows.append(_row(where, c, "stayed", wide[c].to_numpy(dtype=float), int(occurred[c].sum())))
         if together:
             key = together[0]
             total = wide[key].to_numpy(dtype=float)
@@ -210,7 +226,9 @@ class Explanation:
     ``causes``: one dict per cause, largest mean effect on active members first (its Cause's
     fields, ``runs``, ``weeks`` (the event's week in each seed that had it) and ``effects``:
     metric -> n, mean, low, high, better, worse); ``groups``: group -> "together" and
-    "interaction" effects (same form) and its cause keys.
+    "interaction" effects (same form) and its cause keys; ``managers_stayed``: the effects of no
+    manager ever leaving (same form; {} when no run had a departure) and ``stayed_runs``, the
+    runs that had a departure.
     """
 
     scenario: str
@@ -226,6 +244,8 @@ class Explanation:
     grouping: str = ""
     interval: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    managers_stayed: dict[str, Any] = field(default_factory=dict)
+    stayed_runs: int = 0
 
 
 def _effects_of(table: pd.DataFrame, group: str, cause: str, role: str) -> dict[str, Any]:
@@ -262,7 +282,7 @@ def explain(replays: Replays, at_week: int | None = None) -> Explanation:
         effects_c = _effects_of(table, c.group, c.key, "single")
         causes.append({"key": c.key, "group": c.group, "kind": c.kind, "order": c.order,
                        "label": c.label, "wording": c.wording, "why": c.why,
-                       "neutral": dict(c.neutral),
+                       "neutral": dict(c.neutral), "default": c.default,
                        "runs": len(weeks) if c.group == EVENTS else len(replays.seeds),
                        "weeks": weeks, "effects": effects_c})
 
@@ -283,4 +303,7 @@ def explain(replays: Replays, at_week: int | None = None) -> Explanation:
         runs=replays.runs, actual=actual, causes=causes, groups=groups, table=table, effects=effects,
         grouping=GROUPING if len(replays.seeds) > 1 else "",
         interval=INTERVAL_TEXT if len(replays.seeds) > 1 else None,
-        settings={"overrides": dict(replays.overrides)})
+        settings={"overrides": dict(replays.overrides)},
+        managers_stayed=_effects_of(table, EVENTS, MANAGERS_STAYED, "stayed"),
+        stayed_runs=sum(any((s, c.key) in replays.events for c in replays.causes if c.kind == "departure")
+                        for s in replays.seeds))

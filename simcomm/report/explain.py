@@ -20,6 +20,17 @@ from simcomm.report import plots
 from simcomm.runs.counterfactual import ALL_EVENTS, CONDITIONS_GROUP, EVENTS, Replays
 from simcomm.runs.files import staged_output, write_json, writing_into
 
+#: The sections an explanation is told in, in this order: what the scenario itself changes (its
+#: levers, and conditions it sets away from the defaults), what happened in the runs (departures,
+#: budget decisions), and conditions every community of the type has at the model's defaults
+#: (promotion's 10%, say), which would otherwise rank above the scenario's own theme.
+SCENARIO, HAPPENED, DEFAULTS = "scenario", "happened", "defaults"
+SECTION_TITLES = {SCENARIO: "What this scenario changes", HAPPENED: "What happened in the run",
+                  DEFAULTS: "Conditions at the model's defaults (every community of this type has them)"}
+#: What "had the managers stayed" holds fixed, as a reader is told it.
+STAYED = ("had the managers stayed (no manager ever leaving; held fixed: the seed and so every "
+          "random draw, every parameter, and the budget reviews' rule)")
+
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
             "tenth")
 TOP_SENTENCES = 6  # causes given a sentence of their own (the rest are in the table)
@@ -55,14 +66,16 @@ def clause(cause: Mapping[str, Any], runs: int) -> str:
     kind, weeks = cause["kind"], cause["weeks"]
     if runs == 1 and weeks:
         week = weeks[0]
-        return {"departure": f"had the manager who left in week {week} stayed",
+        return {"departure": f"had the manager who left in week {week} not left that week (they "
+                             "could still leave later, at the usual rate)",
                 "budget_cut": f"had the budget review of week {week} not cut the budget",
                 "closure": f"had the budget review of week {week} not closed the programme",
                 "withdrawal": f"had the sponsor not withdrawn its money in week {week}",
                 }.get(kind, f"had the {kind} of week {week} not happened")
     nth = ordinal(int(cause["order"]))
     when = _when(weeks, runs)
-    return {"departure": f"had the {nth} manager to leave stayed ({when})",
+    return {"departure": f"had the {nth} manager to leave not left that week ({when}; they could "
+                         "still leave later, at the usual rate)",
             "budget_cut": f"had the {nth} budget cut not been made ({when})",
             "closure": f"had the budget review not closed the programme ({when})",
             "withdrawal": f"had the sponsor not withdrawn its money ({when})",
@@ -163,11 +176,41 @@ def _intro(ex: Explanation) -> str:
             + ". Each cause below was neutralised alone, in replays on the same random numbers.")
 
 
+def section_of(cause: Mapping[str, Any]) -> str:
+    """Return the section a cause is told in: SCENARIO (a lever, or a condition the scenario sets
+    away from the model's defaults), HAPPENED (an event of the run) or DEFAULTS (a condition at
+    the model's defaults)."""
+    if cause["group"] == EVENTS:
+        return HAPPENED
+    return DEFAULTS if cause.get("default") else SCENARIO
+
+
+def sections(ex: Explanation) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Return (section, causes) in the telling order SCENARIO, HAPPENED, DEFAULTS; within a
+    section the causes keep the explanation's ranking (largest effect on active members first);
+    empty sections are left out."""
+    return [(key, found) for key in SECTION_TITLES
+            if (found := [c for c in ex.causes if section_of(c) == key])]
+
+
+def ranked_for_a_room(ex: Explanation, n: int) -> list[dict[str, Any]]:
+    """Return ``n`` causes for a short list (the story page): the largest of each section in
+    turn (the scenario's own first, then the run's events, then the defaults), then the next."""
+    queues = [list(found) for _, found in sections(ex)]
+    out: list[dict[str, Any]] = []
+    while len(out) < n and any(queues):
+        for queue in queues:
+            if queue and len(out) < n:
+                out.append(queue.pop(0))
+    return out
+
+
 def _together(ex: Explanation, group: str) -> str | None:
     info = ex.groups.get(group)
     if not info or len(info["causes"]) < 2:
         return None
-    what = "the runs' events" if len(ex.seeds) > 1 else "the run's events"
+    what = ("the runs' events" if len(ex.seeds) > 1 else "the run's events") + (
+        " (no manager ever leaving, and every budget decision waived)")
     if group == CONDITIONS_GROUP:
         what = "the conditions"
     together = info["together"].get("active_members", {})
@@ -181,23 +224,35 @@ def _together(ex: Explanation, group: str) -> str | None:
             "(causes that overlap or compound).")
 
 
+def stayed_sentence(ex: Explanation) -> str | None:
+    """Return what "had the managers stayed" (no manager ever leaving) would have changed, with
+    what is held fixed; None when no run had a departure."""
+    if not ex.managers_stayed:
+        return None
+    runs = len(ex.seeds)
+    text = effect_sentence(STAYED, ex.managers_stayed, ex.at_week, int(ex.actual["died"]), runs)
+    if runs > 1 and ex.stayed_runs < runs:
+        text += f" ({runs - ex.stayed_runs} of the {runs} runs had no departure: no change there.)"
+    return text
+
+
 def sentences(ex: Explanation) -> list[str]:
-    """Return the explanation in plain sentences: the runs as they were, then the TOP_SENTENCES
-    largest causes (largest effect on active members first; the largest event always among
-    them), then each group neutralised together."""
+    """Return the explanation in plain sentences: the runs as they were; then, section by
+    section (:data:`SECTION_TITLES`: what the scenario changes, what happened in the run, the
+    model's defaults), a heading and the section's largest causes (TOP_SENTENCES in all, the
+    largest of each section always among them), with "had the managers stayed" (no manager ever
+    leaving) first among what happened; then each group neutralised together."""
     runs = len(ex.seeds)
     out = [_intro(ex)]
-    told = ex.causes[:TOP_SENTENCES]
-    first_event = next((c for c in ex.causes if c["group"] == EVENTS), None)
-    if first_event is not None and first_event not in told:  # the largest event is always told
-        told.append(first_event)
-    for cause in told:
-        out.append(effect_sentence(clause(cause, runs), cause["effects"], ex.at_week,
-                                   int(ex.actual["died"]), runs))
+    told = {id(c) for c in ex.causes[:TOP_SENTENCES]} | {id(found[0]) for _, found in sections(ex)}
+    died = int(ex.actual["died"])
+    for key, found in sections(ex):
+        out.append(SECTION_TITLES[key] + (":" if runs == 1 or key != HAPPENED else " (in the runs):"))
+        if key == HAPPENED and (stayed := stayed_sentence(ex)):
+            out.append(stayed)
+        out += [effect_sentence(clause(c, runs), c["effects"], ex.at_week, died, runs)
+                for c in found if id(c) in told]
     out += [s for s in (_together(ex, EVENTS), _together(ex, CONDITIONS_GROUP)) if s]
-    if any(c["kind"] == "departure" for c in ex.causes):
-        out.append("A manager who stays still faces the usual risk of leaving later; with all the "
-                   "events neutralised together, none of the departures happens.")
     if not ex.causes:
         out.append("The run had no adverse event and none of the conditions explain neutralises.")
     return out
@@ -241,28 +296,35 @@ def table_text(ex: Explanation, width: int = 46) -> str:
     header = ["cause", "runs", f"active at week {ex.at_week}", "retention 52w (points)",
               "survival (+saved/-lost)"]
     rows: list[list[str]] = []
-    for group, title in ((EVENTS, "events of the run" if runs == 1 else "events of the runs"),
-                         (CONDITIONS_GROUP, "conditions")):
-        causes = [c for c in ex.causes if c["group"] == group]
-        if not causes:
-            continue
-        rows.append([title + ":", "", "", "", ""])
+    for key, causes in sections(ex):
+        rows.append([SECTION_TITLES[key] + ":", "", "", "", ""])
+        if key == HAPPENED and ex.managers_stayed:
+            e = ex.managers_stayed
+            rows.append(["  had the managers stayed (no departure)", f"{ex.stayed_runs}/{runs}",
+                         _cell(e.get("active_members"), 0), _cell(e.get("retention_52w"), 1),
+                         _survival_cell(e.get("survival"))])
         for c in causes:
             name = _name(c, runs)
             name = name if len(name) <= width else name[: width - 3] + "..."
             e = c["effects"]
             rows.append([f"  {name}", f"{c['runs']}/{runs}", _cell(e.get("active_members"), 0),
                          _cell(e.get("retention_52w"), 1), _survival_cell(e.get("survival"))])
+    for group, title in ((EVENTS, "the events" if runs == 1 else "the events of the runs"),
+                         (CONDITIONS_GROUP, "the conditions and levers")):
         info = ex.groups.get(group)
         if info and len(info["causes"]) > 1:
+            rows.append([f"{title}:", "", "", "", ""])
             for label, key in (("all together", "together"), ("interaction (together - sum)", "interaction")):
                 e = info[key]
                 rows.append([f"  {label}", "", _cell(e.get("active_members"), 0),
                              _cell(e.get("retention_52w"), 1),
                              _survival_cell(e.get("survival")) if key == "together" else ""])
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    measured = [r for r in [header, *rows] if any(r[1:]) or r is header]  # headings may run over
+    widths = [max(len(r[i]) for r in measured) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
+        if not any(cells[1:]) and cells is not header:
+            return cells[0]
         return "  ".join([cells[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(cells[1:], widths[1:],
                                                                                    strict=True))])
 
@@ -271,7 +333,10 @@ def table_text(ex: Explanation, width: int = 46) -> str:
              "(the same random numbers); + means the cause cost the community that much.",
              ("Values: mean over the runs " + f"[{ex.interval}]." if ex.interval else
               "One run: no interval (give --replicates 2 or more for intervals over seeds)."),
-             "Survival: runs in which the community would have survived (+) / died (-) instead."]
+             "Survival: runs in which the community would have survived (+) / died (-) instead.",
+             "A departure alone: the manager does not leave that week (and may leave later, at the "
+             "usual rate); had the managers stayed: no departure at all, everything else as in the "
+             "run (seed, parameters, the budget reviews' rule)."]
     if ex.grouping:
         notes.append(ex.grouping)
     wrapped = [textwrap.fill(n, width=max(len(rule), 80), subsequent_indent="  ") for n in notes]
@@ -290,6 +355,8 @@ def payload(ex: Explanation, metadata: Mapping[str, Any] | None = None) -> dict[
         "metrics": {k: {"unit": unit, "what": what} for k, (unit, what) in METRICS.items()},
         "interval": ex.interval or "none: one run", "grouping": ex.grouping,
         "sentences": sentences(ex), "actual": ex.actual, "causes": ex.causes, "groups": ex.groups,
+        "managers_stayed": {"what": STAYED, "runs": ex.stayed_runs, "effects": ex.managers_stayed},
+        "sections": {key: [c["key"] for c in found] for key, found in sections(ex)},
         "table": ex.table, "settings": ex.settings, "metadata": dict(metadata or {}),
     }
 
@@ -315,7 +382,7 @@ def plot_ghosts(ex: Explanation, replays: Replays, path: Path) -> Path:
     if ALL_EVENTS in keys:
         which = "its events" if runs == 1 else "their events"
         ax.plot(lines["week"], lines[ALL_EVENTS], linestyle=":", color="grey", linewidth=2.0,
-                label=f"without any of {which} (departures, budget decisions)")
+                label=f"without any of {which} (no departure at all, no budget decision)")
     what = "one run" if runs == 1 else f"mean of {runs} runs"
     ax.set_title(f"{ex.scenario}: active members as it was and without each largest cause ({what})")
     ax.set_xlabel("week")

@@ -91,19 +91,21 @@ def _tell_one(sc: Scenario, weeks: int, seed: int, overrides: dict[str, Any], fr
 
 def top_causes(sc: Scenario, seed: int, weeks: int, overrides: Mapping[str, Any], n: int = 3,
                workers: int | None = None) -> list[str]:
-    """Return the ``n`` largest causes of the run's losses, one plain sentence each ("Had the
-    manager who left in week 47 stayed, the community would have had 38 more active members at
-    week 260 ..."), from replays of the one run (seed ``seed``) with each adverse event and
+    """Return ``n`` causes of the run's losses, one plain sentence each, the largest of each
+    section in turn (the scenario's own levers first, then the run's events, then conditions at
+    the model's defaults, said to be defaults: :func:`simcomm.report.explain.ranked_for_a_room`),
+    from replays of the one run (seed ``seed``) with each adverse event and
     condition neutralised (:func:`simcomm.runs.counterfactual.replay_runs`,
     :func:`simcomm.analysis.explain.explain`, worded by :mod:`simcomm.report.explain`)."""
     from simcomm.analysis.explain import explain
-    from simcomm.report.explain import clause, effect_sentence
+    from simcomm.report.explain import clause, effect_sentence, ranked_for_a_room
     from simcomm.runs.counterfactual import replay_runs
 
     replays = replay_runs(sc, [seed], weeks, overrides=dict(overrides), workers=workers)
     ex = explain(replays)
     died = int(ex.actual["died"])
-    return [effect_sentence(clause(c, 1), c["effects"], ex.at_week, died, 1) for c in ex.causes[:n]]
+    return [effect_sentence(clause(c, 1), c["effects"], ex.at_week, died, 1)
+            for c in ranked_for_a_room(ex, n)]
 
 
 def tell_story(scenario: str | Scenario, *, weeks: int = 260, seed: int = 0,

@@ -4,11 +4,19 @@ For every seed, :func:`replay_runs` runs the scenario as it is, lists its advers
 manager departure, each budget cut, a closure or the end of a sponsorship: ``model.adverse``),
 and replays it with the same seed, so the same common random numbers, with
 
-- each event neutralised alone (the :class:`~simcomm.core.counterfactual.Counterfactual` hook),
+- each event neutralised alone (the :class:`~simcomm.core.counterfactual.Counterfactual` hook):
+  a departure does not happen in its week (that manager stays then, and may still leave later at
+  the usual rate), a budget decision is waived;
+- "had the managers stayed" (:data:`MANAGERS_STAYED`, when a run had a departure): no manager
+  ever leaves (``Counterfactual(keep_all_managers=True)``, the dashboard's and the story's
+  ghost); held fixed: the seed and so every random draw, every parameter, and the budget
+  reviews' rule (a review still cuts or closes when the new numbers miss the target);
 - each condition neutralised alone: the conditions of
   :data:`simcomm.core.counterfactual.CONDITIONS` the run has (promotion, spam, programme
-  overload) and each of the scenario's own levers set back to its base's value,
-- all the events together, and all the conditions together.
+  overload; each marked when it is at the model's default, as promotion's 10% is) and each of the
+  scenario's own levers set back to its base's value,
+- all the events together (no manager ever leaving and every budget decision of the run
+  waived), and all the conditions together.
 
 Seeds have their own events at their own weeks, so events are grouped across seeds by kind and
 order: "the first manager departure" is the first departure of each seed's run (absent from a
@@ -38,6 +46,7 @@ from simcomm.runs.sim import MAX_WEEKS, simulate
 
 ACTUAL = "actual"  # the cause key of the run as it is
 ALL_EVENTS = "all events"  # every event of the run neutralised together
+MANAGERS_STAYED = "managers stayed"  # no manager ever leaves (keep_all_managers), nothing else changed
 ALL_CONDITIONS = "all conditions"  # every condition neutralised together
 EVENTS, CONDITIONS_GROUP = "events", "conditions"  # the two groups of causes
 MAX_REPLICATES = 1000
@@ -53,7 +62,9 @@ class Cause:
     event's rank among its kind in a run (1 = the first; 0 for conditions); ``label``: the cause
     in plain words; ``wording``: for a condition, the counterfactual clause ("had ..."), "" for
     an event (the report words it from its weeks); ``why``: why the neutral value is neutral;
-    ``neutral``: the parameter overrides that neutralise a condition ({} for an event).
+    ``neutral``: the parameter overrides that neutralise a condition ({} for an event);
+    ``default``: for a condition, True when the run has it at the model's default values (every
+    community of the type has it, not this scenario's doing: promotion's 10%, say).
     """
 
     key: str
@@ -64,6 +75,7 @@ class Cause:
     wording: str = ""
     why: str = ""
     neutral: Mapping[str, Any] = field(default_factory=dict)
+    default: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,7 +112,8 @@ class Replays:
     ``causes``: the causes in order (events by kind and order, then conditions); ``actual``:
     seed -> the run as it is; ``outcomes``: (seed, cause key) -> the replay with that cause
     neutralised, for every seed and cause (a cause absent from a seed's run maps to the actual
-    run), and for ALL_EVENTS and ALL_CONDITIONS when the group has causes; ``events``: (seed,
+    run), for ALL_EVENTS and ALL_CONDITIONS when the group has causes, and for MANAGERS_STAYED
+    when any run had a departure (a run without one maps to itself); ``events``: (seed,
     cause key) -> the event a cause stands for in that seed's run (absent when it had none).
     """
 
@@ -159,9 +172,19 @@ def condition_causes(scenario: Scenario, overrides: Mapping[str, Any]) -> list[C
     base's value; a lever whose neutralisation is the same as a condition's is left out.
     """
     params = make_params(dict(overrides), base=scenario.overrides)
-    causes = [Cause(key=f"condition:{c.name}", group=CONDITIONS_GROUP, kind="condition",
-                    label=c.label, wording=c.wording, why=c.why, neutral=dict(c.neutral))
-              for c in CONDITIONS if c.applies(params)]
+    defaults = make_params()
+    causes = []
+    for c in CONDITIONS:
+        if not c.applies(params):
+            continue
+        default = all(params[name] == defaults[name] for name in c.neutral)
+        values = ", ".join(f"{name.replace('_', ' ')} {params[name]:g}" for name in c.neutral
+                           if params[name] != c.neutral[name])
+        whose = "the model's default" if default else "this scenario's value"
+        causes.append(Cause(key=f"condition:{c.name}", group=CONDITIONS_GROUP, kind="condition",
+                            label=f"{c.label} ({values}: {whose})",
+                            wording=f"{c.wording} (instead of {values}, {whose})", why=c.why,
+                            neutral=dict(c.neutral), default=default))
     if scenario.levers:
         before = make_params(base=scenario.base_overrides)
         for name, (value, why) in scenario.levers.items():
@@ -220,9 +243,15 @@ def replay_runs(scenario: Scenario, seeds: Sequence[int], weeks: int,
         found = per_seed[s]
         for key, e in found.items():
             jobs.append(Replay(scenario, weeks, s, user, Counterfactual.neutralising([e]), key))
-        if len(found) > 1:
-            jobs.append(Replay(scenario, weeks, s, user, Counterfactual.neutralising(list(found.values())),
-                               ALL_EVENTS))
+        departed = any(e.kind == DEPARTURE for e in found.values())
+        if departed:
+            jobs.append(Replay(scenario, weeks, s, user, Counterfactual(keep_all_managers=True),
+                               MANAGERS_STAYED))
+        if len(found) > 1:  # no manager ever leaving, and every budget decision of the run waived
+            reviews = Counterfactual.neutralising([e for e in found.values() if e.kind != DEPARTURE])
+            jobs.append(Replay(scenario, weeks, s, user,
+                               Counterfactual(waived_reviews=reviews.waived_reviews,
+                                              keep_all_managers=departed), ALL_EVENTS))
         for c in conditions:
             jobs.append(Replay(scenario, weeks, s, {**user, **c.neutral}, nothing, c.key))
         if len(conditions) > 1:
@@ -233,9 +262,15 @@ def replay_runs(scenario: Scenario, seeds: Sequence[int], weeks: int,
     for s in seeds:  # reuse runs where nothing more would change
         for c in events:
             outcomes.setdefault((s, c.key), actual[s])
+        if any(c.kind == DEPARTURE for c in events):
+            outcomes.setdefault((s, MANAGERS_STAYED), actual[s])
         if events:
             only = list(per_seed[s])
-            outcomes.setdefault((s, ALL_EVENTS), outcomes[(s, only[0])] if only else actual[s])
+            # one event: neutralising it is all of them (a lone departure: the manager stays
+            # for good, as nobody else was to leave)
+            alone = (MANAGERS_STAYED if only and per_seed[s][only[0]].kind == DEPARTURE else only[0]) \
+                if only else None
+            outcomes.setdefault((s, ALL_EVENTS), outcomes[(s, alone)] if alone else actual[s])
         if len(conditions) == 1:
             outcomes[(s, ALL_CONDITIONS)] = outcomes[(s, conditions[0].key)]
     found_events = {(s, k): e for s in seeds for k, e in per_seed[s].items()}

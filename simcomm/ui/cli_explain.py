@@ -47,12 +47,16 @@ def explain(scenario: str, seed: int, replicates: int, weeks: int, at_week: int 
     """Explain a scenario's losses: replay it with each adverse event or condition neutralised.
 
     Runs SCENARIO (a built-in name or a scenario TOML file) for R seeds, then replays each run
-    on the same random numbers with one thing changed: each manager departure (the manager
-    stays), each budget cut or closure (the review lets the budget stand), and each condition
-    (product promotion, spam, programme overload, the scenario's own levers back to its base).
-    Prints, largest first, how many more active members the community would have had, how much
-    more of its first-year joiners it would have kept, and how many of the runs in which it died
-    would have survived, with 95% bootstrap intervals over the seeds; then the whole table.
+    on the same random numbers with one thing changed: each manager departure (the manager does
+    not leave that week, and may leave later at the usual rate), no manager ever leaving ("had
+    the managers stayed"; the seed, every parameter and the budget reviews' rule held fixed),
+    each budget cut or closure (the review lets the budget stand), and each condition (product
+    promotion, spam, programme overload, the scenario's own levers back to its base). Prints, in
+    three sections (what the scenario changes, what happened in the run, conditions at the
+    model's defaults), largest first, how many more active members the community would have
+    had, how much more of its first-year joiners it would have kept, and how many of the runs in
+    which it died would have survived, with 95% bootstrap intervals over the seeds; then the
+    whole table.
     """
     import mesa
 
