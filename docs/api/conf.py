@@ -21,3 +21,19 @@ html_theme = "alabaster"
 html_title = f"simcomm {__version__}: API reference"
 exclude_patterns = ["_build"]
 templates_path = ["_templates"]
+
+
+def setup(app):
+    """Apply napoleon ("Args:" sections) to functions and classes only: on a constant's ``#:``
+    comment it would read "metric -> (unit, what it is): ..." as a type to cross-reference."""
+    from sphinx.ext.napoleon import _process_docstring
+
+    listeners = app.events.listeners["autodoc-process-docstring"]
+    for listener in [x for x in listeners if x.handler is _process_docstring]:
+        app.disconnect(listener.id)
+
+    def google_sections(app, what, name, obj, options, lines):
+        if what not in ("data", "attribute", "property"):
+            _process_docstring(app, what, name, obj, options, lines)
+
+    app.connect("autodoc-process-docstring", google_sections)
