@@ -218,6 +218,34 @@ def test_vary_answer_names_the_varied_parameter_in_words() -> None:
     assert flat.startswith("What changed within vendor-imposed: staff turnover per year 6.0 instead of 0.0")
 
 
+def test_every_vary_sentence_names_its_arm() -> None:
+    """Three values of one parameter: each clause names the value it is about and the one it is
+    compared with (it said "in vendor-imposed 7 of 10 against 9 of 10" twice; issue 27)."""
+    out = invoke("compare", "vendor-imposed", "-r", "2", "-w", "2", *SMALL,
+                 "--vary", "roi_target=1.0,3.0,6.0")[1]
+    answer = " ".join(blocks(out)[1].split())
+    sentence = next(s for s in answer.split(". ") if s.startswith("Active members at week"))
+    clauses = sentence.split("; ")
+    assert len(clauses) == 2, sentence
+    for clause, value in zip(clauses, ("3.0", "6.0"), strict=True):
+        assert "in vendor-imposed, " in clause and f"with roi target {value} against " in clause, clause
+        assert "with roi target 1.0" in clause, clause
+
+
+def test_counts_agree_with_their_nouns() -> None:
+    """'and 1 of them are clear' (issue 27): one thing is, several are."""
+    from simcomm.report.claims import verdict_counts
+    from simcomm.report.text import counted
+
+    assert [counted(n, "run") for n in (0, 1, 2)] == ["0 runs", "1 run", "2 runs"]
+    assert verdict_counts({"agrees": 1, "disagrees": 2, "inconclusive": 1}) == \
+        "1 agrees, 2 disagree, 1 inconclusive"
+    table, family, _ = one_rule_case()
+    assert int(family["significant"].sum()) == 1
+    sure = comparison_sentences(table, family, [("after", "before", None)], {}, 60, 10)[-1]
+    assert "and 1 of them is clear" in sure, sure
+
+
 def test_run_answers_first_then_the_table() -> None:
     code, out, err = invoke("run", "product-showcase", "--weeks", "100", "--set", "partners=300",
                             "--seed", "1")

@@ -23,6 +23,14 @@ VERDICT_COLOURS = {AGREES: "#1b7837", DISAGREES: "#b2182b", INCONCLUSIVE: "#8787
 EXPECTED = {1: "rises", -1: "falls", 0: "hardly moves"}
 
 
+def verdict_counts(counts: Mapping[str, int]) -> str:
+    """Return how many claims agree, disagree and are inconclusive, each verb in the number of
+    its count: "13 agree, 1 disagrees, 7 inconclusive"."""
+    agree, disagree = counts.get(AGREES, 0), counts.get(DISAGREES, 0)
+    return (f"{agree} {'agrees' if agree == 1 else 'agree'}, {disagree} "
+            f"{'disagrees' if disagree == 1 else 'disagree'}, {counts.get(INCONCLUSIVE, 0)} inconclusive")
+
+
 def _num(x: float, share: bool, signed: bool = False) -> str:
     """Return a metric value as text: shares in percent (differences in points), counts rounded."""
     if x is None or not math.isfinite(x):
@@ -165,8 +173,7 @@ def claims_markdown(claims: Sequence[Claim], table: pd.DataFrame, robust: Mappin
         "- A result is a finding of the model, not of the world: it holds under the model's "
         "mechanisms and assumptions, which the *mechanism* column names.",
         "",
-        f"**At the defaults: {counts.get(AGREES, 0)} agree, {counts.get(DISAGREES, 0)} disagree, "
-        f"{counts.get(INCONCLUSIVE, 0)} inconclusive** (of {len(claims)}).",
+        f"**At the defaults: {verdict_counts(counts)}** (of {len(claims)}).",
         "",
     ]
     if figure:

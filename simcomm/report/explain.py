@@ -137,9 +137,11 @@ def _survival(effect: Mapping[str, Any] | None, died: int, runs: int) -> str | N
         return "survived" if saved else "died"
     parts = []
     if saved:
-        parts.append(f"survived in {saved} of the {died} runs in which it died")
+        parts.append("survived in the one run in which it died" if died == 1 else
+                     f"survived in {saved} of the {died} runs in which it died")
     if lost:
-        parts.append(f"died in {lost} of the {runs - died} runs in which it survived")
+        parts.append("died in the one run in which it survived" if runs - died == 1 else
+                     f"died in {lost} of the {runs - died} runs in which it survived")
     return " and ".join(parts)
 
 

@@ -53,7 +53,13 @@ def claims(replicates: int, points: int, point_replicates: int, seed: int, weeks
     from simcomm.core.metric_registry import metric
     from simcomm.core.params import ASSUMPTIONS, DEFAULTS
     from simcomm.core.version import __version__
-    from simcomm.report.claims import claims_json, effect_text, robustness_text, write_claims_report
+    from simcomm.report.claims import (
+        claims_json,
+        effect_text,
+        robustness_text,
+        verdict_counts,
+        write_claims_report,
+    )
     from simcomm.runs.batch import show_progress
     from simcomm.runs.claims import robustness_design, run_contrasts, run_robustness, select_claims
     from simcomm.runs.files import OutputError
@@ -91,8 +97,7 @@ def claims(replicates: int, points: int, point_replicates: int, seed: int, weeks
             click.echo(f"{t['verdict']:>12}  {c.key}: {metric(c.metric).phrase} {effect_text(t)}"
                        + (f"; holds in {held}, decided most by {decider}" if points else ""))
         counts = table["verdict"].value_counts()
-        click.echo(f"\n{counts.get('agrees', 0)} agree, {counts.get('disagrees', 0)} disagree, "
-                   f"{counts.get('inconclusive', 0)} inconclusive.")
+        click.echo(f"\n{verdict_counts(counts)}.")
     if report is not None:
         try:
             write_claims_report(chosen, table, robust, settings, values, report, robust_values, design)

@@ -262,6 +262,7 @@ def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, 
     """
     from simcomm.report.story import tell_story
     from simcomm.report.story_page import write_story
+    from simcomm.report.text import counted
     from simcomm.runs.files import OutputError, check_writable
 
     sc = _scenario(scenario, "SCENARIO")
@@ -286,7 +287,8 @@ def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, 
         died = t.result.summary.get("died_week")
         fate = f"died in week {died}" if died is not None else f"alive after {weeks} weeks"
         click.echo(f"{t.scenario.name}, seed {seed}: {fate}; peak {t.result.summary.get('peak_active')} "
-                   f"active members; {len(t.result.events)} events; {len(t.frames)} network frames")
+                   f"active members; {counted(len(t.result.events), 'event')}; "
+                   f"{counted(len(t.frames), 'network frame')}")
     if told.ghost is not None:
         click.echo(f"had the managers stayed: {int(told.ghost.timeseries['active_members'].iloc[-1]):,} "
                    f"active members at week {weeks} instead of "
