@@ -255,6 +255,40 @@ def test_summarize_writes_points_and_plots(tiny_reference: tuple[Path, Path]) ->
     assert code == 2 and "manifest" in err
 
 
+def test_summarize_intervals_stay_within_bounds_and_say_when_n_is_too_small(
+        tiny_reference: tuple[Path, Path], tmp_path: Path) -> None:
+    """Issue 27: 'died_week 143 [-22.18, 308.2]' (a Student t interval below week 0 from two runs)
+    and '130 [nan, nan]' (one run). Two runs far apart, one run, none: bounded, 'n too small',
+    'no run has a value'; the retention shares stay in [0, 1]."""
+    import math
+    import shutil
+
+    import numpy as np
+
+    _, one = tiny_reference
+    copy = tmp_path / "copy"
+    shutil.copytree(one, copy, ignore=shutil.ignore_patterns("summary", ".*"))
+    runs = read_runs(copy)
+    runs["peak_active"] = runs["peak_active"].astype(float)
+    runs.loc[runs["point"] == 0, "peak_active"] = [5.0, 400.0]  # t interval: [-2,307, 2,712]
+    runs.loc[runs["point"] == 1, "peak_active"] = [7.0, np.nan]
+    runs.loc[runs["point"] == 2, "peak_active"] = [np.nan, np.nan]
+    runs.loc[runs["point"] == 3, "retention_12w"] = [0.0, 1.0]  # t interval: [-5.9, 6.9]
+    for part in (copy / "runs").glob("part-*.parquet"):
+        part.unlink()
+    runs.to_parquet(copy / "runs" / "part-0000000-0000007.parquet", index=False)
+    code, out, err = invoke("experiment", "summarize", str(copy))
+    assert code == 0, err
+    block = out.split("\npeak_active")[1].split("\n\n")[0].splitlines()
+    assert "[5, 400] (2 of 2)" in block[1], block  # within the values, so never below 0
+    assert "7 [n too small for an interval] (1 of 2)" in block[2], block
+    assert "no run has a value (0 of 2)" in block[3], block
+    points = pd.read_parquet(copy / "summary" / "points.parquet")
+    assert points.loc[0, "peak_active_ci_low"] >= 0 and math.isnan(points.loc[1, "peak_active_ci_low"])
+    assert 0 <= points.loc[3, "retention_12w_ci_low"] <= points.loc[3, "retention_12w_ci_high"] <= 1
+    assert "nan" not in out
+
+
 RESUME = TINY.replace("weeks = 25", "weeks = 80").replace("replicates = 2", "replicates = 6").replace(
     "seed = 7", "seed = 7\nbatch_size = 2").replace("partners = 250", "partners = 400")
 

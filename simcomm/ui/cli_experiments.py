@@ -99,6 +99,7 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
     runs that died).
     """
     from simcomm.analysis.experiments import point_summary
+    from simcomm.core.metric_registry import METRIC_BY_NAME
     from simcomm.core.params import ParameterError, closest_names
     from simcomm.report.experiment_plots import plot_factor, plot_heatmap
     from simcomm.runs.experiment_store import read_manifest, read_runs
@@ -138,12 +139,20 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
     if manifest.get("question"):
         click.echo(f"question: {manifest['question']}")
     for m in chosen:
-        click.echo(f"\n{m}: mean [95% CI] (n)")
+        spec = METRIC_BY_NAME.get(m)
+        what = f" ({spec.label(int(manifest.get('weeks', 260)))})" if spec is not None else ""
+        counted = "runs that died" if m == "died_week" else "runs with a value"
+        click.echo(f"\n{m}{what}: mean [95% interval, bootstrap within the metric's bounds] ({counted})")
         for _, row in points.iterrows():
             label = ", ".join(f"{f}={row[f]}" for f in factors)
-            mean, lo, hi = row[f"{m}_mean"], row[f"{m}_ci_low"], row[f"{m}_ci_high"]
-            text = "n/a" if mean != mean else f"{mean:,.4g} [{lo:,.4g}, {hi:,.4g}]"
-            click.echo(f"  {label:<60} {text:>32} ({int(row[f'{m}_n'])})")
+            mean, lo, hi, n = row[f"{m}_mean"], row[f"{m}_ci_low"], row[f"{m}_ci_high"], int(row[f"{m}_n"])
+            if n == 0:
+                text = "no run has a value" if m != "died_week" else "no run died"
+            elif lo != lo:
+                text = f"{mean:,.4g} [n too small for an interval]"
+            else:
+                text = f"{mean:,.4g} [{lo:,.4g}, {hi:,.4g}]"
+            click.echo(f"  {label:<60} {text:>36} ({n} of {int(row['runs'])})")
     click.echo(f"\nwrote tables and plots to {directory / 'summary'}")
 
 
