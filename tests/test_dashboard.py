@@ -533,3 +533,25 @@ def test_dashboard_play_stops_at_the_horizon(dashboard: str, browser: Any) -> No
     print(f"Play ran 60 weeks in {took:.1f} s ({60 / took:.1f} weeks/s, at the default "
           f"{app.PLAY_SPEED} weeks/s)")
     page.close()
+
+
+def test_the_status_line_and_the_phases_date_a_death_alike() -> None:
+    """staff-churn, seed 0, dies in week 208 (the budget review closes it after the week's
+    record): the page said "death since week 209, died in week 208" (issue 27)."""
+    from simcomm.analysis.phases import phases, run_phases
+    from simcomm.ui.dashboard_views import overview_html, status_html
+
+    pair = app.CommunityPair("staff-churn", "organic", seed=0, weeks=215)
+    for _ in range(215):
+        pair.step()
+    churn = pair.communities[0]
+    assert churn.model.died_week == 208
+    status = status_html(pair)
+    assert "died in week 208" in status and "since week 209" not in status, status
+    assert phases(churn.model.history["stage"], churn.model.history["active_members"],
+                  died_week=208)[-1][:2] == ("death", 208)
+    assert run_phases(run("staff-churn", weeks=215, seed=0))[-1][:2] == ("death", 208)
+    # organic has no manager: its column says the manager's parameters do not apply
+    overview = overview_html(pair)
+    row = next(r for r in overview.split("<tr>") if "manager departures/year" in r)
+    assert row.count("does not apply") == 1 and ">1.33<" in row, row

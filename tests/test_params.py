@@ -58,3 +58,26 @@ def test_cross_checks() -> None:
         make_params({"share_one_person": 0.7, "share_msp": 0.5})
     with pytest.raises(ParameterError, match=r"'leave_hazard' = 1\.5"):
         make_params({"leave_hazard": 1.5})
+
+
+def test_a_governance_type_shows_only_the_parameters_its_week_reads() -> None:
+    """Derived from the mechanisms that apply under the type's rules (week_for) and their
+    declared parameters, plus population, launch and governance: organic has no manager, so no
+    turnover or handover (issue 27: its table listed them); every parameter is used by a type."""
+    from click.testing import CliRunner
+
+    from simcomm.core.governance import GOVERNANCE
+    from simcomm.core.model import parameters_used, week_for
+    from simcomm.core.params import SPECS
+    from simcomm.ui.cli import main
+
+    organic, vendor = (set(parameters_used(GOVERNANCE[g])) for g in ("organic", "vendor-imposed"))
+    for name in ("staff_turnover_per_year", "handover_quality", "vacancy_weeks"):
+        assert name not in organic and name in vendor
+    assert {"partners", "governance", "founders"} <= organic
+    assert "staff turnover" not in {m.name for m in week_for(GOVERNANCE["organic"])}
+    assert set().union(*(parameters_used(r) for r in GOVERNANCE.values())) == {s.name for s in SPECS}
+    out = CliRunner().invoke(main, ["show", "organic"]).stdout
+    table = out.split("unit; source")[1].split("\n\n")[0]
+    assert "\nstaff_turnover_per_year" not in table and "\npartners" in table
+    assert "Not used by organic's rules" in out and "handover_quality" in out.split("Not used by")[1]

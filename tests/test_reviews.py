@@ -33,3 +33,21 @@ def test_the_period_and_the_kinds() -> None:
     assert review_caveat("budget_cut", text, 14, vacancies, 4).endswith("so this ROI is inflated)")
     assert review_caveat("staff_left", "the community manager left", 14, vacancies, 4) == ""
     assert review_caveat("budget_cut", text, 30, vacancies, 10) == ""
+
+
+def test_the_pages_a_room_sees_carry_the_caveat() -> None:
+    """`simcomm run`'s event log and the dashboard's, for the same run."""
+    from click.testing import CliRunner
+
+    from simcomm.ui.cli import main
+    from simcomm.ui.dashboard_model import CommunityPair
+    from simcomm.ui.dashboard_views import event_log_html
+
+    out = CliRunner().invoke(main, ["run", "staff-churn", "--weeks", "160"]).stdout
+    line = next(x for x in out.splitlines() if "week 156:" in x)
+    assert "restored the budget (the post was empty for 23 of the 26 weeks" in line and "not good news" in line
+    pair = CommunityPair("staff-churn", "none", seed=0, weeks=160)
+    for _ in range(160):
+        pair.step()
+    log = event_log_html(pair)
+    assert "ROI 19.81) restored the budget (the post was empty for 23" in log and "not good news" in log

@@ -19,7 +19,7 @@ PHASE_CHANGE = 0.10  # a phase is growth (decline) when active members rose (fel
 
 
 def phases(stages: Sequence[str], active: Sequence[int] | None = None,
-           min_weeks: int = MIN_PHASE_WEEKS) -> list[tuple[str, int, int]]:
+           min_weeks: int = MIN_PHASE_WEEKS, died_week: int | None = None) -> list[tuple[str, int, int]]:
     """Return the lifecycle as phases: (stage, first week, last week), weeks numbered from 1.
 
     The model reports a stage every week (:func:`simcomm.core.metrics.lifecycle_stage`: growth
@@ -36,6 +36,11 @@ def phases(stages: Sequence[str], active: Sequence[int] | None = None,
     than :data:`PHASE_CHANGE` a year (compounded, from the week before it to its last week),
     decline when they fell by more, maturity otherwise; neighbours that end up with the same
     name are joined.
+
+    ``died_week``: the week the community died (the run's ``died_week``). The week's record is
+    taken before the budget review that may close it, so the recorded stage turns to death the
+    week after; the death phase is dated from ``died_week`` itself, so that a page saying "died
+    in week 208" never also says "death since week 209".
     """
     spells: list[list[Any]] = []  # [stage, first, last] with weeks numbered from 1
     for week, stage in enumerate(stages, start=1):
@@ -103,6 +108,12 @@ def phases(stages: Sequence[str], active: Sequence[int] | None = None,
                 spell[0] = "growth" if change > PHASE_CHANGE else "decline" if change < -PHASE_CHANGE \
                     else "maturity"
         spells = coalesce(spells)
+    if died_week is not None and spells and spells[-1][0] == "death" and spells[-1][1] > died_week >= 1:
+        spells[-1][1] = int(died_week)
+        while len(spells) > 1 and spells[-2][1] >= died_week:  # a phase wholly after the death
+            del spells[-2]
+        if len(spells) > 1:
+            spells[-2][2] = int(died_week) - 1
     return [(str(stage), int(a), int(b)) for stage, a, b in spells]
 
 
@@ -112,4 +123,5 @@ def run_phases(result: Result) -> list[tuple[str, int, int]]:
     ts = result.timeseries
     if "stage" not in ts or ts.empty:
         return []
-    return phases(list(ts["stage"]), ts["active_members"].tolist())
+    return phases(list(ts["stage"]), ts["active_members"].tolist(),
+                  died_week=result.summary.get("died_week"))

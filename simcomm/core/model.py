@@ -44,6 +44,19 @@ def week_for(rules: Rules) -> tuple[Mechanism, ...]:
     return week
 
 
+def parameters_used(rules: Rules) -> tuple[str, ...]:
+    """Return the names of the parameters a community under ``rules`` uses, in the parameter
+    table's order: the population's, the launch's and the governance's, then those declared by
+    each mechanism of its week (:func:`week_for`). An organic community has no manager, so its
+    week has no staff turnover and none of that mechanism's parameters (turnover, handover)."""
+    from simcomm.core import governance, launch, population
+    from simcomm.core.params import SPECS
+
+    used = {s.name for s in (*population.PARAMS, *launch.PARAMS, *governance.PARAMS)}
+    used |= {s.name for m in week_for(rules) for s in m.params}
+    return tuple(s.name for s in SPECS if s.name in used)
+
+
 class CommunityModel(mesa.Model):
     """A partner community under one governance type, from launch, one step per week.
 

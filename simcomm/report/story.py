@@ -82,7 +82,8 @@ def _tell_one(sc: Scenario, weeks: int, seed: int, overrides: dict[str, Any], fr
         if drawer is None:  # week 0: the sample and the figure are made once
             drawer = NetworkDrawer(sample_network(model, network_size), with_staff=bool(model.staff),
                                    staff_posts=len(model.staff))
-        stage = f", {phases(stages[:model.week], active[:model.week])[-1][0]}" if model.week and stages \
+        stage = f", {phases(stages[:model.week], active[:model.week], died_week=model.died_week)[-1][0]}" \
+            if model.week and stages \
             else ", launch"
         story.frames.append(drawer.frame(model, f"{sc.name}: week {model.week}{stage}"))
         story.frame_weeks.append(model.week)

@@ -29,6 +29,19 @@ from simcomm.report.story import (
 from simcomm.report.text import format_value, metric_name
 
 
+def applicable(params: Mapping[str, Any]) -> tuple[set[str], list[str]]:
+    """Return (the parameters a run with ``params`` uses, the others in the table's order): what
+    its governance type's rules use (:func:`simcomm.core.model.parameters_used`); an organic
+    community has no manager, so no staff turnover or handover."""
+    from simcomm.core.governance import GOVERNANCE
+    from simcomm.core.model import parameters_used
+
+    rules = GOVERNANCE.get(str(params.get("governance")))
+    if rules is None:
+        return set(params), []
+    used = set(parameters_used(rules))
+    return used, [k for k in params if k not in used]
+
 def _stories(story: Story) -> list[Story]:
     return [story] + ([story.compare] if story.compare is not None else [])
 
@@ -151,12 +164,15 @@ details { margin-top: 8px; } .set { color: #6a3d9a; font-weight: 600; }
 
 
 def _events_html(s: Story, numbered: bool) -> str:
+    from simcomm.report.reviews import with_caveats
+
     e = html.escape
     marks = {(week, text): number for number, week, _kind, text in annotated_events(s.result.events)} \
         if numbered else {}
     items = []
-    for row in s.result.events.itertuples():
-        number = marks.get((int(row.week), str(row.text)))
+    told = with_caveats(s.result.events, s.result.timeseries, int(s.result.params["review_every"]))
+    for row, plain in zip(told.itertuples(), s.result.events["text"], strict=True):
+        number = marks.get((int(row.week), str(plain)))
         mark = f"<span class='n'>{number}</span>" if number else "<span class='n'></span>"
         cls = " class='numbered'" if number else ""
         items.append(f"<li{cls}>{mark}{e(event_line(row.week, str(row.text)))}</li>")
@@ -187,9 +203,14 @@ def story_html(story: Story, timeline_png: bytes, network_gifs: Sequence[bytes] 
                        + "".join(f"<td class='v'>{e(v)}</td>" for _t, v in cells) + "</tr>"
                        for cells in rows[0])
     set_here = set(sc.overrides) | set(story.overrides)
+    used, unused = applicable(params)
     param_rows = "".join(
         f"<tr><td{' class=set' if k in set_here else ''}>{e(k)}</td><td class='v'>{e(str(v))}</td></tr>"
-        for k, v in params.items())
+        for k, v in params.items() if k in used)
+    if unused:
+        governance = e(str(params.get("governance")))
+        param_rows += (f"<tr><td colspan='2' class='quiet'>Not used under {governance}'s rules (no "
+                       f"mechanism of its week reads them): {e(', '.join(unused))}</td></tr>")
     quote = ""
     if sc.seed_quote:
         quote = (f"<blockquote>&ldquo;{e(sc.seed_quote)}&rdquo;<footer>seed essay "

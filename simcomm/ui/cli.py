@@ -180,11 +180,21 @@ def show(scenario: str) -> None:
     elif set(sc.overrides) == {"governance"}:
         click.echo(f"sets only governance = {sc.governance}: the type's rules, every other parameter "
                    "at its default\n")
+    from simcomm.core.governance import GOVERNANCE
+    from simcomm.core.model import parameters_used
+
+    used = set(parameters_used(GOVERNANCE[sc.governance]))
     click.echo(f"{'parameter':<24} {'value':>12} {'default':>12}  unit; source   (* = set by the scenario)")
     for spec in SPECS:
+        if spec.name not in used:
+            continue
         value = params[spec.name]
         mark = "*" if spec.name in sc.overrides else " "
         click.echo(f"{spec.name:<24}{mark}{value!s:>12} {spec.default!s:>12}  {spec.unit}; {spec.source}")
+    unused = [s.name for s in SPECS if s.name not in used]
+    if unused:
+        click.echo(f"\nNot used by {sc.governance}'s rules (no mechanism of its week reads them): "
+                   + ", ".join(unused))
     click.echo("\nSources: seeds/000 to seeds/004 are the five practitioners' essays (titles, authors and "
                "every passage used: docs/essays.md); MODEL.md is the project's model brief "
                "(docs/model-brief.md).")
@@ -256,7 +266,10 @@ def run_command(scenario: str, seed: int, weeks: int, sets: tuple[str, ...], out
     click.echo(format_run_table(result.summary, weeks))
     if len(result.events):
         click.echo("\nEvents:")
-        for row in result.events.head(12).itertuples():
+        from simcomm.report.reviews import with_caveats
+
+        told = with_caveats(result.events, result.timeseries, int(result.params["review_every"]))
+        for row in told.head(12).itertuples():
             click.echo(f"  week {row.week}: {row.text}")
         if len(result.events) > 12:
             click.echo(f"  ... {len(result.events) - 12} more (events in summary.json with --out)")

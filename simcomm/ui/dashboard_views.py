@@ -9,7 +9,9 @@ import html
 import mesa
 
 from simcomm.analysis.phases import phases
+from simcomm.core.model import parameters_used
 from simcomm.core.version import __version__
+from simcomm.report.reviews import review_caveat
 from simcomm.report.story import event_line
 from simcomm.ui.dashboard_drawing import Line, chart_svg, network_svg
 from simcomm.ui.dashboard_model import KEY_PARAMETERS, Community, CommunityPair
@@ -71,7 +73,7 @@ def phase_now(c: Community) -> str:
     h = c.model.history
     if not h["stage"]:
         return "launch"
-    stage, first, _last = phases(h["stage"], h["active_members"])[-1]
+    stage, first, _last = phases(h["stage"], h["active_members"], died_week=c.model.died_week)[-1]
     return f"{stage} since week {first}" if first > 1 else stage
 
 
@@ -84,12 +86,12 @@ def status_html(pair: CommunityPair) -> str:
     for i, c in enumerate(pair.communities):
         h = c.model.history
         active = h["active_members"][-1] if h["active_members"] else 0
-        died = f", died in week {c.model.died_week}" if c.model.died_week is not None else ""
+        phase = f"died in week {c.model.died_week}" if c.model.died_week is not None else phase_now(c)
         ghost = ""
         if c.ghost is not None and c.ghost.history["active_members"]:
             ghost = f" ({c.ghost.history['active_members'][-1]:,} had the manager stayed)"
         parts.append(f'<span style="color:{COMMUNITY_COLOURS[i]}"><b>{e(c.name)}</b></span>: '
-                     f"{active:,} active{e(ghost)}, {e(phase_now(c))}{e(died)}")
+                     f"{active:,} active{e(ghost)}, {e(phase)}")
     parts.append(f'<span class="quiet">seed {pair.seed} \u00b7 simcomm {e(__version__)}, '
                  f"mesa {e(mesa.__version__)}</span>")
     return " \u00b7 ".join(parts)
@@ -98,8 +100,10 @@ def status_html(pair: CommunityPair) -> str:
 def event_log_html(pair: CommunityPair) -> str:
     """Return the event log of both communities, newest first, in plain language."""
     e = html.escape
-    rows = sorted(((week, i, c.name, text) for i, c in enumerate(pair.communities)
-                   for week, _kind, text in c.model.events), key=lambda r: (-r[0], r[1]))
+    rows = sorted(((week, i, c.name, text + review_caveat(kind, text, week, c.model.history["vacancies"],
+                                                          int(c.params["review_every"])))
+                   for i, c in enumerate(pair.communities) for week, kind, text in c.model.events),
+                  key=lambda r: (-r[0], r[1]))
     items = "".join(f'<li class="simcomm-event" style="border-left:3px solid {COMMUNITY_COLOURS[i]}">'
                     f"{e(name)} \u00b7 {e(event_line(week, text))}</li>" for week, i, name, text in
                     rows[:EVENT_LINES])
@@ -120,16 +124,19 @@ def overview_html(pair: CommunityPair) -> str:
                            for c in pair.communities]])
     rows.append(["managers left", *[", ".join(f"week {w}" for w in c.departures()) or "none"
                                     for c in pair.communities]])
+    used = [set(parameters_used(c.model.rules)) for c in pair.communities]
     for key, (_slider, label, *_range) in KEY_PARAMETERS.items():
         mark = " (moved)" if key in pair.moved else ""
-        rows.append([label + mark, *[f"{c.params[key]:g}" for c in pair.communities]])
+        rows.append([label + mark, *[f"{c.params[key]:g}" if key in used[i] else "does not apply"
+                                     for i, c in enumerate(pair.communities)]])
     e = html.escape
     cells = "".join(f"<th>{e(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>" for row in rows)
     return (f"<h3>The communities, week {pair.week}</h3><table><thead><tr>{cells}</tr></thead>"
             f"<tbody>{body}</tbody></table><p class='quiet'>Sliders start at the left scenario's values: "
             "one left untouched keeps each scenario's own value; one you move sets it for both "
-            "(press Reset to apply).</p>")
+            "(press Reset to apply). A parameter that does not apply is one no mechanism of that "
+            "community's week reads (an organic community has no manager to leave).</p>")
 
 
 def views(pair: CommunityPair) -> dict[str, str]:
