@@ -162,6 +162,37 @@ def test_star_and_clearly_follow_one_rule() -> None:
     assert "1 time in 20" in text and f"the {int(family['p_value'].notna().sum())} comparisons" in text
 
 
+def test_the_printed_interval_agrees_with_the_word_clearly() -> None:
+    """Issue 27: "but not clearly (95% interval +36 to +261)": the interval was unadjusted while
+    the word allowed for every comparison. The adjusted interval leaves out zero exactly where the
+    rule says clearly; the unadjusted one here does not (it excludes zero, the rule does not)."""
+    table, family, _ = one_rule_case()
+    final = family.set_index("metric").loc["final_active"]
+    assert final["diff_high"] < 0 and not final["significant"]  # the old contradiction
+    assert final["adj_low"] < 0 < final["adj_high"]
+    tested = family[family["p_value"].notna() & (family["metric"] != "alive_at_end")]
+    for row in tested.itertuples():
+        excludes = row.adj_low > 0 or row.adj_high < 0 or (row.adj_low == row.adj_high != 0)
+        assert excludes == bool(row.significant), row
+    said = " ".join(comparison_sentences(table, family, [("after", "before", None)], {}, 60, 10))
+    for clause in said.split("; "):
+        for hit in re.finditer(r"(clearly|not clearly) \(adjusted interval ([-+][\d.,]+) to ([-+][\d.,]+)",
+                               clause):
+            low, high = (float(x.replace(",", "")) for x in hit.group(2, 3))
+            assert (low > 0 or high < 0) == (hit.group(1) == "clearly"), clause
+
+
+def test_vary_runs_print_adjusted_intervals_that_agree_with_their_stars() -> None:
+    args = ["compare", "vendor-imposed", "-r", "6", "-w", "2", *SMALL,
+            "--vary", "staff_turnover_per_year=0,6", "--json"]
+    data = json.loads(invoke(*args)[1])
+    for row in data["comparisons"]:
+        if row["p_value"] is None or row["metric"] == "alive_at_end" or row["adj_low"] is None:
+            continue
+        excludes = row["adj_low"] > 0 or row["adj_high"] < 0
+        assert excludes == row["significant"], row
+
+
 def _name(metric: str) -> str:
     from simcomm.report.text import metric_name
 

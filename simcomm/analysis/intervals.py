@@ -102,18 +102,34 @@ def wilson_ci(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[f
     return max(0.0, float(ci.low)), min(1.0, float(ci.high))
 
 
-def significance(pvalues: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def significance(pvalues: Sequence[float] | np.ndarray, alpha: float = ALPHA
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (adjusted p-values, significant) for one family of comparisons: THE rule.
 
     Every star in a table, every "clearly" in a sentence and every starred effect of
     ``compare`` comes from this one rule: Holm's step-down adjustment over every comparison
     shown together (NaN p-values, where nothing could be tested, stay NaN and do not count),
-    significant where the adjusted p-value is below :data:`ALPHA` (0.05): a difference this
-    large would arise by chance less than 1 time in 20, allowing for the comparisons made.
+    significant where the adjusted p-value is below ``alpha`` (:data:`ALPHA`, 0.05: a difference
+    this large would arise by chance less than 1 time in 20, allowing for the comparisons made;
+    ``compare --until-clear`` divides it among its looks at the data).
     """
     adjusted = holm(pvalues)
     with np.errstate(invalid="ignore"):
-        return adjusted, np.asarray(adjusted < ALPHA, dtype=bool)
+        return adjusted, np.asarray(adjusted < alpha, dtype=bool)
+
+
+def adjusted_level(p_value: float, p_holm: float, alpha: float = ALPHA) -> float:
+    """Return the error rate (0-1) at which to draw a comparison's interval so that it agrees
+    with the rule: ``alpha * p / p_holm``, so that an interval dual to the comparison's test (a
+    Student or Welch t interval for a t-test) leaves out zero exactly when ``p_holm < alpha``,
+    i.e. exactly where the rule says "clearly". Never more than ``alpha`` and never less than
+    ``alpha / m`` (Bonferroni over the m comparisons), as Holm's adjusted p-value lies between
+    p and m x p. NaN when nothing was tested; ``alpha`` when p_holm is 0 (an exact difference)."""
+    if not (math.isfinite(p_value) and math.isfinite(p_holm)):
+        return math.nan
+    if p_holm <= 0:
+        return alpha
+    return alpha * p_value / p_holm
 
 
 def welch_p(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:

@@ -31,6 +31,8 @@ import pandas as pd
 from scipy import stats
 
 from simcomm.analysis.intervals import (
+    ALPHA,
+    adjusted_level,
     bootstrap_interval,
     bootstrap_mean_ci,
     finite_values,
@@ -41,6 +43,7 @@ from simcomm.analysis.intervals import (
     wilson_ci,
 )
 from simcomm.core.metric_registry import ALIVE, COMPARED, unit
+from simcomm.core.metric_registry import bounds as bounds_of
 from simcomm.core.params import ParameterError
 from simcomm.runs.sim import Result
 
@@ -156,8 +159,45 @@ def compare_metric(mine: pd.DataFrame, theirs: pd.DataFrame, metric: str) -> dic
     return out
 
 
+def adjusted_interval(mine: pd.DataFrame, theirs: pd.DataFrame, metric: str, level: float
+                      ) -> tuple[float, float]:
+    """Return the (low, high) interval of the difference of ``metric`` (mean of ``mine`` minus
+    mean of ``theirs``, in the metric's unit) at confidence ``1 - level``: the Student t interval
+    of the seed-by-seed differences when both ran the same seeds, else Welch's; dual to the
+    comparison's t-test, so it leaves out zero exactly when the test's p-value is below
+    ``level``. Kept within the range a difference of the metric can take (a share's within
+    [-1, 1]). (NaN, NaN) for survival (an exact test, no such interval), with fewer than two
+    values, or when ``level`` is NaN."""
+    if metric == ALIVE or not math.isfinite(level):
+        return math.nan, math.nan
+    seeds_a, seeds_b = mine["seed"].to_numpy(), theirs["seed"].to_numpy()
+    paired = (len(set(seeds_a)) == len(seeds_a) and len(set(seeds_b)) == len(seeds_b)
+              and set(seeds_a) == set(seeds_b) and len(seeds_a) >= 2)
+    if paired:
+        a = mine.set_index("seed")[metric]
+        b = theirs.set_index("seed")[metric].reindex(a.index)
+        d = (a.to_numpy(dtype=float) - b.to_numpy(dtype=float))
+        d = d[np.isfinite(d)]
+        if d.size < 2:
+            return math.nan, math.nan
+        if np.ptp(d) == 0:
+            return float(d[0]), float(d[0])
+        ci = stats.ttest_1samp(d, 0.0).confidence_interval(1.0 - level)
+    else:
+        x = finite_values(mine[metric].to_numpy(dtype=float))
+        y = finite_values(theirs[metric].to_numpy(dtype=float))
+        if x.size < 2 or y.size < 2:
+            return math.nan, math.nan
+        if np.ptp(x) == 0 and np.ptp(y) == 0:
+            return float(x[0] - y[0]), float(x[0] - y[0])
+        ci = stats.ttest_ind(x, y, equal_var=False).confidence_interval(1.0 - level)
+    low, high = bounds_of(metric)
+    span = high - low
+    return max(float(ci.low), -span), min(float(ci.high), span)
+
+
 def comparisons(results: Results, pairs: Sequence[tuple[str, str]],
-                metrics: Sequence[str] = COMPARED) -> pd.DataFrame:
+                metrics: Sequence[str] = COMPARED, alpha: float = ALPHA) -> pd.DataFrame:
     """Return one row per (label, reference, metric) of ``pairs`` x ``metrics``: one family of
     comparisons judged together by :func:`significance`.
 
@@ -166,8 +206,12 @@ def comparisons(results: Results, pairs: Sequence[tuple[str, str]],
     twice is compared once. Columns: ``label``, ``reference``, ``metric``, ``unit``, then
     :func:`compare_metric`'s keys (``paired``, ``n``, ``diff``, ``diff_low``, ``diff_high``,
     ``test``, ``p_value``), ``p_holm`` (Holm-adjusted over every tested row of this frame),
-    ``significant`` (p_holm < 0.05) and ``family`` (how many rows were tested: the N of "allowing
-    for the N comparisons"). Differences are in each metric's unit (shares 0-1, members, weeks).
+    ``significant`` (p_holm < ``alpha``, 0.05 unless ``compare --until-clear`` divides it among
+    its looks), ``family`` (how many rows were tested: the N of "allowing for the N
+    comparisons"), ``alpha``, and ``adj_low``, ``adj_high``: the interval of the difference that
+    agrees with the rule (:func:`adjusted_interval` at :func:`adjusted_level`: it leaves out zero
+    exactly where ``significant``; NaN for survival, whose exact test has no such interval).
+    Differences are in each metric's unit (shares 0-1, members, weeks).
     """
     labels = check_results(results)
     frame = summary_frame(results)
@@ -186,10 +230,18 @@ def comparisons(results: Results, pairs: Sequence[tuple[str, str]],
     out = pd.DataFrame(rows, columns=columns)
     out["p_value"] = out["p_value"].astype(float)
     out.loc[out["p_value"].isna(), "test"] = ""  # nothing was tested
-    adjusted, significant = significance(out["p_value"].to_numpy())
+    adjusted, significant = significance(out["p_value"].to_numpy(), alpha)
     out["p_holm"] = adjusted
     out["significant"] = significant
     out["family"] = int(out["p_value"].notna().sum())
+    out["alpha"] = float(alpha)
+    intervals = []
+    for row in out.itertuples():
+        level = adjusted_level(float(row.p_value), float(row.p_holm), alpha)
+        intervals.append(adjusted_interval(frame[frame["label"] == row.label],
+                                           frame[frame["label"] == row.reference], str(row.metric), level))
+    out["adj_low"] = [lo for lo, _ in intervals]
+    out["adj_high"] = [hi for _, hi in intervals]
     return out
 
 
@@ -228,6 +280,7 @@ def headline_table(results: Results, metrics: Sequence[str] = COMPARED,
         family = comparisons(results, [(lab, base) for lab in labels if lab != base], metrics)
     tested = family.set_index(["label", "reference", "metric"])
     size = int(family["family"].iloc[0]) if len(family) else 0
+    alpha = float(family["alpha"].iloc[0]) if len(family) and "alpha" in family else ALPHA
     rows = []
     for label in labels:
         mine = frame[frame["label"] == label]
@@ -247,12 +300,14 @@ def headline_table(results: Results, metrics: Sequence[str] = COMPARED,
                    "ci_low": low, "ci_high": high, "interval": method, "baseline": base,
                    "diff": 0.0 if label == base else math.nan, "diff_low": math.nan,
                    "diff_high": math.nan, "test": "", "p_value": math.nan, "p_holm": math.nan,
-                   "significant": False, "family": size}
+                   "significant": False, "family": size, "alpha": alpha, "adj_low": math.nan,
+                   "adj_high": math.nan}
             key = (label, base, metric)
             if label != base and key in tested.index:
                 hit = tested.loc[key]
                 row.update({k: hit[k] for k in ("diff", "diff_low", "diff_high", "test", "p_value",
-                                                 "p_holm")}, significant=bool(hit["significant"]))
+                                                 "p_holm", "adj_low", "adj_high") if k in hit.index},
+                           significant=bool(hit["significant"]))
             rows.append(row)
     table = pd.DataFrame(rows)
     table["significant"] = table["significant"].astype(bool)
