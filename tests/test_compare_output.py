@@ -193,6 +193,34 @@ def test_vary_runs_print_adjusted_intervals_that_agree_with_their_stars() -> Non
         assert excludes == row["significant"], row
 
 
+def test_until_clear_adds_the_next_seeds_until_the_headline_is_clear() -> None:
+    """--until-clear: seeds 0-1, then 0-3, 0-7, 0-15 for both arms (common random numbers: the
+    same seeds as the shorter run, plus more), each look on stderr, stopping when the headline is
+    clear, judged at 0.05 / 4 looks; the table is then that of -r 16 judged by the same rule."""
+    from simcomm.analysis.until_clear import alpha_per_look, looks
+
+    assert looks(10, 80) == [10, 20, 40, 80] and looks(5, 5) == [5] and looks(3, 10) == [3, 6, 10]
+    assert alpha_per_look(2, 16) == pytest.approx(0.05 / 4)
+    args = ["compare", "vendor-imposed", "-w", "2", "--weeks", "60", "--set", "partners=300",
+            "--vary", "promo_share=0,0.9"]
+    run = CliRunner().invoke(main, [*args, "-r", "2", "--until-clear", "--max-replicates", "16", "--json"])
+    assert run.exit_code == 0, run.stderr
+    looked = [line for line in run.stderr.splitlines() if line.startswith("until clear:")]
+    assert [line.split(" runs")[0] for line in looked] == [f"until clear: {n}" for n in (2, 4, 8, 16)]
+    assert looked[-1].endswith("clear") and not looked[-1].endswith("not clear")
+    data = json.loads(run.stdout)
+    assert data["replicates"] == 16 and data["rule"]["alpha"] == pytest.approx(0.0125)
+    assert "1 time in 80" in data["rule"]["text"]
+    assert data["answer"][-1].startswith("Until clear: stopped at 16 runs of each: the headline, "
+                                         "active members at week 60")
+    fixed = json.loads(CliRunner().invoke(main, [*args, "-r", "16", "--json"]).stdout)
+    mean = {(r["label"], r["metric"]): r["mean"] for r in fixed["table"]}
+    for r in data["table"]:  # the same runs: seeds 0-15 of both arms
+        assert r["mean"] == pytest.approx(mean[(r["label"], r["metric"])], nan_ok=True), r
+    code, _, err = invoke(*args, "-r", "8", "--until-clear", "--max-replicates", "4")
+    assert code == 2 and "--max-replicates 4 is below --replicates 8" in err
+
+
 def _name(metric: str) -> str:
     from simcomm.report.text import metric_name
 

@@ -294,10 +294,15 @@ def _paragraph(sentences: list[str], width: int = 100) -> str:
               help="Parallel processes [default: all cores].")
 @click.option("--vary", "varies", multiple=True, metavar="KEY=V1,V2,...",
               help="Cross every scenario with these values of a parameter (repeatable).")
+@click.option("--until-clear", is_flag=True,
+              help="Add seeds (R more, then doubling: the same seeds for every scenario) until the "
+                   "headline difference is clear or --max-replicates is reached, and say which.")
+@click.option("--max-replicates", default=80, show_default=True, type=click.IntRange(2, 100_000),
+              help="With --until-clear: the most seeded runs of each scenario.")
 @_common
 def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | None,
-            varies: tuple[str, ...], weeks: int, sets: tuple[str, ...], out: Path | None,
-            as_json: bool, quiet: bool) -> None:
+            varies: tuple[str, ...], until_clear: bool, max_replicates: int, weeks: int,
+            sets: tuple[str, ...], out: Path | None, as_json: bool, quiet: bool) -> None:
     """Compare scenarios over seeded replicates: first the answer in plain sentences, then the table.
 
     Runs R seeds of each SCENARIO (default: organic and vendor-imposed) in parallel, the same
@@ -309,8 +314,10 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
     from the first by the one rule used for every star and every "clearly": a difference that
     large would arise by chance less than 1 time in 20, allowing for all the comparisons shown
     (Holm). With --vary, the effect of the varied parameter within each scenario, by the same
-    rule. With --out, writes tables, JSON and plots with confidence bands and Kaplan-Meier
-    curves.
+    rule. With --until-clear, adds seeds on common random numbers until the headline (the first
+    difference told) is clear or --max-replicates is reached, and says which; each look is judged
+    at 0.05 divided by the looks planned. With --out, writes tables, JSON and plots with
+    confidence bands and Kaplan-Meier curves.
 
     \b
     Example: how much does 52-week retention drop if the community manager leaves every
@@ -355,22 +362,33 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
                           **{k: "varied with --vary" for k, _ in combo}}))
             specs += [RunSpec(sc, weeks, seed, overrides, label) for seed in range(replicates)]
     differences = parameter_differences(arms)
+    if until_clear and max_replicates < replicates:
+        raise ParameterError(f"--max-replicates {max_replicates} is below --replicates {replicates}")
     results = group(specs, run_many(specs, workers=workers, progress=show_progress(quiet),
                                     desc="compare"))
     labels = [a[0] for a in arms]
     against_first = [(lab, labels[0], None) for lab in labels[1:]]
     within = _effect_pairs(loaded, combos) if vary else []
+    pairs = [(lab, ref) for lab, ref, _ in against_first + within]
+    told_pairs = [(lab, ref) for lab, ref, _ in (within or against_first)]
+    alpha, outcome = ALPHA, None
+    if until_clear and told_pairs:
+        from simcomm.ui.cli_until_clear import until_clear_runs
+
+        results, replicates, alpha, outcome = until_clear_runs(results, specs, pairs, told_pairs, replicates,
+                                                               max_replicates, weeks, workers, quiet)
     # One family: every comparison shown (the table's and the effects'), judged by one rule.
-    family = comparisons(results, [(lab, ref) for lab, ref, _ in against_first + within], COMPARED)
+    family = comparisons(results, pairs, COMPARED, alpha=alpha)
     table = headline_table(results, COMPARED, family=family)
     told = within or against_first
     arm = {label: (values, reasons) for label, values, reasons in arms}
     changes = {(lab, ref): parameter_differences([(ref, *arm[ref]), (lab, *arm[lab])])[0]["differences"]
                for lab, ref, _ in told}
-    answer = comparison_sentences(table, family, told, changes, weeks, replicates)
+    answer = comparison_sentences(table, family, told, changes, weeks, replicates) + (
+        [outcome] if outcome else [])
     survival = logrank(results)
     size = int(family["p_value"].notna().sum())
-    rule = {"text": rule_footnote(size, labels[0]).removeprefix("* "), "alpha": ALPHA,
+    rule = {"text": rule_footnote(size, labels[0], alpha).removeprefix("* "), "alpha": alpha,
             "adjustment": "Holm", "comparisons": size,
             "tests": "paired by seed when both ran the same seeds (paired t; McNemar exact for survival), "
                      "else Welch t (Fisher exact for survival)",
@@ -421,7 +439,8 @@ def _effects(family: Any, within: list[tuple[str, str, str | None]],
             rows.append({"scenario": scenario, "from": varied[reference], "to": varied[label],
                          "metric": r["metric"],
                          "unit": r["unit"], "n": r["n"], "diff": r["diff"], "ci_low": r["diff_low"],
-                         "ci_high": r["diff_high"], "test": r["test"], "p_value": r["p_value"],
+                         "ci_high": r["diff_high"], "adj_low": r["adj_low"], "adj_high": r["adj_high"],
+                         "test": r["test"], "p_value": r["p_value"],
                          "p_holm": r["p_holm"], "significant": bool(r["significant"])})
     return rows
 
