@@ -9,7 +9,7 @@ PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test test-default test-312 lint docs bench clean
+.PHONY: demo test test-default test-312 lint docs screenshots bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ else
 endif
 
 test: lint docs test-default test-312
+
+# The README's pictures from the real pages in headless chromium, with each page's structure recorded
+# beside them (tests fail when a page changes and its picture does not): run after changing a page.
+screenshots: $(VENV)/.installed
+	$(VENV)/bin/simcomm dashboard --prepare-offline
+	$(VENV)/bin/python benchmarks/screenshots.py
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/benchmark.py

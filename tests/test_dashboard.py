@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import json
 import os
 import re
 import shutil
@@ -282,7 +283,6 @@ def test_ctrl_c_stops_the_dashboard_and_its_server_with_one_line() -> None:
 # issue's speed bound is stated for), a 60-week horizon. Each test opens its own tab, and each
 # tab has its own pair of communities.
 DASHBOARD_ARGS = ("staff-churn", "--compare", "organic", "--set", "partners=2000", "--weeks", "60")
-STEP_BOUND = 0.2  # seconds: one week of the communities, drawn, in the browser (issue 15)
 
 
 @pytest.fixture(scope="module")
@@ -326,15 +326,18 @@ def wait_for_week(page: Any, week: int, timeout: float = 30_000) -> None:
         timeout=timeout)
 
 
+PLAY_ENABLED = ("() => [...document.querySelectorAll('button')].some(b => b.textContent.trim() === 'Play' "
+                "&& !b.disabled)")
+
+
 def pause(page: Any) -> int:
-    """Press Pause and return the week the page settles on (a week already being drawn when
-    Pause is pressed is still shown)."""
+    """Press Pause and return the week the page settles on. Play comes back enabled only when
+    Play's thread has finished the week under way and drawn it (the page's own signal, not a
+    wait that the week stays put for half a second, which failed when a loaded machine drew the
+    last week later than that)."""
     page.get_by_role("button", name="Pause", exact=True).click()
-    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=10_000)
-    week = -1
-    while week != week_of(page):
-        week = week_of(page)
-        time.sleep(0.5)
+    page.wait_for_function(PLAY_ENABLED, timeout=60_000)  # a hang guard only
+    week = week_of(page)
     wait_for_week(page, week)
     return week
 
@@ -490,29 +493,27 @@ def test_dashboard_ghost_line_is_the_community_had_the_manager_stayed(dashboard:
     page.close()
 
 
-def test_dashboard_step_is_drawn_in_under_0_2_s_for_two_communities_of_2000(dashboard: str,
-                                                                            browser: Any) -> None:
-    """One Step (a week of staff-churn, its "manager stayed" ghost and organic, 2,000 partners
-    each, drawn) takes under 0.2 s in the browser, median of 12 steps (issue 15).
-
-    The project measures speed in the benchmark script, not in timed tests; issue 15 asks for
-    this one in the browser, so it stays, with the issue's bound: 0.2 s is three to five times
-    what was measured on the 2-core development machine under load (0.04-0.07 s; the old
-    matplotlib page took 1.3 s on mesa 3.3 and 2.4 s on mesa 3.5), and it still fails when one
-    chart is drawn the old way (one matplotlib figure made it 0.23 s). The time is taken in the
-    page: from the click to the status line and all four charts showing the next week, painted.
-    """
+def test_dashboard_steps_draw_every_chart_as_svg_each_week(dashboard: str, browser: Any) -> None:
+    """Twelve Steps with the ghost on, each drawn in full (the status line and all four charts
+    at the next week) as inline SVG: no chart is a raster image, which is what made a Step slow
+    (one matplotlib figure: 0.23 s). The time of a Step is measured, not asserted, here: a timed
+    assertion fails by chance on a loaded machine (issue 27); `python benchmarks/dashboard_step.py`
+    checks issue 15's bound (median under 0.2 s) and prints the times."""
     page = open_page(browser, dashboard)
     ghost_switch(page).click()
     page.get_by_role("button", name="Step").click()
     wait_for_week(page, 1)
     page.locator(".simcomm-active-chart polyline.ghost").wait_for(state="attached", timeout=30_000)
     times = page.evaluate(TIME_STEPS, 12)
-    median = statistics.median(times)
-    print(f"dashboard Step, drawn: median {median * 1000:.0f} ms over {len(times)} steps "
-          f"({', '.join(f'{t * 1000:.0f}' for t in times)} ms)")
-    assert week_of(page) == 13
-    assert median < STEP_BOUND, times
+    print(f"dashboard Step, drawn: median {statistics.median(times) * 1000:.0f} ms over {len(times)} "
+          f"steps (measured, not asserted; the bound is checked by benchmarks/dashboard_step.py)")
+    assert len(times) == 12 and week_of(page) == 13
+    charts = page.locator(".simcomm-chart")
+    assert charts.count() == 4
+    for i in range(4):
+        chart = charts.nth(i)
+        assert chart.get_attribute("data-week") == "13"
+        assert chart.locator("svg").count() >= 1 and chart.locator("img, canvas").count() == 0
     page.close()
 
 
@@ -525,10 +526,9 @@ def test_dashboard_play_stops_at_the_horizon(dashboard: str, browser: Any) -> No
                            ".startsWith('Week 60 of 60 (the horizon)')", timeout=90_000)
     took = time.monotonic() - started
     play = page.get_by_role("button", name="Play", exact=True)
-    play.wait_for(timeout=10_000)
+    play.wait_for(timeout=60_000)  # a hang guard only
     assert play.is_disabled() and page.get_by_role("button", name="Step").is_disabled()
-    time.sleep(1.0)
-    assert week_of(page) == 60  # it stays there
+    assert week_of(page) == 60  # it stays there: nothing can step it any more
     assert page.locator(".simcomm-active-chart").get_attribute("data-week") == "60"
     print(f"Play ran 60 weeks in {took:.1f} s ({60 / took:.1f} weeks/s, at the default "
           f"{app.PLAY_SPEED} weeks/s)")
@@ -555,3 +555,32 @@ def test_the_status_line_and_the_phases_date_a_death_alike() -> None:
     overview = overview_html(pair)
     row = next(r for r in overview.split("<tr>") if "manager departures/year" in r)
     assert row.count("does not apply") == 1 and ">1.33<" in row, row
+
+
+def _screenshots() -> Any:
+    """The README screenshots' script (benchmarks/screenshots.py), imported from its path."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "screenshots.py"
+    spec = importlib.util.spec_from_file_location("screenshots", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readme_screenshot_shows_the_page_as_it_is(dashboard: str, browser: Any) -> None:
+    """docs/img/dashboard.png is made by benchmarks/screenshots.py, which records the page's
+    structure beside it; when the page changes and the picture does not, this fails: run
+    `python benchmarks/screenshots.py` and commit the images with their record (issue 27)."""
+    shots = _screenshots()
+    recorded = json.loads(shots.RECORD.read_text(encoding="utf-8"))["dashboard"]
+    assert (shots.IMAGES / recorded["image"]).is_file()
+    page = shots.open_dashboard(browser, dashboard)
+    live = shots.structure_hash(page, "simcomm")
+    lines = shots.structure(page, "simcomm")
+    page.close()
+    assert len(lines) > 20 and any("simcomm-active-chart" in x for x in lines), lines
+    assert live == recorded["structure_sha256"], (
+        "the dashboard's page changed since docs/img/dashboard.png was made: run "
+        "`python benchmarks/screenshots.py` and commit docs/img/")

@@ -227,3 +227,35 @@ def test_story_page_opens_from_disk_in_chromium_and_its_images_load(written: Pat
         assert page.locator("ol.causes li").count() == 3
         page.screenshot(path=str(tmp_path / "story.png"), full_page=True)
         browser.close()
+
+
+def test_the_readme_screenshot_shows_the_story_page_as_it_is(written: Path) -> None:
+    """docs/img/story.png is made by benchmarks/screenshots.py, which records the story page's
+    structure (on this module's story, which it writes the same way); when the page changes and
+    the picture does not, this fails: run `python benchmarks/screenshots.py` (issue 27)."""
+    import importlib.util
+
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:  # as in tests/test_dashboard.py: skipped here, a failure in CI
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; .ci/run installs it (apt-get install -y chromium)")
+        pytest.skip("chromium is not installed (apt-get install -y chromium); CI fails instead")
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "screenshots.py"
+    spec = importlib.util.spec_from_file_location("screenshots", path)
+    assert spec is not None and spec.loader is not None
+    shots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shots)
+    assert shots.STORY_STRUCTURE == ("staff-churn", "--weeks", "80", "--seed", "4", "--set", "partners=300",
+                                     "--frames", "8")  # this module's story
+    recorded = json.loads(shots.RECORD.read_text(encoding="utf-8"))["story"]
+    assert (shots.IMAGES / recorded["image"]).is_file()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=shots.FLAGS)
+        page = shots.story_page(browser, written / "story.html")
+        live = shots.structure_hash(page, "all")
+        browser.close()
+    assert live == recorded["structure_sha256"], (
+        "the story page changed since docs/img/story.png was made: run `python benchmarks/screenshots.py` "
+        "and commit docs/img/")

@@ -105,13 +105,20 @@ def Controls(pair: solara.Reactive[CommunityPair], inputs: solara.Reactive[dict[
     speed = solara.use_reactive(PLAY_SPEED)
     every = solara.use_reactive(1)
     playing = solara.use_reactive(False)
+    # Play's thread is still stepping or drawing (after Pause, the week under way): Play and Step
+    # wait for it, so the page never shows Play while a week is still to come.
+    looping = solara.use_reactive(False)
     stopped = solara.use_reactive(False)  # the run reached its horizon, or every community died
     model = pair.value
 
     def play_loop(cancel: threading.Event) -> None:
         if playing.value:
-            _play(model, cancel, tick, stopped, float(speed.value), int(every.value))
-            playing.value = False
+            looping.value = True
+            try:
+                _play(model, cancel, tick, stopped, float(speed.value), int(every.value))
+            finally:
+                looping.value = False
+                playing.value = False
 
     solara.use_thread(play_loop, dependencies=[playing.value, model], intrusive_cancel=False)
 
@@ -145,9 +152,9 @@ def Controls(pair: solara.Reactive[CommunityPair], inputs: solara.Reactive[dict[
                               color="primary")
             else:
                 solara.Button("Play", icon_name="mdi-play", on_click=lambda: playing.set(True),
-                              color="primary", disabled=not can_run)
+                              color="primary", disabled=not can_run or looping.value)
             solara.Button("Step", icon_name="mdi-skip-next", on_click=step, color="primary",
-                          disabled=playing.value or not can_run)
+                          disabled=playing.value or looping.value or not can_run)
         solara.Switch(label="What if the manager had stayed? (ghost line)", value=ghost.value,
                       on_value=toggle_ghost)
         solara.SliderInt(f"Play speed: {speed.value} weeks per second", value=speed, min=1, max=20, step=1)
