@@ -75,7 +75,8 @@ def test_page_is_self_contained_and_records_parameters_seed_and_version(written:
     assert re.search(r'src="data:image/png;base64,', page)
     assert len(re.findall(r'src="data:image/gif;base64,', page)) == 2  # both networks
     sc = load_scenario("staff-churn")
-    assert sc.seed_file in page and sc.seed_quote[:40] in page
+    assert sc.seed_quote[:40] in page  # from the essay named by its title, not a file outside the repository
+    assert "from essay 000, \u201cCommunities: Innovation vs. The Reinvention of The Wheel\u201d" in page
     assert "simcomm story staff-churn --compare organic --seed 4 --weeks 80 --set partners=300" in page
     meta = json.loads(re.search(r'<script type="application/json" id="simcomm-metadata">(.*?)</script>',
                                 page, re.S).group(1))

@@ -213,8 +213,11 @@ def story_html(story: Story, timeline_png: bytes, network_gifs: Sequence[bytes] 
                        f"mechanism of its week reads them): {e(', '.join(unused))}</td></tr>")
     quote = ""
     if sc.seed_quote:
-        quote = (f"<blockquote>&ldquo;{e(sc.seed_quote)}&rdquo;<footer>seed essay "
-                 f"{e(sc.seed_file)}</footer></blockquote>")
+        from simcomm.runs.essays import ESSAYS_PAGE, essay_reference
+
+        source = e(essay_reference(sc.seed_file))
+        quote = (f"<blockquote>&ldquo;{e(sc.seed_quote)}&rdquo;<footer>from {source} (named, with its "
+                 f"author, in {ESSAYS_PAGE} of simcomm's repository)</footer></blockquote>")
     fates = " ".join(e(_fate(s)) for s in told)
     ghost = ghost_sentence(story)
     ghost_html = f"<p class='ghost'>{e(ghost)}</p>" if ghost else (
