@@ -13,7 +13,9 @@ from simcomm.report.text import (
     RETENTION_NOTE,
     UNIT_WORDS,
     amount_text,
+    chance_text,
     change_text,
+    counted,
     difference_decimals,
     metric_name,
     no_value_why,
@@ -61,9 +63,9 @@ def format_comparison_table(table: pd.DataFrame, weeks: int) -> str:
     keyed = max(len(lab) for lab in labels) > 24  # long labels: columns A, B, ... and a key
     names = {lab: (chr(ord("A") + i) if keyed else lab) for i, lab in enumerate(labels)}
     same_runs = runs.nunique() == 1
-    counted = {lab: "" if same_runs else f" ({runs[lab]} run{'s' if runs[lab] > 1 else ''})"
-               for lab in labels}
-    header = ["metric", *[names[lab] + counted[lab] + (" (baseline)" if lab == base else "")
+    run_counts = {lab: "" if same_runs else f" ({counted(int(runs[lab]), 'run')})"
+                  for lab in labels}
+    header = ["metric", *[names[lab] + run_counts[lab] + (" (baseline)" if lab == base else "")
                           for lab in labels]]
     indexed = table.set_index(["metric", "label"])
     body: list[list[str]] = []
@@ -83,7 +85,7 @@ def format_comparison_table(table: pd.DataFrame, weeks: int) -> str:
             if cell == "—":
                 empty.setdefault(metric, []).append(names[lab])
             if 0 < r["n"] < runs[lab]:
-                cell += f" ({int(r['n'])} run{'s' if r['n'] > 1 else ''})"
+                cell += f" ({counted(int(r['n']), 'run')})"
             cell += " *" if bool(r["significant"]) else "  "
             row.append(cell)
         body.append(row)
@@ -100,7 +102,8 @@ def format_comparison_table(table: pd.DataFrame, weeks: int) -> str:
     notes = [f"Mean over {each} [95% interval: bootstrap over the runs; survival: Wilson interval "
              "for k of n runs]." + (" With fewer than 10 runs a bootstrap interval is too narrow: use "
                                     "--replicates 20 or more." if int(runs.min()) < 10 else "")]
-    notes.append(rule_footnote(family, names.get(base, base)) if family else
+    alpha = float(table["alpha"].iloc[0]) if "alpha" in table and len(table) else 0.05
+    notes.append(rule_footnote(family, names.get(base, base), alpha) if family else
                  "* none: nothing could be compared (each needs at least 2 runs: --replicates).")
     notes += [f"— {metric_name(m, weeks)}: no run of {', '.join(where)} has a value: "
               f"{no_value_why(m, 'not measured in these runs')}." for m, where in empty.items()]
@@ -136,6 +139,16 @@ def _listed(differences: Sequence[Mapping[str, Any]], reference: str) -> str:
     if len(phrases) > 4:
         phrases = [*phrases[:3], f"{len(phrases) - 3} more parameters (listed below the table)"]
     return ("; ".join(phrases[:-1]) + "; and " + phrases[-1]) if len(phrases) > 1 else "".join(phrases)
+
+
+def _settings(differences: Sequence[Mapping[str, Any]]) -> tuple[str, str]:
+    """Return how two arms of ``--vary`` are named in a sentence: ("roi target 3.0", "roi target
+    1.0"), each varied parameter with its value in the arm and in the reference."""
+    if not differences:
+        return "the same parameters", "the same parameters"
+    named = [(str(d["parameter"]).replace("_", " "), d) for d in differences]
+    return (", ".join(f"{n} {shown_value(d['value'])}" for n, d in named),
+            ", ".join(f"{n} {shown_value(d['baseline'])}" for n, d in named))
 
 
 def what_changed(label: str, reference: str, differences: Sequence[Mapping[str, Any]],
@@ -186,7 +199,7 @@ def comparison_sentences(table: pd.DataFrame, family: pd.DataFrame,
 
     def verdict(lab: str, ref: str, metric: str) -> str:
         row = tested.loc[(lab, ref, metric)]
-        return change_text(float(row["diff"]), float(row["diff_low"]), float(row["diff_high"]),
+        return change_text(float(row["diff"]), float(row["adj_low"]), float(row["adj_high"]),
                        str(row["unit"]), bool(row["significant"]), bool(row["paired"]),
                        math.isfinite(float(row["p_value"])), runs=metric == ALIVE)
 
@@ -197,8 +210,11 @@ def comparison_sentences(table: pd.DataFrame, family: pd.DataFrame,
         return amount_text(float(r["mean"]), str(r["unit"])) if math.isfinite(r["mean"]) else "no value"
 
     def piece(lab: str, ref: str, scen: str | None, metric: str) -> str:
-        against = f"{value(lab, metric)} in {lab} against {value(ref, metric)} in {ref}" if scen is None \
-            else f"in {scen} {value(lab, metric)} against {value(ref, metric)}"
+        if scen is None:
+            against = f"{value(lab, metric)} in {lab} against {value(ref, metric)} in {ref}"
+        else:  # --vary: name both arms, so that several values of one scenario never read alike
+            new, old = _settings(changes.get((lab, ref), []))
+            against = f"in {scen}, {value(lab, metric)} with {new} against {value(ref, metric)} with {old}"
         return f"{against}, {verdict(lab, ref, metric)}"
 
     labels = list(dict.fromkeys(table["label"]))
@@ -225,13 +241,16 @@ def comparison_sentences(table: pd.DataFrame, family: pd.DataFrame,
     few = f" (only {replicates} runs of each: intervals are rough; use --replicates 20 or more)" \
         if replicates < 10 else ""
     if size:
-        verdict = "none of them is" if clear == 0 else f"{clear} of them are"
+        verdict = "none of them is" if clear == 0 else (
+            f"{clear} of them is" if clear == 1 else f"{clear} of them are")
         sentences.append(
             f"How sure: each figure is the mean of {replicates} seeded runs, compared seed by seed{few}; "
-            f"\"clearly\" means a difference this large would arise by chance less than 1 time in 20, "
-            f"allowing for the {size} comparisons shown, and {verdict} clear (marked *).")
+            f"\"clearly\" means a difference this large would arise by chance less than "
+            f"{chance_text(family)}, allowing for the {size} comparisons shown, and {verdict} clear "
+            "(marked *); an adjusted interval allows for them in the same way, so it leaves out zero "
+            "exactly when its difference is clear.")
     else:
-        sentences.append(f"How sure: not at all: with {replicates} run{'s' if replicates > 1 else ''} of "
+        sentences.append(f"How sure: not at all: with {counted(replicates, 'run')} of "
                          "each nothing can be tested; use --replicates 20.")
     if len(pairs) > len(shown):
         sentences.append(f"The other {len(pairs) - len(shown)} comparisons are in the tables below.")
@@ -242,12 +261,12 @@ def _alone_sentences(table: pd.DataFrame, weeks: int, replicates: int) -> list[s
     """Return the sentences of a "comparison" of one label: what was run, survival, size, retention."""
     label = str(table["label"].iloc[0])
     rows = table.set_index("metric")
-    out = [f"Only {label} was run ({replicates} seeded run{'s' if replicates > 1 else ''}), so nothing "
+    out = [f"Only {label} was run ({counted(replicates, 'seeded run')}), so nothing "
            "is compared: name a second scenario, or vary a parameter with --vary."]
     if ALIVE in rows.index:
         k, n = int(rows.loc[ALIVE, "count"]), int(rows.loc[ALIVE, "n"])
         out.append(f"Every run was still alive at week {weeks}." if k == n else
-                   f"{k} of {n} runs were still alive at week {weeks}.")
+                   f"{k} of {counted(n, 'run')} {'was' if k == 1 else 'were'} still alive at week {weeks}.")
     for metric in ("final_active", "retention_52w"):
         if metric in rows.index and math.isfinite(rows.loc[metric, "mean"]):
             r = rows.loc[metric]
@@ -266,7 +285,8 @@ def format_effects(table: pd.DataFrame, family: pd.DataFrame, pairs: Sequence[tu
     """Return the effect of ``--vary`` within each scenario as plain text: for each (label,
     reference, scenario) of ``pairs``, the change of each of ``metrics`` from the first varied
     value to the later one (readable names; shares in percentage points; runs alive as "k -> k'
-    of n"), its 95% bootstrap interval over seeds and a ``*`` by the one significance rule
+    of n"), its adjusted interval (which leaves out zero exactly where the rule stars it) and a
+    ``*`` by the one significance rule
     (``family``, :func:`simcomm.analysis.statistics.comparisons`, shared with the headline
     ``table``, which gives the counts of runs alive)."""
     tested = family.set_index(["label", "reference", "metric"])
@@ -288,13 +308,14 @@ def format_effects(table: pd.DataFrame, family: pd.DataFrame, pairs: Sequence[tu
                 k, k0 = (int(counts.loc[(lab, ALIVE), "count"]) for lab in (label, ref))
                 text = f"{k0} -> {k} of {int(counts.loc[(label, ALIVE), 'n'])} runs alive"
             else:
-                d = difference_decimals([row["diff_low"], row["diff_high"], diff], unit)
+                d = difference_decimals([row["adj_low"], row["adj_high"], diff], unit)
                 text = number_text(diff, unit, d, sign=True) + (" points" if unit == "share" else "")
-                if math.isfinite(row["diff_low"]):
-                    text += (f" [{number_text(row['diff_low'], unit, d, sign=True)}, "
-                             f"{number_text(row['diff_high'], unit, d, sign=True)}]")
+                if math.isfinite(row["adj_low"]):
+                    text += (f" [{number_text(row['adj_low'], unit, d, sign=True)}, "
+                             f"{number_text(row['adj_high'], unit, d, sign=True)}]")
             lines.append(f"    {names[metric]:<{width}}  {text}{' *' if bool(row['significant']) else ''}")
     size = int(family["p_value"].notna().sum())
-    lines.append(f"  [95% interval of the difference: bootstrap over the seeds]; * the rule of the table, "
-                 f"over the same {size} comparisons.")
+    lines.append(f"  [adjusted interval of the difference: Student t over the seeds, allowing for the same "
+                 f"{size} comparisons as the rule: it leaves out zero exactly where there is a *]; * the "
+                 "rule of the table.")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from simcomm.core.metric_registry import ALIVE, COMPARED, METRIC_BY_NAME
 
 if TYPE_CHECKING:  # the tables are pandas frames; imported only when used (a light CLI start-up)
-    pass
+    import pandas as pd
 
 RETENTION_NOTE = ("Retention: of the partners who joined in the first year, the share still members "
                   "12 weeks (a year) after joining.")
@@ -140,9 +140,12 @@ def amount_text(x: float, unit: str) -> str:
 
 def change_text(diff: float, low: float, high: float, unit: str, significant: bool, paired: bool,
             tested: bool, runs: bool = False) -> str:
-    """Return how a difference reads in a sentence, e.g. "clearly more, by 111 (95% interval +49
-    to +180)", "lower by 0.4 points, but not clearly (95% interval -1.6 to +0.9 points)"; with
-    ``runs`` (a difference in the share of runs alive) "clearly fewer survived"."""
+    """Return how a difference reads in a sentence, e.g. "clearly more, by 111 (adjusted interval
+    +49 to +180)", "lower by 0.4 points, but not clearly (adjusted interval -1.6 to +0.9
+    points)"; with ``runs`` (a difference in the share of runs alive) "clearly fewer survived".
+    ``low`` and ``high`` are the interval that agrees with the rule (``adj_low``, ``adj_high`` of
+    :func:`simcomm.analysis.statistics.comparisons`): it leaves out zero exactly when
+    ``significant``, so the word and the interval never disagree."""
     if not math.isfinite(diff):
         return "no value to compare"
     if diff == 0 and (not math.isfinite(low) or low == high == 0):
@@ -160,19 +163,33 @@ def change_text(diff: float, low: float, high: float, unit: str, significant: bo
     if low == high:
         every = "in every run, seed by seed" if paired else "in every run"
         return f"{'clearly ' if significant else ''}{word}, by {by} {every}"
-    interval = (f"95% interval {number_text(low, unit, d, sign=True)} to "
+    interval = (f"adjusted interval {number_text(low, unit, d, sign=True)} to "
                 f"{number_text(high, unit, d, sign=True)}" + (" points" if unit == "share" else ""))
     if significant:
         return f"clearly {word}, by {by} ({interval})"
     return f"{word} by {by}, but not clearly ({interval})"
 
 
-def rule_footnote(family: int, baseline: str | None = None) -> str:
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """Return "1 run", "2 runs", "0 runs": a count with its noun in the right number."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def chance_text(family: pd.DataFrame | None = None, alpha: float | None = None) -> str:
+    """Return the rule's chance in words: "1 time in 20" (alpha 0.05), "1 time in 60" (0.05 / 3
+    looks of --until-clear); ``alpha`` from the comparisons' ``alpha`` column when not given."""
+    if alpha is None:
+        alpha = float(family["alpha"].iloc[0]) if family is not None and "alpha" in family and len(family) \
+            else 0.05
+    return f"1 time in {round(1 / alpha):,}"
+
+
+def rule_footnote(family: int, baseline: str | None = None, alpha: float = 0.05) -> str:
     """Return the one significance rule in plain words, for a footnote: what a ``*`` (and the
-    word "clearly") means, allowing for the ``family`` comparisons judged together."""
+    word "clearly") means, allowing for the ``family`` comparisons judged together at ``alpha``."""
     against = f"from '{baseline}' " if baseline else ""
-    return (f"* a difference {against}this large would arise by chance less than 1 time in 20, allowing "
-            f"for the {family} comparisons shown (Holm's adjustment; runs with the same seed share "
+    return (f"* a difference {against}this large would arise by chance less than {chance_text(alpha=alpha)}, "
+            f"allowing for the {family} comparisons shown (Holm's adjustment; runs with the same seed share "
             "their random numbers and are compared seed by seed).")
 
 
