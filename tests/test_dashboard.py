@@ -326,20 +326,21 @@ def wait_for_week(page: Any, week: int, timeout: float = 30_000) -> None:
         timeout=timeout)
 
 
-PLAY_ENABLED = ("() => [...document.querySelectorAll('button')].some(b => b.textContent.trim() === 'Play' "
-                "&& !b.disabled)")
+PLAY_STOPPED = ("() => { const s = document.querySelector('.simcomm-status [data-playing]'); "
+                "const week = document.querySelector('.simcomm-status').innerText.match(/^Week (\\d+)/); "
+                "return s && s.dataset.playing === 'no' && week && "
+                "[...document.querySelectorAll('.simcomm-chart')].every(c => c.dataset.week === week[1]); }")
 
 
 def pause(page: Any) -> int:
-    """Press Pause and return the week the page settles on. Play comes back enabled only when
-    Play's thread has finished the week under way and drawn it (the page's own signal, not a
-    wait that the week stays put for half a second, which failed when a loaded machine drew the
-    last week later than that)."""
+    """Press Pause and return the week the page settles on. Play's thread draws once more when it
+    has stopped, with the status line saying so (data-playing="no") and every chart at the same
+    week: the page's own signal that no week is still to come, not a wait that the week stays
+    put for half a second, which failed when a loaded machine drew the last week later."""
     page.get_by_role("button", name="Pause", exact=True).click()
-    page.wait_for_function(PLAY_ENABLED, timeout=60_000)  # a hang guard only
-    week = week_of(page)
-    wait_for_week(page, week)
-    return week
+    page.wait_for_function(PLAY_STOPPED, timeout=60_000)  # a hang guard only
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60_000)
+    return week_of(page)
 
 
 def ghost_switch(page: Any) -> Any:

@@ -12,6 +12,7 @@ fresh :class:`~simcomm.core.week.Week`. The DataCollector is the one record of t
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -46,15 +47,60 @@ def week_for(rules: Rules) -> tuple[Mechanism, ...]:
 
 def parameters_used(rules: Rules) -> tuple[str, ...]:
     """Return the names of the parameters a community under ``rules`` uses, in the parameter
-    table's order: the population's, the launch's and the governance's, then those declared by
-    each mechanism of its week (:func:`week_for`). An organic community has no manager, so its
-    week has no staff turnover and none of that mechanism's parameters (turnover, handover)."""
-    from simcomm.core import governance, launch, population
-    from simcomm.core.params import SPECS
+    table's order, derived from the rooms (:data:`simcomm.core.rooms.ROOMS`): the governance's
+    parameters; each room's declared and named (``uses``) parameters, except a weekly mechanism
+    that does not apply under ``rules`` (:func:`week_for`: an organic community has no staff
+    turnover); and the programme room's (a vendor's posts: handover, hiring, cost) where
+    ``rules.has_staff``, and otherwise only those a staffless community still reads (its content's
+    promotion, the members' voice): found by moving each one and seeing a short run change, as no
+    declaration says which of a room's parameters it reads without staff."""
+    return _parameters_used(rules)
 
-    used = {s.name for s in (*population.PARAMS, *launch.PARAMS, *governance.PARAMS)}
-    used |= {s.name for m in week_for(rules) for s in m.params}
+
+@functools.lru_cache(maxsize=16)
+def _parameters_used(rules: Rules) -> tuple[str, ...]:
+    from simcomm.core import programme
+    from simcomm.core.governance import PARAMS as GOVERNANCE_PARAMS
+    from simcomm.core.params import SPECS, make_params
+    from simcomm.core.rooms import ROOMS
+
+    applying = set(week_for(rules))
+    used = {s.name for s in GOVERNANCE_PARAMS}
+    for room in ROOMS:
+        if room is programme.ROOM or (room in WEEK and room not in applying):
+            continue
+        used |= {s.name for s in room.params} | set(room.uses)
+    if rules.has_staff:
+        used |= {s.name for s in programme.PARAMS}
+    else:
+        name = next(n for n, r in GOVERNANCE.items() if r == rules)
+        base = make_params({"governance": name, "partners": 300})
+        plain = _short_run(base)
+        for spec in programme.PARAMS:
+            moved = _moved(spec, base[spec.name])
+            changed = make_params({spec.name: moved}, base=base.to_dict()) if moved is not None else None
+            if changed is not None and _short_run(changed) != plain:
+                used.add(spec.name)
     return tuple(s.name for s in SPECS if s.name in used)
+
+
+def _moved(spec: Any, value: Any) -> Any:
+    """Return another allowed value of a numeric parameter (None for a word)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    low = spec.low if spec.low is not None else value - 1
+    high = spec.high if spec.high is not None else value + 1
+    other = (value + high) / 2 if value < high else (value + low) / 2
+    return round(other) if isinstance(value, int) and other != value else other
+
+
+def _short_run(params: Params) -> tuple[tuple[float, ...], ...]:
+    """Return a 26-week run's active members, posts and mean commitment (for :func:`parameters_used`)."""
+    model = CommunityModel(params, seed=1)
+    for _ in range(26):
+        model.step()
+    h = model.history
+    return (tuple(h["active_members"]), tuple(h["posts"]), tuple(round(x, 12) for x in h["mean_commitment"]))
 
 
 class CommunityModel(mesa.Model):

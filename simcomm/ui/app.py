@@ -83,6 +83,7 @@ def _play(pair: CommunityPair, cancel: threading.Event, tick: solara.Reactive[in
     """Play: step ``every`` weeks, draw, and wait so that about ``speed`` weeks pass a second,
     until ``cancel`` is set (Pause, Reset) or the run stops (the horizon); return None."""
     period = every / max(speed, 0.1)
+    pair.playing = True
     while not cancel.is_set() and pair.running:
         started = time.perf_counter()
         for _ in range(every):
@@ -93,6 +94,8 @@ def _play(pair: CommunityPair, cancel: threading.Event, tick: solara.Reactive[in
         rest = period - (time.perf_counter() - started)
         if rest > 0:
             cancel.wait(rest)
+    pair.playing = False
+    tick.value += 1  # the last drawing says Play has stopped: status and charts at its last week
     if not pair.running and not cancel.is_set():  # not after a Reset: the new run is not stopped
         stopped.value = True
 
@@ -128,6 +131,11 @@ def Controls(pair: solara.Reactive[CommunityPair], inputs: solara.Reactive[dict[
         stopped.value = False
         tick.value += 1
 
+    def start_playing() -> None:
+        model.playing = True  # the status line says so at once (data-playing), before the first week
+        tick.value += 1
+        playing.value = True
+
     def step() -> None:
         model.step()
         tick.value += 1
@@ -151,7 +159,7 @@ def Controls(pair: solara.Reactive[CommunityPair], inputs: solara.Reactive[dict[
                 solara.Button("Pause", icon_name="mdi-pause", on_click=lambda: playing.set(False),
                               color="primary")
             else:
-                solara.Button("Play", icon_name="mdi-play", on_click=lambda: playing.set(True),
+                solara.Button("Play", icon_name="mdi-play", on_click=start_playing,
                               color="primary", disabled=not can_run or looping.value)
             solara.Button("Step", icon_name="mdi-skip-next", on_click=step, color="primary",
                           disabled=playing.value or looping.value or not can_run)

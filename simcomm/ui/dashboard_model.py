@@ -159,6 +159,7 @@ class CommunityPair(mesa.Model):
         self.horizon = max(1, int(weeks))
         self.lock = threading.Lock()  # Play's thread and the page's buttons step the same model
         self.problems = [seed_problem] if seed_problem else []
+        self.playing = False  # Play's thread is stepping (the status line says so: data-playing)
         values = {"partners": partners, "staff_turnover_per_year": staff_turnover_per_year,
                   "handover_quality": handover_quality, "seed_advocates": seed_advocates,
                   "promo_share": promo_share, "moderation": moderation,

@@ -92,8 +92,8 @@ def status_html(pair: CommunityPair) -> str:
             ghost = f" ({c.ghost.history['active_members'][-1]:,} had the manager stayed)"
         parts.append(f'<span style="color:{COMMUNITY_COLOURS[i]}"><b>{e(c.name)}</b></span>: '
                      f"{active:,} active{e(ghost)}, {e(phase)}")
-    parts.append(f'<span class="quiet">seed {pair.seed} \u00b7 simcomm {e(__version__)}, '
-                 f"mesa {e(mesa.__version__)}</span>")
+    parts.append(f'<span class="quiet" data-playing="{"yes" if pair.playing else "no"}">seed {pair.seed} '
+                 f"\u00b7 simcomm {e(__version__)}, mesa {e(mesa.__version__)}</span>")
     return " \u00b7 ".join(parts)
 
 

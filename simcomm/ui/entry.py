@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import signal
 import sys
-import threading
-import time
-from typing import Any
 
 
 def _raise_when_out_of_the_hook(main: int) -> None:
     """Raise SIGINT once the thread ``main`` is no longer inside :func:`redeliver_interrupt`
     (looked up in its stack, not timed): raised while it is, the KeyboardInterrupt would be
     "Exception ignored" a second time. Returns None."""
+    import time
+
     while True:
         frame = sys._current_frames().get(main)
         while frame is not None and frame.f_code is not redeliver_interrupt.__code__:
@@ -29,7 +28,7 @@ def _raise_when_out_of_the_hook(main: int) -> None:
     signal.raise_signal(signal.SIGINT)
 
 
-def redeliver_interrupt(unraisable: Any) -> None:
+def redeliver_interrupt(unraisable: object) -> None:
     """``sys.unraisablehook``: a Ctrl-C that lands in code whose exceptions Python cannot raise
     (a weakref or ``__del__`` callback run by the garbage collector) would be printed as
     "Exception ignored" and lost, and the command would run on; deliver it again instead, from
@@ -39,7 +38,10 @@ def redeliver_interrupt(unraisable: Any) -> None:
     The other thread waits until the stack of the thread that called the hook no longer holds the
     hook: a fixed delay (10 ms, before) lost the Ctrl-C when a loaded machine kept this thread
     inside the hook longer than that (1 run in 40 with both cores busy)."""
-    if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+    kind = getattr(unraisable, "exc_type", None)
+    if kind is not None and issubclass(kind, KeyboardInterrupt):
+        import threading  # here, not at the top: this module's own imports must be quick to run
+
         again = threading.Thread(target=_raise_when_out_of_the_hook, args=(threading.get_ident(),),
                                  name="simcomm-redeliver-ctrl-c", daemon=True)
         again.start()
