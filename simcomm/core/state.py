@@ -37,7 +37,7 @@ class StateSpec:
     """The declaration of one piece of state a room owns.
 
     ``name`` is qualified: ``people.NAME`` (a numpy array with one row per partner, of
-    ``dtype``, filled with ``fill``, of shape (partners, *``width``)) or ``community.NAME`` (one
+    ``dtype``, filled with ``fill``, of shape ``(partners, *width)``) or ``community.NAME`` (one
     value, starting at ``fill``, or at ``factory()`` for a mutable one). ``unit`` and ``doc``
     say what it holds.
     """
