@@ -18,8 +18,8 @@ import simcomm
 from simcomm.core.params import ParameterError
 from simcomm.runs.experiment_file import load_experiment
 from simcomm.runs.experiment_store import results_lock
-from simcomm.runs.files import staged_output
 from simcomm.runs.library import load_scenario
+from simcomm.runs.output_set import MANIFEST, staged_output
 from simcomm.ui.cli import main
 
 TINY = ["--weeks", "5", "--set", "partners=200"]
@@ -180,11 +180,14 @@ def test_a_fifo_is_refused_without_hanging(tmp_path: Path) -> None:
 
 
 # ---- 4. output sets ----------------------------------------------------------------------------
-def test_out_is_replaced_as_a_whole_keeping_unrelated_files(tmp_path: Path) -> None:
+def test_out_keeps_its_identity_and_unrelated_files(tmp_path: Path) -> None:
+    # Changed by issue 26: the folder is no longer swapped as a whole; simcomm's own files in it
+    # are replaced one by one (the manifest says which set is whole), the folder stays.
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    (out / "data.csv").write_text("old")
+    with staged_output(out) as stage:
+        (stage / "data.csv").write_text("old")
     (out / "sub").mkdir()
     (out / "sub" / "deep.txt").write_text("deep")
     folder_before = out.stat().st_ino
@@ -192,7 +195,7 @@ def test_out_is_replaced_as_a_whole_keeping_unrelated_files(tmp_path: Path) -> N
     with staged_output(out) as stage:
         (stage / "data.csv").write_text("new")
         (stage / "more.txt").write_text("x")
-    assert out.stat().st_ino != folder_before  # one swap of the folder, not file by file
+    assert out.stat().st_ino == folder_before  # the same folder, its files replaced one by one
     assert (out / "data.csv").read_text() == "new" and (out / "more.txt").read_text() == "x"
     assert (out / "notes.txt").read_text() == "mine" and (out / "sub" / "deep.txt").read_text() == "deep"
     assert (out / "notes.txt").stat().st_mtime_ns == notes_before.st_mtime_ns
@@ -200,20 +203,26 @@ def test_out_is_replaced_as_a_whole_keeping_unrelated_files(tmp_path: Path) -> N
 
 
 def test_stale_staging_folders_are_cleaned(tmp_path: Path) -> None:
+    # Changed by issue 26: staging folders are inside the output folder, and only those named as
+    # simcomm names them (.simcomm-stage.PID.HEX) whose process is gone are removed.
     out = tmp_path / "out"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    stale = tmp_path / f".out.{dead.pid}.abc123.staging"
+    stale = out / f".simcomm-stage.{dead.pid}.0123abcd"
     (stale / "half").mkdir(parents=True)
-    old_format = tmp_path / ".out.k2j3h4.staging"  # written by an older simcomm, an hour ago
-    old_format.mkdir()
-    long_ago = time.time() - 7200
-    os.utime(old_format, (long_ago, long_ago))
-    live = tmp_path / f".out.{os.getppid()}.xyz.staging"  # a live process's: kept
+    (stale / "half" / "x.csv").write_text("half written")
+    stale_temp = out / f".simcomm-tmp.{dead.pid}.89abcdef"  # a page's temporary file
+    stale_temp.write_text("half")
+    live = out / f".simcomm-stage.{os.getppid()}.0123abcd"  # a live process's: kept
     live.mkdir()
+    lookalikes = [out / f".simcomm-stage.{dead.pid}.xyz", out / f".out.{dead.pid}.abc123.staging",
+                  out / f"simcomm-stage.{dead.pid}.0123abcd"]  # not simcomm's names: kept
+    for p in lookalikes:
+        p.mkdir()
     with staged_output(out) as stage:
         (stage / "a.txt").write_text("a")
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "out"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [MANIFEST, "a.txt", live.name, *(p.name for p in lookalikes)])
 
 
 def test_interrupted_run_creates_nothing_above_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -553,11 +562,12 @@ def snapshot(root: Path) -> dict[str, bytes]:
 ], ids=["run", "compare", "validate-out", "validate-report"])
 def test_a_full_disk_is_one_line_and_leaves_the_output_as_it_was(tmp_path: Path, command: list[str],
                                                                 limit: int) -> None:
-    (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "timeseries.csv").write_text("the previous run's")
-    (tmp_path / "docs" / "validation").mkdir(parents=True)
+    with staged_output(tmp_path / "out") as stage:  # an earlier output of simcomm's
+        (stage / "timeseries.csv").write_text("the previous run's")
+    (tmp_path / "out" / "notes.txt").write_text("the user's")
+    with staged_output(tmp_path / "docs" / "validation") as stage:
+        (stage / "validation.csv").write_text("its table")
     (tmp_path / "docs" / "validation.md").write_text("the previous page")
-    (tmp_path / "docs" / "validation" / "validation.csv").write_text("its table")
     before = snapshot(tmp_path)
     code, err = fill_disk(tmp_path, limit, *command)
     assert_one_line(code, err, "cannot write output to", "File too large")
@@ -574,14 +584,14 @@ def test_a_full_disk_while_writing_the_page_keeps_the_previous_report(tmp_path: 
 
     monkeypatch.setattr(validation, "FACTS", validation.FACTS[2:3])
     docs = tmp_path / "docs"
-    (docs / "validation").mkdir(parents=True)
+    with staged_output(docs / "validation") as stage:  # an earlier output of simcomm's
+        (stage / "validation.csv").write_text("its table")
     (docs / "validation.md").write_text("the previous page")
-    (docs / "validation" / "validation.csv").write_text("its table")
     before = snapshot(docs)
     real = Path.write_text
 
     def full_at_the_page(self: Path, *args: object, **kwargs: object) -> int:
-        if ".validation.md." in self.name:
+        if self.name.startswith(".simcomm-tmp.") and self.parent == docs:  # the page's temporary file
             real(self, "# half a pa")
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(self, *args, **kwargs)

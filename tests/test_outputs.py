@@ -15,7 +15,8 @@ import simcomm
 from simcomm.analysis import statistics as analysis
 from simcomm.report.outputs import write_compare, write_run
 from simcomm.runs import files
-from simcomm.runs.files import OutputError, check_writable, staged_output
+from simcomm.runs.files import OutputError, check_writable
+from simcomm.runs.output_set import MANIFEST, read_output_set, staged_output
 
 WEEKS = 60
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -72,7 +73,8 @@ def test_write_run_files_read_back(tmp_path: Path) -> None:
     assert names == {"timeseries.parquet", "timeseries.csv", "members.parquet", "members.csv",
                      "summary.json", "members.png", "activity.png", "retention.png"}
     assert all(p.parent == out.absolute() and p.is_file() for p in written)
-    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*names, MANIFEST])
+    assert set(read_output_set(out)["files"]) == names  # the manifest names the whole set
     assert list(tmp_path.iterdir()) == [tmp_path / "a"] and list((tmp_path / "a").iterdir()) == [out]
 
     ts = assert_parquet_equals_csv(out / "timeseries.parquet", out / "timeseries.csv")
@@ -122,10 +124,11 @@ def test_staged_output_replaces_files_and_keeps_unrelated_ones(tmp_path: Path) -
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    (out / "data.csv").write_text("old")
+    with staged_output(out) as stage:  # an earlier output set of simcomm's
+        (stage / "data.csv").write_text("old")
     before = snapshot(out)
     with staged_output(out) as stage:
-        assert stage.is_dir() and stage.parent == tmp_path and not any(stage.iterdir())
+        assert stage.is_dir() and stage.parent == out and not any(stage.iterdir())
         (stage / "data.csv").write_text("new")
         (stage / "sub").mkdir()
         (stage / "sub" / "more.txt").write_text("x")
@@ -134,7 +137,8 @@ def test_staged_output_replaces_files_and_keeps_unrelated_ones(tmp_path: Path) -
     assert (out / "keep.txt").stat().st_mtime_ns == before["keep.txt"][1]
     assert (out / "data.csv").read_text() == "new"
     assert (out / "sub" / "more.txt").read_text() == "x"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging directory left
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "data.csv", "keep.txt", "sub"]  # no staging
+    assert sorted(read_output_set(out)["files"]) == ["data.csv", "sub/more.txt"]
 
 
 @pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])

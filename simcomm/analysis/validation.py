@@ -23,9 +23,11 @@ import pandas as pd
 from scipy import stats
 
 from simcomm.analysis.intervals import bootstrap_mean_ci, wilson_ci
+from simcomm.core.params import make_params
 from simcomm.runs.batch import RunSpec, run_many
 from simcomm.runs.library import load_scenario
 from simcomm.runs.sim import Result
+from simcomm.runs.workload import Workload
 
 RETURN_WINDOW = 13  # weeks: Joyce & Kraut followed each newcomer for at least three months
 DEAD_WINDOW = (9, 13)  # weeks: a group with no message in its third month is dead (CSCW 2014)
@@ -327,6 +329,21 @@ class Validation:
 def arm_label(name: str, overrides: Mapping[str, Any]) -> str:
     """Return a readable label for a scenario with overrides, e.g. ``organic partners=10000``."""
     return " ".join([name, *(f"{k}={v}" for k, v in sorted(overrides.items()))])
+
+
+def validation_workload(replicates: int, weeks: int = 260, facts: Sequence[Fact] | None = None) -> Workload:
+    """Return the runs :func:`validate` will do (each distinct scenario arm of ``facts``,
+    ``replicates`` times), for an estimate before it starts."""
+    work = Workload()
+    seen = set()
+    for f in FACTS if facts is None else facts:
+        for name, overrides in f.runs:
+            key = (name, tuple(sorted(overrides.items())))
+            if key not in seen:
+                seen.add(key)
+                partners = make_params(overrides, base=load_scenario(name).overrides)["partners"]
+                work.add(replicates, weeks, int(partners))
+    return work
 
 
 def validate(replicates: int = 10, *, weeks: int = 260, workers: int | None = None,

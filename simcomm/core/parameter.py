@@ -53,8 +53,9 @@ class ParamSpec:
         return f"{what} in [{_fmt(self.low)}, {_fmt(self.high)}]"
 
     def validate(self, value: Any) -> Value:
-        """Return ``value`` converted to this parameter's type, or raise ParameterError."""
-        bad = f"parameter '{self.name}' = {value!r} is not allowed: expected {self.allowed()}"
+        """Return ``value`` converted to this parameter's type, or raise ParameterError (one line;
+        also for a number too large for a float, e.g. 10**400)."""
+        bad = f"parameter '{self.name}' = {shown_value(value)} is not allowed: expected {self.allowed()}"
         if self.kind is bool:
             if isinstance(value, bool):
                 return value
@@ -71,14 +72,27 @@ class ParamSpec:
                     raise ParameterError(bad)
                 value = int(value)
         else:
-            value = float(value)
-        if not math.isfinite(value):
+            try:
+                value = float(value)
+            except OverflowError:
+                raise ParameterError(bad) from None
+        if isinstance(value, float) and not math.isfinite(value):
             raise ParameterError(bad)
         if self.low is not None and value < self.low:
             raise ParameterError(bad)
         if self.high is not None and value > self.high:
             raise ParameterError(bad)
         return value
+
+
+def shown_value(value: Any) -> str:
+    """Return ``repr(value)`` for a one-line message, shortened when it is long (an integer of 400
+    digits: its first digits and its length)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**60:
+        digits = int(abs(value).bit_length() * math.log10(2)) + 1  # str() refuses 4,300 digits
+        return f"an integer of about {digits:,} digits"
+    text = repr(value)
+    return text if len(text) <= 200 else f"{text[:80]}... ({len(text):,} characters)"
 
 
 def _fmt(x: float | None) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from simcomm.core import governance
 from simcomm.core.governance import GOVERNANCE
 from simcomm.core.launch import GROWTH_POLICIES
-from simcomm.core.parameter import ParameterError, Params, ParamSpec, Value, closest_names
+from simcomm.core.parameter import ParameterError, Params, ParamSpec, Value, closest_names, shown_value
 from simcomm.core.rooms import ROOMS
 
 __all__ = ["GOVERNANCE_TYPES", "GROWTH_POLICIES", "SPECS", "SPEC_BY_NAME", "ParamSpec", "ParameterError",
@@ -60,15 +60,32 @@ if len(DEFAULTS) != len(SPECS):
     raise RuntimeError("a parameter is declared twice")
 
 
+def checked_overrides(layer: Any, what: str = "overrides") -> Mapping[str, Any]:
+    """Return ``layer`` when it is None (as {}) or a mapping with string keys: what
+    :func:`make_params` and :func:`simcomm.run` take as overrides. Raises ParameterError (one
+    line naming ``what``) for anything else: a string, a list of pairs, a key that is not text."""
+    if layer is None:
+        return {}
+    if not isinstance(layer, Mapping):
+        raise ParameterError(f"{what} = {shown_value(layer)} is not allowed: expected a mapping of "
+                             "parameter names to values, e.g. {'partners': 500}")
+    for name in layer:
+        if not isinstance(name, str):
+            raise ParameterError(f"{what}: parameter name {shown_value(name)} is not allowed: expected "
+                                 "a parameter's name as a string (see 'simcomm params')")
+    return layer
+
+
 def make_params(overrides: Mapping[str, Any] | None = None,
                 base: Mapping[str, Any] | None = None) -> Params:
     """Return validated Params: defaults, then ``base`` (a scenario's), then ``overrides``.
 
-    Raises ParameterError for an unknown name (with close suggestions), a wrong type, an
-    out-of-range value, or size shares that add up to more than 1.
+    Raises ParameterError for overrides that are not a mapping of names to values, an unknown
+    name (with close suggestions), a wrong type, an out-of-range value (a number too large for a
+    float included), or size shares that add up to more than 1.
     """
     values: dict[str, Value] = {s.name: s.default for s in SPECS}
-    for layer in (base or {}, overrides or {}):
+    for layer in (checked_overrides(base, "base"), checked_overrides(overrides)):
         for name, value in layer.items():
             spec = SPEC_BY_NAME.get(name)
             if spec is None:

@@ -208,6 +208,9 @@ def claims_markdown(claims: Sequence[Claim], table: pd.DataFrame, robust: Mappin
     return "\n".join(lines).rstrip() + "\n"
 
 
+CLAIMS_FILES = ("claims.png", "claims.json", "contrasts.csv", "robustness_design.csv", "robustness.csv")
+
+
 def write_claims_report(claims: Sequence[Claim], table: pd.DataFrame, robust: Mapping[str, Robustness],
                         settings: Mapping[str, Any], values: pd.DataFrame, path: Path,
                         robustness_values: pd.DataFrame | None = None,
@@ -217,20 +220,15 @@ def write_claims_report(claims: Sequence[Claim], table: pd.DataFrame, robust: Ma
     values (``contrasts.csv``) and, when run, the robustness design and values. The folder is
     replaced as a whole, then the page; when writing fails neither is replaced. Returns the
     paths written."""
-    from simcomm.runs.files import (
-        OutputError,
-        output_error,
-        staged_file,
-        staged_output,
-        write_json,
-        writing_into,
-    )
+    from simcomm.runs.files import OutputError, output_error, staged_file, write_json, writing_into
+    from simcomm.runs.output_set import staged_output
 
     path = Path(path).expanduser().absolute()
     folder = path.with_suffix("")
     try:
         with staged_file(path) as page:
-            with staged_output(folder) as stage, writing_into(folder):
+            about = {"command": "claims", **settings}
+            with staged_output(folder, about=about) as stage, writing_into(folder):
                 plot_claims(claims, table, stage / "claims.png")
                 write_json(stage / "claims.json", claims_json(claims, table, robust, settings))
                 values.to_csv(stage / "contrasts.csv", index=False)

@@ -18,7 +18,8 @@ from typing import Any
 from simcomm.analysis.explain import METRICS, Explanation, ghost_lines
 from simcomm.report import plots
 from simcomm.runs.counterfactual import ALL_EVENTS, CONDITIONS_GROUP, EVENTS, Replays
-from simcomm.runs.files import staged_output, write_json, writing_into
+from simcomm.runs.files import write_json, writing_into
+from simcomm.runs.output_set import staged_output
 
 #: The sections an explanation is told in, in this order: what the scenario itself changes (its
 #: levers, and conditions it sets away from the defaults), what happened in the runs (departures,
@@ -35,6 +36,7 @@ ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "
             "tenth")
 TOP_SENTENCES = 6  # causes given a sentence of their own (the rest are in the table)
 GHOSTS = 3  # counterfactual lines drawn beside the actual one
+EXPLAIN_FILES = ("explain.json", "attribution.csv", "effects.csv", "effects.parquet", "explain_active.png")
 
 
 def ordinal(n: int) -> str:
@@ -400,15 +402,15 @@ def write_explanation(ex: Explanation, replays: Replays, out_dir: Path,
     ``explain.json`` (:func:`payload`: settings, parameters, seed, versions, sentences, causes,
     table), ``attribution.csv`` (the table), ``effects.csv``/``.parquet`` (every seed's effect
     of every cause on every metric) and ``explain_active.png`` (:func:`plot_ghosts`). All go
-    through :func:`simcomm.runs.files.staged_output`: all or nothing.
+    through :func:`simcomm.runs.output_set.staged_output`: all or nothing.
     """
     out_dir = Path(out_dir).expanduser().absolute()
-    with staged_output(out_dir) as stage, writing_into(out_dir):
+    with staged_output(out_dir, about={"command": "explain", **dict(metadata or {})}) as stage, \
+            writing_into(out_dir):
         write_json(stage / "explain.json", payload(ex, metadata))
         ex.table.to_csv(stage / "attribution.csv", index=False)
         ex.effects.to_csv(stage / "effects.csv", index=False)
         ex.effects.to_parquet(stage / "effects.parquet", engine="pyarrow", index=False)
         plot_ghosts(ex, replays, stage / "explain_active.png")
-        written = [stage / n for n in ("explain.json", "attribution.csv", "effects.csv",
-                                        "effects.parquet", "explain_active.png")]
+        written = [stage / n for n in EXPLAIN_FILES]
     return [out_dir / p.relative_to(stage) for p in written]

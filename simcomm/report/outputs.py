@@ -1,7 +1,8 @@
 """The output sets of ``run`` and ``compare``: tables, JSON and plots, staged and moved into place.
 
-Everything is written through :func:`simcomm.runs.files.staged_output`, so a failed or
-interrupted write leaves the output directory as it was (see :mod:`simcomm.runs.files`).
+Everything is written through :func:`simcomm.runs.output_set.staged_output`, so a failed or
+interrupted write leaves the output directory as it was, and only simcomm's own files in it are
+replaced (see :mod:`simcomm.runs.output_set`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ import pandas as pd
 
 from simcomm.analysis.statistics import Results, check_results, logrank, summary_frame
 from simcomm.report import plots
-from simcomm.runs.files import staged_output, write_json, writing_into
+from simcomm.runs.files import write_json, writing_into
+from simcomm.runs.output_set import staged_output
 from simcomm.runs.sim import Result
+
+RUN_FILES = ("timeseries.parquet", "timeseries.csv", "members.parquet", "members.csv", "summary.json",
+             *plots.RUN_PLOTS)  # what write_run writes (checked before a run)
+COMPARE_FILES = ("runs.parquet", "runs.csv", "headline.csv", "compare.json", *plots.COMPARE_PLOTS)
 
 
 def _write_table(frame: pd.DataFrame, stage: Path, name: str) -> list[Path]:
@@ -33,7 +39,7 @@ def write_run(result: Result, out_dir: Path) -> list[Path]:
     :func:`simcomm.report.plots.plot_run`. All go through :func:`staged_output`.
     """
     out_dir = Path(out_dir).expanduser().absolute()
-    with staged_output(out_dir) as stage, writing_into(out_dir):
+    with staged_output(out_dir, about={"command": "run", **result.metadata}) as stage, writing_into(out_dir):
         written = [*_write_table(result.timeseries, stage, "timeseries"),
                    *_write_table(result.members, stage, "members")]
         write_json(stage / "summary.json", {
@@ -69,7 +75,12 @@ def write_compare(results: Results, table: pd.DataFrame, out_dir: Path,
     labels = check_results(results)
     out_dir = Path(out_dir).expanduser().absolute()
     lr = logrank(results, baseline=str(table["baseline"].iloc[0]) if len(table) else None)
-    with staged_output(out_dir) as stage, writing_into(out_dir):
+    about = {"command": "compare", "labels": labels,
+             "seeds": {lab: [r.seed for r in results[lab]] for lab in labels},
+             "weeks": {lab: _per_label([r.weeks for r in results[lab]]) for lab in labels},
+             "overrides": {lab: _per_label([r.metadata.get("overrides", {}) for r in results[lab]])
+                           for lab in labels}}
+    with staged_output(out_dir, about=about) as stage, writing_into(out_dir):
         written = _write_table(summary_frame(results), stage, "runs")
         table.to_csv(stage / "headline.csv", index=False)
         written.append(stage / "headline.csv")

@@ -35,6 +35,8 @@ STAGE_COLOURS: dict[str, str] = {
     "death": "#bdbdbd",
 }
 STAGE_ALPHA = 0.35
+RUN_PLOTS = ("members.png", "activity.png", "retention.png")  # what plot_run draws
+COMPARE_PLOTS = ("active_members.png", "activity.png", "survival.png")  # what plot_compare draws
 
 
 def new_figure() -> tuple[Figure, Any]:

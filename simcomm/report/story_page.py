@@ -305,16 +305,21 @@ Parameters of {e(r.scenario)} set by the scenario or on the command line are
 """
 
 
+STORY_FILES = ("story.html", "timeline.png", "network.gif", "network-compare.gif", "story.json")  # at most
+
+
 def write_story(story: Story, out_dir: Path) -> list[Path]:
     """Write the story into ``out_dir``; return the paths written (in out_dir).
 
     ``story.html`` (self-contained), ``timeline.png``, ``network.gif`` (the scenario),
     ``network-compare.gif`` (the scenario beside it, when there is one) and ``story.json``
     (:func:`story_payload`). Everything is staged and moved into place only when complete
-    (:func:`simcomm.runs.files.staged_output`); on failure ``out_dir`` is left as it was and
-    OutputError (one line, naming the path and the reason) is raised.
+    (:func:`simcomm.runs.output_set.staged_output`: only simcomm's own files in ``out_dir`` are
+    replaced); on failure ``out_dir`` is left as it was and OutputError (one line, naming the path
+    and the reason) is raised.
     """
-    from simcomm.runs.files import staged_output, to_jsonable, writing_into
+    from simcomm.runs.files import to_jsonable, writing_into
+    from simcomm.runs.output_set import staged_output
 
     out_dir = Path(out_dir).expanduser().absolute()
     timeline = _png(timeline_figure(story))
@@ -324,7 +329,8 @@ def write_story(story: Story, out_dir: Path) -> list[Path]:
     if len(gifs) > 1:
         names.append("network-compare.gif")
     names.append("story.json")
-    with staged_output(out_dir) as stage, writing_into(out_dir):
+    with staged_output(out_dir, about={"command": "story", **story_metadata(story)}) as stage, \
+            writing_into(out_dir):
         (stage / "timeline.png").write_bytes(timeline)
         (stage / "network.gif").write_bytes(gifs[0])
         if len(gifs) > 1:

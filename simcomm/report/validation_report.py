@@ -21,15 +21,8 @@ from simcomm.analysis.validation import (
     arm_label,
     messages_per_member,
 )
-from simcomm.runs.files import (
-    OutputError,
-    output_error,
-    staged_file,
-    staged_output,
-    to_jsonable,
-    write_json,
-    writing_into,
-)
+from simcomm.runs.files import OutputError, output_error, staged_file, to_jsonable, write_json, writing_into
+from simcomm.runs.output_set import staged_output
 
 DPI = 150
 REPORT_COMMAND = "simcomm validate --replicates 20 --report docs/validation.md"
@@ -277,6 +270,7 @@ def misses_section(table: pd.DataFrame) -> str:
 FIGURES = (("validation_facts.png", "Every fact: target range and measured value", None),
            ("validation_returns.png", "Newcomers who write again", plot_returns),
            ("validation_inequality.png", "Participation inequality", plot_inequality))
+VALIDATION_FILES = ("validation.csv", "validation.json", *(name for name, _, _ in FIGURES))
 
 
 def _draw(validation: Validation, directory: Path) -> list[Path]:
@@ -291,7 +285,8 @@ def write_validation(validation: Validation, out_dir: Path) -> list[Path]:
     """Write ``validation.csv`` (the table), ``validation.json`` (table and metadata: versions,
     replicates, seeds) and the figures into ``out_dir`` atomically; return the paths written."""
     out_dir = Path(out_dir).expanduser().absolute()
-    with staged_output(out_dir) as stage, writing_into(out_dir):
+    with staged_output(out_dir, about={"command": "validate", **validation.metadata}) as stage, \
+            writing_into(out_dir):
         validation.table.to_csv(stage / "validation.csv", index=False)
         write_json(stage / "validation.json", {"metadata": validation.metadata,
                                                 "table": to_jsonable(validation.table)})

@@ -23,9 +23,15 @@ from typing import Any
 from tqdm import tqdm
 
 from simcomm.core.scenario import Scenario
+from simcomm.runs.interruption import interrupt_point
 from simcomm.runs.resources import check_memory
 from simcomm.runs.sim import Result, simulate
 from simcomm.runs.worker import init_worker
+
+# Progress bars share a thread lock: tqdm's default also makes a multiprocessing semaphore, which
+# starts multiprocessing's resource tracker on the terminal (see start_resource_tracker_quietly)
+# even for a single run. The bars are drawn by this process only.
+tqdm.set_lock(threading.RLock())
 
 
 @dataclass(frozen=True)
@@ -58,19 +64,49 @@ def show_progress(quiet: bool = False) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
+def start_resource_tracker_quietly() -> None:
+    """Start multiprocessing's resource tracker (if it is not running) with its stderr on
+    /dev/null; return None.
+
+    The tracker outlives a parent killed with SIGKILL, unlinks the pool's semaphores the parent
+    could not, and prints "There appear to be N leaked semaphore objects to clean up at shutdown"
+    for each: noise for the user of a killed command, since the tracker cleans them up. Started
+    here, before anything needs it, it inherits no terminal to print on (it prints nothing
+    otherwise)."""
+    from multiprocessing import resource_tracker
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # pragma: no cover - no /dev/null: let the tracker start as usual
+        return
+    saved = os.dup(2)
+    try:
+        sys.stderr.flush()
+        os.dup2(devnull, 2)
+        resource_tracker.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _start_forkserver() -> None:
-    """Start the forkserver with Ctrl-C ignored (inherited across exec, so a Ctrl-C while it
-    imports the model prints no traceback; the workers it forks end quietly on Ctrl-C)."""
+    """Start the forkserver with Ctrl-C blocked in this thread meanwhile, which the forkserver
+    inherits across exec: a Ctrl-C while it imports the model prints no traceback (its preload
+    unblocks it with a quiet handler), and the Ctrl-C is not lost here either (blocked, not
+    ignored, it is delivered as soon as the forkserver has started)."""
     from multiprocessing import forkserver
 
+    start_resource_tracker_quietly()  # before blocking: starting it unblocks SIGINT again
     if threading.current_thread() is not threading.main_thread():
         forkserver.ensure_running()
         return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         forkserver.ensure_running()
+        interrupt_point("forkserver-start")  # tests: a Ctrl-C right as the forkserver starts
     finally:
-        signal.signal(signal.SIGINT, old)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _context() -> mp.context.BaseContext:
@@ -112,6 +148,8 @@ def run_many(specs: Sequence[RunSpec], workers: int | None = None, progress: boo
     check_memory(((s.scenario.overrides, s.overrides) for s in specs  # RunSpec, experiment Job
                   if hasattr(s, "scenario") and hasattr(s, "overrides")), processes=workers)
     out: list[Any] = [None] * n
+    if workers > 1:
+        start_resource_tracker_quietly()
     bar = tqdm(total=n, desc=desc, unit="run", disable=not progress, dynamic_ncols=True)
     try:
         if workers <= 1:

@@ -212,6 +212,21 @@ def _all_conditions(causes: Sequence[Cause]) -> dict[str, Any]:
     return merged
 
 
+def expected_replays(scenario: Scenario, weeks: int, overrides: Mapping[str, Any] | None = None) -> int:
+    """Return about how many runs :func:`replay_runs` does per seed, before any has run (its
+    events are not known yet): the run, one replay per expected manager departure and budget
+    review, one per condition, and the replays of each group together; on the high side (a
+    community without managers or reviews gets their count too)."""
+    user = dict(overrides or {})
+    p = make_params(user, base=scenario.overrides)
+    years = weeks / 52
+    departures = float(p["staff_count"]) * float(p["staff_turnover_per_year"]) * years
+    reviews = max(0, (weeks - int(p["review_start"])) // max(1, int(p["review_every"])) + 1)
+    events = int(departures + 0.999) + reviews
+    conditions = len(condition_causes(scenario, user))
+    return 1 + events + (events > 1) + conditions + (conditions > 1)
+
+
 def replay_runs(scenario: Scenario, seeds: Sequence[int], weeks: int,
                 overrides: Mapping[str, Any] | None = None, workers: int | None = None,
                 progress: bool = False) -> Replays:

@@ -39,7 +39,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,8 +50,9 @@ from simcomm.core.metric_registry import SUMMARY
 from simcomm.core.metrics import WEEKLY_METRICS
 from simcomm.core.params import SPEC_BY_NAME, ParameterError, Value, closest_names, make_params
 from simcomm.core.scenario import Scenario
-from simcomm.runs.files import read_text_file
+from simcomm.runs.files import parse_toml, read_text_file
 from simcomm.runs.library import load_scenario
+from simcomm.runs.workload import Workload
 
 SUMMARY_METRICS: tuple[str, ...] = SUMMARY  # the run summary's fields (the metric registry)
 WEEKLY_NUMERIC: tuple[str, ...] = tuple(c for c in WEEKLY_METRICS if c not in ("week", "stage"))
@@ -213,6 +213,14 @@ def _names(data: dict[str, Any], key: str, allowed: Sequence[str], default: tupl
     return tuple(dict.fromkeys(value))
 
 
+def experiment_workload(exp: Experiment) -> Workload:
+    """Return the runs of ``exp`` (every design point x replicate, at its largest partners), for
+    an estimate before it starts; a resumed sweep does fewer."""
+    partners = [v for v in exp.factors.get("partners", []) if isinstance(v, int | float)]
+    base = make_params(exp.overrides, base=exp.scenario.overrides)["partners"]
+    return Workload().add(exp.n_runs, exp.weeks, int(max([base, *partners])))
+
+
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment TOML file; raise ParameterError (one line) if it is bad.
 
@@ -221,10 +229,7 @@ def load_experiment(path: str | Path) -> Experiment:
     """
     p = Path(path)
     text = read_text_file(p, "experiment file")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ParameterError(f"experiment file '{p}' is not valid TOML: {exc}") from None
+    data = parse_toml(text, "experiment file", p)
     where = str(p)
     if not data:
         raise ParameterError(f"experiment file '{p}' is empty: expected at least scenario, replicates "

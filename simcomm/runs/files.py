@@ -1,28 +1,27 @@
-"""Writing results to disk safely: everything is staged, then the whole folder is swapped into place.
+"""Writing files safely and reading users' files: the low-level helpers of every output.
 
-:func:`staged_output` yields an empty temporary directory beside the output directory (same
-filesystem); writers fill it, and only when they finish without error does it replace the output
-directory as a whole (files of the old folder that are not rewritten are hard-linked into it
-first, then the two folders are swapped in one atomic rename exchange). On any error, including
-KeyboardInterrupt, the staging directory is deleted and the output directory is left as it was;
-staging folders of killed processes are deleted by the next write.
-Call :func:`check_writable` before a long simulation so that a bad output path fails at once.
-:func:`atomic_write` replaces one file atomically (experiment manifests and result parts).
+A file is written to a temporary name beside its final one (``.simcomm-tmp.PID.HEX``), synced and
+renamed over it (atomic: a reader sees the old file or the new one); on any error, Ctrl-C
+included, the temporary file is removed and the old file is as it was. Temporary files left by a
+killed process (its PID gone) are deleted by the next write into the same folder; nothing that
+does not match that name is ever deleted. Output sets (the files one command writes into
+``--out``) are built on these in :mod:`simcomm.runs.output_set`.
+
+Call :func:`check_writable` before a long simulation, so that a bad output path fails at once.
+:func:`read_text_file` and :func:`parse_toml` read a user's file with one-line errors.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import json
 import math
 import os
-import shutil
+import re
+import secrets
 import stat
-import sys
-import tempfile
-import time
+import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,12 +31,23 @@ import pandas as pd
 
 from simcomm.core.params import ParameterError
 
+TEMP_PREFIX = ".simcomm-tmp."
+TEMP_NAME = re.compile(r"\.simcomm-tmp\.(\d+)\.[0-9a-f]{8}\Z")  # what clean_stale_temps may delete
+NAME_MAX = 255  # bytes in one name of a path (Linux)
+PATH_MAX = 4096  # bytes in a whole path (Linux)
+SHOWN_CHARACTERS = 300  # a longer path or name is shortened in messages (a name has at most 255 bytes)
+
 
 class OutputError(ParameterError):
     """The output directory cannot be created or written; the message is one line naming it."""
 
 
-def _reason(exc: BaseException) -> str:
+def reason_text(exc: BaseException) -> str:
+    """Return the reason of an OSError (or any exception) as one short line of text, e.g. 'No space
+    left on device'; for a name or path that is too long, also the limits."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+        return (f"{os.strerror(exc.errno)} (at most {NAME_MAX} bytes in a name and {PATH_MAX:,} in a "
+                "path)")
     if isinstance(exc, OSError) and exc.errno:  # "No space left on device", also from pyarrow
         return os.strerror(exc.errno)
     if isinstance(exc, OSError) and exc.strerror:
@@ -45,29 +55,45 @@ def _reason(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def shown(text: str | Path) -> str:
+    """Return ``text`` (a path or name) for a one-line message: as it is, or, when it is longer
+    than 300 characters, its start and end with its length, e.g. 'aaaa...aaaa (10,000 characters)'."""
+    text = str(text)
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    return f"{text[:120]}...{text[-40:]} ({len(text):,} characters)"
+
+
 def output_error(path: Path, exc: BaseException, hint: str = "") -> OutputError:
     """Return the one-line OutputError for ``exc`` (e.g. an OSError with ENOSPC) raised while
     writing to ``path``: 'cannot write output to PATH: REASON' and then ``hint``, if given."""
-    return OutputError(f"cannot write output to {path}: {_reason(exc)}" + (f"; {hint}" if hint else ""))
+    return OutputError(f"cannot write output to {shown(path)}: {reason_text(exc)}"
+                       + (f"; {hint}" if hint else ""))
 
 
-def _error(path: Path, reason: str) -> OutputError:
-    return OutputError(f"cannot write output to {path}: {reason}")
+def output_refused(path: Path, reason: str) -> OutputError:
+    """Return the one-line OutputError 'cannot write output to PATH: REASON'."""
+    return OutputError(f"cannot write output to {shown(path)}: {reason}")
 
 
-def _check_path(out_dir: Path) -> None:
-    """Raise OutputError when ``out_dir`` or its nearest existing ancestor is not a directory."""
-    for p in (out_dir, *out_dir.parents):
-        if p.exists():
-            if not p.is_dir():
-                what = "it is" if p == out_dir else f"{p} is"
-                raise _error(out_dir, f"{what} a file, not a directory")
-            return
+def check_path(out_dir: Path) -> None:
+    """Raise OutputError when ``out_dir`` or its nearest existing ancestor is not a directory, or
+    the path cannot be looked at (a name or path too long, a permission); return None."""
+    try:
+        for p in (out_dir, *out_dir.parents):
+            if p.exists():
+                if not p.is_dir():
+                    what = "it is" if p == out_dir else f"{shown(p)} is"
+                    raise output_refused(out_dir, f"{what} a file, not a directory")
+                return
+    except OSError as exc:
+        raise output_refused(out_dir, reason_text(exc)) from None
 
 
-def _make_dirs(out_dir: Path) -> list[Path]:
-    """Create ``out_dir`` and missing parents; return the directories created, outermost first."""
-    _check_path(out_dir)
+def make_dirs(out_dir: Path) -> list[Path]:
+    """Create ``out_dir`` and missing parents; return the directories created, outermost first.
+    Raises OutputError (one line) when one cannot be created."""
+    check_path(out_dir)
     missing = []
     p = out_dir
     while not p.exists() and p != p.parent:
@@ -79,60 +105,62 @@ def _make_dirs(out_dir: Path) -> list[Path]:
             d.mkdir()
             created.append(d)
     except OSError as exc:
-        _remove_empty(created)
-        where = f"cannot create {exc.filename}, " if exc.filename else ""
-        raise _error(out_dir, f"{where}{_reason(exc)}") from None
+        remove_empty_dirs(created)
+        where = f"cannot create {shown(exc.filename)}, " if exc.filename else ""
+        raise output_refused(out_dir, f"{where}{reason_text(exc)}") from None
     return created
 
 
-def _remove_empty(created: Sequence[Path]) -> None:
+def remove_empty_dirs(created: Sequence[Path]) -> None:
+    """Remove the directories ``created`` (outermost first, as :func:`make_dirs` returns them)
+    again, innermost first, where they are empty; return None."""
     for d in reversed(created):
         with contextlib.suppress(OSError):
             d.rmdir()
 
 
-def _probe(directory: Path, out_dir: Path) -> None:
+def probe(directory: Path, out_dir: Path) -> None:
     """Create and remove a file in ``directory``; raise OutputError (about out_dir) if that fails."""
     try:
-        fd, name = tempfile.mkstemp(prefix=".simcomm-probe-", dir=directory)
-        os.close(fd)
-        os.unlink(name)
+        with temporary_file(directory) as tmp:
+            tmp.write_bytes(b"")
     except OSError as exc:
-        raise _error(out_dir, f"{directory} is not writable ({_reason(exc)})") from None
+        raise output_refused(out_dir, f"{shown(directory)} is not writable ({reason_text(exc)})") from None
 
 
 def check_writable(out_dir: Path) -> None:
     """Check that ``out_dir`` can be created (or exists) and written, leaving nothing behind.
 
     Returns None; raises :class:`OutputError` (one line naming the path and the reason) when the
-    path is empty, is a file, cannot be created, or is not writable. Missing directories are
-    created to try and removed again, so a command that fails or is interrupted later leaves
-    nothing in or above ``out_dir``. Call it before any simulation work.
+    path is empty, is a file, cannot be created, is too long, or is not writable. Missing
+    directories are created to try and removed again, so a command that fails or is interrupted
+    later leaves nothing in or above ``out_dir``. Call it before any simulation work.
     """
     out_dir = absolute_out(out_dir)
-    created = _make_dirs(out_dir)
+    created = make_dirs(out_dir)
     try:
-        _probe(out_dir, out_dir)
+        probe(out_dir, out_dir)
     finally:
-        _remove_empty(created)
+        remove_empty_dirs(created)
 
 
 def absolute_out(out_dir: Path | str) -> Path:
-    """Return ``out_dir`` as an absolute path (``~`` expanded); OutputError for an empty path."""
-    if not str(out_dir).strip():
+    """Return ``out_dir`` as an absolute path (``~`` and ``~user`` expanded); OutputError (one
+    line) for an empty path or a ``~user`` that names no user."""
+    text = str(out_dir)
+    if not text.strip():
         raise OutputError("cannot write output to '': the path is empty; give a directory")
-    return Path(out_dir).expanduser().absolute()
+    try:
+        return Path(text).expanduser().absolute()
+    except RuntimeError:  # Path.expanduser: no such user, or no home directory
+        user = text[1:].split("/", 1)[0]
+        who = f"there is no user '{shown(user)}'" if user else "the home directory is unknown"
+        raise OutputError(f"cannot write output to {shown(text)}: {who} (~ and ~USER name a user's "
+                          "home directory)") from None
 
 
-def _files(root: Path) -> list[Path]:
-    """Return every regular file under ``root``, relative to it, sorted."""
-    return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file() or p.is_symlink())
-
-
-_STALE_SECONDS = 3600.0  # a staging folder without a process id is stale after this long
-
-
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Return True when process ``pid`` exists on this machine (this process included)."""
     if pid == os.getpid():
         return True
     try:
@@ -144,148 +172,55 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def clean_stale_staging(directory: Path, name: str) -> list[Path]:
-    """Delete staging folders ``.NAME.*.staging`` in ``directory`` left by a process that is gone
-    (killed while writing); return the paths removed. A folder of a live process is kept."""
+def temporary_name(directory: Path) -> Path:
+    """Return a fresh temporary path in ``directory``, ``.simcomm-tmp.PID.HEX`` (nothing is
+    created): the name :func:`clean_stale_temps` recognises as simcomm's own."""
+    return directory / f"{TEMP_PREFIX}{os.getpid()}.{secrets.token_hex(4)}"
+
+
+def new_temporary_file(directory: Path) -> Path:
+    """Create an empty temporary file in ``directory`` (mode 0600, named as
+    :func:`temporary_name` says) and return its path; the caller renames or removes it."""
+    while True:
+        path = temporary_name(directory)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return path
+
+
+@contextlib.contextmanager
+def temporary_file(directory: Path) -> Iterator[Path]:
+    """Yield a new empty temporary file in ``directory`` (:func:`new_temporary_file`); it is
+    removed when the block ends, unless it was renamed away."""
+    path = new_temporary_file(directory)
+    try:
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def clean_stale_temps(directory: Path) -> list[Path]:
+    """Delete the temporary files of killed simcomm processes in ``directory``: regular files
+    named ``.simcomm-tmp.PID.HEX`` whose process is gone (on this machine). Nothing else is
+    touched. Return the paths removed."""
     removed: list[Path] = []
-    prefix = f".{name}."
     try:
         entries = list(os.scandir(directory))
     except OSError:
         return removed
     for entry in entries:
-        if not (entry.name.startswith(prefix) and entry.name.endswith(".staging")):
+        match = TEMP_NAME.match(entry.name)
+        if match is None or pid_alive(int(match.group(1))):
             continue
-        pid_text = entry.name[len(prefix):].split(".", 1)[0]
-        try:
-            if pid_text.isdigit():
-                stale = not _pid_alive(int(pid_text))
-            else:  # written by an older simcomm: no process id in the name
-                stale = time.time() - entry.stat(follow_symlinks=False).st_mtime > _STALE_SECONDS
-        except OSError:
-            continue
-        if stale and entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, ignore_errors=True)
-            removed.append(Path(entry.path))
+        with contextlib.suppress(OSError):
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
     return removed
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap the paths ``a`` and ``b`` (Linux renameat2 RENAME_EXCHANGE); return False
-    when the platform or filesystem cannot."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
-def _carry_over(out_dir: Path, stage: Path) -> None:
-    """Hard-link (else copy) into ``stage`` every file of ``out_dir`` that the new output does not
-    replace, so that swapping the folders keeps unrelated files (their content and times)."""
-    for root, dirs, names in os.walk(out_dir):
-        rel_root = Path(root).relative_to(out_dir)
-        for d in list(dirs):
-            src, dst = Path(root) / d, stage / rel_root / d
-            if src.is_symlink():
-                dirs.remove(d)
-                if not os.path.lexists(dst):
-                    os.symlink(os.readlink(src), dst)
-            elif os.path.lexists(dst) and not dst.is_dir():
-                raise _error(out_dir, f"{src} is a directory, cannot replace it with a file")
-            else:
-                dst.mkdir(exist_ok=True)
-                shutil.copystat(src, dst)
-        for n in names:
-            src, dst = Path(root) / n, stage / rel_root / n
-            if os.path.lexists(dst):
-                if dst.is_dir() and not dst.is_symlink():
-                    raise _error(out_dir, f"{src} is a file, cannot replace it with a directory")
-                continue  # replaced by the new output
-            if src.is_symlink():
-                os.symlink(os.readlink(src), dst)
-                continue
-            try:
-                os.link(src, dst, follow_symlinks=False)
-            except OSError:
-                shutil.copy2(src, dst)
-
-
-def _swap_into_place(stage: Path, out_dir: Path) -> None:
-    """Make ``stage`` (holding the complete new folder) become ``out_dir``; the previous folder
-    ends up at ``stage``. One atomic exchange where the filesystem allows it, else two renames."""
-    if not os.path.lexists(out_dir):
-        os.rename(stage, out_dir)
-        return
-    if _exchange(stage, out_dir):
-        return
-    old = stage.with_name(stage.name[: -len(".staging")] + ".old.staging")
-    os.rename(out_dir, old)
-    try:
-        os.rename(stage, out_dir)
-    except BaseException:
-        os.rename(old, out_dir)
-        raise
-    os.rename(old, stage)
-
-
-@contextlib.contextmanager
-def staged_output(out_dir: Path) -> Iterator[Path]:
-    """Yield a fresh temporary directory; on success it replaces ``out_dir`` as a whole.
-
-    The staging directory ``.NAME.PID.*.staging`` is created beside ``out_dir`` (stale ones of
-    killed processes are deleted first). On normal exit the files of ``out_dir`` that the new
-    output does not replace are hard-linked into it (so unrelated files stay, unchanged), and the
-    staging directory is swapped with ``out_dir`` in one atomic exchange (renameat2 on Linux,
-    else two renames): readers see the old set or the new one, never a mix. Where the parent is
-    not writable or ``out_dir`` is a symbolic link, the files are moved in one by one instead
-    (each atomically). On any exception (KeyboardInterrupt too) the staging directory is
-    deleted, directories this call created are removed, and ``out_dir`` is left as it was; the
-    exception propagates. Raises OutputError (one line) when ``out_dir`` cannot be written.
-    """
-    out_dir = absolute_out(out_dir)
-    _check_path(out_dir)
-    if out_dir.is_symlink() or (out_dir.exists() and not _parent_writable(out_dir)):
-        with _staged_per_file(out_dir) as stage:
-            yield stage
-        return
-    created = _make_dirs(out_dir.parent)
-    try:
-        if out_dir.exists():
-            _probe(out_dir, out_dir)
-        clean_stale_staging(out_dir.parent, out_dir.name)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{os.getpid()}.", suffix=".staging",
-                                      dir=out_dir.parent))
-    except BaseException as exc:
-        _remove_empty(created)
-        if isinstance(exc, OSError):
-            raise _error(out_dir, f"cannot create a staging directory ({_reason(exc)})") from None
-        raise
-    swapped = False
-    try:
-        yield stage
-        try:
-            mode = out_dir.stat().st_mode if out_dir.exists() else 0o777 & ~_umask()
-            os.chmod(stage, stat.S_IMODE(mode))
-            if out_dir.exists():
-                _carry_over(out_dir, stage)
-            _swap_into_place(stage, out_dir)
-            swapped = True
-        except OSError as exc:
-            raise _error(out_dir, f"moving the new files into place failed ({_reason(exc)})") from None
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-        if not swapped:
-            _remove_empty(created)
 
 
 def _umask() -> int:
@@ -294,10 +229,10 @@ def _umask() -> int:
     return mask
 
 
-def _give_mode(tmp: Path | str, path: Path) -> None:
-    """Give the temporary file ``tmp`` (mkstemp makes it 0600) the mode ``path`` will keep once
-    it is renamed there: the mode of the file it replaces, else that of any new file (0666
-    without the umask), so that results and pages are readable as any other file."""
+def give_mode(tmp: Path | str, path: Path) -> None:
+    """Give the temporary file ``tmp`` (created 0600) the mode ``path`` will keep once it is
+    renamed there: the mode of the file it replaces, else that of any new file (0666 without the
+    umask), so that results and pages are readable as any other file. Return None."""
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
@@ -305,45 +240,10 @@ def _give_mode(tmp: Path | str, path: Path) -> None:
     os.chmod(tmp, mode)
 
 
-def _parent_writable(out_dir: Path) -> bool:
-    parent = out_dir.parent
-    if parent == out_dir:
-        return False
-    try:
-        if os.stat(parent).st_dev != os.stat(out_dir).st_dev:
-            return False
-        _probe(parent, out_dir)
-    except (OSError, OutputError):
-        return False
-    return True
-
-
-@contextlib.contextmanager
-def _staged_per_file(out_dir: Path) -> Iterator[Path]:
-    """Fallback of :func:`staged_output` when the folder cannot be swapped: stage in a hidden
-    folder inside ``out_dir`` and move each file into place with os.replace."""
-    _probe(out_dir, out_dir)
-    clean_stale_staging(out_dir, out_dir.name)
-    try:
-        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{os.getpid()}.", suffix=".staging",
-                                      dir=out_dir))
-    except OSError as exc:
-        raise _error(out_dir, f"cannot create a staging directory ({_reason(exc)})") from None
-    try:
-        yield stage
-        files = _files(stage)
-        for rel in files:
-            target = out_dir / rel
-            if target.is_dir() and not target.is_symlink():
-                raise _error(out_dir, f"{target} is a directory, cannot replace it with a file")
-        for rel in files:
-            target = out_dir / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(stage / rel, target)
-    except OSError as exc:
-        raise _error(out_dir, f"moving files into place failed ({_reason(exc)})") from None
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+def sync_file(path: Path | str) -> None:
+    """Flush ``path``'s content to the disk (fsync); return None."""
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
 
 
 @contextlib.contextmanager
@@ -352,7 +252,28 @@ def writing_into(out_dir: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        raise _error(out_dir, _reason(exc)) from None
+        raise output_refused(out_dir, reason_text(exc)) from None
+
+
+# What this process has written completely so far (output sets and pages), for the message a
+# Ctrl-C prints: see written_outputs().
+_WRITTEN: list[Path] = []
+
+
+def record_written(path: Path) -> None:
+    """Note that ``path`` (an output folder or a page) is now completely written; return None."""
+    if path not in _WRITTEN:
+        _WRITTEN.append(path)
+
+
+def forget_written() -> None:
+    """Start a new command: forget what :func:`written_outputs` lists; return None."""
+    _WRITTEN.clear()
+
+
+def written_outputs() -> list[Path]:
+    """Return the output folders and pages this process has written completely so far, in order."""
+    return list(_WRITTEN)
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -392,7 +313,7 @@ def write_json(path: Path, payload: Any) -> None:
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Write ``path`` atomically: ``write`` fills a temporary file beside it, which is synced and
     then renamed over ``path``; on any error the temporary file is removed and ``path`` is as it was."""
-    with staged_file(path) as tmp:
+    with _replaced(path, record=False) as tmp:
         write(tmp)
 
 
@@ -402,22 +323,27 @@ def staged_file(path: Path) -> Iterator[Path]:
     synced and renamed over ``path`` (atomic), so other writes in the block (a page's figures)
     are in place before it. Missing parent directories are created. On any error
     (KeyboardInterrupt too; a full disk) the temporary file is removed, the directories created
-    are removed again when empty, and ``path`` is as it was; the exception propagates."""
-    created = _make_dirs(path.parent)
-    tmp = None
+    are removed again when empty, and ``path`` is as it was; the exception propagates. The page
+    is then among :func:`written_outputs`."""
+    with _replaced(path, record=True) as tmp:
+        yield tmp
+
+
+@contextlib.contextmanager
+def _replaced(path: Path, record: bool) -> Iterator[Path]:
+    created = make_dirs(path.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        yield Path(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        _give_mode(tmp, path)
-        os.replace(tmp, path)
+        clean_stale_temps(path.parent)
+        with temporary_file(path.parent) as tmp:
+            yield tmp
+            sync_file(tmp)
+            give_mode(tmp, path)
+            os.replace(tmp, path)
     except BaseException:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        _remove_empty(created)
+        remove_empty_dirs(created)
         raise
+    if record:
+        record_written(path)
 
 
 def atomic_write_together(files: Sequence[tuple[Path, Callable[[Path], None]]]) -> None:
@@ -430,13 +356,12 @@ def atomic_write_together(files: Sequence[tuple[Path, Callable[[Path], None]]]) 
     placed: list[Path] = []
     try:
         for path, write in files:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            os.close(fd)
-            temps.append(Path(tmp))
-            write(Path(tmp))
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            _give_mode(tmp, path)
+            clean_stale_temps(path.parent)
+            tmp = new_temporary_file(path.parent)
+            temps.append(tmp)
+            write(tmp)
+            sync_file(tmp)
+            give_mode(tmp, path)
         for (path, _), tmp in zip(files, temps, strict=True):
             if os.path.lexists(path):
                 raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))
@@ -452,27 +377,48 @@ def atomic_write_together(files: Sequence[tuple[Path, Callable[[Path], None]]]) 
 def read_text_file(path: Path | str, what: str) -> str:
     """Return the UTF-8 text of the regular file ``path``; ParameterError (one line naming
     ``what`` and the path) when it is missing, not a regular file (a FIFO or a device is refused
-    without blocking), unreadable, or not UTF-8."""
+    without blocking), unreadable, its name too long, starting with a byte order mark, or not
+    UTF-8."""
     p = Path(path)
     try:
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise ParameterError(f"{what} '{p}' cannot be read: {_reason(exc)}") from None
+        raise ParameterError(f"{what} '{shown(p)}' cannot be read: {reason_text(exc)}") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise ParameterError(f"{what} '{p}' cannot be read: it is {kind}; expected a TOML file")
+            raise ParameterError(f"{what} '{shown(p)}' cannot be read: it is {kind}; expected a TOML file")
         with os.fdopen(fd, "rb") as fh:
             fd = -1
             data = fh.read()
     except OSError as exc:
-        raise ParameterError(f"{what} '{p}' cannot be read: {_reason(exc)}") from None
+        raise ParameterError(f"{what} '{shown(p)}' cannot be read: {reason_text(exc)}") from None
     finally:
         if fd >= 0:
             os.close(fd)
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise ParameterError(f"{what} '{shown(p)}' starts with a byte order mark (BOM, bytes EF BB BF), "
+                             "which TOML does not allow; save it as UTF-8 without a BOM")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ParameterError(f"{what} '{p}' is not UTF-8 text (byte {exc.start}); "
+        raise ParameterError(f"{what} '{shown(p)}' is not UTF-8 text (byte {exc.start}); "
                              "save it as UTF-8") from None
+
+
+def parse_toml(text: str, what: str, path: Path | str) -> dict[str, Any]:
+    """Return the table parsed from the TOML ``text`` of ``what`` ``path`` (e.g. 'scenario
+    file'); ParameterError (one line naming the file) when it is not valid TOML (with the line)
+    or nested too deeply for the parser."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError(f"{what} '{shown(path)}' is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ParameterError(f"{what} '{shown(path)}' is nested too deeply (arrays or tables inside "
+                             "one another hundreds of levels deep); a scenario or experiment needs "
+                             "at most a few levels") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ParameterError(f"{what} '{shown(path)}' is not valid TOML: {' '.join(str(exc).split()[:12])}"
+                             ) from None

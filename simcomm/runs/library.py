@@ -17,12 +17,11 @@ every one of those checks and messages around its errors, so it would make nothi
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from simcomm.core.params import ParameterError, closest_names
 from simcomm.core.scenario import Scenario, scenario_from_table
-from simcomm.runs.files import read_text_file
+from simcomm.runs.files import parse_toml, read_text_file, reason_text, shown
 
 LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -47,18 +46,21 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
 def _load(name_or_path: str | Path, chain: tuple[Path, ...]) -> Scenario:
     text_name = str(name_or_path)
     path = Path(text_name)
-    if not (text_name.endswith(".toml") or path.is_file()):
-        path = LIBRARY / f"{text_name}.toml"
-        if not path.is_file():
-            near = closest_names(text_name, scenario_names())
-            names = ", ".join(near or scenario_names())
-            hint = f"did you mean {names}?" if near else f"choose one of {names}"
-            raise ParameterError(f"unknown scenario '{text_name}'; {hint}")
-    text = read_text_file(path, "scenario file")
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ParameterError(f"scenario file '{path}' is not valid TOML: {exc}") from None
+        is_file = path.is_file()
+        if not (text_name.endswith(".toml") or is_file):
+            path = LIBRARY / f"{text_name}.toml"
+            is_file = path.is_file()
+    except (OSError, ValueError) as exc:  # a name too long for a path; a NUL byte
+        raise ParameterError(f"unknown scenario '{shown(text_name)}': it is neither a built-in name nor a "
+                             f"readable file ({reason_text(exc)}); see 'simcomm scenarios'") from None
+    if not (text_name.endswith(".toml") or is_file):
+        near = closest_names(text_name, scenario_names()) if len(text_name) <= 100 else []
+        names = ", ".join(near or scenario_names())
+        hint = f"did you mean {names}?" if near else f"choose one of {names}"
+        raise ParameterError(f"unknown scenario '{shown(text_name)}'; {hint}")
+    text = read_text_file(path, "scenario file")
+    data = parse_toml(text, "scenario file", path)
     base = None
     base_name = data.get("base")
     if isinstance(base_name, str) and base_name:

@@ -5,12 +5,18 @@ The largest allocation of a run is the industry acquaintance graph, built once a
 (edge arrays, the sparse matrix and its conversion; measured with simcomm 0.1 on Linux, 1.1 GB
 for 200,000 partners with 100 acquaintances each), plus a few hundred bytes per partner for the
 weekly state and a fixed ~200 MB for the interpreter and libraries.
+
+The memory a run may use is the least of three: what the machine has available (MemAvailable),
+what this process's control group may still use (a container's limit: cgroup v2 ``memory.max``,
+v1 ``memory.limit_in_bytes``), and, per process, the address space its RLIMIT_AS (``ulimit -v``)
+leaves it.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from simcomm.core.params import ParameterError, make_params
@@ -19,6 +25,7 @@ BYTES_PER_TIE = 110
 BYTES_PER_PARTNER = 400
 BASE_BYTES = 200 * 2**20
 USABLE_SHARE = 0.9  # refuse when the runs would need more than this share of available memory
+UNLIMITED = 2**60  # a cgroup limit this large means none (v1 writes 9223372036854771712)
 
 
 def estimate_bytes(values: Mapping[str, Any]) -> int:
@@ -29,10 +36,10 @@ def estimate_bytes(values: Mapping[str, Any]) -> int:
     return BASE_BYTES + BYTES_PER_TIE * n * half + BYTES_PER_PARTNER * n
 
 
-def available_bytes() -> int | None:
-    """Return the memory available for new processes (Linux MemAvailable), or None if unknown."""
+def meminfo_available(path: str = "/proc/meminfo") -> int | None:
+    """Return the memory available for new processes (Linux MemAvailable, bytes), or None if unknown."""
     try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
+        with open(path, encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024
@@ -44,18 +51,101 @@ def available_bytes() -> int | None:
         return None
 
 
+def _read_int(path: Path) -> int | None:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None  # "max" (cgroup v2): no limit
+
+
+def cgroup_bytes_left(cgroup_file: str = "/proc/self/cgroup", root: str = "/sys/fs/cgroup") -> int | None:
+    """Return the memory this process's control group may still use (bytes), or None when it has
+    no limit: the smallest ``limit - usage`` of its cgroup and the cgroups above it, for cgroup v2
+    (``memory.max``, ``memory.current``) and v1 (``memory.limit_in_bytes``,
+    ``memory.usage_in_bytes``). A container whose own cgroup is its root (a cgroup namespace)
+    is found at ``root`` itself."""
+    try:
+        lines = Path(cgroup_file).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    left: int | None = None
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        hierarchy, controllers, where = parts
+        if hierarchy == "0" and controllers == "":
+            base, limit_name, usage_name = Path(root), "memory.max", "memory.current"
+        elif "memory" in controllers.split(","):
+            base = Path(root) / "memory"
+            limit_name, usage_name = "memory.limit_in_bytes", "memory.usage_in_bytes"
+        else:
+            continue
+        names = [n for n in where.strip("/").split("/") if n]
+        for depth in range(len(names), -1, -1):
+            folder = base.joinpath(*names[:depth])
+            limit = _read_int(folder / limit_name)
+            if limit is None or limit >= UNLIMITED:
+                continue
+            here = max(0, limit - (_read_int(folder / usage_name) or 0))
+            left = here if left is None else min(left, here)
+    return left
+
+
+def available_bytes() -> int | None:
+    """Return the memory new runs may use (bytes): MemAvailable, or less when this process's
+    control group (a container's memory limit) leaves less; None if unknown."""
+    known = [b for b in (meminfo_available(), cgroup_bytes_left()) if b is not None]
+    return min(known) if known else None
+
+
+def address_space_left() -> int | None:
+    """Return how much more address space this process may map under its RLIMIT_AS (``ulimit
+    -v``; bytes; a worker process inherits it), or None without a limit."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if soft == resource.RLIM_INFINITY:
+        return None
+    mapped = 0
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    mapped = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return max(0, soft - mapped)
+
+
 def _gb(n: float) -> str:
     return f"{n / 1e9:.1f} GB"
 
 
-def check_memory(layers: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]], processes: int = 1) -> None:
+def _hashable(value: Any) -> Any:
+    """Return ``value`` when it can be a set member, else its id (a bad value, refused later)."""
+    try:
+        hash(value)
+    except TypeError:
+        return id(value)
+    return value
+
+
+def check_memory(layers: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]], processes: int = 1,
+                 models: int = 1) -> None:
     """Raise ParameterError (one line, naming partners and acquaintances and the figures) when
     the largest of the runs described by ``layers`` ((scenario overrides, overrides) pairs),
-    ``processes`` at a time, would need more memory than is available."""
+    ``processes`` at a time and ``models`` of them held at once in each, would need more memory
+    than is available: more than this process's address-space limit (RLIMIT_AS) leaves it,
+    or, all processes together, more than MemAvailable or the control group's limit leaves.
+    Returns None."""
     seen: set[tuple[Any, ...]] = set()
     worst: tuple[int, dict[str, Any]] | None = None
     for base, overrides in layers:
-        key = (id(base), overrides.get("partners"), overrides.get("acquaintances"))
+        key = (id(base), _hashable(overrides.get("partners")), _hashable(overrides.get("acquaintances")))
         if key in seen:  # only these two values change the estimate
             continue
         seen.add(key)
@@ -63,15 +153,27 @@ def check_memory(layers: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]], 
         need = estimate_bytes(values)
         if worst is None or need > worst[0]:
             worst = (need, values)
-    available = available_bytes()
-    if worst is None or available is None:
+    if worst is None:
         return
     need, values = worst
-    total = need * max(1, processes)
+    what = f"partners={values['partners']} with acquaintances={values['acquaintances']}"
+    at_once = f" x {models} models held at once = {_gb(need * models)}" if models > 1 else ""
+    room = address_space_left()  # per process: each worker has its own limit
+    if room is not None and (need - BASE_BYTES) * models > USABLE_SHARE * room:
+        raise ParameterError(
+            f"{what} needs about {_gb(need)} of memory per run{at_once}, but the address-space limit "
+            f"(ulimit -v) leaves {_gb(room)} to each process; lower partners or acquaintances, or raise "
+            "the limit")
+    available = available_bytes()
+    if available is None:
+        return
+    total = need * models * max(1, processes)
     if total <= USABLE_SHARE * available:
         return
+    cgroup = cgroup_bytes_left()
+    limited = cgroup is not None and cgroup <= available
+    where = "is left under this container's memory limit (cgroup)" if limited else "is available"
     times = f" x {processes} processes = {_gb(total)}" if processes > 1 else ""
     raise ParameterError(
-        f"partners={values['partners']} with acquaintances={values['acquaintances']} needs about "
-        f"{_gb(need)} of memory per run{times}, but {_gb(available)} is available; lower partners "
-        "or acquaintances" + (" or --workers" if processes > 1 else ""))
+        f"{what} needs about {_gb(need)} of memory per run{at_once}{times}, but {_gb(available)} {where}; "
+        "lower partners or acquaintances" + (" or --workers" if processes > 1 else ""))

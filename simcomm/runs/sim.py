@@ -12,7 +12,7 @@ import pandas as pd
 
 from simcomm.core.counterfactual import Counterfactual
 from simcomm.core.model import CommunityModel
-from simcomm.core.params import ParameterError, Params, make_params
+from simcomm.core.params import ParameterError, Params, checked_overrides, make_params
 from simcomm.core.population import SIZE_CLASSES
 from simcomm.core.scenario import Scenario
 from simcomm.runs.library import load_scenario
@@ -96,8 +96,9 @@ def run(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: int = 0
     estimate of :func:`simcomm.runs.resources.check_memory`, as the command line does).
     """
     weeks, seed = _check_run_args(weeks, seed)
+    overrides = checked_overrides(overrides)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    check_memory([(sc.overrides, dict(overrides or {}))])
+    check_memory([(sc.overrides, dict(overrides))])
     return simulate(sc, weeks=weeks, seed=seed, overrides=overrides, on_week=on_week)
 
 

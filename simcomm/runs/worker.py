@@ -39,15 +39,27 @@ def quiet_start_failure(kind: type[BaseException], value: BaseException, tb: Tra
     sys.__excepthook__(kind, value, tb)
 
 
+def owner_gone(owner: int) -> bool:
+    """Return True when process ``owner`` no longer runs: it does not exist, or it is a zombie
+    (killed, and not yet reaped by its own parent, which may be waiting for this very worker)."""
+    try:
+        os.kill(owner, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    try:
+        with open(f"/proc/{owner}/stat", "rb") as fh:
+            return fh.read().rpartition(b")")[2].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False
+
+
 def _watch(owner: int) -> None:
     while True:
         time.sleep(WATCH_SECONDS)
-        try:
-            os.kill(owner, 0)
-        except ProcessLookupError:
+        if owner_gone(owner):
             os._exit(1)
-        except OSError:
-            pass
 
 
 def die_with_parent(parent: int) -> None:
@@ -65,6 +77,7 @@ def init_worker(owner: int) -> None:
     """Run in each worker first: quiet Ctrl-C, and exit when process ``owner`` (the pool's
     parent) no longer exists."""
     signal.signal(signal.SIGINT, quiet_exit)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked where the parent started us
     if sys.platform.startswith("linux"):  # the forkserver, our parent, ends with the owner
         die_with_parent(os.getppid())
     threading.Thread(target=_watch, args=(owner,), name="simcomm-watchdog", daemon=True).start()

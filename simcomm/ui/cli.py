@@ -17,7 +17,9 @@ import click
 from simcomm.core.params import SPECS, ParameterError, Value, parse_assignment
 from simcomm.core.version import __version__
 from simcomm.report.text import format_run_table, run_sentences
-from simcomm.ui.options import OUT_PATH
+from simcomm.runs.interruption import exit_status, interruption_word
+from simcomm.ui.options import OUT_PATH, allow_long_option, announce_work, check_out, parse_sets
+from simcomm.ui.terminal import echo, printable
 
 EXAMPLES = """
 \b
@@ -33,23 +35,51 @@ _NO_ARGS_HELP: type[BaseException] = getattr(click.exceptions, "NoArgsIsHelpErro
 
 
 class SimcommGroup(click.Group):
-    """A click group that turns bad input (ParameterError) into one line and exit status 2."""
+    """A click group that turns bad input (ParameterError, a usage error) into one line and exit
+    status 2, and an interruption (Ctrl-C, SIGTERM) into one line saying what is on disk."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except _NO_ARGS_HELP:
+            raise
+        except click.UsageError as exc:  # an option of the program itself: one line, not usage
+            echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(2)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from simcomm.runs.files import forget_written
+
+        forget_written()  # the message of a Ctrl-C says what this command wrote
         try:
             return super().invoke(ctx)
         except _NO_ARGS_HELP:
             raise
         except click.UsageError as exc:  # bad option value or unknown command: one line, not usage
             hint = f" (see '{command_path(exc.ctx)} --help')" if exc.ctx and exc.ctx.parent else ""
-            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            echo(f"Error: {exc.format_message()}{hint}", err=True)
             sys.exit(2)
         except ParameterError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            echo(f"Error: {exc}", err=True)
             sys.exit(2)
-        except KeyboardInterrupt:
-            click.echo("Interrupted: nothing was written.", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+            echo(interruption_message(exc), err=True)
+            sys.exit(exit_status(exc))
+
+
+def interruption_message(exc: BaseException) -> str:
+    """Return the one line a command prints when ``exc`` (Ctrl-C's KeyboardInterrupt, or
+    Terminated for SIGTERM) ends it: what was completely written before, or that nothing was."""
+    from simcomm.runs.files import written_outputs
+
+    word = interruption_word(exc)
+    written = written_outputs()
+    if not written:
+        return f"{word}: nothing was written."
+    where = " and ".join(str(p) for p in written)
+    return (f"{word}: {where} {'was' if len(written) == 1 else 'were'} written completely before the "
+            "interruption (the new output); nothing else was written.")
 
 
 def command_path(ctx: click.Context) -> str:
@@ -69,18 +99,6 @@ def main() -> None:
 
     Every run is seeded and reproducible; every output records its parameters, seed and version.
     """
-
-
-def _sets(values: tuple[str, ...]) -> dict[str, Value]:
-    """Parse each ``--set KEY=VALUE``; ParameterError (one line) when a parameter is given twice."""
-    out: dict[str, Value] = {}
-    for text in values:
-        name, value = parse_assignment(text)
-        if name in out:
-            raise ParameterError(f"--set: '{name}' is given twice ({name}={out[name]} and {text}); "
-                                 "give each parameter once")
-        out[name] = value
-    return out
 
 
 def _varies(values: tuple[str, ...]) -> list[tuple[str, list[Value]]]:
@@ -115,6 +133,7 @@ def _set_option(f: Any) -> Any:
 
 
 def _common(f: Any) -> Any:
+    f = allow_long_option(f)
     f = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")(f)
     f = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
     f = click.option("--out", type=OUT_PATH, default=None,
@@ -142,7 +161,7 @@ def scenarios() -> None:
     for name in names:
         sc = load_scenario(name)
         what = f"{sc.base} + {', '.join(sc.levers)}" if sc.base else sc.governance
-        click.echo(f"{name:<{width}}  {sc.title} [{what}]")
+        echo(f"{name:<{width}}  {sc.title} [{what}]")
 
 
 @main.command()
@@ -163,39 +182,39 @@ def show(scenario: str) -> None:
 
     sc = load_scenario(scenario)
     params = make_params(base=sc.overrides)
-    click.echo(f"{sc.name}: {sc.title}\ngovernance: {sc.governance}")
+    echo(f"{sc.name}: {sc.title}\ngovernance: {sc.governance}")
     if sc.base:
-        click.echo(f"base: {sc.base}")
-    click.echo("\n" + sc.story + "\n")
+        echo(f"base: {sc.base}")
+    echo("\n" + sc.story + "\n")
     if sc.seed_quote:
         from simcomm.runs.essays import ESSAYS_PAGE, essay_reference
 
-        click.echo(f'From {essay_reference(sc.seed_file)} ({ESSAYS_PAGE}):\n  "{sc.seed_quote}"\n')
+        echo(f'From {essay_reference(sc.seed_file)} ({ESSAYS_PAGE}):\n  "{sc.seed_quote}"\n')
     if sc.levers:
         before = make_params(base=sc.base_overrides)
-        click.echo(f"levers (what differs from {sc.base or sc.governance}):")
+        echo(f"levers (what differs from {sc.base or sc.governance}):")
         for name, (value, why) in sc.levers.items():
-            click.echo(f"  {name} = {value} (was {before[name]}): {why}")
-        click.echo("")
+            echo(f"  {name} = {value} (was {before[name]}): {why}")
+        echo("")
     elif set(sc.overrides) == {"governance"}:
-        click.echo(f"sets only governance = {sc.governance}: the type's rules, every other parameter "
+        echo(f"sets only governance = {sc.governance}: the type's rules, every other parameter "
                    "at its default\n")
     from simcomm.core.governance import GOVERNANCE
     from simcomm.core.model import parameters_used
 
     used = set(parameters_used(GOVERNANCE[sc.governance]))
-    click.echo(f"{'parameter':<24} {'value':>12} {'default':>12}  unit; source   (* = set by the scenario)")
+    echo(f"{'parameter':<24} {'value':>12} {'default':>12}  unit; source   (* = set by the scenario)")
     for spec in SPECS:
         if spec.name not in used:
             continue
         value = params[spec.name]
         mark = "*" if spec.name in sc.overrides else " "
-        click.echo(f"{spec.name:<24}{mark}{value!s:>12} {spec.default!s:>12}  {spec.unit}; {spec.source}")
+        echo(f"{spec.name:<24}{mark}{value!s:>12} {spec.default!s:>12}  {spec.unit}; {spec.source}")
     unused = [s.name for s in SPECS if s.name not in used]
     if unused:
-        click.echo(f"\nNot used by {sc.governance}'s rules (no mechanism of its week reads them): "
+        echo(f"\nNot used by {sc.governance}'s rules (no mechanism of its week reads them): "
                    + ", ".join(unused))
-    click.echo("\nSources: seeds/000 to seeds/004 are the five practitioners' essays (titles, authors and "
+    echo("\nSources: seeds/000 to seeds/004 are the five practitioners' essays (titles, authors and "
                "every passage used: docs/essays.md); MODEL.md is the project's model brief "
                "(docs/model-brief.md).")
 
@@ -209,7 +228,7 @@ def params() -> None:
       simcomm params
     """
     for spec in SPECS:
-        click.echo(f"{spec.name} = {spec.default}  ({spec.allowed()}; {spec.unit})\n    {spec.doc}")
+        echo(f"{spec.name} = {spec.default}  ({spec.allowed()}; {spec.unit})\n    {spec.doc}")
 
 
 # ---- run -----------------------------------------------------------------------------------
@@ -219,7 +238,7 @@ def params() -> None:
               help="The seed every random draw derives from.")
 @_common
 def run_command(scenario: str, seed: int, weeks: int, sets: tuple[str, ...], out: Path | None,
-                as_json: bool, quiet: bool) -> None:
+                as_json: bool, quiet: bool, allow_long: bool) -> None:
     """Run one scenario: the answer in a few sentences, then its headline figures and events.
 
     The sentences say how big the community got and when it peaked, whether it was still alive
@@ -237,44 +256,48 @@ def run_command(scenario: str, seed: int, weeks: int, sets: tuple[str, ...], out
     """
     from tqdm import tqdm
 
-    from simcomm.report.outputs import write_run
+    from simcomm.core.params import make_params
+    from simcomm.report.outputs import RUN_FILES, write_run
     from simcomm.runs.batch import show_progress
-    from simcomm.runs.files import check_writable, to_jsonable
+    from simcomm.runs.files import to_jsonable
     from simcomm.runs.library import load_scenario
     from simcomm.runs.resources import check_memory
     from simcomm.runs.sim import run
+    from simcomm.runs.workload import Workload
 
     sc = load_scenario(scenario)
-    overrides = _sets(sets)
+    overrides = parse_sets(sets)
     check_memory([(sc.overrides, overrides)])
     if out is not None:
-        check_writable(out)
-    with tqdm(total=weeks, desc=sc.name, unit="week", disable=not show_progress(quiet)) as bar:
+        check_out(out, RUN_FILES)
+    partners = int(make_params(overrides, base=sc.overrides)["partners"])
+    announce_work(Workload().add(1, weeks, partners), 1, allow_long, "--weeks or partners")
+    with tqdm(total=weeks, desc=printable(sc.name), unit="week", disable=not show_progress(quiet)) as bar:
         result = run(sc, weeks=weeks, seed=seed, overrides=overrides, on_week=lambda w: bar.update())
     written = write_run(result, out) if out is not None else []
     events = result.events.to_dict(orient="records")
     answer = run_sentences(sc.name, sc.governance, seed, weeks, result.summary, events)
     if as_json:
-        click.echo(json.dumps(to_jsonable({"answer": answer,
+        echo(json.dumps(to_jsonable({"answer": answer,
                                            "alive_at_end": result.summary.get("died_week") is None,
                                            "summary": result.summary, "metadata": result.metadata}),
                               indent=2))
         return
-    click.echo(f"simcomm {__version__}  {sc.name} ({sc.governance})  seed {seed}  {weeks} weeks"
+    echo(f"simcomm {__version__}  {sc.name} ({sc.governance})  seed {seed}  {weeks} weeks"
                + (f"  set: {overrides}" if overrides else ""))
-    click.echo("\n" + _paragraph(answer) + "\n")
-    click.echo(format_run_table(result.summary, weeks))
+    echo("\n" + _paragraph(answer) + "\n")
+    echo(format_run_table(result.summary, weeks))
     if len(result.events):
-        click.echo("\nEvents:")
+        echo("\nEvents:")
         from simcomm.report.reviews import with_caveats
 
         told = with_caveats(result.events, result.timeseries, int(result.params["review_every"]))
         for row in told.head(12).itertuples():
-            click.echo(f"  week {row.week}: {row.text}")
+            echo(f"  week {row.week}: {row.text}")
         if len(result.events) > 12:
-            click.echo(f"  ... {len(result.events) - 12} more (events in summary.json with --out)")
+            echo(f"  ... {len(result.events) - 12} more (events in summary.json with --out)")
     if written:
-        click.echo(f"wrote {len(written)} files to {out}")
+        echo(f"wrote {len(written)} files to {out}")
 
 
 def _paragraph(sentences: list[str], width: int = 100) -> str:
@@ -302,7 +325,7 @@ def _paragraph(sentences: list[str], width: int = 100) -> str:
 @_common
 def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | None,
             varies: tuple[str, ...], until_clear: bool, max_replicates: int, weeks: int,
-            sets: tuple[str, ...], out: Path | None, as_json: bool, quiet: bool) -> None:
+            sets: tuple[str, ...], out: Path | None, as_json: bool, quiet: bool, allow_long: bool) -> None:
     """Compare scenarios over seeded replicates: first the answer in plain sentences, then the table.
 
     Runs R seeds of each SCENARIO (default: organic and vendor-imposed) in parallel, the same
@@ -329,11 +352,12 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
     from simcomm.core.metric_registry import COMPARED
     from simcomm.core.params import make_params
     from simcomm.report.compare_text import comparison_sentences, format_comparison_table, format_effects
-    from simcomm.report.outputs import write_compare
+    from simcomm.report.outputs import COMPARE_FILES, write_compare
     from simcomm.report.text import format_differences, parameter_differences, rule_footnote
     from simcomm.runs.batch import RunSpec, group, run_many, show_progress
-    from simcomm.runs.files import check_writable, to_jsonable
+    from simcomm.runs.files import to_jsonable
     from simcomm.runs.library import load_scenario
+    from simcomm.runs.workload import Workload
 
     names = scenario_names or ("organic", "vendor-imposed")
     loaded = [load_scenario(n) for n in names]
@@ -344,23 +368,31 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
                     f"'{twin}' and '{names[i]}' are both named '{sc.name}'")
             raise ParameterError(f"SCENARIO: {what}; give each scenario once "
                                  "(for more runs use --replicates)")
-    base = _sets(sets)
+    base = parse_sets(sets)
     vary = _varies(varies)
+    for name, values in vary:  # --set would be silently overridden by --vary
+        if name in base:
+            raise ParameterError(f"--set {name}={base[name]} and --vary {name}="
+                                 f"{','.join(str(v) for v in values)} both give {name}; give it once: "
+                                 "with --vary to compare its values, or with --set to fix it")
     if out is not None:
-        check_writable(out)
+        check_out(out, COMPARE_FILES)
     combos = list(itertools.product(*[[(k, v) for v in values] for k, values in vary])) or [()]
     specs = []
     arms = []  # (label, every parameter value, reasons): what the comparison prints first
     varied: dict[str, dict[str, Value]] = {}  # label -> its values of the varied parameters
+    work = Workload()
     for sc in loaded:
         for combo in combos:
             label = sc.name + "".join(f", {k}={v}" for k, v in combo)
             varied[label] = dict(combo)
             overrides = {**base, **dict(combo)}
-            arms.append((label, make_params(overrides, base=sc.overrides).to_dict(),
-                         {"governance": "a governance type: its rules", **sc.reasons(),
-                          **{k: "varied with --vary" for k, _ in combo}}))
+            values = make_params(overrides, base=sc.overrides).to_dict()
+            arms.append((label, values, {"governance": "a governance type: its rules", **sc.reasons(),
+                                         **{k: "varied with --vary" for k, _ in combo}}))
+            work.add(max_replicates if until_clear else replicates, weeks, int(values["partners"]))
             specs += [RunSpec(sc, weeks, seed, overrides, label) for seed in range(replicates)]
+    announce_work(work, workers, allow_long, "--max-replicates" if until_clear else "--replicates")
     differences = parameter_differences(arms)
     if until_clear and max_replicates < replicates:
         raise ParameterError(f"--max-replicates {max_replicates} is below --replicates {replicates}")
@@ -400,19 +432,19 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
         payload = {"answer": answer, "rule": rule, "differences": differences, "table": table,
                    "comparisons": family, "logrank": survival, "effects": effects,
                    "replicates": replicates, "weeks": weeks, "simcomm_version": __version__}
-        click.echo(json.dumps(to_jsonable(payload), indent=2))
+        echo(json.dumps(to_jsonable(payload), indent=2))
         return
     runs = (f"{replicates} seeded runs each (seeds 0..{replicates - 1})" if replicates > 1
             else "1 run each (seed 0)")
-    click.echo(f"simcomm {__version__}: {runs}, {weeks} weeks" + (f", set: {base}" if base else ""))
-    click.echo("\n" + _paragraph(answer) + "\n")
+    echo(f"simcomm {__version__}: {runs}, {weeks} weeks" + (f", set: {base}" if base else ""))
+    echo("\n" + _paragraph(answer) + "\n")
     if differences:  # the exact parameters (names for --set), before the table they explain
-        click.echo("What differs, parameter by parameter:\n" + format_differences(differences) + "\n")
-    click.echo(format_comparison_table(table, weeks))
+        echo("What differs, parameter by parameter:\n" + format_differences(differences) + "\n")
+    echo(format_comparison_table(table, weeks))
     if within:
-        click.echo(format_effects(table, family, within, changes, weeks, COMPARED))
+        echo(format_effects(table, family, within, changes, weeks, COMPARED))
     if written:
-        click.echo(f"wrote {len(written)} files to {out}")
+        echo(f"wrote {len(written)} files to {out}")
 
 
 def _effect_pairs(loaded: list[Any], combos: list[tuple[tuple[str, Value], ...]]
@@ -475,4 +507,7 @@ main.add_command(explain)
 
 
 if __name__ == "__main__":  # pragma: no cover
+    from simcomm.runs.interruption import handle_termination
+
+    handle_termination()
     main()

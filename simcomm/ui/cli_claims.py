@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from simcomm.ui.options import OUT_PATH, check_report_page
+from simcomm.ui.options import OUT_PATH, allow_long_option, announce_work, check_report_page
+from simcomm.ui.terminal import echo
 
 REPORT_COMMAND = "simcomm claims --replicates 20 --points 32 --report docs/claims.md"
 EXAMPLE = f"""
@@ -30,15 +31,17 @@ Examples:
               help="Base seed (every run's seed derives from it).")
 @click.option("--weeks", default=260, show_default=True, type=click.IntRange(1, 5200),
               help="Weeks to simulate.")
-@click.option("--only", default="", metavar="KEY,...", help="Run only these claims (keys as in the table).")
+@click.option("--only", default=None, metavar="KEY,...",
+              help="Run only these claims (keys as in the table) [default: all].")
 @click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
               help="Worker processes [default: all cores].")
 @click.option("--report", type=OUT_PATH, default=None,
               help="Write a Markdown page here (figure and data in a folder named after it).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def claims(replicates: int, points: int, point_replicates: int, seed: int, weeks: int, only: str,
-           workers: int | None, report: Path | None, as_json: bool, quiet: bool) -> None:
+@allow_long_option
+def claims(replicates: int, points: int, point_replicates: int, seed: int, weeks: int, only: str | None,
+           workers: int | None, report: Path | None, as_json: bool, quiet: bool, allow_long: bool) -> None:
     """Test what the five essays claim, each as a controlled contrast, and print the table.
 
     Each claim runs one scenario with one lever at two values on the same seeds (common random
@@ -51,9 +54,10 @@ def claims(replicates: int, points: int, point_replicates: int, seed: int, weeks
 
     from simcomm.analysis.claims import claim_table, robustness_table
     from simcomm.core.metric_registry import metric
-    from simcomm.core.params import ASSUMPTIONS, DEFAULTS
+    from simcomm.core.params import ASSUMPTIONS, DEFAULTS, make_params
     from simcomm.core.version import __version__
     from simcomm.report.claims import (
+        CLAIMS_FILES,
         claims_json,
         effect_text,
         robustness_text,
@@ -63,10 +67,24 @@ def claims(replicates: int, points: int, point_replicates: int, seed: int, weeks
     from simcomm.runs.batch import show_progress
     from simcomm.runs.claims import robustness_design, run_contrasts, run_robustness, select_claims
     from simcomm.runs.files import OutputError
+    from simcomm.runs.library import load_scenario
+    from simcomm.runs.workload import Workload
 
-    chosen = select_claims([k.strip() for k in only.split(",") if k.strip()])
+    keys = [k.strip() for k in (only or "").split(",") if k.strip()]
+    if only is not None and not keys:  # an empty --only would otherwise run every claim
+        from simcomm.core.params import ParameterError
+
+        raise ParameterError(f"--only {only!r} names no claim: expected claim keys separated by commas "
+                             "(e.g. --only legacy,showcase-repels; see the table); leave --only out to "
+                             "run them all")
+    chosen = select_claims(keys)
     if report is not None:  # every check before anything is simulated or created
-        check_report_page(report, "docs/claims.md")
+        check_report_page(report, "docs/claims.md", CLAIMS_FILES)
+    work = Workload()
+    for c in chosen:  # both arms of each claim, at the defaults and at each robustness point
+        partners = int(make_params(c.overrides("with"), base=load_scenario(c.scenario).overrides)["partners"])
+        work.add(2 * replicates + 2 * points * point_replicates, weeks, partners)
+    announce_work(work, workers, allow_long, "--replicates, --points or --point-replicates")
     progress = show_progress(quiet)
     values = run_contrasts(chosen, replicates, weeks=weeks, seed=seed, workers=workers, progress=progress)
     table = claim_table(chosen, values)
@@ -86,21 +104,21 @@ def claims(replicates: int, points: int, point_replicates: int, seed: int, weeks
                 "replicates": replicates, "seed": seed, "weeks": weeks, "partners": DEFAULTS["partners"],
                 "points": points, "point_replicates": point_replicates, "assumptions": len(ASSUMPTIONS)}
     if as_json:
-        click.echo(json.dumps(claims_json(chosen, table, robust, settings), indent=2))
+        echo(json.dumps(claims_json(chosen, table, robust, settings), indent=2))
     else:
-        click.echo(f"simcomm {__version__}: {len(chosen)} claims, {replicates} paired seeds each, "
+        echo(f"simcomm {__version__}: {len(chosen)} claims, {replicates} paired seeds each, "
                    f"{weeks} weeks" + (f"; robustness over {points} points" if points else "") + "\n")
         by_key = table.set_index("claim")
         for c in chosen:
             t = by_key.loc[c.key]
             held, decider = robustness_text(robust.get(c.key))
-            click.echo(f"{t['verdict']:>12}  {c.key}: {metric(c.metric).phrase} {effect_text(t)}"
+            echo(f"{t['verdict']:>12}  {c.key}: {metric(c.metric).phrase} {effect_text(t)}"
                        + (f"; holds in {held}, decided most by {decider}" if points else ""))
         counts = table["verdict"].value_counts()
-        click.echo(f"\n{verdict_counts(counts)}.")
+        echo(f"\n{verdict_counts(counts)}.")
     if report is not None:
         try:
             write_claims_report(chosen, table, robust, settings, values, report, robust_values, design)
         except OutputError as exc:
             raise OutputError(f"--report: {exc}") from None
-        click.echo(f"Wrote {report}", err=True)
+        echo(f"Wrote {report}", err=True)

@@ -12,8 +12,11 @@ from pathlib import Path
 import click
 
 from simcomm.core.version import __version__
-from simcomm.ui.options import OUT_PATH, InPath
+from simcomm.ui.options import OUT_PATH, InPath, allow_long_option, announce_work, check_out, parse_sets
+from simcomm.ui.terminal import echo
 
+SENSITIVITY_FILES = ("sensitivity.parquet", "sensitivity.csv", "samples.parquet", "sensitivity.json",
+                     "sensitivity.png")
 RUN_EXAMPLE = """
 \b
 Example: does losing the community manager every 9 months hurt every governance type?
@@ -43,8 +46,9 @@ def experiment() -> None:
 @click.option("--out", type=OUT_PATH, default=None,
               help="Results directory [default: out/<experiment name>].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@allow_long_option
 def run_experiment_command(file: Path, workers: int | None, scheduler: str | None, out: Path | None,
-                           quiet: bool) -> None:
+                           quiet: bool, allow_long: bool) -> None:
     """Run every design point x replicate of FILE; resume where a previous run stopped.
 
     Each run's seed derives from (experiment name, base seed, replicate): replicate r has the
@@ -56,26 +60,29 @@ def run_experiment_command(file: Path, workers: int | None, scheduler: str | Non
     running the same command again after an interruption runs only the missing runs.
     """
     from simcomm.runs.batch import show_progress
-    from simcomm.runs.experiment_file import load_experiment
+    from simcomm.runs.experiment_file import experiment_workload, load_experiment
     from simcomm.runs.experiments import run_experiment
 
     exp = load_experiment(file)
     out = out if out is not None else Path("out") / exp.name
     if scheduler is not None and workers is not None:
         raise click.UsageError("--workers and --scheduler cannot be combined (the cluster has its own)")
+    if scheduler is None:  # a cluster's size is not known here
+        announce_work(experiment_workload(exp), workers, allow_long, "replicates or factors in the file")
     try:
         manifest = run_experiment(exp, out, workers=workers, scheduler=scheduler,
                                   progress=show_progress(quiet))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM
         from simcomm.runs.experiment_store import read_manifest
+        from simcomm.runs.interruption import exit_status, interruption_word
 
         done = read_manifest(out).get("runs_done", 0) if (out / "manifest.json").exists() else 0
-        click.echo(f"Interrupted: {done} of {exp.n_runs} runs are saved in {out}; run the same "
-                   "command again to run the rest.", err=True)
-        sys.exit(130)
+        echo(f"{interruption_word(exc)}: {done} of {exp.n_runs} runs are saved in {out}; run the same "
+             "command again to run the rest.", err=True)
+        sys.exit(exit_status(exc))
     session = manifest["sessions"][-1]
     rate = session["runs"] / session["seconds"] if session.get("seconds") else 0.0
-    click.echo(f"simcomm {__version__}: experiment {exp.name}: {manifest['runs_done']} of "
+    echo(f"simcomm {__version__}: experiment {exp.name}: {manifest['runs_done']} of "
                f"{manifest['runs_total']} runs done ({session['runs']} now, {rate:.2f} runs/s, "
                f"{session['executor']}) in {out}")
 
@@ -103,7 +110,8 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
     from simcomm.core.params import ParameterError, closest_names
     from simcomm.report.experiment_plots import plot_factor, plot_heatmap
     from simcomm.runs.experiment_store import read_manifest, read_runs
-    from simcomm.runs.files import staged_output, to_jsonable, writing_into
+    from simcomm.runs.files import to_jsonable, writing_into
+    from simcomm.runs.output_set import staged_output
 
     manifest = read_manifest(directory)
     runs = read_runs(directory)
@@ -116,7 +124,10 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
             raise ParameterError(f"--metric '{m}' was not kept by this experiment; {hint}")
     chosen = list(metrics) or kept
     points = point_summary(runs, factors, chosen)
-    with staged_output(directory / "summary") as stage, writing_into(directory / "summary"):
+    with staged_output(directory / "summary", about={"command": "experiment summarize",
+                                                      "experiment": manifest["experiment"],
+                                                      "metrics": chosen}) as stage, \
+            writing_into(directory / "summary"):
         points.to_parquet(stage / "points.parquet", index=False)
         points.to_csv(stage / "points.csv", index=False)
         for m in chosen:
@@ -131,18 +142,18 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
                 plot_heatmap(runs, factors[0], factors[1], m, stage / f"{m}_heatmap.png",
                              title=f"{manifest['experiment']}: {m}", orders=manifest["factors"])
     if as_json:
-        click.echo(json.dumps(to_jsonable({"experiment": manifest["experiment"], "points": points}),
+        echo(json.dumps(to_jsonable({"experiment": manifest["experiment"], "points": points}),
                               indent=2))
         return
-    click.echo(f"experiment {manifest['experiment']}: {len(runs)} of {manifest['runs_total']} runs, "
+    echo(f"experiment {manifest['experiment']}: {len(runs)} of {manifest['runs_total']} runs, "
                f"{points.shape[0]} design points")
     if manifest.get("question"):
-        click.echo(f"question: {manifest['question']}")
+        echo(f"question: {manifest['question']}")
     for m in chosen:
         spec = METRIC_BY_NAME.get(m)
         what = f" ({spec.label(int(manifest.get('weeks', 260)))})" if spec is not None else ""
         counted = "runs that died" if m == "died_week" else "runs with a value"
-        click.echo(f"\n{m}{what}: mean [95% interval, bootstrap within the metric's bounds] ({counted})")
+        echo(f"\n{m}{what}: mean [95% interval, bootstrap within the metric's bounds] ({counted})")
         for _, row in points.iterrows():
             label = ", ".join(f"{f}={row[f]}" for f in factors)
             mean, lo, hi, n = row[f"{m}_mean"], row[f"{m}_ci_low"], row[f"{m}_ci_high"], int(row[f"{m}_n"])
@@ -152,8 +163,8 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
                 text = f"{mean:,.4g} [n too small for an interval]"
             else:
                 text = f"{mean:,.4g} [{lo:,.4g}, {hi:,.4g}]"
-            click.echo(f"  {label:<60} {text:>36} ({n} of {int(row['runs'])})")
-    click.echo(f"\nwrote tables and plots to {directory / 'summary'}")
+            echo(f"  {label:<60} {text:>36} ({n} of {int(row['runs'])})")
+    echo(f"\nwrote tables and plots to {directory / 'summary'}")
 
 
 @click.command(epilog="""
@@ -185,36 +196,48 @@ Example: which levers matter most for 52-week retention in a vendor-imposed comm
               help="Directory for sensitivity.csv/.parquet/.json, samples.parquet and sensitivity.png.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@allow_long_option
 def sensitivity(scenario: str, method: str, param_names: str, samples: int, bounds: tuple[str, ...],
                 metric: str, weeks: int, replicates: int, seed: int, sets: tuple[str, ...],
-                workers: int | None, out: Path | None, as_json: bool, quiet: bool) -> None:
+                workers: int | None, out: Path | None, as_json: bool, quiet: bool, allow_long: bool) -> None:
     """Global sensitivity of a metric to parameters (SALib): Morris mu* or Sobol indices, ranked.
 
     SCENARIO is a built-in name or a scenario TOML file. Prints the parameters ranked by Morris
     mu* (or Sobol total index ST) with 95% confidence intervals; with --out also writes the
     table, the samples with the model output, and a bar plot.
     """
-    from simcomm.core.params import parse_assignment
+    from simcomm.core.params import ParameterError, make_params
     from simcomm.report.experiment_plots import plot_sensitivity
     from simcomm.runs.batch import show_progress
-    from simcomm.runs.files import check_writable, staged_output, to_jsonable, writing_into
+    from simcomm.runs.files import to_jsonable, writing_into
     from simcomm.runs.library import load_scenario
+    from simcomm.runs.output_set import staged_output
     from simcomm.runs.sensitivity import parse_bounds
     from simcomm.runs.sensitivity import sensitivity as analyse
+    from simcomm.runs.workload import Workload
 
     sc = load_scenario(scenario)
     names = [n.strip() for n in param_names.split(",") if n.strip()]
-    overrides = dict(parse_assignment(s) for s in sets)
+    overrides = parse_sets(sets)
+    for name in names:  # --set would be silently overridden by the samples
+        if name in overrides:
+            raise ParameterError(f"--set {name}={overrides[name]}: {name} is varied by --params, so a value "
+                                 "set for it would be ignored; drop it from --set or from --params")
     limits = _checked_bounds(parse_bounds(bounds))
     if out is not None:
-        check_writable(out)
+        check_out(out, SENSITIVITY_FILES)
+    evaluations = samples * ((len(names) + 1) if method == "morris" else (len(names) + 2))
+    partners = make_params(overrides, base=sc.overrides)["partners"]
+    announce_work(Workload().add(evaluations * replicates, weeks, int(partners)), workers, allow_long,
+                  "--samples or --replicates")
     result = analyse(sc, names, method=method, samples=samples, metric=metric, weeks=weeks,
                      replicates=replicates, seed=seed, bounds=limits,
                      overrides=overrides, workers=workers, progress=show_progress(quiet))
     table, settings = result.table, result.settings
     key = settings["ranked_by"]
     if out is not None:
-        with staged_output(out) as stage, writing_into(out):
+        with staged_output(out, about={"command": "sensitivity", "scenario": sc.name, **settings}) as stage, \
+                writing_into(out):
             table.to_parquet(stage / "sensitivity.parquet", index=False)
             table.to_csv(stage / "sensitivity.csv", index=False)
             result.samples.to_parquet(stage / "samples.parquet", index=False)
@@ -223,20 +246,20 @@ def sensitivity(scenario: str, method: str, param_names: str, samples: int, boun
             plot_sensitivity(table, key, stage / "sensitivity.png",
                              title=f"{sc.name}: sensitivity of {metric} ({method}, {settings['runs']} runs)")
     if as_json:
-        click.echo(json.dumps(to_jsonable({"settings": settings, "indices": table}), indent=2))
+        echo(json.dumps(to_jsonable({"settings": settings, "indices": table}), indent=2))
         return
-    click.echo(f"simcomm {__version__}: {method} sensitivity of {metric} in {sc.name}, "
+    echo(f"simcomm {__version__}: {method} sensitivity of {metric} in {sc.name}, "
                f"{settings['runs']} runs of {weeks} weeks")
     conf = f"{key}_conf"
     extra = "S1" if key == "ST" else "sigma"
-    click.echo(f"{'rank':>4}  {'parameter':<26} {'bounds':>22} {key:>10} {'95% CI':>10} {extra:>10}")
+    echo(f"{'rank':>4}  {'parameter':<26} {'bounds':>22} {key:>10} {'95% CI':>10} {extra:>10}")
     for row in table.itertuples(index=False):
         r = row._asdict()
         span = f"[{r['low']:g}, {r['high']:g}]"
-        click.echo(f"{r['rank']:>4}  {r['parameter']:<26} {span:>22} "
+        echo(f"{r['rank']:>4}  {r['parameter']:<26} {span:>22} "
                    f"{r[key]:>10.4g} {'±' + format(r[conf], '.3g'):>10} {r[extra]:>10.4g}")
     if out is not None:
-        click.echo(f"wrote 5 files to {out}")
+        echo(f"wrote 5 files to {out}")
 
 
 def _checked_bounds(bounds: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:

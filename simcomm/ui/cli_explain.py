@@ -12,7 +12,8 @@ from pathlib import Path
 import click
 
 from simcomm.core.version import __version__
-from simcomm.ui.options import OUT_PATH
+from simcomm.ui.options import OUT_PATH, allow_long_option, announce_work, check_out, parse_sets
+from simcomm.ui.terminal import echo
 
 EXAMPLE = """
 \b
@@ -41,9 +42,10 @@ Examples:
               help="Directory for explain.json, attribution.csv, effects.csv/.parquet and a PNG.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of sentences and a table.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@allow_long_option
 def explain(scenario: str, seed: int, replicates: int, weeks: int, at_week: int | None,
             sets: tuple[str, ...], workers: int | None, out: Path | None, as_json: bool,
-            quiet: bool) -> None:
+            quiet: bool, allow_long: bool) -> None:
     """Explain a scenario's losses: replay it with each adverse event or condition neutralised.
 
     Runs SCENARIO (a built-in name or a scenario TOML file) for R seeds, then replays each run
@@ -61,20 +63,24 @@ def explain(scenario: str, seed: int, replicates: int, weeks: int, at_week: int 
     import mesa
 
     from simcomm.analysis.explain import explain as attribute
-    from simcomm.core.params import ParameterError, parse_assignment
-    from simcomm.report.explain import payload, sentences, table_text, write_explanation
+    from simcomm.core.params import ParameterError, make_params
+    from simcomm.report.explain import EXPLAIN_FILES, payload, sentences, table_text, write_explanation
     from simcomm.runs.batch import show_progress
-    from simcomm.runs.counterfactual import replay_runs
-    from simcomm.runs.files import check_writable, to_jsonable
+    from simcomm.runs.counterfactual import expected_replays, replay_runs
+    from simcomm.runs.files import to_jsonable
     from simcomm.runs.library import load_scenario
+    from simcomm.runs.workload import Workload
 
     sc = load_scenario(scenario)
-    overrides = dict(parse_assignment(s) for s in sets)
+    overrides = parse_sets(sets)
     if at_week is not None and at_week > weeks:
         raise ParameterError(f"--at-week {at_week} is not allowed: expected a week in [1, {weeks}] "
                              "(the runs last --weeks weeks)")
     if out is not None:
-        check_writable(out)
+        check_out(out, EXPLAIN_FILES)
+    partners = int(make_params(overrides, base=sc.overrides)["partners"])
+    work = Workload().add(replicates * expected_replays(sc, weeks, overrides), weeks, partners)
+    announce_work(work, workers, allow_long, "--replicates or --weeks")
     seeds = list(range(seed, seed + replicates))
     replays = replay_runs(sc, seeds, weeks, overrides=overrides, workers=workers,
                           progress=show_progress(quiet))
@@ -85,12 +91,12 @@ def explain(scenario: str, seed: int, replicates: int, weeks: int, at_week: int 
                 "simcomm_version": __version__, "mesa_version": mesa.__version__}
     written = write_explanation(ex, replays, out, metadata) if out is not None else []
     if as_json:
-        click.echo(json.dumps(to_jsonable(payload(ex, metadata)), indent=2))
+        echo(json.dumps(to_jsonable(payload(ex, metadata)), indent=2))
         return
     set_text = f", set: {overrides}" if overrides else ""
-    click.echo(f"simcomm {__version__}: explain {sc.name} ({replays.runs} runs{set_text})\n")
+    echo(f"simcomm {__version__}: explain {sc.name} ({replays.runs} runs{set_text})\n")
     for sentence in sentences(ex):
-        click.echo(click.wrap_text(sentence, width=100) + "\n")
-    click.echo(table_text(ex))
+        echo(click.wrap_text(sentence, width=100) + "\n")
+    echo(table_text(ex))
     if written:
-        click.echo(f"wrote {len(written)} files to {out}")
+        echo(f"wrote {len(written)} files to {out}")

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -24,15 +23,16 @@ from typing import Any
 
 import click
 
-from simcomm.core.params import ParameterError, Value, make_params, parse_assignment
-from simcomm.ui.options import OUT_PATH
+from simcomm.core.params import ParameterError, Value, make_params
+from simcomm.ui.options import OUT_PATH, allow_long_option, announce_work, check_out, parse_sets
+from simcomm.ui.terminal import echo
 
 NO_COMPARISON = "none"
 HOST = "localhost"
 
 
 def _overrides(sets: tuple[str, ...]) -> dict[str, Value]:
-    return dict(parse_assignment(v) for v in sets)
+    return parse_sets(sets)
 
 
 def _scenario(name: str, option: str) -> Any:
@@ -133,10 +133,6 @@ def _free_port(port: int) -> int:
         return int(sock.getsockname()[1])
 
 
-def _stop(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 @click.command(epilog="""
 \b
 Examples:
@@ -174,7 +170,7 @@ def dashboard(scenario: str, compare: str, seed: int, weeks: int, sets: tuple[st
     """
     if offline:
         fetched = prepare_offline()
-        click.echo(f"fetched {len(fetched)} packages into {asset_cache()}" if fetched
+        echo(f"fetched {len(fetched)} packages into {asset_cache()}" if fetched
                    else f"the dashboard's browser assets are already in {asset_cache()}")
         return
     sc = _scenario(scenario, "SCENARIO")
@@ -192,13 +188,15 @@ def dashboard(scenario: str, compare: str, seed: int, weeks: int, sets: tuple[st
            "--production", "--open" if open_browser else "--no-open", "--log-level", "warning"]
     url = f"http://{HOST}:{port}/"
     beside = f" beside {other.name}" if other is not None else ""
-    click.echo(f"simcomm dashboard: {url}  ({sc.name}{beside}, seed {seed}); Ctrl+C stops it")
+    echo(f"simcomm dashboard: {url}  ({sc.name}{beside}, seed {seed}); Ctrl+C stops it")
     if missing_assets():
-        click.echo("note: the page fetches its browser assets from the internet the first time; "
+        echo("note: the page fetches its browser assets from the internet the first time; "
                    "without internet access run 'simcomm dashboard --prepare-offline' once", err=True)
     sys.stdout.flush()
-    signal.signal(signal.SIGTERM, _stop)  # stopped by a service manager: stop the server too
+    from simcomm.runs.interruption import handle_termination
     from simcomm.runs.worker import die_with_parent
+
+    handle_termination()  # stopped by a service manager (SIGTERM): stop the server too, as Ctrl-C does
 
     # The server ends with this process, even when it is killed with SIGKILL (Linux). It runs in
     # a process group of its own, so a Ctrl-C in the terminal reaches only this process, which
@@ -213,10 +211,30 @@ def dashboard(scenario: str, compare: str, seed: int, weeks: int, sets: tuple[st
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
-        click.echo("dashboard stopped", err=True)
+        echo("dashboard stopped", err=True)
         return
     if code:
         raise click.exceptions.Exit(code)
+
+
+def check_story_work(sc: Any, other: Any, overrides: dict[str, Value], weeks: int, causes: int,
+                     workers: int | None, allow_long: bool) -> None:
+    """Check the story's memory and time before it starts: its run, the run replayed to draw the
+    network and the "manager stayed" twin are in memory two at a time; the causes' replays run
+    in ``workers`` processes. Raises ParameterError (one line); returns None."""
+    from simcomm.runs.counterfactual import expected_replays
+    from simcomm.runs.resources import check_memory
+    from simcomm.runs.workload import Workload
+
+    told = [s for s in (sc, other) if s is not None]
+    check_memory([(s.overrides, overrides) for s in told], models=2)
+    work = Workload()
+    for s in told:
+        partners = int(make_params(overrides, base=s.overrides)["partners"])
+        work.add(3 if s is sc else 2, weeks, partners)  # the run, its network replay (, its twin)
+        if s is sc and causes:
+            work.add(expected_replays(s, weeks, overrides), weeks, partners)
+    announce_work(work, 1, allow_long, "--weeks, partners or --causes")
 
 
 # ---- simcomm story --------------------------------------------------------------------------------
@@ -246,8 +264,9 @@ Examples:
                    "cause neutralised); 0 skips them.")
 @click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
               help="Parallel processes for the causes' replays [default: all cores].")
+@allow_long_option
 def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, sets: tuple[str, ...],
-          frames: int, causes: int, workers: int | None) -> None:
+          frames: int, causes: int, workers: int | None, allow_long: bool) -> None:
     """Write a self-contained HTML page telling one run of SCENARIO beside --compare, for a
     training session.
 
@@ -261,9 +280,9 @@ def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, 
     run' for the same scenario, seed and --set values.
     """
     from simcomm.report.story import tell_story
-    from simcomm.report.story_page import write_story
+    from simcomm.report.story_page import STORY_FILES, write_story
     from simcomm.report.text import counted
-    from simcomm.runs.files import OutputError, check_writable
+    from simcomm.runs.files import OutputError
 
     sc = _scenario(scenario, "SCENARIO")
     other = None if compare == NO_COMPARISON else _scenario(compare, "--compare")
@@ -272,10 +291,8 @@ def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, 
         if s is not None:
             make_params(overrides, base=s.overrides)
     out = out if out is not None else Path("out") / f"story-{sc.name}"
-    try:
-        check_writable(out)
-    except OutputError as exc:
-        raise OutputError(f"--out: {exc}") from None
+    check_out(out, STORY_FILES)
+    check_story_work(sc, other, overrides, weeks, causes, workers, allow_long)
     started = time.perf_counter()
     told = tell_story(sc, weeks=weeks, seed=seed, overrides=overrides, frames=frames, compare=other,
                       causes=causes, workers=workers)
@@ -286,13 +303,13 @@ def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, 
     for t in [told] + ([told.compare] if told.compare is not None else []):
         died = t.result.summary.get("died_week")
         fate = f"died in week {died}" if died is not None else f"alive after {weeks} weeks"
-        click.echo(f"{t.scenario.name}, seed {seed}: {fate}; peak {t.result.summary.get('peak_active')} "
+        echo(f"{t.scenario.name}, seed {seed}: {fate}; peak {t.result.summary.get('peak_active')} "
                    f"active members; {counted(len(t.result.events), 'event')}; "
                    f"{counted(len(t.frames), 'network frame')}")
     if told.ghost is not None:
-        click.echo(f"had the managers stayed: {int(told.ghost.timeseries['active_members'].iloc[-1]):,} "
+        echo(f"had the managers stayed: {int(told.ghost.timeseries['active_members'].iloc[-1]):,} "
                    f"active members at week {weeks} instead of "
                    f"{int(told.result.timeseries['active_members'].iloc[-1]):,}")
-    click.echo(f"wrote {', '.join(p.name for p in written)} to {out} "
+    echo(f"wrote {', '.join(p.name for p in written)} to {out} "
                f"({time.perf_counter() - started:.1f} s)")
-    click.echo(f"open {out / 'story.html'} in a browser: no server and no network needed")
+    echo(f"open {out / 'story.html'} in a browser: no server and no network needed")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
+from simcomm.ui.terminal import echo
 
 
 def until_clear_runs(results: dict[str, list[Any]], specs: list[Any], pairs: list[tuple[str, str]],
@@ -32,8 +32,8 @@ def until_clear_runs(results: dict[str, list[Any]], specs: list[Any], pairs: lis
     for at, n in enumerate(sizes):
         found = headline(comparisons(results, pairs, COMPARED, alpha=alpha), told, order)
         if not quiet:
-            click.echo(f"until clear: {n} runs of each (look {at + 1} of at most {len(sizes)}): "
-                       f"{metric_name(found.metric, weeks)}, {found.state}", err=True)
+            echo(f"until clear: {n} runs of each (look {at + 1} of at most {len(sizes)}): "
+                 f"{metric_name(found.metric, weeks)}, {found.state}", err=True)
         if found.decided or at == len(sizes) - 1:
             break
         more = [dataclasses.replace(s, seed=seed) for s in specs if s.seed == 0

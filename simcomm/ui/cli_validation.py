@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from simcomm.ui.options import OUT_PATH, check_report_page
+from simcomm.ui.options import OUT_PATH, allow_long_option, announce_work, check_out, check_report_page
+from simcomm.ui.terminal import echo
 
 EXAMPLE = """
 \b
@@ -31,8 +32,9 @@ Examples:
 @click.option("--strict", is_flag=True, help="Exit with status 1 when a fact is out of range.")
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@allow_long_option
 def validate(replicates: int, workers: int | None, out: Path | None, report: Path | None,
-             strict: bool, as_json: bool, quiet: bool) -> None:
+             strict: bool, as_json: bool, quiet: bool, allow_long: bool) -> None:
     """Run the scenario that fits each published fact over R seeds and print the table.
 
     Each row: the fact, its source, the published target, the model's value with a 95% CI,
@@ -41,25 +43,29 @@ def validate(replicates: int, workers: int | None, out: Path | None, report: Pat
     when a fact is out of range).
     """
     from simcomm.analysis.validation import validate as run_validation
-    from simcomm.report.validation_report import format_table, write_report, write_validation
+    from simcomm.analysis.validation import validation_workload
+    from simcomm.report.validation_report import (
+        VALIDATION_FILES,
+        format_table,
+        write_report,
+        write_validation,
+    )
     from simcomm.runs.batch import show_progress
-    from simcomm.runs.files import OutputError, check_writable, to_jsonable
+    from simcomm.runs.files import OutputError, to_jsonable
 
     if report is not None:  # every check before anything is simulated or created
-        check_report_page(report, "docs/validation.md")
+        check_report_page(report, "docs/validation.md", VALIDATION_FILES)
     if out is not None:
-        try:
-            check_writable(out)
-        except OutputError as exc:
-            raise OutputError(f"--out: {exc}") from None
+        check_out(out, VALIDATION_FILES)
+    announce_work(validation_workload(replicates), workers, allow_long, "--replicates")
     v = run_validation(replicates, workers=workers, progress=show_progress(quiet))
     if as_json:
-        click.echo(json.dumps({"metadata": v.metadata, "table": to_jsonable(v.table)}, indent=2))
+        echo(json.dumps({"metadata": v.metadata, "table": to_jsonable(v.table)}, indent=2))
     else:
         md = v.metadata
-        click.echo(f"simcomm {md['simcomm_version']}: validation, {replicates} replicates per "
+        echo(f"simcomm {md['simcomm_version']}: validation, {replicates} replicates per "
                    f"scenario (seeds {md['seeds'][0]}-{md['seeds'][1]}), {md['weeks']} weeks\n")
-        click.echo(format_table(v.table))
+        echo(format_table(v.table))
     if out is not None:
         try:
             write_validation(v, out)
@@ -73,6 +79,6 @@ def validate(replicates: int, workers: int | None, out: Path | None, report: Pat
                               ) from None
     for written in (out, report):
         if written is not None:
-            click.echo(f"Wrote {written}", err=True)
+            echo(f"Wrote {written}", err=True)
     if strict and v.misses:
         sys.exit(1)

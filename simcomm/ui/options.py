@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,26 +44,88 @@ class InPath(click.ParamType):
         return Path(value)
 
 
-def check_report_page(report: Path, example: str) -> None:
+def allow_long_option(f: Any) -> Any:
+    """The ``--allow-long`` flag every command that starts runs has (the same name everywhere)."""
+    return click.option("--allow-long", "allow_long", is_flag=True,
+                        help="Start work estimated at more than 30 minutes (otherwise refused with the "
+                             "estimate; work of a minute or more is announced either way).")(f)
+
+
+def announce_work(work: Any, workers: int | None, allow_long: bool, fewer: str) -> None:
+    """Check the estimated ``work`` (a :class:`simcomm.runs.workload.Workload`) on ``workers``
+    processes (default: all cores) before it starts: refuse it above the limit without
+    ``--allow-long`` (ParameterError, one line naming ``fewer``), announce it on stderr from a
+    minute on; return None."""
+    from simcomm.runs.batch import default_workers
+    from simcomm.runs.workload import check_workload
+    from simcomm.ui.terminal import echo
+
+    line = check_workload(work, workers or default_workers(), allow_long, fewer)
+    if line is not None:
+        echo(line, err=True)
+
+
+def parse_sets(values: Sequence[str]) -> dict[str, Any]:
+    """Return name -> value from each ``--set KEY=VALUE`` (the value in the parameter's type);
+    ParameterError (one line naming --set) for a malformed or bad one, or a parameter given twice."""
+    from simcomm.core.params import ParameterError, parse_assignment
+
+    out: dict[str, Any] = {}
+    for text in values:
+        name, value = parse_assignment(text)
+        if name in out:
+            raise ParameterError(f"--set: '{name}' is given twice ({name}={out[name]} and {text}); "
+                                 "give each parameter once")
+        out[name] = value
+    return out
+
+
+def check_report_page(report: Path, example: str, names: Sequence[str] = ()) -> None:
     """Check a ``--report`` page before anything is simulated or created: a Markdown file name
     (``.md``), not a directory, whose folder and figures folder (named after the page) can be
-    written. Raises ParameterError / OutputError (one line naming --report); returns None.
+    written, with no file at one of ``names`` in the figures folder that is not simcomm's own.
+    Raises ParameterError / OutputError (one line naming --report); returns None.
     ``example`` is the page name shown in the messages (e.g. ``docs/claims.md``)."""
     from simcomm.core.params import ParameterError
-    from simcomm.runs.files import OutputError, check_writable
+    from simcomm.runs.files import OutputError, absolute_out, check_writable, reason_text, shown
+    from simcomm.runs.output_set import check_replaceable
 
-    page = report.expanduser().absolute()
+    try:
+        page = absolute_out(report)
+    except OutputError as exc:
+        raise OutputError(f"--report: {exc}") from None
     if report.suffix.lower() != ".md":
         raise ParameterError(f"--report '{report}' is not allowed: expected a Markdown file "
                              f"name ending in .md (e.g. {example})")
-    if page.is_dir():
+    try:
+        is_dir = page.is_dir()
+    except OSError as exc:
+        raise OutputError(f"--report: cannot write output to {shown(page)}: {reason_text(exc)}") from None
+    if is_dir:
         raise ParameterError(f"--report '{report}' is a directory: expected a Markdown file "
                              f"(e.g. {report / Path(example).name})")
     try:
         check_writable(page.parent)
         check_writable(page.with_suffix(""))  # the figures folder named after the page
+        check_replaceable(page.with_suffix(""), names)
     except OutputError as exc:
         raise OutputError(f"--report: {exc}") from None
+
+
+def check_out(out: Path, names: Sequence[str] = (), option: str = "--out") -> None:
+    """Check an output folder before anything is simulated: it can be created and written
+    (:func:`simcomm.runs.files.check_writable`) and no file at one of ``names`` (the files the
+    command writes) is in the way, that is, not simcomm's own
+    (:func:`simcomm.runs.output_set.check_replaceable`). Raises OutputError (one line starting
+    with ``option``); returns None."""
+    from simcomm.runs.files import OutputError, check_writable
+    from simcomm.runs.output_set import check_replaceable
+
+    try:
+        check_writable(out)
+        check_replaceable(out, names)
+    except OutputError as exc:
+        raise OutputError(f"{option}: {exc}") from None
 
 
 OUT_PATH = OutPath()
