@@ -24,6 +24,7 @@ from typing import Any
 import solara
 
 from simcomm.ui.dashboard_drawing import network_legend_html
+from simcomm.ui.dashboard_guard import checked_inputs, one_line
 from simcomm.ui.dashboard_model import (
     KEY_PARAMETERS,
     CommunityPair,
@@ -114,11 +115,15 @@ def Controls(pair: solara.Reactive[CommunityPair], inputs: solara.Reactive[dict[
     stopped = solara.use_reactive(False)  # the run reached its horizon, or every community died
     model = pair.value
 
+    problem = solara.use_reactive("")  # one line: never a traceback in the page
+
     def play_loop(cancel: threading.Event) -> None:
         if playing.value:
             looping.value = True
             try:
                 _play(model, cancel, tick, stopped, float(speed.value), int(every.value))
+            except Exception as exc:  # shown as one line
+                problem.value = one_line(exc)
             finally:
                 looping.value = False
                 playing.value = False
@@ -127,7 +132,15 @@ def Controls(pair: solara.Reactive[CommunityPair], inputs: solara.Reactive[dict[
 
     def reset() -> None:
         playing.value = False
-        pair.value = CommunityPair(**{**start_values(model_params), **inputs.value}, ghost=ghost.value)
+        values, problems = checked_inputs(inputs.value, model_params)  # only what the page offers
+        try:
+            fresh = CommunityPair(**{**start_values(model_params), **values}, ghost=ghost.value)
+        except Exception as exc:  # shown as one line
+            problem.value = one_line(exc)
+            return
+        fresh.problems += problems
+        problem.value = ""
+        pair.value = fresh
         stopped.value = False
         tick.value += 1
 
@@ -137,14 +150,20 @@ def Controls(pair: solara.Reactive[CommunityPair], inputs: solara.Reactive[dict[
         playing.value = True
 
     def step() -> None:
-        model.step()
+        try:
+            model.step()
+        except Exception as exc:  # shown as one line
+            problem.value = one_line(exc)
         tick.value += 1
         if not model.running:
             stopped.value = True
 
     def toggle_ghost(on: bool) -> None:
         ghost.value = on
-        model.show_ghost(on)
+        try:
+            model.show_ghost(on)
+        except Exception as exc:  # shown as one line
+            problem.value = one_line(exc)
         tick.value += 1
 
     def change(name: str, value: Any) -> None:
@@ -163,6 +182,8 @@ def Controls(pair: solara.Reactive[CommunityPair], inputs: solara.Reactive[dict[
                               color="primary", disabled=not can_run or looping.value)
             solara.Button("Step", icon_name="mdi-skip-next", on_click=step, color="primary",
                           disabled=playing.value or looping.value or not can_run)
+        if problem.value:
+            solara.Error(problem.value)
         solara.Switch(label="What if the manager had stayed? (ghost line)", value=ghost.value,
                       on_value=toggle_ghost)
         solara.SliderInt(f"Play speed: {speed.value} weeks per second", value=speed, min=1, max=20, step=1)
@@ -200,7 +221,20 @@ def Views(pair: CommunityPair, tick: solara.Reactive[int]) -> None:
 
 @solara.component
 def Page() -> None:
-    """The dashboard page; each browser tab gets its own pair of communities."""
+    """The dashboard page; each browser tab gets its own pair of communities. An error while
+    drawing it is shown as one line (with a button to start again), never as a traceback."""
+    failure, clear = solara.use_exception()
+    if failure is not None:
+        with solara.Column():
+            solara.Error(f"The dashboard stopped: {one_line(failure)}")
+            solara.Button("Start again", on_click=clear, color="primary")
+        return
+    Dashboard()
+
+
+@solara.component
+def Dashboard() -> None:
+    """The page itself: the sidebar's controls beside the views."""
     first = solara.use_memo(lambda: CommunityPair(**start_values(model_params)), [])
     pair = solara.use_reactive(first)
     inputs = solara.use_reactive({})
@@ -214,5 +248,6 @@ def Page() -> None:
 
 
 
-__all__ = ["KEY_PARAMETERS", "PLAY_SPEED", "CommunityPair", "Controls", "Page", "Views", "active_chart",
-           "dashboard_model_params", "dashboard_settings", "model_params", "start_values", "views"]
+__all__ = ["KEY_PARAMETERS", "PLAY_SPEED", "CommunityPair", "Controls", "Dashboard", "Page", "Views",
+           "active_chart", "dashboard_model_params", "dashboard_settings", "model_params", "start_values",
+           "views"]

@@ -184,7 +184,10 @@ def dashboard(scenario: str, compare: str, seed: int, weeks: int, sets: tuple[st
                 "seed": seed, "weeks": weeks, "overrides": overrides}
     env = {**os.environ, "SIMCOMM_DASHBOARD": json.dumps(settings),
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_THEME_SHOW_BANNER": "False"}
-    cmd = [sys.executable, "-m", "solara", "run", "simcomm.ui.app", "--host", HOST, "--port", str(port),
+    # The server is solara's, with simcomm.ui.dashboard_guard in front: it answers only this
+    # page's own address and origin (no other web page the trainer visits can drive it).
+    cmd = [sys.executable, "-m", "simcomm.ui.dashboard_guard", "run", "simcomm.ui.app", "--host", HOST,
+           "--port", str(port),
            "--production", "--open" if open_browser else "--no-open", "--log-level", "warning"]
     url = f"http://{HOST}:{port}/"
     beside = f" beside {other.name}" if other is not None else ""
