@@ -6,10 +6,12 @@ refused without --allow-long; the memory check respects RLIMIT_AS and the cgroup
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -255,6 +257,48 @@ def test_a_container_limit_refuses_what_memavailable_would_allow(monkeypatch: py
     with pytest.raises(simcomm.ParameterError,
                        match=r"but 2\.0 GB is left under this container's memory limit"):
         resources.check_memory([({}, {"partners": 2_000_000})])
+
+
+@contextlib.contextmanager
+def memory_cgroup(limit: int) -> Iterator[Path]:
+    """Make a memory cgroup with ``limit`` bytes inside this process's own (v2 or v1) and yield
+    its cgroup.procs file; skip the test where that cannot be done (not root, no cgroupfs)."""
+    if os.geteuid() != 0 or not sys.platform.startswith("linux"):
+        pytest.skip("making a cgroup needs root")
+    lines = Path("/proc/self/cgroup").read_text().splitlines()
+    v2 = Path("/sys/fs/cgroup/cgroup.controllers").exists()
+    if v2:
+        own = next((ln.split(":", 2)[2] for ln in lines if ln.startswith("0::")), "/")
+        base, limit_file = Path("/sys/fs/cgroup") / own.strip("/"), "memory.max"
+    else:
+        own = next((ln.split(":", 2)[2] for ln in lines if "memory" in ln.split(":")[1].split(",")), None)
+        if own is None:
+            pytest.skip("no memory cgroup here")
+        base, limit_file = Path("/sys/fs/cgroup/memory") / own.strip("/"), "memory.limit_in_bytes"
+    group = base / f"simcomm-test-{os.getpid()}"
+    try:
+        group.mkdir()
+        (group / limit_file).write_text(str(limit))
+    except OSError as exc:
+        pytest.skip(f"cannot make a memory cgroup here: {exc}")
+    try:
+        yield group / "cgroup.procs"
+    finally:
+        with contextlib.suppress(OSError):
+            group.rmdir()
+
+
+def test_a_container_memory_limit_is_respected(tmp_path: Path) -> None:
+    """A cgroup (a container's) memory limit below what MemAvailable says: the run is refused
+    with the limit instead of being killed by the kernel when it reaches it."""
+    with memory_cgroup(1_500_000_000) as procs:
+        script = (f"echo $$ > {procs} && exec {sys.executable} -c \"$0\" run vendor-imposed "
+                  "--set partners=2000000 --weeks 1")
+        done = subprocess.run(["sh", "-c", script, PROGRAM], capture_output=True, text=True, timeout=900,
+                              cwd=tmp_path)
+    line = assert_one_line(done.returncode, done.stderr, "partners=2000000",
+                           "left under this container's memory limit (cgroup)")
+    assert "GB" in line
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is Linux's")

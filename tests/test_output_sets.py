@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -239,6 +240,26 @@ def test_a_replacement_cut_short_is_detected_and_then_replaced(tmp_path: Path,
         (stage / "b.csv").write_text("newer b")
     assert read_output_set(out)["complete"] is True
     assert (out / "b.csv").read_text() == "newer b"
+
+
+def test_a_process_killed_mid_replacement_leaves_a_set_marked_incomplete(tmp_path: Path) -> None:
+    """SIGKILL between two renames (the only interruption that cannot be held): the manifest
+    says the set is incomplete, a reader refuses it, and the next run replaces it whole."""
+    out = tmp_path / "out"
+    code, err = run_into(out)
+    assert code == 0, err
+    env = {**os.environ, "SIMCOMM_TEST_INTERRUPT": "mid-publish:KILL"}
+    program = "import sys\nfrom simcomm.ui.entry import main\nsys.argv[0] = 'simcomm'\nmain()\n"
+    done = subprocess.run([sys.executable, "-c", program, "run", "organic", *TINY, "--seed", "1", "--out",
+                           str(out)], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == -9, done.stderr
+    with pytest.raises(OutputSetError, match="incomplete output set"):
+        read_output_set(out)
+    assert any(p.name.startswith(".simcomm-stage.") for p in out.iterdir())  # the killed one's
+    code, err = run_into(out, 2)
+    assert code == 0, err
+    assert read_output_set(out)["about"]["seed"] == 2
+    assert not any(p.name.startswith(".simcomm-") and p.name != MANIFEST for p in out.iterdir())
 
 
 def test_a_reader_sees_a_file_replaced_under_it(tmp_path: Path) -> None:

@@ -203,8 +203,11 @@ def difference(before: Mapping[str, str], after: Mapping[str, str], limit: int =
 
 
 def is_leftover(rel: str) -> bool:
-    """Return True for a staging folder or temporary file of an interrupted write (or inside one)."""
-    return any((part.startswith(".") and part.endswith(".staging")) or part.endswith(".tmp")
+    """Return True for a staging folder or temporary file of an interrupted write (or inside one):
+    simcomm's own names (``.simcomm-stage.PID.HEX``, ``.simcomm-tmp.PID.HEX``), and those of
+    older versions (``.NAME.*.staging``, ``*.tmp``)."""
+    return any(part.startswith((".simcomm-stage.", ".simcomm-tmp."))
+               or (part.startswith(".") and part.endswith(".staging")) or part.endswith(".tmp")
                for part in Path(rel).parts)
 
 

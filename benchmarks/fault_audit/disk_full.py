@@ -41,13 +41,33 @@ class Full:
     quick: bool = False
 
 
-PREVIOUS: dict[str, dict[str, str]] = {
-    "out": {"out/timeseries.csv": "the previous run's", "out/notes.txt": "mine"},
-    "validation-page": {"docs/validation.md": "the previous page",
-                        "docs/validation/validation.csv": "its table"},
-    "claims-page": {"docs/claims.md": "the previous page", "docs/claims/claims.csv": "its table"},
-    "summary": {},
+# The previous outputs: (output folder, file, text) for a file of an earlier output set of simcomm's
+# (written through simcomm's own staged_output, so that its manifest lists it: simcomm replaces only
+# its own files), (None, path, text) for a file of the user's or a page.
+PREVIOUS: dict[str, list[tuple[str | None, str, str]]] = {
+    "out": [("out", "timeseries.csv", "the previous run's"), (None, "out/notes.txt", "mine")],
+    "validation-page": [(None, "docs/validation.md", "the previous page"),
+                        ("docs/validation", "validation.csv", "its table")],
+    "claims-page": [(None, "docs/claims.md", "the previous page"), ("docs/claims", "claims.csv", "its table")],
+    "summary": [("res/summary", "points.csv", "the previous summary")],
 }
+
+
+def plant(disk: Path, key: str) -> None:
+    """Put the previous outputs ``PREVIOUS[key]`` in ``disk``."""
+    from simcomm.runs.output_set import staged_output
+
+    sets: dict[str, list[tuple[str, str]]] = {}
+    for folder, rel, text in PREVIOUS[key]:
+        if folder is None:
+            (disk / rel).parent.mkdir(parents=True, exist_ok=True)
+            (disk / rel).write_text(text)
+        else:
+            sets.setdefault(folder, []).append((rel, text))
+    for folder, files in sets.items():
+        with staged_output(disk / folder) as stage:
+            for rel, text in files:
+                (stage / rel).write_text(text)
 
 
 def disk_full_cases(quick: bool, mount: bool) -> list[Full]:
@@ -103,12 +123,7 @@ def run_full(audit: Audit, case: Full) -> list[Outcome]:
         if case.setup is not None:
             case.setup(disk)
         for key in case.previous:
-            for rel, text in PREVIOUS[key].items():
-                (disk / rel).parent.mkdir(parents=True, exist_ok=True)
-                (disk / rel).write_text(text)
-        if "summarize" in case.args:  # a previous summary, to be kept
-            (disk / "res" / "summary").mkdir()
-            (disk / "res" / "summary" / "points.csv").write_text("the previous summary")
+            plant(disk, key)
         filler = fill(disk, case.limit) if case.mechanism == "tmpfs" else None
 
         def skip(rel: str) -> bool:

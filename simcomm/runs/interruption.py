@@ -12,7 +12,9 @@ and the manifest), then delivers them: the set is either untouched or whole when
 
 :func:`interrupt_point` is a hook for the tests only: when the environment variable
 ``SIMCOMM_TEST_INTERRUPT`` names a point (``POINT``, ``POINT:TERM``, ``POINT:INT@group``), the
-process sends itself (or its process group) that signal there, so that a test can interrupt a
+process sends itself (or its process group) that signal there (the points: ``forkserver-start``,
+``before-publish``, ``mid-publish``, after the first file of an output set is in place, and
+``after-publish``), so that a test can interrupt a
 command at an exact moment instead of sleeping and hoping.
 """
 

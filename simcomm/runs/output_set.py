@@ -247,8 +247,10 @@ def publish(stage: Path, out_dir: Path, about: Mapping[str, Any] | None = None) 
     sync_file(final)
     with signals_deferred():
         os.replace(marking, out_dir / MANIFEST)
-        for name in names:
+        for k, name in enumerate(names):
             os.replace(stage / name, out_dir / name)
+            if k == 0:
+                interrupt_point("mid-publish")  # tests: SIGKILL with the set half replaced
         for name in leftovers:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(out_dir / name)
