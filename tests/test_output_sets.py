@@ -273,3 +273,18 @@ def test_a_reader_sees_a_file_replaced_under_it(tmp_path: Path) -> None:
     (out / MANIFEST).unlink()
     with pytest.raises(OutputSetError, match="no readable"):
         read_output_set(out)
+
+
+def test_a_story_without_compare_leaves_an_edited_compare_gif_alone(tmp_path: Path) -> None:
+    """The file a previous story wrote and this one does not (network-compare.gif) is not in the
+    way: removed when unchanged, kept when edited, and the command is not refused for it."""
+    story = ["story", "organic", *TINY, "--frames", "2", "--causes", "0", "--out"]
+    for folder, edited in (("a", False), ("b", True)):
+        out = tmp_path / folder
+        assert invoke(*story, str(out))[0] == 0
+        if edited:
+            (out / "network-compare.gif").write_bytes(b"my own gif")
+        code, _, err = invoke(*story, str(out), "--compare", "none")
+        assert code == 0, err
+        assert (out / "network-compare.gif").exists() == edited
+        assert "network-compare.gif" not in read_output_set(out)["files"]

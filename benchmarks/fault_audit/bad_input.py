@@ -581,10 +581,67 @@ def option_cases(quick: bool) -> list[Bad]:
     ]
 
 
+def extreme_cases(quick: bool) -> list[Bad]:
+    """Issue 26's bad inputs: names and paths too long, an unknown user's home, TOML nested
+    thousands deep, numbers of hundreds of digits, a byte order mark, for every command that
+    takes them; flags another would silently override."""
+    long_name, long_part = "a" * 10_000, "c" * 10_000
+    over_4096 = "/".join(["b" * 200] * 25)
+    deep = lambda depth: "x = " + "[" * depth + "]" * depth + "\n"  # noqa: E731
+    cases: list[Bad] = []
+    for words in (["run"], ["compare", "organic"], ["explain"], ["story"], ["show"],
+                  ["sensitivity", "--params", "promo_share"], ["dashboard"]):
+        small = [*TINY] if words[0] not in ("show", "dashboard") else []
+        if words[0] == "dashboard":
+            small = ["--set", "partners=-1"]  # never starts a server if accepted
+        where = words.index("organic") if "organic" in words else len(words)
+        cases.append(Bad(f"{words[0]}: a 10,000-character scenario name",
+                         [*words[:where], long_name, *words[where + 1:], *small], names=("unknown scenario",),
+                         quick=words[0] == "run"))
+        for what, text in (("TOML nested 3,000 deep", deep(3000)), ("TOML nested 5,000 deep", deep(5000)),
+                           ("partners = 1 and 400 zeros", "[overrides]\npartners = 1" + "0" * 400 + "\n"),
+                           ("promo_share = 1 and 400 zeros",
+                            "[overrides]\npromo_share = 1" + "0" * 400 + "\n"),
+                           ("a byte order mark", "\ufeffgovernance = \"organic\"\n")):
+            cases.append(Bad(f"{words[0]}: scenario file with {what}",
+                             [*words[:where], "s.toml", *words[where + 1:], *small], write("s.toml", text),
+                             names=("s.toml",), quick=words[0] == "run" and "3,000" in what))
+    for words in (["run", "organic", *TINY], ["compare", "organic", "-r", "2", *TINY],
+                  ["explain", "organic", *TINY],
+                  ["story", "organic", *TINY], ["sensitivity", "organic", "--params", "promo_share", *TINY],
+                  ["experiment", "run", "exp.toml"], ["validate", "-r", "2"]):
+        setup = write("exp.toml", EXPERIMENT) if words[0] == "experiment" else None
+        for what, value in (("a 10,000-character name", f"out/{long_part}"), ("a path over 4,096", over_4096),
+                            ("an unknown user's home", "~nosuchuser26/x")):
+            cases.append(Bad(f"{words[0]} --out {what}", [*words, "--out", value], setup,
+                             names=("--out", "cannot write output"), quick=words[0] == "run"))
+    for option in ("validate", "claims"):
+        cases.append(Bad(f"{option} --report under an unknown user's home",
+                         [option, "--report", "~nosuchuser26/page.md"], names=("--report",)))
+    for what, text in (("nested 4,000 deep", deep(4000)), ("with a byte order mark", "\ufeff" + EXPERIMENT),
+                       ("with replicates = 1 and 400 zeros",
+                        EXPERIMENT.replace("replicates = 2", "replicates = 1" + "0" * 400))):
+        cases.append(Bad(f"experiment file {what}", ["experiment", "run", "exp.toml"],
+                         write("exp.toml", text),
+                         names=("exp.toml",)))
+    cases += [
+        Bad("compare --vary and --set of one parameter",
+            ["compare", "organic", "--vary", "partners=300,400", "--set", "partners=500", "-r", "2",
+             "--weeks", "3"],
+            names=("--set partners=500",), quick=True),
+        Bad("sensitivity --params and --set of one parameter",
+            ["sensitivity", "organic", "--params", "moderation", "--set", "moderation=0.2", "--weeks", "3"],
+            names=("--set moderation=0.2",)),
+        Bad("claims --only ''", ["claims", "--only", ""], names=("--only",)),
+        Bad("claims --only ',,'", ["claims", "--only", ",,"], names=("--only",)),
+    ]
+    return cases
+
+
 def bad_input_cases(quick: bool, mount: bool) -> list[Bad]:
     """Return every bad-input case (in quick mode only those marked quick)."""
     cases = [*int_cases(quick), *set_cases(quick), *out_cases(quick, mount), *scenario_cases(quick),
-             *experiment_cases(quick), *summarize_cases(quick), *option_cases(quick)]
+             *experiment_cases(quick), *summarize_cases(quick), *option_cases(quick), *extreme_cases(quick)]
     return [c for c in cases if c.quick] if quick else cases
 
 

@@ -25,13 +25,19 @@ import pandas as pd
 import psutil
 
 ROOT = Path(__file__).resolve().parents[2]
-CATEGORIES: tuple[str, ...] = ("bad-input", "interruption", "disk-full", "resume", "determinism")
+CATEGORIES: tuple[str, ...] = ("bad-input", "interruption", "disk-full", "resume", "determinism",
+                               "out-folder", "signals", "dashboard", "escapes", "oversized")
 CRITERIA: dict[str, str] = {
     "bad-input": "handled",
     "interruption": "safe",
     "disk-full": "clean",
     "resume": "safe",
     "determinism": "identical",
+    "out-folder": "kept",
+    "signals": "said",
+    "dashboard": "own page only",
+    "escapes": "escaped",
+    "oversized": "refused",
 }
 MARKER = "SIMCOMM_AUDIT_MARKER"
 GRACE_SECONDS = 6.0  # processes of a command must be gone this long after its parent ended
@@ -84,19 +90,23 @@ class Runner:
         return [sys.executable, "-c", limit, str(self.simcomm), *args]
 
     def start(self, args: Sequence[str], cwd: Path, fsize: int | None = None,
-              stdout: Any = subprocess.PIPE) -> tuple[subprocess.Popen[str], str]:
-        """Start ``simcomm ARGS`` in ``cwd`` in a new session; return the process and its marker."""
+              stdout: Any = subprocess.PIPE, env: Mapping[str, str] | None = None,
+              prefix: Sequence[str] = ()) -> tuple[subprocess.Popen[str], str]:
+        """Start ``simcomm ARGS`` in ``cwd`` in a new session (with ``env`` added to its
+        environment, and the command after ``prefix``, e.g. a shell that limits it first);
+        return the process and its marker."""
         marker = uuid.uuid4().hex
-        proc = subprocess.Popen(self.command(args, fsize), cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout,
-                                stderr=subprocess.PIPE, text=True, errors="replace",
-                                env={**self.env, MARKER: marker}, start_new_session=True)
+        proc = subprocess.Popen([*prefix, *self.command(args, fsize)], cwd=cwd, stdin=subprocess.DEVNULL,
+                                stdout=stdout, stderr=subprocess.PIPE, text=True, errors="replace",
+                                env={**self.env, **(env or {}), MARKER: marker}, start_new_session=True)
         return proc, marker
 
-    def run(self, args: Sequence[str], cwd: Path, timeout: float = 180.0, fsize: int | None = None) -> Ran:
+    def run(self, args: Sequence[str], cwd: Path, timeout: float = 180.0, fsize: int | None = None,
+            env: Mapping[str, str] | None = None, prefix: Sequence[str] = ()) -> Ran:
         """Run ``simcomm ARGS`` in ``cwd`` to the end (killed after ``timeout`` s); return a Ran.
         Any process it leaves behind is ended."""
         started = time.monotonic()
-        proc, marker = self.start(args, cwd, fsize)
+        proc, marker = self.start(args, cwd, fsize, env=env, prefix=prefix)
         timed_out = False
         try:
             out, err = proc.communicate(timeout=timeout)

@@ -4,6 +4,7 @@
 import contextlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from fault_audit.bad_input import finished_results
 from fault_audit.common import (
@@ -48,7 +49,8 @@ PREVIOUS: dict[str, list[tuple[str | None, str, str]]] = {
     "out": [("out", "timeseries.csv", "the previous run's"), (None, "out/notes.txt", "mine")],
     "validation-page": [(None, "docs/validation.md", "the previous page"),
                         ("docs/validation", "validation.csv", "its table")],
-    "claims-page": [(None, "docs/claims.md", "the previous page"), ("docs/claims", "claims.csv", "its table")],
+    "claims-page": [(None, "docs/claims.md", "the previous page"),
+                    ("docs/claims", "claims.csv", "its table")],
     "summary": [("res/summary", "points.csv", "the previous summary")],
 }
 

@@ -20,10 +20,16 @@ from typing import Any
 
 import fault_audit
 from fault_audit.bad_input import bad_input_cases, run_bad
+from fault_audit.checks import Check, run_check
 from fault_audit.common import CATEGORIES, CRITERIA, ROOT, Outcome, can_mount, find_simcomm, stderr_lines
 from fault_audit.determinism import determinism_cases, run_same
 from fault_audit.disk_full import disk_full_cases, run_full
+from fault_audit.escapes import escape_cases
 from fault_audit.interruption import interruption_cases, run_interrupt
+from fault_audit.out_folder import out_folder_cases
+from fault_audit.oversized import oversized_cases
+from fault_audit.own_page import dashboard_cases
+from fault_audit.signals import signals_cases
 from fault_audit.state import Audit
 
 
@@ -138,13 +144,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     fulls = [c for c in disk_full_cases(options.quick, mount) if wanted(c)
              and ("disk-full" in chosen or ("resume" in chosen and c.experiment))]
     sames = [c for c in determinism_cases(options.quick) if wanted(c)] if "determinism" in chosen else []
+    checks: list[Check] = [c for c in (*out_folder_cases(options.quick, mount), *signals_cases(options.quick),
+                                       *dashboard_cases(options.quick), *escape_cases(options.quick),
+                                       *oversized_cases(options.quick, mount))
+                           if c.category in chosen and wanted(c)]
     if options.list:
         for label, cases in (("bad-input", bad), ("interruption", interrupts), ("disk-full", fulls),
                              ("determinism", sames)):
             for c in cases:
                 print(f"{label:<13} {c.name}")
+        for check in checks:
+            print(f"{check.category:<13} {check.name}")
         print(f"{len(bad)} bad inputs, {len(interrupts)} interruptions, {len(fulls)} disk-full, "
-              f"{len(sames)} determinism", file=sys.stderr)
+              f"{len(sames)} determinism, {len(checks)} checks of issue 26", file=sys.stderr)
         return 0
     simcomm = options.simcomm or find_simcomm()
     scratch = Path(tempfile.mkdtemp(prefix="simcomm-audit-"))
@@ -167,6 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if fulls:
             audit.finished()
             outcomes += flatten(parallel(options.jobs, fulls, lambda c: run_full(audit, c), "disk-full"))
+        light = [c for c in checks if c.category in ("escapes", "oversized")]  # quick refusals, in parallel
+        heavy = [c for c in checks if c not in light]  # timing, pools, mounts, a server: one at a time
+        if light:
+            outcomes += flatten(parallel(options.jobs, light, lambda c: run_check(audit, c), "issue 26"))
+        if heavy:
+            outcomes += flatten(parallel(1, heavy, lambda c: run_check(audit, c), "issue 26"))
     finally:
         seconds = time.monotonic() - began
         if not options.keep and not any(not o.passed for o in outcomes):

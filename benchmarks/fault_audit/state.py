@@ -6,7 +6,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from fault_audit.common import EXPERIMENT, EXPERIMENT_LONG, EXPERIMENT_WEEKLY, Ran, Runner, core_broken, quote
@@ -54,11 +54,12 @@ class Audit:
         path.mkdir(parents=True)
         return path
 
-    def run(self, args: Sequence[str], cwd: Path, timeout: float = 180.0, fsize: int | None = None) -> Ran:
+    def run(self, args: Sequence[str], cwd: Path, timeout: float = 180.0, fsize: int | None = None,
+            env: Mapping[str, str] | None = None, prefix: Sequence[str] = ()) -> Ran:
         """Run ``simcomm ARGS``; when it fails at import (simcomm/core mid-edit by someone), wait
         a minute and try again, up to three times. Returns the last Ran."""
         for attempt in range(4):
-            ran = self.runner.run(args, cwd, timeout, fsize)
+            ran = self.runner.run(args, cwd, timeout, fsize, env=env, prefix=prefix)
             if not core_broken(ran) or attempt == 3:
                 return ran
             print(f"  (the program fails at import, probably mid-edit; retrying in 60 s: {quote(args)})",

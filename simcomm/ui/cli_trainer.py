@@ -294,7 +294,7 @@ def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, 
         if s is not None:
             make_params(overrides, base=s.overrides)
     out = out if out is not None else Path("out") / f"story-{sc.name}"
-    check_out(out, STORY_FILES)
+    check_out(out, [n for n in STORY_FILES if other is not None or n != "network-compare.gif"])
     check_story_work(sc, other, overrides, weeks, causes, workers, allow_long)
     started = time.perf_counter()
     told = tell_story(sc, weeks=weeks, seed=seed, overrides=overrides, frames=frames, compare=other,
