@@ -111,9 +111,13 @@ def deep_toml(depth: int) -> str:
     (lambda: "\ufeffgovernance = \"organic\"\n", ["run", "FILE", *TINY], ["byte order mark (BOM"]),
     (lambda: "\ufeffname = \"x\"\n", ["experiment", "run", "FILE"], ["experiment file", "byte order mark"]),
     (lambda: deep_toml(4000), ["experiment", "run", "FILE"], ["experiment file", "nested too deeply"]),
+    (lambda: 'scenario = "organic"\nreplicates = 1\nweeks = 2\n[factors]\npromo_share = [0.1]\n',
+     ["experiment", "run", "FILE", "--out", "~nosuchuser26/x"],
+     ["cannot write output", "no user 'nosuchuser26'"]),
 ], ids=["long-scenario-name", "long-out-component", "path-over-4096", "unknown-user", "report-unknown-user",
         "story-long-out", "toml-3000-deep", "toml-5000-deep", "int-400-digits", "float-400-digits",
-        "int-5000-digits", "bom", "experiment-bom", "experiment-deep"])
+        "int-5000-digits", "bom", "experiment-bom", "experiment-deep",
+        "experiment-unknown-user"])
 def test_bad_input_is_one_line_naming_the_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: object,
                                                 args: list[str], fragments: list[str]) -> None:
     monkeypatch.chdir(tmp_path)

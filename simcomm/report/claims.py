@@ -220,10 +220,17 @@ def write_claims_report(claims: Sequence[Claim], table: pd.DataFrame, robust: Ma
     values (``contrasts.csv``) and, when run, the robustness design and values. The folder is
     replaced as a whole, then the page; when writing fails neither is replaced. Returns the
     paths written."""
-    from simcomm.runs.files import OutputError, output_error, staged_file, write_json, writing_into
+    from simcomm.runs.files import (
+        OutputError,
+        absolute_out,
+        output_error,
+        staged_file,
+        write_json,
+        writing_into,
+    )
     from simcomm.runs.output_set import staged_output
 
-    path = Path(path).expanduser().absolute()
+    path = absolute_out(path)
     folder = path.with_suffix("")
     try:
         with staged_file(path) as page:

@@ -18,7 +18,7 @@ from typing import Any
 from simcomm.analysis.explain import METRICS, Explanation, ghost_lines
 from simcomm.report import plots
 from simcomm.runs.counterfactual import ALL_EVENTS, CONDITIONS_GROUP, EVENTS, Replays
-from simcomm.runs.files import write_json, writing_into
+from simcomm.runs.files import absolute_out, write_json, writing_into
 from simcomm.runs.output_set import staged_output
 
 #: The sections an explanation is told in, in this order: what the scenario itself changes (its
@@ -404,7 +404,7 @@ def write_explanation(ex: Explanation, replays: Replays, out_dir: Path,
     of every cause on every metric) and ``explain_active.png`` (:func:`plot_ghosts`). All go
     through :func:`simcomm.runs.output_set.staged_output`: all or nothing.
     """
-    out_dir = Path(out_dir).expanduser().absolute()
+    out_dir = absolute_out(out_dir)
     with staged_output(out_dir, about={"command": "explain", **dict(metadata or {})}) as stage, \
             writing_into(out_dir):
         write_json(stage / "explain.json", payload(ex, metadata))

@@ -15,7 +15,7 @@ import pandas as pd
 
 from simcomm.analysis.statistics import Results, check_results, logrank, summary_frame
 from simcomm.report import plots
-from simcomm.runs.files import write_json, writing_into
+from simcomm.runs.files import absolute_out, write_json, writing_into
 from simcomm.runs.output_set import staged_output
 from simcomm.runs.sim import Result
 
@@ -38,7 +38,7 @@ def write_run(result: Result, out_dir: Path) -> list[Path]:
     seed and versions, and the events list; NaN written as null) and the PNGs of
     :func:`simcomm.report.plots.plot_run`. All go through :func:`staged_output`.
     """
-    out_dir = Path(out_dir).expanduser().absolute()
+    out_dir = absolute_out(out_dir)
     with staged_output(out_dir, about={"command": "run", **result.metadata}) as stage, writing_into(out_dir):
         written = [*_write_table(result.timeseries, stage, "timeseries"),
                    *_write_table(result.members, stage, "members")]
@@ -73,7 +73,7 @@ def write_compare(results: Results, table: pd.DataFrame, out_dir: Path,
     :func:`simcomm.report.plots.plot_compare`. All go through :func:`staged_output`.
     """
     labels = check_results(results)
-    out_dir = Path(out_dir).expanduser().absolute()
+    out_dir = absolute_out(out_dir)
     lr = logrank(results, baseline=str(table["baseline"].iloc[0]) if len(table) else None)
     about = {"command": "compare", "labels": labels,
              "seeds": {lab: [r.seed for r in results[lab]] for lab in labels},

@@ -318,10 +318,10 @@ def write_story(story: Story, out_dir: Path) -> list[Path]:
     replaced); on failure ``out_dir`` is left as it was and OutputError (one line, naming the path
     and the reason) is raised.
     """
-    from simcomm.runs.files import to_jsonable, writing_into
+    from simcomm.runs.files import absolute_out, to_jsonable, writing_into
     from simcomm.runs.output_set import staged_output
 
-    out_dir = Path(out_dir).expanduser().absolute()
+    out_dir = absolute_out(out_dir)
     timeline = _png(timeline_figure(story))
     gifs = [gif_bytes(s.frames) for s in _stories(story)]
     page = story_html(story, timeline, gifs)

@@ -21,7 +21,15 @@ from simcomm.analysis.validation import (
     arm_label,
     messages_per_member,
 )
-from simcomm.runs.files import OutputError, output_error, staged_file, to_jsonable, write_json, writing_into
+from simcomm.runs.files import (
+    OutputError,
+    absolute_out,
+    output_error,
+    staged_file,
+    to_jsonable,
+    write_json,
+    writing_into,
+)
 from simcomm.runs.output_set import staged_output
 
 DPI = 150
@@ -284,7 +292,7 @@ def _draw(validation: Validation, directory: Path) -> list[Path]:
 def write_validation(validation: Validation, out_dir: Path) -> list[Path]:
     """Write ``validation.csv`` (the table), ``validation.json`` (table and metadata: versions,
     replicates, seeds) and the figures into ``out_dir`` atomically; return the paths written."""
-    out_dir = Path(out_dir).expanduser().absolute()
+    out_dir = absolute_out(out_dir)
     with staged_output(out_dir, about={"command": "validate", **validation.metadata}) as stage, \
             writing_into(out_dir):
         validation.table.to_csv(stage / "validation.csv", index=False)
@@ -333,7 +341,7 @@ def write_report(validation: Validation, path: Path) -> list[Path]:
     (``docs/validation.md`` -> ``docs/validation/``), each replaced atomically: the page is
     written to a temporary file first, then the figures folder is replaced, then the page; when
     writing fails (a full disk) neither is replaced. Returns the paths written."""
-    path = Path(path).expanduser().absolute()
+    path = absolute_out(path)
     figures = path.with_suffix("")
     try:
         with staged_file(path) as page:

@@ -35,7 +35,7 @@ from simcomm.runs.experiment_store import (
     utc_now,
     write_manifest,
 )
-from simcomm.runs.files import output_error
+from simcomm.runs.files import absolute_out, output_error
 
 
 def name_key(name: str) -> list[int]:
@@ -167,7 +167,7 @@ def run_experiment(exp: Experiment, out_dir: str | Path, *, workers: int | None 
     """
     from simcomm.runs.batch import default_workers
 
-    out_dir = Path(out_dir).expanduser().absolute()
+    out_dir = absolute_out(out_dir)
     n_workers = workers or default_workers()
     from simcomm.runs.files import check_writable
     from simcomm.runs.resources import check_memory
