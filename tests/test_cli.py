@@ -158,9 +158,11 @@ def test_unwritable_out_is_refused_before_running(tmp_path: Path) -> None:
 
 
 def test_failed_run_leaves_out_dir_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from simcomm.runs.output_set import MANIFEST, staged_output
+
     out_dir = tmp_path / "keep"
-    out_dir.mkdir()
-    (out_dir / "timeseries.csv").write_text("old results\n")
+    with staged_output(out_dir) as stage:  # an earlier output of simcomm's
+        (stage / "timeseries.csv").write_text("old results\n")
 
     def broken(*args: object, **kwargs: object) -> list[Path]:
         raise KeyboardInterrupt
@@ -168,9 +170,9 @@ def test_failed_run_leaves_out_dir_untouched(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr("simcomm.report.plots.plot_run", broken)
     code, _, err = invoke("run", "organic", *SMALL, "--out", str(out_dir))
     assert code == 130 and "nothing was written" in err
-    assert sorted(p.name for p in out_dir.iterdir()) == ["timeseries.csv"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [MANIFEST, "timeseries.csv"]
     assert (out_dir / "timeseries.csv").read_text() == "old results\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["keep"]  # no staging directory left
+    assert [p.name for p in tmp_path.iterdir()] == ["keep"]
 
 
 def test_installed_executable_runs_without_progress_bar_when_piped() -> None:

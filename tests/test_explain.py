@@ -190,7 +190,7 @@ def test_explain_json_and_files_add_up(tmp_path: Path) -> None:
         singles = [c["effects"]["active_members"]["mean"] for c in data["causes"] if c["group"] == group]
         total = sum(singles) + info["interaction"]["active_members"]["mean"]
         assert total == pytest.approx(info["together"]["active_members"]["mean"], abs=1e-9)
-    files = sorted(p.name for p in (tmp_path / "why").iterdir())
+    files = sorted(p.name for p in (tmp_path / "why").iterdir() if p.name != ".simcomm-manifest.json")
     assert files == ["attribution.csv", "effects.csv", "effects.parquet", "explain.json",
                      "explain_active.png"]
     written = json.loads((tmp_path / "why" / "explain.json").read_text())

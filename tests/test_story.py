@@ -106,7 +106,7 @@ def test_story_command_writes_the_page(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["story", "vendor-imposed", "--weeks", "30", "--seed", "1", "--set",
                                     "partners=300", "--frames", "3", "--workers", "1", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.iterdir() if p.name != ".simcomm-manifest.json")
     assert names == ["network-compare.gif", "network.gif", "story.html", "story.json", "timeline.png"]
     assert "story.html" in res.output and "no server" in res.output
     assert "vendor-imposed, seed 1:" in res.output and "organic, seed 1:" in res.output
@@ -115,8 +115,8 @@ def test_story_command_writes_the_page(tmp_path: Path) -> None:
                                     "--set", "partners=300", "--frames", "2", "--causes", "0",
                                     "--out", str(alone)])
     assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in alone.iterdir()) == ["network.gif", "story.html", "story.json",
-                                                       "timeline.png"]
+    assert sorted(p.name for p in alone.iterdir()) == [".simcomm-manifest.json", "network.gif", "story.html",
+                                                       "story.json", "timeline.png"]
 
 
 @pytest.mark.parametrize(("args", "field"), [
