@@ -66,10 +66,12 @@ SEARCH: dict[str, tuple[float, float, bool]] = {
     "voice_spread": (1.0, 4.0, False),
     "reply_boost": (0.05, 0.4, False),
     "content_scale": (1.0, 50.0, True),
-    "relationship_value": (0.1, 0.5, False),
-    "lurk_threshold": (0.25, 0.45, False),
+    "manager_bond_weight": (0.1, 0.8, False),
+    "lurk_threshold": (0.2, 0.45, False),
     "word_of_mouth": (0.1, 1.0, True),
     "discovery": (0.004, 0.1, True),
+    "founder_commitment": (0.2, 0.8, False),
+    "peer_bond_weight": (0.1, 0.8, False),
 }
 
 

@@ -45,3 +45,21 @@ def vendor_model() -> simcomm.CommunityModel:
     for _ in range(12):
         model.step()
     return model
+
+
+def add_members(model: simcomm.CommunityModel, count: int, identity: float = 0.8,
+                state: int | None = None) -> np.ndarray:
+    """Enroll ``count`` more partners (those with the lowest ids who are not members) as members
+    with starting ``identity``, as a launch does, tied to nobody; return their indices. (A
+    member-founded community starts from its initiator's circle, often a handful: tests that need
+    a large member-run group add members this way.)"""
+    from simcomm.core.membership import enroll
+
+    s = model.views["launch"]
+    idx = np.flatnonzero(model.people.join_week < 0)[:count].astype(np.int64)
+    none = np.zeros(idx.size, dtype=bool)
+    enroll(s, model.week, idx, np.full(idx.size, identity), invited=none, incentive=0.0,
+           lurk_threshold=s.p.lurk_threshold)
+    if state is not None:
+        model.people.state[idx] = state
+    return idx

@@ -287,8 +287,9 @@ def test_rooms_touch_only_the_state_they_declare(monkeypatch) -> None:
     monkeypatch.setattr(model_module, "ROOMS", tuple(traced_setup(r) for r in model_module.ROOMS))
     busy = {"partners": 300, "founders": 30, "growth_policy": "council", "council_size": 40,
             "open_week": 10, "staff_turnover_per_year": 6.0, "review_start": 20, "review_every": 10,
-            "spam_per_member": 0.1, "roi_target": 3.0, "leader_burnout": 0.1, "seed_advocates": 10}
-    worthless = {"partners": 300, "founders": 30, "content_value": 0.0, "social_value": 0.0,
+            "spam_per_member": 0.1, "roi_target": 3.0, "leader_burnout": 0.1, "seed_advocates": 10,
+            "initiator_leaves_week": 5}
+    worthless = {"partners": 300, "founders": 30, "content_value": 0.0, "peer_bond_weight": 0.0,
                  "deal_value": 0.0, "advocate_motivation": 0.0, "word_of_mouth": 0.0, "discovery": 0.0,
                  "founder_commitment": 0.2, "death_weeks": 2}  # an organic community that dies of inactivity
     for overrides in [{**busy, "governance": gov} for gov in GOVERNANCE] + [worthless]:

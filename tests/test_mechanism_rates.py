@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import add_members
 
 import simcomm
 from simcomm.core.mechanisms import (
@@ -39,8 +40,15 @@ from simcomm.core.population import acquaintances, relevance
 from simcomm.core.week import Week
 
 
-def _model(seed: int = 1, **overrides) -> simcomm.CommunityModel:
-    return simcomm.CommunityModel(simcomm.make_params({"partners": 400, **overrides}), seed=seed)
+def _model(seed: int = 1, members: int = 0, **overrides) -> simcomm.CommunityModel:
+    """Return a model of 400 partners (unless overridden); with ``members``, a member-run one whose
+    founding initiator is joined by ``members`` - 1 more members (tests/conftest.add_members)."""
+    if members:
+        overrides["founders"] = 1
+    model = simcomm.CommunityModel(simcomm.make_params({"partners": 400, **overrides}), seed=seed)
+    if members > 1:
+        add_members(model, members - 1)
+    return model
 
 
 def _within(observed: float, expected_rate: float, n: float, sd: float | None = None) -> bool:
@@ -173,14 +181,14 @@ def test_managers_build_relationships_at_their_rate_and_prefer_depth_partners() 
 def test_other_programmes_take_their_hours_first() -> None:
     weeks = {}
     for hours in (0.0, 0.2):
-        model = _model(governance="organic", founders=300, programme_hours=hours)
+        model = _model(governance="organic", members=300, programme_hours=hours)
         week = _at(model, 3)
         model.run_mechanism(free_time.MECHANISM, week)
         weeks[hours] = week
-    taken = 0.2 * _model(governance="organic", founders=300).people.programmes[weeks[0.0].m]
+    taken = 0.2 * _model(governance="organic", members=300).people.programmes[weeks[0.0].m]
     assert np.allclose(weeks[0.2].free_h, np.maximum(0.0, weeks[0.0].free_h - taken))
     # mean business shock 1: free hours average the partners' hours
-    model = _model(governance="organic", founders=300, programme_hours=0.0)
+    model = _model(governance="organic", members=300, programme_hours=0.0)
     ratios = []
     for number in range(1, 30):
         week = _at(model, number)
@@ -192,7 +200,7 @@ def test_other_programmes_take_their_hours_first() -> None:
 
 
 def test_members_visit_in_proportion_to_commitment_and_time_lurkers_half_as_often() -> None:
-    model = _model(governance="organic", partners=3000, founders=2500, lurker_visit=0.5)
+    model = _model(governance="organic", partners=3000, members=2500, lurker_visit=0.5)
     members = np.flatnonzero(model.people.join_week >= 0)
     model.people.state[members[::2]] = LURKING
     model.people.commitment[members] = np.linspace(0.1, 0.9, members.size)
@@ -209,7 +217,7 @@ def test_members_visit_in_proportion_to_commitment_and_time_lurkers_half_as_ofte
 def test_a_question_is_answered_with_probability_one_minus_exp_of_capacity_over_questions() -> None:
     answered, expected, asked = 0, 0.0, 0
     for number in range(1, 9):
-        model = _model(governance="organic", partners=3000, founders=2000, newcomer_attention=1.0,
+        model = _model(governance="organic", partners=3000, members=2000, newcomer_attention=1.0,
                        post_rate=1.0, answer_rate=0.5, seed=number)
         week = _at(model, number)
         model.run_mechanism(free_time.MECHANISM, week)
@@ -225,7 +233,7 @@ def test_a_question_is_answered_with_probability_one_minus_exp_of_capacity_over_
 
 
 def test_an_answer_ties_asker_and_answerer_at_its_rate() -> None:
-    model = _model(governance="organic", partners=3000, founders=2000, post_rate=1.0, tie_from_answer=0.3,
+    model = _model(governance="organic", partners=3000, members=2000, post_rate=1.0, tie_from_answer=0.3,
                    founder_ties=0)
     week = _at(model, 1)
     model.run_mechanism(free_time.MECHANISM, week)
@@ -240,7 +248,8 @@ def test_an_answer_ties_asker_and_answerer_at_its_rate() -> None:
 
 # --- content ---------------------------------------------------------------------------------
 def test_the_topic_mix_follows_the_askers_with_memory_and_carries_promotion() -> None:
-    model = _model(governance="vendor-imposed", founders=200, topic_memory=0.8, promo_share=0.3)
+    model = _model(governance="vendor-imposed", founders=200, topic_memory=0.8, promo_share=0.3,
+                   topic_anchor=0.25)
     week = _at(model, 1)
     week.questions = np.zeros(week.m.size, dtype=np.int64)
     week.questions[:20] = 1
@@ -249,7 +258,8 @@ def test_the_topic_mix_follows_the_askers_with_memory_and_carries_promotion() ->
     asked = model.people.needs[week.m[:20]].mean(axis=0)
     assert np.allclose(model.community.member_topic, 0.8 * before + 0.2 * asked)
     product = np.eye(5)[4]
-    assert np.allclose(model.community.topic, 0.7 * model.community.member_topic + 0.3 * product)
+    own = 0.25 * model.community.founding_topic + 0.75 * model.community.member_topic
+    assert np.allclose(model.community.topic, 0.7 * own + 0.3 * product)
 
 
 # --- meet-ups ----------------------------------------------------------------------------------
@@ -260,7 +270,7 @@ def test_meetups_are_held_every_meetup_every_weeks_at_their_cost(every: int) -> 
     held = []
     for number in range(1, 25):
         week = _at(model, number)
-        week.visited = np.ones(week.m.size, dtype=bool)
+        week.time_factor = np.ones(week.m.size)
         model.run_mechanism(meetups.MECHANISM, week)
         if week.tally["events"]:
             held.append(number)
@@ -269,11 +279,12 @@ def test_meetups_are_held_every_meetup_every_weeks_at_their_cost(every: int) -> 
 
 
 def test_a_member_led_meetup_needs_a_leader() -> None:
-    model = _model(governance="organic", founders=50, meetup_every=4)
+    model = _model(governance="organic", members=50, meetup_every=4)
+    model.people.is_leader[:] = False  # (the initiator leads from the launch)
     week = _at(model, 4)
-    week.visited = np.ones(week.m.size, dtype=bool)
+    week.time_factor = np.ones(week.m.size)
     model.run_mechanism(meetups.MECHANISM, week)
-    assert week.tally["events"] == 0  # nobody leads yet
+    assert week.tally["events"] == 0  # nobody leads
     model.people.is_leader[week.m[0]] = True
     model.run_mechanism(meetups.MECHANISM, week)
     assert week.tally["events"] == 1 and week.tally["vendor_cost"] == 0  # pizza and beers
@@ -299,7 +310,7 @@ def test_managers_introduce_at_their_rate_and_only_complementary_pairs_tie() -> 
 
 
 def test_a_tie_closes_deals_at_deal_rate_times_complementarity_and_decays_when_unused() -> None:
-    model = _model(governance="organic", partners=2000, founders=1500, deal_rate=0.02, tie_decay=0.0,
+    model = _model(governance="organic", partners=2000, members=1500, deal_rate=0.02, tie_decay=0.0,
                    triadic_closure=0.0, founder_ties=0)
     ties = model.community.ties
     m = np.flatnonzero(model.people.join_week >= 0)
@@ -354,43 +365,77 @@ def test_moderation_removes_its_share_of_spam(share: float) -> None:
 def test_promotion_costs_visiting_members_its_share_times_inauthenticity() -> None:
     values = {}
     for promo in (0.0, 0.4):
-        model = _model(governance="organic", founders=200, promo_share=promo, staff_authenticity=0.25)
+        model = _model(governance="vendor-imposed", founders=200, promo_share=promo)
         week = _quiet_week(model, 3)
         week.visited[::2] = True
         week.effort, week.spam_share = 0.0, 0.0
         values[promo] = commitment.week_value(model.views["value and commitment"], week)
-        visited = week.visited
+        visited, authenticity = week.visited, model.programme.voice_authenticity()
     cost = values[0.0] - values[0.4]
-    assert np.allclose(cost[visited], 1.5 * 0.4 * 0.75)  # promo_cost x share x (1 - authenticity)
+    assert np.allclose(cost[visited], 1.5 * 0.4 * (1 - authenticity))  # promo_cost x share x inauthenticity
     assert np.allclose(cost[~visited], 0.0)
 
 
-def test_promotion_lowers_commitment() -> None:
+def test_a_member_run_community_carries_no_vendor_promotion() -> None:
+    for governance in ("organic", "sponsored", "p2p-alliance"):
+        assert _model(governance=governance, promo_share=0.8).programme.promo_share == 0.0
+    assert _model(governance="vendor-imposed", promo_share=0.8).programme.promo_share == 0.8
+
+
+def test_promotion_lowers_the_identity_of_the_same_members() -> None:
     after = {}
     for promo in (0.0, 0.5):
-        model = _model(governance="organic", founders=200, promo_share=promo)
+        model = _model(governance="vendor-imposed", founders=200, promo_share=promo)
+        launch = np.flatnonzero(model.people.join_week == 0)
         for _ in range(10):
             model.step()
-        after[promo] = model.history["mean_commitment"][-1]
+        after[promo] = model.people.identity[launch].mean()
     assert after[0.5] < after[0.0]
 
 
-def test_a_managers_relationship_is_worth_its_value_only_while_the_manager_is_in_post() -> None:
-    model = _model(governance="vendor-imposed", founders=100, relationship_value=0.4)
+def test_a_managers_bond_holds_a_member_only_while_the_manager_is_in_post() -> None:
+    model = _model(governance="vendor-imposed", founders=100, manager_bond_weight=0.4)
     week = _quiet_week(model, 3)
-    week.effort, week.spam_share = 0.0, 0.0
     s = model.views["value and commitment"]
     model.people.vendor_tie[week.m] = -1
-    base = commitment.week_value(s, week)
     model.people.vendor_tie[week.m[:10]] = 0
-    tied = commitment.week_value(s, week)
-    assert np.allclose((tied - base)[:10], 0.4) and np.allclose((tied - base)[10:], 0.0)
+    model.people.manager_bond[week.m[:10]] = 0.5
+    _, manager = commitment.bonds(s, week)
+    assert np.allclose(manager[:10], 0.4 * 0.5) and np.allclose(manager[10:], 0.0)
     model.staff[0].in_post = False
-    assert np.allclose(commitment.week_value(s, week), base)
+    assert np.allclose(commitment.bonds(s, week)[1], 0.0)
 
 
-def test_commitment_moves_toward_the_weeks_value_and_fades_without_experience() -> None:
-    model = _model(governance="organic", founders=200, commitment_rate=0.1, commitment_fade=0.05,
+def test_a_bond_grows_while_the_manager_is_in_post_and_goes_with_the_manager() -> None:
+    model = _model(governance="vendor-imposed", founders=100, manager_bond_rate=0.1, handover_quality=0.0,
+                   relationships_per_week=0.0, staff_turnover_per_year=0.0)
+    tied = np.flatnonzero(model.people.vendor_tie == 0)
+    before = model.people.manager_bond[tied].copy()
+    model.run_mechanism(staff_relationships.MECHANISM, _at(model, 1))
+    assert np.allclose(model.people.manager_bond[tied], before + 0.1 * (1 - before))
+    model.change_params({"staff_turnover_per_year": 52.0})
+    model.run_mechanism(staff_turnover.MECHANISM, Week(2))
+    assert np.all(model.people.manager_bond[tied] == 0.0)  # no handover: the bonds go with the manager
+
+
+def test_peer_bonds_come_from_ties_to_current_members_only() -> None:
+    model = _model(governance="organic", members=40, peer_bond_weight=0.6, peer_bond_scale=2.0,
+                   founder_ties=0)
+    m = np.flatnonzero(model.people.join_week >= 0)
+    model.community.ties.add(np.repeat(m[0], 3), m[1:4])  # partner m[0]: three ties at 0.5
+    week = _quiet_week(model, 2)
+    peers, _ = commitment.bonds(model.views["value and commitment"], week)
+    at = np.searchsorted(week.m, m[0])
+    expected = 0.6 * (1 - np.exp(-1.5 / 2.0))
+    assert peers[at] == pytest.approx(expected, rel=1e-6)
+    model.people.state[m[1:3]] = 4  # two of them left
+    week = _quiet_week(model, 3)
+    peers, _ = commitment.bonds(model.views["value and commitment"], week)
+    assert peers[np.searchsorted(week.m, m[0])] == pytest.approx(0.6 * (1 - np.exp(-0.5 / 2.0)), rel=1e-6)
+
+
+def test_identity_moves_toward_the_weeks_value_and_commitment_combines_it_with_bonds_and_incentive() -> None:
+    model = _model(governance="organic", members=200, commitment_rate=0.1, commitment_fade=0.05,
                    newcomer_prior_weeks=52.0, leave_hazard=0.0, incentive_fade=0.5)
     model.people.incentive[:] = 0.2
     week = _quiet_week(model, 60)
@@ -398,22 +443,26 @@ def test_commitment_moves_toward_the_weeks_value_and_fades_without_experience() 
     week.visited[::2] = True
     s = model.views["value and commitment"]
     value = commitment.week_value(s, week)
-    before = model.people.commitment[week.m].copy()
+    peers, manager = commitment.bonds(s, week)
+    before = model.people.identity[week.m].copy()
     model.run_mechanism(commitment.MECHANISM, week)
     tenure = 60 - model.people.last_join_week[week.m]
     rate = np.maximum(0.1, 1.0 / (tenure + 52.0))
     target = np.where(value > 0, value / (1 + np.abs(value)), 0.0)
-    expected = np.where(week.visited, before + rate * (target - before), before * 0.95)
+    identity = np.where(week.visited, before + rate * (target - before), before * 0.95)
+    assert np.allclose(model.people.identity[week.m], identity)
+    expected = 1 - (1 - identity) * (1 - manager) * (1 - peers) * (1 - 0.2)
     assert np.allclose(model.people.commitment[week.m], expected)
     assert np.allclose(model.people.incentive[week.m], 0.1)  # the incentive's pull halves
 
 
 def test_members_lurk_below_the_threshold_and_need_a_margin_to_speak_up_again() -> None:
-    model = _model(governance="organic", founders=200, lurk_threshold=0.3, reactivation_margin=0.1,
-                   commitment_rate=0.001, commitment_fade=0.0, leave_hazard=0.0)
+    model = _model(governance="organic", members=200, lurk_threshold=0.3, reactivation_margin=0.1,
+                   commitment_rate=0.001, commitment_fade=0.0, leave_hazard=0.0, peer_bond_weight=0.0)
     m = np.flatnonzero(model.people.join_week >= 0)
     levels = np.array([0.25, 0.35, 0.45])
-    model.people.commitment[m] = levels[np.arange(m.size) % 3]
+    model.people.identity[m] = levels[np.arange(m.size) % 3]
+    model.people.incentive[m] = 0.0
     model.people.state[m] = np.where(np.arange(m.size) % 2, ACTIVE, LURKING)
     model.run_mechanism(commitment.MECHANISM, _quiet_week(model, 2))
     state, c = model.people.state[m], model.people.commitment[m]
@@ -421,11 +470,12 @@ def test_members_lurk_below_the_threshold_and_need_a_margin_to_speak_up_again() 
     assert (state[c > 0.4] == ACTIVE).all()
     middle = (c > 0.3) & (c < 0.4)
     was_active = (np.arange(m.size) % 2 == 1)
-    assert (state[middle & was_active] == ACTIVE).all() and (state[middle & ~was_active] == LURKING).all()
+    assert middle.any() and (state[middle & was_active] == ACTIVE).all()
+    assert (state[middle & ~was_active] == LURKING).all()
 
 
 def test_an_advocates_burnout_grows_with_answers_beyond_one_a_week() -> None:
-    model = _model(governance="organic", founders=50, seed_advocates=20, leader_burnout=0.1,
+    model = _model(governance="organic", members=50, seed_advocates=20, leader_burnout=0.1,
                    burnout_commitment_loss=0.5)
     week = _quiet_week(model, 1)
     adv = model.people.is_advocate[week.m]
@@ -436,22 +486,25 @@ def test_an_advocates_burnout_grows_with_answers_beyond_one_a_week() -> None:
     assert np.allclose(grew, np.maximum(0.0, 0.1 * (written[adv] - 1.0)))
     idx = week.m[adv][0]
     model.people.advocate_burnout[idx] = 0.95
-    before = model.people.commitment[idx]
+    before = model.people.identity[idx]
     week.answered_m[:] = np.where(adv, 2, 0)
     model.run_mechanism(advocates.MECHANISM, week)
-    assert model.people.burned_out[idx] and model.people.commitment[idx] == pytest.approx(0.5 * before)
+    assert model.people.burned_out[idx] and model.people.identity[idx] == pytest.approx(0.5 * before)
 
 
 # --- joining ---------------------------------------------------------------------------------
 def test_word_of_mouth_exposure_and_fit_set_the_chance_of_joining() -> None:
+    """Exposure comes from acquaintances among the active members who visited this week: half of
+    them visit here, and only their acquaintances hear of it."""
     joined = expected = n = 0.0
     for seed in range(4):
-        model = _model(governance="organic", partners=4000, founders=1200, word_of_mouth=0.1, invitation=0.0,
+        model = _model(governance="organic", partners=4000, members=1200, word_of_mouth=0.1, invitation=0.0,
                        discovery=0.0, programme_drag=0.3, seed=seed)
         people, s = model.people, model.views["awareness and joining"]
         week = _at(model, 1)
-        active = np.flatnonzero(people.state == ACTIVE)
-        known, _ = acquaintances(model.graph, active)
+        week.visited = np.arange(week.m.size) % 2 == 0
+        talking = week.m[week.active_m & week.visited]
+        known, _ = acquaintances(model.graph, talking)
         exposure = 0.1 * np.bincount(known, minlength=people.n)
         cand = np.flatnonzero(~week.is_member & (exposure > 0))
         fit = relevance(people, cand, model.community.topic, s.p.fit_sharpness)
@@ -463,55 +516,89 @@ def test_word_of_mouth_exposure_and_fit_set_the_chance_of_joining() -> None:
     assert _within(joined / n, expected / n, n), (joined, expected)
 
 
-def test_discovery_follows_the_messages_not_the_members() -> None:
-    model = _model(governance="organic", founders=300, word_of_mouth=0.0, invitation=0.0, discovery=5.0)
+def test_a_silent_community_spreads_by_no_word_of_mouth() -> None:
+    model = _model(governance="organic", members=300, word_of_mouth=1.0, invitation=1.0, discovery=0.0)
     week = _at(model, 1)
+    week.visited = np.zeros(week.m.size, dtype=bool)  # nobody took part this week
+    model.run_mechanism(joining.MECHANISM, week)
+    assert week.tally["joins"] == 0
+    week = _at(model, 1)
+    week.visited = np.ones(week.m.size, dtype=bool)
+    model.run_mechanism(joining.MECHANISM, week)
+    assert week.tally["joins"] > 0
+
+
+def test_discovery_follows_the_messages_not_the_members() -> None:
+    model = _model(governance="organic", members=300, word_of_mouth=0.0, invitation=0.0, discovery=5.0)
+    week = _at(model, 1)
+    week.visited = np.zeros(week.m.size, dtype=bool)
     model.run_mechanism(joining.MECHANISM, week)  # no message written yet this week
     assert week.tally["joins"] == 0
     week = _at(model, 1)
+    week.visited = np.zeros(week.m.size, dtype=bool)
     week.tally["posts"] = 40
     model.run_mechanism(joining.MECHANISM, week)
     assert week.tally["joins"] > 0
 
 
-def test_managers_reach_their_share_of_the_channel() -> None:
+def test_managers_reach_their_share_of_the_channel_and_start_a_bond_with_their_recruits() -> None:
     model = _model(governance="vendor-imposed", partners=20_000, founders=10, vendor_reach=0.01,
-                   word_of_mouth=0.0, invitation=0.0, discovery=0.0, staff_turnover_per_year=0.0)
+                   word_of_mouth=0.0, invitation=0.0, discovery=0.0, staff_turnover_per_year=0.0,
+                   recruit_bond=0.35)
     week = _at(model, 1)
+    week.visited = np.zeros(week.m.size, dtype=bool)
     before = model.people.invited.copy()
     model.run_mechanism(joining.MECHANISM, week)
     reach = 0.01 * week.effort * model.programme.budget_level
     outside = int((~week.is_member).sum())
-    invited_joiners = np.count_nonzero(model.people.invited & ~before)
+    recruits = np.flatnonzero(model.people.invited & ~before)
     # invited partners join with probability (fit + incentive) / (1 + drag x programmes)
     s = model.views["awareness and joining"]
     cand = np.flatnonzero(~week.is_member)
     fit = relevance(model.people, cand, model.community.topic, s.p.fit_sharpness)
     p_join = ((fit + s.p.incentive) / (1 + s.p.programme_drag * model.people.programmes[cand])).mean()
     expected = reach * p_join
-    assert _within(invited_joiners / outside, expected, outside), (invited_joiners, outside * expected)
+    assert _within(recruits.size / outside, expected, outside), (recruits.size, outside * expected)
+    assert (model.people.vendor_tie[recruits] == 0).all()
+    assert np.allclose(model.people.manager_bond[recruits], 0.35)
 
 
 # --- the record ------------------------------------------------------------------------------
 def test_the_vendors_cost_and_influenced_revenue_follow_their_formulas() -> None:
+    """Revenue runs through the manager's relationships (while in post) and members' activity."""
     model = _model(governance="vendor-imposed", founders=100, revenue_per_active=10.0, reader_influence=0.5,
-                   revenue_per_deal=100.0, staff_cost_per_week=1000.0, staff_turnover_per_year=0.0)
-    members = np.flatnonzero(model.people.join_week >= 0)
-    model.people.state[members[::2]] = LURKING  # readers are influenced too
+                   revenue_per_deal=100.0, revenue_per_relationship=40.0, staff_cost_per_week=1000.0,
+                   staff_turnover_per_year=0.0)
+    people = model.people
+    members = np.flatnonzero(people.join_week >= 0)
+    people.state[members[::2]] = LURKING  # readers are influenced too
+    people.vendor_tie[members[::3]] = -1  # a third have no relationship
     week = _at(model, 1)
     week.tally.update(peer_deals=3, jobs=1, vendor_cost=250.0)
     model.run_mechanism(record.MECHANISM, week)
-    counts = np.bincount(model.people.state, minlength=5)
+    counts = np.bincount(people.state, minlength=5)
     assert counts[LURKING] > 0
+    related = people.vendor_tie[members] == 0
+    active = people.state[members] == ACTIVE
+    relationships = np.count_nonzero(related & active) + 0.5 * np.count_nonzero(related & ~active)
     influenced = counts[ACTIVE] + 0.5 * counts[LURKING]
-    assert week.row["influenced_revenue"] == pytest.approx(10.0 * influenced + 400.0)
+    assert week.row["influenced_revenue"] == pytest.approx(10.0 * influenced + 40.0 * relationships + 400.0)
     assert week.row["vendor_cost"] == pytest.approx(250.0 + 1000.0)
+    model.staff[0].in_post = False  # a vacancy: the relationships bring nothing until a successor
+    week = _at(model, 2)
+    model.run_mechanism(record.MECHANISM, week)
+    assert week.row["influenced_revenue"] == pytest.approx(10.0 * influenced)
 
 
-def test_a_community_dies_after_death_weeks_with_nobody_active() -> None:
-    model = _model(governance="organic", founders=20, founder_commitment=0.1, death_weeks=5,
-                   word_of_mouth=0.0, discovery=0.0)
+def test_a_community_dies_after_death_weeks_with_nothing_new() -> None:
+    model = _model(governance="organic", members=1, founder_commitment=0.1, death_weeks=5,
+                   word_of_mouth=0.0, discovery=0.0, post_rate=0.0, question_rate=0.0)
     for _ in range(12):
         model.step()
-    assert model.history["active_members"][0] == 0
-    assert model.died_week == 6
+    assert model.history["posts"][:5] == [0] * 5
+    assert model.died_week == 5  # silent weeks 1-5
+    model = _model(governance="vendor-imposed", founders=20, death_weeks=5, post_rate=0.0, question_rate=0.0,
+                   staff_turnover_per_year=0.0)
+    for _ in range(12):
+        model.step()
+    assert model.died_week is None  # the manager's news is something new every week

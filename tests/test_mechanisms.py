@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import add_members
 
 import simcomm
 from simcomm.core.mechanisms import (
@@ -39,7 +40,7 @@ def _newcomers(model: simcomm.CommunityModel, idx: np.ndarray, invited: np.ndarr
     """Enroll ``idx`` as the joining mechanism does (starting commitment from fit, urgency and
     the invitation)."""
     s = model.views["awareness and joining"]
-    enroll(s, model.week, idx, joining.starting_commitment(s, idx, fit, invited), invited=invited,
+    enroll(s, model.week, idx, joining.starting_identity(s, idx, fit), invited=invited,
            incentive=s.p.incentive * invited, lurk_threshold=s.p.lurk_threshold)
 
 
@@ -114,7 +115,9 @@ def test_vacancy_then_successor_starts_from_zero() -> None:
 
 # --- mechanism 9: member leaders --------------------------------------------------------------
 def test_leaders_emerge_from_most_committed_and_burn_out() -> None:
-    model = _model(governance="organic", founders=30, leader_burnout=0.2, members_per_leader=10)
+    model = _model(governance="organic", leader_burnout=0.2, members_per_leader=10, founders=1)
+    model.people.is_leader[:] = False
+    add_members(model, 29)
     week = model.new_week()
     model.run_mechanism(leadership.MECHANISM, week)
     leaders = np.flatnonzero(model.people.is_leader)
@@ -124,13 +127,15 @@ def test_leaders_emerge_from_most_committed_and_burn_out() -> None:
     for _ in range(6):  # burnout 0.2 x (0.5 + load 1) a week reaches 1 within 4 weeks
         model.run_mechanism(leadership.MECHANISM, week)
     assert any(kind == "leader_burnout" for _, kind, _ in model.events)
-    assert (model.people.commitment[leaders] < model.p.founder_commitment).all()
+    assert (model.people.identity[leaders] < 0.8).all()  # burning out halves what it means to them
 
 
 def test_leader_base_load_adds_burnout_whatever_the_size() -> None:
     def burnout(base_load: float) -> float:
-        model = _model(governance="organic", founders=30, leader_burnout=0.1, members_per_leader=10,
-                       leader_base_load=base_load)
+        model = _model(governance="organic", leader_burnout=0.1, members_per_leader=10,
+                       leader_base_load=base_load, founders=1)
+        model.people.is_leader[:] = False
+        add_members(model, 29)
         week = model.new_week()
         model.run_mechanism(leadership.MECHANISM, week)  # raises the leaders
         leaders = np.flatnonzero(model.people.is_leader)
@@ -146,10 +151,11 @@ def test_leader_base_load_adds_burnout_whatever_the_size() -> None:
 # --- mechanisms 3 and 4: participation and responses --------------------------------------------
 def test_answered_first_post_raises_commitment_by_reply_boost() -> None:
     # questions outnumber the answers on offer, so that some first posts go unanswered
-    model = _model(governance="organic", founders=200, reply_boost=0.2, newcomer_attention=0.5,
-                   post_rate=2.0, question_rate=0.05, answer_rate=1.5)
+    model = _model(governance="organic", reply_boost=0.2, newcomer_attention=0.5,
+                   post_rate=2.0, question_rate=0.05, answer_rate=1.5, voice_spread=1.0)
+    add_members(model, 200)
     week = model.new_week()
-    before = model.people.commitment.copy()
+    before = model.people.identity.copy()
     model.run_mechanism(free_time.MECHANISM, week)
     model.run_mechanism(participation.MECHANISM, week)
     model.run_mechanism(responses.MECHANISM, week)
@@ -157,13 +163,14 @@ def test_answered_first_post_raises_commitment_by_reply_boost() -> None:
     answered = np.flatnonzero(first == 1)
     ignored = np.flatnonzero(first == 0)
     assert answered.size > 5 and ignored.size > 0
-    assert np.allclose(model.people.commitment[answered] - before[answered], 0.2)
-    assert np.allclose(model.people.commitment[ignored], before[ignored])
+    assert np.allclose(model.people.identity[answered] - before[answered], 0.2)
+    assert np.allclose(model.people.identity[ignored], before[ignored])
 
 
 @pytest.mark.parametrize("question_rate", [0.0, 0.5, 1.0])
 def test_lurkers_ask_only_about_a_problem_of_their_own(question_rate: float) -> None:
-    model = _model(governance="organic", founders=300, post_rate=5.0, question_rate=question_rate)
+    model = _model(governance="organic", post_rate=5.0, question_rate=question_rate, voice_spread=1.0)
+    add_members(model, 300)
     m = np.flatnonzero(model.people.join_week >= 0)
     lurkers, active = m[::2], m[1::2]
     model.people.state[lurkers] = LURKING
@@ -188,12 +195,12 @@ def test_a_partner_joins_lurking_below_the_lurking_threshold() -> None:
                    newcomer_urgency_pull=0.0)
     outside = np.flatnonzero(model.people.join_week < 0)[:4]
     _newcomers(model, outside, invited=np.array([False, False, True, True]), fit=np.full(4, 0.5))
-    # 0.3 stays below 0.4 (lurking); an invitation's incentive lifts it to 0.5 (active).
+    # 0.3 stays below 0.4 (lurking); an invitation's incentive lifts it to 1 - 0.7 x 0.8 = 0.44 (active).
     assert model.people.state[outside].tolist() == [LURKING, LURKING, ACTIVE, ACTIVE]
     assert (model.people.join_week[outside] == model.week).all()
 
 
-def test_a_newcomers_commitment_is_drawn_from_its_fit_urgency_and_invitation() -> None:
+def test_a_newcomers_identity_is_drawn_from_its_fit_and_urgency_and_an_invitation_holds_it_too() -> None:
     model = _model(governance="organic", newcomer_commitment=0.3, newcomer_fit_pull=0.4,
                    newcomer_urgency_pull=0.2, incentive=0.1)
     people = model.people
@@ -201,16 +208,19 @@ def test_a_newcomers_commitment_is_drawn_from_its_fit_urgency_and_invitation() -
     fit = np.linspace(0.0, 1.0, outside.size)
     invited = np.arange(outside.size) % 2 == 0
     _newcomers(model, outside, invited=invited, fit=fit)
-    expected = np.clip(0.3 + 0.4 * (fit - 0.5) + 0.2 * (people.urgency[outside] - 0.5) + 0.1 * invited, 0, 1)
-    assert np.allclose(people.commitment[outside], expected)
-    assert people.commitment[outside].std() > 0.1  # no common starting point any more
-    assert np.corrcoef(fit, people.commitment[outside])[0, 1] > 0.7
+    identity = np.clip(0.3 + 0.4 * (fit - 0.5) + 0.2 * (people.urgency[outside] - 0.5), 0, 1)
+    assert np.allclose(people.identity[outside], identity)
+    # an invitation's incentive is its own reason to stay: 1 - (1 - identity)(1 - incentive)
+    assert np.allclose(people.commitment[outside], 1 - (1 - identity) * (1 - 0.1 * invited))
+    assert people.identity[outside].std() > 0.1  # no common starting point any more
+    assert np.corrcoef(fit, people.identity[outside])[0, 1] > 0.7
 
 
 @pytest.mark.parametrize("discovery", [0.0, 2.0])
 def test_partners_come_across_a_community_only_through_its_messages(discovery: float) -> None:
-    model = _model(governance="organic", founders=50, word_of_mouth=0.0, invitation=0.0,
-                   discovery=discovery)
+    model = _model(governance="organic", word_of_mouth=0.0, invitation=0.0, discovery=discovery,
+                   voice_spread=1.0)
+    add_members(model, 50)
     founders = model.people.join_week >= 0
     for _ in range(10):
         model.step()
@@ -223,7 +233,8 @@ def test_partners_come_across_a_community_only_through_its_messages(discovery: f
 def test_newcomer_attention_raises_reply_rate() -> None:
     rates = []
     for attention in (0.05, 1.0):
-        model = _model(governance="organic", founders=200, newcomer_attention=attention)
+        model = _model(governance="organic", newcomer_attention=attention, voice_spread=1.0)
+        add_members(model, 200)
         for _ in range(4):
             model.step()
         rates.append(model.people.first_post_answered[model.people.first_post_answered >= 0].mean())
@@ -306,7 +317,7 @@ def test_complementary_skills_close_more_deals() -> None:
 
 # --- mechanisms 1 and 11: joining and growth policy ------------------------------------------
 def test_council_policy_admits_only_council_before_opening() -> None:
-    model = _model(governance="organic", growth_policy="council", council_size=40, open_week=30,
+    model = _model(governance="vendor-imposed", growth_policy="council", council_size=40, open_week=30,
                    word_of_mouth=0.5)
     for _ in range(29):
         model.step()
@@ -321,7 +332,8 @@ def test_council_policy_admits_only_council_before_opening() -> None:
 def test_more_programmes_lower_join_probability() -> None:
     joined = []
     for programmes in (0.0, 30.0):
-        model = _model(governance="organic", programmes_per_partner=programmes, founders=30)
+        model = _model(governance="organic", programmes_per_partner=programmes)
+        add_members(model, 30)
         for _ in range(20):
             model.step()
         joined.append(int((model.people.join_week >= 0).sum()))
@@ -330,13 +342,14 @@ def test_more_programmes_lower_join_probability() -> None:
 
 # --- mechanisms 5 and 6: value, commitment, lapsing -----------------------------------------
 def test_members_without_value_lurk_then_leave_on_no_fixed_date() -> None:
-    model = _model(governance="organic", founders=200, content_value=0.0, social_value=0.0,
-                   deal_value=0.0, advocate_motivation=0.0, word_of_mouth=0.0, invitation=0.0,
-                   discovery=0.0, founder_commitment=0.5)
+    model = _model(governance="organic", content_value=0.0, peer_bond_weight=0.0, deal_value=0.0,
+                   advocate_motivation=0.0, word_of_mouth=0.0, invitation=0.0, discovery=0.0,
+                   voice_spread=1.0, founders=1)
+    added = add_members(model, 199, identity=0.5)
     for _ in range(150):
         model.step()
     assert model.history["lurking_members"][10] > 0
-    assert _count(model, LAPSED) == 200 and _count(model, ACTIVE) == 0
+    assert _count(model, LAPSED) == added.size + 1 and _count(model, ACTIVE) == 0
     assert model.died_week is not None
     leaves = np.array(model.history["leaves"])
     assert leaves.max() <= 0.1 * leaves.sum()  # spread over weeks: no countdown to one date
@@ -346,13 +359,15 @@ def test_members_without_value_lurk_then_leave_on_no_fixed_date() -> None:
 def test_leaving_is_a_hazard_that_rises_as_commitment_falls() -> None:
     """Freeze each member's commitment (no value, no fading) and count who leaves in 20 weeks:
     the share matches 1 - (1 - h)^20 with h = leave_hazard x exp(-c / leave_scale)."""
-    model = _model(governance="organic", founders=2000, partners=4000, leave_hazard=0.3, leave_scale=0.1,
-                   commitment_rate=0.001, commitment_fade=0.0)
+    model = _model(governance="organic", partners=4000, leave_hazard=0.3, leave_scale=0.1,
+                   commitment_rate=0.001, commitment_fade=0.0, peer_bond_weight=0.0, founders=1)
+    add_members(model, 1999)
     people = model.people
     members = np.flatnonzero(people.join_week >= 0)
     levels = np.array([0.02, 0.1, 0.3])
-    people.commitment[members] = levels[np.arange(members.size) % 3]
-    start = people.commitment.copy()
+    people.identity[members] = levels[np.arange(members.size) % 3]
+    people.incentive[members] = 0.0
+    start = people.identity.copy()
     from simcomm.core.mechanisms import commitment as mechanism
 
     for w in range(20):
@@ -365,7 +380,7 @@ def test_leaving_is_a_hazard_that_rises_as_commitment_falls() -> None:
         week.attended = np.zeros(week.m.size, dtype=bool)
         week.champion = np.zeros(week.m.size, dtype=bool)
         week.answered_m = np.zeros(week.m.size, dtype=np.int64)
-        people.commitment[week.m] = start[week.m]
+        people.identity[week.m] = start[week.m]
         model.run_mechanism(mechanism.MECHANISM, week)
     for level in levels:
         group = members[start[members] == level]

@@ -45,6 +45,7 @@ class Anchor(StrEnum):
 class Content(StrEnum):
     """Whose promotion the content carries."""
 
+    MEMBERS = "members"  # the members' own: no vendor promotion (seeds/000: 'not a thinly veiled community')
     ONE_VENDOR = "one vendor"  # one vendor's products
     SEVERAL_VENDORS = "several vendors"  # a distributor's: several vendors' products for one vertical
 
@@ -114,12 +115,14 @@ class Rules:
 GOVERNANCE: dict[str, Rules] = {
     "organic": Rules(
         run_by=RunBy.MEMBERS, events=EventFunding.MEMBERS, review=Review.NONE, anchor=Anchor.PROBLEM,
+        content=Content.MEMBERS,
         source="seeds/000 ('Communities will create themselves quite naturally')"),
     "vendor-imposed": Rules(
         run_by=RunBy.VENDOR, events=EventFunding.VENDOR, review=Review.CLOSE, anchor=Anchor.MARKET,
         source="seeds/000 ('a convenient way to showcase product'), 001"),
     "sponsored": Rules(
         run_by=RunBy.MEMBERS, events=EventFunding.VENDOR, review=Review.WITHDRAW, anchor=Anchor.PROBLEM,
+        content=Content.MEMBERS,
         source="seeds/000 comment ('supported (but not co-opted) ... by a sponsor')"),
     "vendor-p2p": Rules(
         run_by=RunBy.VENDOR, events=EventFunding.VENDOR, review=Review.CLOSE, matchmaking=True,
@@ -138,7 +141,7 @@ GOVERNANCE: dict[str, Rules] = {
                "providers')"),
     "p2p-alliance": Rules(
         run_by=RunBy.MEMBERS, events=EventFunding.MEMBERS, review=Review.NONE, anchor=Anchor.PROBLEM,
-        fit=Fit.COMPLEMENTARY,
+        fit=Fit.COMPLEMENTARY, content=Content.MEMBERS,
         source="seeds/004 ('Pure P2P networks provide alliance opportunities between partners seeking "
                "out new skill sets')"),
 }

@@ -1,9 +1,10 @@
 """Membership: who is in the community, since when, how committed, and the community's own end.
 
 This room owns each partner's membership state (unaware, aware, active, lurking, lapsed),
-commitment, the joining incentive it still feels, whether it was invited, and the weeks it
-joined, left, returned; and the community's ``closed`` flag and ``died_week``. Three operations
-change them, used by the rooms that declare their writes (:data:`ENROLL_WRITES`,
+commitment and identity (attachment to the shared problem), the joining incentive it still
+feels, whether it was invited, and the weeks it joined, left, returned; and the community's
+``closed`` flag and ``died_week``. Three operations change them, used by the rooms that declare
+their writes (:data:`ENROLL_WRITES`,
 :data:`LAPSE_WRITES`, :data:`END_WRITES`): :func:`enroll` (the launch, joining), :func:`lapse`
 (commitment) and :func:`end_community` (a death by inactivity, a closure by the budget review).
 """
@@ -22,7 +23,10 @@ UNAWARE, AWARE, ACTIVE, LURKING, LAPSED = range(len(STATE_NAMES))
 OWNS = (
     partner_array("state", np.int8, UNAWARE, "state", "Membership state (unaware, aware, active, lurking, "
                   "lapsed)."),
-    partner_array("commitment", np.float64, 0.0, "0-1", "What the community means to the partner."),
+    partner_array("commitment", np.float64, 0.0, "0-1", "How strongly the partner is attached to the "
+                  "community: its identity, its bonds and any incentive taken together."),
+    partner_array("identity", np.float64, 0.0, "0-1", "Attachment to the shared problem (the social "
+                  "object), learnt from experience; survives the loss of any one person."),
     partner_array("incentive", np.float64, 0.0, "commitment", "Joining incentive's pull left."),
     partner_array("invited", np.bool_, False, "bool", "Ever joined on a manager's invitation."),
     partner_array("join_week", np.int32, -1, "week", "Week of the first join (-1: never)."),
@@ -34,9 +38,10 @@ OWNS = (
 )
 
 ENROLL_WRITES: tuple[str, ...] = ("people.join_week", "people.rejoin_week", "people.last_join_week",
-                                  "people.commitment", "people.state", "people.incentive", "people.invited")
+                                  "people.commitment", "people.identity", "people.state", "people.incentive",
+                                  "people.invited")
 LAPSE_WRITES: tuple[str, ...] = ("people.state", "people.leave_week", "people.is_leader",
-                                 "people.vendor_tie")
+                                 "people.vendor_tie", "people.manager_bond")
 END_WRITES: tuple[str, ...] = (*LAPSE_WRITES, "community.closed", "community.died_week",
                                 "community.programme")
 
@@ -48,11 +53,12 @@ def members(people: object) -> np.ndarray:
     return ((state == ACTIVE) | (state == LURKING)).nonzero()[0]
 
 
-def enroll(s: View, week: int, idx: np.ndarray, commitment: np.ndarray, invited: np.ndarray,
+def enroll(s: View, week: int, idx: np.ndarray, identity: np.ndarray, invited: np.ndarray,
            incentive: np.ndarray | float, lurk_threshold: float) -> int:
-    """Make partners ``idx`` members in ``week`` with starting ``commitment`` (0-1, clipped),
-    active, or lurking below ``lurk_threshold``; ``invited`` (bool) marks those who came on an
-    invitation, ``incentive`` the pull of its incentive; return how many joined."""
+    """Make partners ``idx`` members in ``week`` with starting ``identity`` (0-1, clipped) and the
+    pull of a joining ``incentive`` (0-1, for those who came on an invitation: ``invited``, bool);
+    their commitment is the two together (:func:`attachment`, no bonds yet), and they join active,
+    or lurking below ``lurk_threshold``; return how many joined."""
     if idx.size == 0:
         return 0
     people = s.people
@@ -62,14 +68,26 @@ def enroll(s: View, week: int, idx: np.ndarray, commitment: np.ndarray, invited:
     if back.size:
         people.rejoin_week[back[people.rejoin_week[back] < 0]] = week
     people.last_join_week[idx] = week
-    c = np.asarray(commitment, dtype=float).clip(0.0, 1.0)
+    own = np.asarray(identity, dtype=float).clip(0.0, 1.0)
+    pull = np.broadcast_to(np.asarray(incentive, dtype=float), own.shape).clip(0.0, 1.0)
+    people.identity[idx] = own
+    people.incentive[idx] = pull
+    c = attachment(own, 0.0, 0.0, pull)
     people.commitment[idx] = c
     # A partner joins active, or lurking when its commitment is below the lurking threshold.
     people.state[idx] = np.where(c >= lurk_threshold, ACTIVE, LURKING)
-    people.incentive[idx] = incentive
     if np.count_nonzero(invited):
         people.invited[idx] |= invited
     return int(idx.size)
+
+
+def attachment(identity: np.ndarray, manager: np.ndarray | float, peers: np.ndarray | float,
+               incentive: np.ndarray | float) -> np.ndarray:
+    """Return commitment (0-1) from its parts (each 0-1, already weighted): any one of them can
+    hold a member, so they combine as independent reasons to stay, ``1 - (1 - identity)(1 -
+    manager)(1 - peers)(1 - incentive)`` (Ren, Kraut & Kiesler 2007: common identity and
+    interpersonal bonds are two routes to attachment)."""
+    return 1.0 - (1.0 - identity) * (1.0 - manager) * (1.0 - peers) * (1.0 - incentive)
 
 
 def lapse(s: View, week: int, gone: np.ndarray) -> int:
@@ -81,6 +99,7 @@ def lapse(s: View, week: int, gone: np.ndarray) -> int:
     people.leave_week[first] = week
     people.is_leader[gone] = False
     people.vendor_tie[gone] = -1
+    people.manager_bond[gone] = 0.0
     return int(gone.size)
 
 

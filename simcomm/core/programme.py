@@ -24,6 +24,7 @@ import numpy as np
 from scipy import special
 
 from simcomm.agents import VendorStaff
+from simcomm.core.governance import Content
 from simcomm.core.mechanism import Room
 from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
 from simcomm.core.state import View, community_field
@@ -45,8 +46,10 @@ PARAMS: tuple[ParamSpec, ...] = (
     param("successor_ramp_weeks", 26.0, 0.0, 208.0, "weeks", ASSUMPTION + "half a year to learn a "
           "programme from scratch", "Weeks a successor needs to reach full effectiveness with no "
           "handover (scaled by 1 - handover_quality)."),
-    param("promo_share", 0.1, 0.0, 1.0, "share of content", "seeds/000 ('a convenient way to showcase "
-          "product'), seeds/001", "Share of content that is product promotion (at launch)."),
+    param("promo_share", 0.3, 0.0, 1.0, "share of content", "seeds/000 ('a convenient way to showcase "
+          "product'), seeds/001; assumption: a vendor's feed is about a third product news",
+          "Share of a vendor-run (or sponsored-content) community's content that is product promotion "
+          "at launch (a member-run community carries none)."),
     param("promo_swing", 0.15, 0.0, 0.5, "share of content", ASSUMPTION + "a new manager's own "
           "marketing brief", "Spread (sd) of a resetting successor's promotional share around promo_share."),
     param("launch_weeks_in_post", 52, 0, 1040, "weeks", ASSUMPTION + "the launch manager designed the "
@@ -81,7 +84,8 @@ class Programme:
         self.staff_level = 1.0
         self.budget_level = 1.0
         self.review_misses = 0
-        self.promo_share = float(s.p.promo_share)
+        # A member-run community carries no vendor promotion (seeds/000: 'not a thinly veiled community').
+        self.promo_share = 0.0 if s.rules.content is Content.MEMBERS else float(s.p.promo_share)
         self.events_from = 0
         self._vacant_since: dict[int, int] = {}
         if s.rules.has_staff:

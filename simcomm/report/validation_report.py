@@ -14,13 +14,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from simcomm.analysis.validation import (
-    LARGE_OPEN,
-    RETURN_WINDOW,
-    Validation,
-    arm_label,
-    messages_per_member,
-)
+from simcomm.analysis.measures import LARGE_OPEN, RETURN_WINDOW, messages_per_member
+from simcomm.analysis.validation import Validation, arm_label
 from simcomm.runs.files import (
     OutputError,
     absolute_out,

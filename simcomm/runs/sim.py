@@ -55,7 +55,8 @@ def members_table(model: CommunityModel) -> pd.DataFrame:
     Columns: partner_id, kind (partner/advocate), size_class, join_week, leave_week (NA while
     still a member), rejoin_week, posts, answers, first_post_week, first_post_answered (NA
     when the first message was an answer or there was none), second_post_week, peer_deals,
-    active_weeks (weeks spent as an active member), invited, member_at_end.
+    active_weeks (weeks spent as an active member), related_weeks (weeks active with the manager
+    holding its relationship in post), invited, member_at_end.
     """
     p = model.people
     idx = np.flatnonzero(p.join_week >= 0)
@@ -78,6 +79,7 @@ def members_table(model: CommunityModel) -> pd.DataFrame:
         "second_post_week": _na(p.second_post_week[idx]),
         "peer_deals": p.deals[idx],
         "active_weeks": p.active_weeks[idx],
+        "related_weeks": p.related_weeks[idx],
         "invited": p.invited[idx],
         "member_at_end": ((p.state[idx] == 2) | (p.state[idx] == 3)),
     })

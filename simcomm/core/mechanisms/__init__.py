@@ -14,6 +14,7 @@ from simcomm.core.mechanisms import (
     census,
     commitment,
     customer_jobs,
+    founder_exit,
     free_time,
     joining,
     leadership,
@@ -32,6 +33,7 @@ from simcomm.core.mechanisms import (
 # The week, in order (MODEL.md "Weekly mechanisms"; numbers are MODEL.md's).
 WEEK: tuple[Mechanism, ...] = (
     staff_turnover.MECHANISM,  # 8: managers leave, posts stay empty, successors start
+    founder_exit.MECHANISM,  # the founder walks away (a what-if lever)
     census.MECHANISM,  # who is a member this week; the managers' effort
     staff_relationships.MECHANISM,  # 8: managers build 1:1 relationships
     leadership.MECHANISM,  # 9: leaders emerge, carry the load, burn out

@@ -1,7 +1,7 @@
 """Advocates' burnout (seeds/002 'people with passion'; shared/MODEL.md Advocate: 'can burn out').
 
 An advocate's burnout grows by ``leader_burnout`` x (answers written this week - 1), so a week with
-at most one answer lets it recover; at 1 the advocate stops advocating and its commitment falls
+at most one answer lets it recover; at 1 the advocate stops advocating and its identity falls
 by ``burnout_commitment_loss`` (the rates leaders burn out at, :mod:`.leadership`). Advocates who
 answer far more than others burn out; the week's last word on commitment, after it was updated.
 """
@@ -17,7 +17,7 @@ from simcomm.core.week import Week
 
 def advocate_burnout(s: View, week: Week) -> None:
     """Add burnout to advocates by the answers they wrote this week; those at 1 stop advocating
-    and lose commitment; return None."""
+    and lose identity; return None."""
     people, m = s.people, week.m
     pos = (people.is_advocate[m] & ~people.burned_out[m]).nonzero()[0]
     if pos.size == 0:
@@ -29,7 +29,7 @@ def advocate_burnout(s: View, week: Week) -> None:
     out = adv[people.advocate_burnout[adv] >= 1.0]
     if out.size:
         people.burned_out[out] = True
-        people.commitment[out] *= 1.0 - s.p.burnout_commitment_loss
+        people.identity[out] *= 1.0 - s.p.burnout_commitment_loss
         s.log("advocate_burnout", f"{out.size} advocate(s) burned out")
 
 
@@ -40,5 +40,5 @@ MECHANISM = Mechanism(
                         "stops advocating)."),
           partner_array("burned_out", np.bool_, False, "bool", "An advocate who burned out.")),
     reads=("week.m", "week.answered_m", "people.is_advocate"),
-    writes=("people.commitment",),
+    writes=("people.identity",),
 )

@@ -1,7 +1,8 @@
 """Mechanisms 1 and 11, awareness, joining and growth policy (seeds/000, 003 #4, #5).
 
 Growth is driven by exposure. A non-member considers joining with probability 1 - exp(-e), e =
-word_of_mouth x active acquaintances + invitation x advocate acquaintances; managers in post
+word_of_mouth x acquaintances among the active members who visited this week (a member talks
+about a community it engages with) + invitation x such advocate acquaintances; managers in post
 invite a share ``vendor_reach`` of the channel outside the community each week (scaled by their
 effectiveness and the budget: the vendor's reach is in proportion to its channel; a distributor
 reaches ``distributor_reach`` times more of its vertical), and Poisson(``discovery`` x messages
@@ -11,7 +12,8 @@ consider joining (Kraut & Resnick 2012). A partner who considers joins with prob
 alliance: with the skills its active members offer, seeds/004 'partners seeking out new skill
 sets'); an invitation adds ``incentive``; a lapsed partner's chance is multiplied by
 ``return_rate``. A newcomer's starting commitment is drawn from its fit, its urgency and the
-invitation (:func:`starting_commitment`). Under the council policy only
+invitation: its identity from fit and urgency (:func:`starting_identity`), an invitation's
+incentive on top, and a bond to the manager who invited it (``recruit_bond``). Under the council policy only
 council members can join before ``open_week``. With a finite channel and fit, an undisturbed
 community's growth slows to a plateau (an S-curve).
 """
@@ -22,17 +24,17 @@ import numpy as np
 
 from simcomm.core.governance import Fit, Pool
 from simcomm.core.mechanism import Mechanism
-from simcomm.core.membership import ACTIVE, AWARE, ENROLL_WRITES, LAPSED, UNAWARE, enroll
+from simcomm.core.membership import AWARE, ENROLL_WRITES, LAPSED, UNAWARE, enroll
 from simcomm.core.parameter import ASSUMPTION, CAL_TEXT, CALIBRATED, ParamSpec, param
 from simcomm.core.population import acquaintances, relevance
 from simcomm.core.state import View
 from simcomm.core.week import Week
 
 PARAMS: tuple[ParamSpec, ...] = (
-    param("newcomer_commitment", 0.3, 0.0, 1.0, "commitment", ASSUMPTION + "a newcomer arrives "
+    param("newcomer_commitment", 0.3, 0.0, 1.0, "identity", ASSUMPTION + "a newcomer arrives "
           "curious, most of them just below lurk_threshold: they join lurking, as ~90% of a large "
-          "community do (Nielsen 2006)", "Starting commitment of a newcomer of average fit (0.5) and "
-          "urgency (0.5), before an invitation's incentive."),
+          "community do (Nielsen 2006)", "Starting identity of a newcomer of average fit (0.5) and "
+          "urgency (0.5); an invitation's incentive holds it on top."),
     param("word_of_mouth", 0.176, 0.0, 1.0, "1/active peer/week",
        CALIBRATED + "with discovery, how far an organic "
        "community grows beyond its founders' circle (the joiners behind every fact)",
@@ -58,7 +60,8 @@ PARAMS: tuple[ParamSpec, ...] = (
           "that people share a connection with and feel compelled to solve'); assumption for the figure",
           "Starting commitment added per unit of urgency above 0.5."),
     param("incentive", 0.2, 0.0, 1.0, "commitment", "shared/MODEL.md (members recruited by "
-       "invitation and incentives)", "Commitment a recruitment incentive adds at joining."),
+       "invitation and incentives)", "How strongly a recruitment incentive holds a newcomer at "
+       "joining (it fades by incentive_fade a week)."),
     param("return_rate", 0.05, 0.0, 1.0, "share", ASSUMPTION + "lapsed partners are harder to win back",
        "Join probability of a lapsed partner relative to a new one."),
 )
@@ -71,8 +74,9 @@ def awareness_and_joining(s: View, week: Week) -> None:
     p, people, now, community = s.p, s.people, week.number, s.community
     programme = community.programme
     n = people.n
-    # Acquaintances of active members (the graph is symmetric: a row lists who knows whom).
-    active = (people.state == ACTIVE).nonzero()[0]
+    # Acquaintances of the active members who took part this week (a member talks about a
+    # community it engages with; the graph is symmetric: a row lists who knows whom).
+    active = week.m[week.active_m & week.visited]
     known, by = acquaintances(community.graph, active)
     champion = people.is_advocate[active] & ~people.burned_out[active]
     n_active = np.bincount(known, minlength=n).astype(np.float32)
@@ -117,7 +121,7 @@ def awareness_and_joining(s: View, week: Week) -> None:
     join = u_join[consider] < p_join
     people.state[cand[~join & (people.state[cand] == UNAWARE)]] = AWARE
     joiners, came_invited = cand[join], was_invited[join]
-    week.tally["joins"] += enroll(s, now, joiners, starting_commitment(s, joiners, fit[join], came_invited),
+    week.tally["joins"] += enroll(s, now, joiners, starting_identity(s, joiners, fit[join]),
                                   invited=came_invited, incentive=p.incentive * came_invited,
                                   lurk_threshold=p.lurk_threshold)
     # A partner recruited by a manager starts with a relationship to that manager's post.
@@ -127,26 +131,27 @@ def awareness_and_joining(s: View, week: Week) -> None:
         u = s.streams.get("recruiter").uniform(now, recruited)
         which = np.minimum((u * len(slots)).astype(np.int64), len(slots) - 1)
         people.vendor_tie[recruited] = np.asarray(slots)[which]
+        people.manager_bond[recruited] = p.recruit_bond
 
 
-def starting_commitment(s: View, idx: np.ndarray, fit: np.ndarray, invited: np.ndarray) -> np.ndarray:
-    """Return newcomers' starting commitment (0-1 once clipped by enroll): ``newcomer_commitment`` +
-    ``newcomer_fit_pull`` x (fit - 0.5) + ``newcomer_urgency_pull`` x (urgency - 0.5) +
-    ``incentive`` if invited (``fit``: 0-1, per newcomer)."""
+def starting_identity(s: View, idx: np.ndarray, fit: np.ndarray) -> np.ndarray:
+    """Return newcomers' starting identity (0-1 once clipped by enroll): ``newcomer_commitment`` +
+    ``newcomer_fit_pull`` x (fit - 0.5) + ``newcomer_urgency_pull`` x (urgency - 0.5) (``fit``:
+    0-1, per newcomer). An invitation's incentive is not identity: it holds the newcomer on its
+    own, and fades."""
     p = s.p
-    base = (p.newcomer_commitment + p.newcomer_fit_pull * (fit - 0.5)
+    return (p.newcomer_commitment + p.newcomer_fit_pull * (fit - 0.5)
             + p.newcomer_urgency_pull * (s.people.urgency[idx] - 0.5))
-    return base + p.incentive * invited
 
 
 MECHANISM = Mechanism(
     name="awareness and joining", source="MODEL.md mechanisms 1 and 11; seeds/000, 003 #4, #5",
     step=awareness_and_joining, params=PARAMS,
-    uses=("fit_sharpness", "programme_drag", "growth_policy", "open_week", "lurk_threshold"),
-    reads=("week.is_member", "week.effort", "people.is_advocate", "people.burned_out", "people.in_council",
-           "people.main_need", "people.needs", "people.needs_norm", "people.programmes", "people.urgency",
-           "community.closed", "community.graph", "community.problem", "community.topic",
-           "community.skill_supply", "community.programme"),
-    writes=(*ENROLL_WRITES, "people.vendor_tie"),
+    uses=("fit_sharpness", "programme_drag", "growth_policy", "open_week", "lurk_threshold", "recruit_bond"),
+    reads=("week.is_member", "week.effort", "week.m", "week.active_m", "week.visited", "people.is_advocate",
+           "people.burned_out", "people.in_council", "people.main_need", "people.needs",
+           "people.needs_norm", "people.programmes", "people.urgency", "community.closed", "community.graph",
+           "community.problem", "community.topic", "community.skill_supply", "community.programme"),
+    writes=(*ENROLL_WRITES, "people.vendor_tie", "people.manager_bond"),
     streams=("invited", "discoveries", "discovered", "consider", "join", "recruiter"),
 )

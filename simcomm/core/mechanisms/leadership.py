@@ -52,7 +52,7 @@ def leadership(s: View, week: Week) -> None:
         out = leaders[people.burnout[leaders] >= 1.0]
         if out.size:
             people.is_leader[out] = False
-            people.commitment[out] *= 1.0 - p.burnout_commitment_loss
+            people.identity[out] *= 1.0 - p.burnout_commitment_loss
             s.log("leader_burnout", f"{out.size} leader(s) burned out and stepped down")
     members = week.m
     rest = members[~people.is_leader[members]]
@@ -79,6 +79,6 @@ MECHANISM = Mechanism(
     params=PARAMS, applies=member_led,
     owns=(partner_array("is_leader", np.bool_, False, "bool", "Leads the community now."),
           partner_array("burnout", np.float64, 0.0, "burnout", "A leader's burnout (1: steps down).")),
-    reads=("week.counts", "week.m", "people.state"),
-    writes=("people.commitment",),
+    reads=("week.counts", "week.m", "people.state", "people.commitment"),
+    writes=("people.identity",),
 )

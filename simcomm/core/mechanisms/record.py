@@ -1,8 +1,11 @@
 """The week's record: the weekly metrics (shared/MODEL.md "What is measured"), collected by Mesa's
-DataCollector, the one record of the run; and the community's death when nobody is active.
+DataCollector, the one record of the run; and the community's death when its members stop
+writing (Kraut & Fiore 2014: a group is dead once it ceases to post new content).
 
 Vendor economics are counted here every week: the cost of managers in post and of events, and
-community-influenced revenue (seeds/002 'measure community-influenced activities').
+community-influenced revenue (seeds/002 'measure community-influenced activities'), which runs
+through the managers' relationships (while the manager is in post) and the members' activity:
+a vacancy costs revenue as well as saving a salary.
 """
 
 from __future__ import annotations
@@ -18,18 +21,23 @@ import numpy as np
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.membership import ACTIVE, AWARE, END_WRITES, LAPSED, LURKING, end_community
 from simcomm.core.metrics import lifecycle_stage, participation_inequality
-from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
+from simcomm.core.parameter import ParamSpec, param
 from simcomm.core.state import View, community_field, partner_array
 from simcomm.core.week import Week
 
 PARAMS: tuple[ParamSpec, ...] = (
-    param("death_weeks", 8, 1, 520, "weeks", ASSUMPTION + "two months with nobody active: the lights "
-          "are out", "Weeks with no active member after which a community has died."),
-    param("revenue_per_active", 30.0, 0.0, 1e6, "currency/active member/week", "seeds/002 ('How are we "
-       "measuring community-influenced activities'); assumption: about 1,500 a year per active partner, "
-       "1-3% uplift on a small partner's business with the vendor; at 5 (the first figure) no "
-       "single-manager programme paid for itself once participation met the published figures",
+    param("death_weeks", 8, 1, 520, "weeks", "Kraut & Fiore 2014 (a group is dead once it ceases to post "
+          "new content); assumption: two months of silence", "Weeks in a row with no new message (a "
+          "member's, or a manager's news) after which a community has died."),
+    param("revenue_per_active", 10.0, 0.0, 1e6, "currency/active member/week", "seeds/002 ('How are we "
+       "measuring community-influenced activities'); assumption: about 500 a year per active partner from what it "
+       "reads and asks, whoever runs the community",
        "Community-influenced vendor revenue per active member per week."),
+    param("revenue_per_relationship", 40.0, 0.0, 1e6, "currency/member/week", "seeds/001 (depth "
+          "partners: the 1:1 relationship with a partner account manager); seeds/002 ('track which "
+          "activities drove ... sales'); assumption: a related partner's business with the vendor "
+          "runs through its manager, some 2,000 a year", "Community-influenced revenue per active "
+          "member whose relationship is held by a manager in post (a lurker: reader_influence of it)."),
     param("reader_influence", 0.33, 0.0, 1.0, "share", "seeds/002 ('Are we properly tracking our "
        "community activities? ... whether the activity drove downloads, sales'); assumption: a member "
        "who only reads the vendor's content is influenced a third as much as an active one",
@@ -51,7 +59,16 @@ def metrics_row(s: View, week: Week) -> dict[str, Any]:
     cost = t["vendor_cost"] + programme.staff_cost()
     deals = t["peer_deals"] + t["jobs"]
     influenced = int(counts[ACTIVE]) + p.reader_influence * int(counts[LURKING])
-    revenue = p.revenue_per_active * influenced + p.revenue_per_deal * deals
+    # Revenue runs through the managers' relationships (only while the manager is in post) and
+    # the members' own activity.
+    slot = people.vendor_tie[members]
+    held = (slot >= 0) & programme.in_post_mask()[slot]
+    held_active = held & (people.state[members] == ACTIVE)
+    people.related_weeks[members[held_active]] += 1  # one more week active with its manager in post
+    related = (np.count_nonzero(held_active)
+               + p.reader_influence * np.count_nonzero(held & (people.state[members] == LURKING)))
+    revenue = (p.revenue_per_active * influenced + p.revenue_per_relationship * related
+               + p.revenue_per_deal * deals)
     people.active_weeks += active  # one more week for each active member
     msgs = people.posts[members] + people.answers[members]
     gini, top10, top1 = participation_inequality(msgs)
@@ -123,27 +140,36 @@ class WeeklyRecord(mesa.DataCollector):
 
 
 def record_week(s: View, week: Week) -> None:
-    """Compute the week's metrics (``row``), end a community with no active member for
-    ``death_weeks`` weeks, add the lifecycle stage and collect the row; return None."""
+    """Compute the week's metrics (``row``), end a community that has had nothing new (no member's
+    message, no manager's news, no meet-up) for ``death_weeks`` weeks, add the lifecycle stage and
+    collect the row; return None."""
     row = metrics_row(s, week)
-    record = s.community.record
-    before = record.model_vars["active_members"]
+    record, community = s.community.record, s.community
+    # Something new: a member's message, a manager's news, or a meet-up that members came to.
+    met = week.attended.size and np.count_nonzero(week.attended) >= 2
+    silent = row["posts"] == 0 and not met and week.effort * s.p.staff_posts == 0
+    community.silent_weeks = community.silent_weeks + 1 if silent else 0
     death = s.p.death_weeks
-    recent = [*before[max(0, len(before) - death + 1):], row["active_members"]]
-    if not s.community.closed and week.number > death and max(recent) == 0:
-        end_community(s, week.number, f"no member has been active for {death} weeks")
-        row["lurking_members"] = 0
+    if not community.closed and community.silent_weeks >= death:
+        end_community(s, week.number, f"nothing new has been posted for {death} weeks")
+        row["active_members"] = row["lurking_members"] = 0
         row["lapsed_members"] = int(np.count_nonzero(s.people.state == LAPSED))
-    row["stage"] = lifecycle_stage([*before, row["active_members"]], s.community.closed)
+    row["stage"] = lifecycle_stage([*record.model_vars["active_members"], row["active_members"]],
+                                   community.closed)
     week.row = row
     record.collect_week()
 
 
 MECHANISM = Mechanism(
     name="record", source="MODEL.md 'What is measured'", step=record_week, params=PARAMS,
+    uses=("staff_posts",),
     owns=(partner_array("active_weeks", np.int32, 0, "weeks", "Weeks spent as an active member."),
+          partner_array("related_weeks", np.int32, 0, "weeks", "Weeks spent active with the manager "
+                        "holding its relationship in post."),
+          community_field("silent_weeks", 0, "weeks", "Weeks in a row with no new message."),
           community_field("record", None, "DataCollector", "The weekly metrics so far (WeeklyRecord; "
                           "made when the model is built).")),
-    reads=("people.posts", "people.answers", "people.commitment", "community.ties"),
+    reads=("people.posts", "people.answers", "people.commitment", "people.vendor_tie", "community.ties",
+           "week.effort", "week.attended"),
     writes=(*END_WRITES, "week.row"),
 )

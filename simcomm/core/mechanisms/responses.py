@@ -3,7 +3,8 @@
 A question is answered with probability 1 - exp(-C / Q): Q questions this week, C the answer
 capacity on offer. Regular members give a newcomer's first question only ``newcomer_attention``
 of their capacity; champions (advocates, leaders) and managers in post give it all (they welcome
-newcomers). An answered first post raises the newcomer's commitment by ``reply_boost``; an
+newcomers). An answered first post raises the newcomer's identity by ``reply_boost`` (the
+community cares about its problem); an
 answer may create a tie between asker and answerer.
 """
 
@@ -26,10 +27,10 @@ PARAMS: tuple[ParamSpec, ...] = (
        "groups get no reply; " + CALIBRATED + "with answer_rate, sets the share of first posts "
        "unanswered (target 33-47%)",
        "Attention regulars give a newcomer's question."),
-    param("reply_boost", 0.396, 0.0, 1.0, "commitment", "Joyce & Kraut 2006: a reply raises return from ~44% "
+    param("reply_boost", 0.396, 0.0, 1.0, "identity", "Joyce & Kraut 2006: a reply raises return from ~44% "
        "to ~56%; " + CALIBRATED + "sets the gap between answered and unanswered newcomers' return "
        "(targets 50-62% and 38-50%)",
-       "Commitment a newcomer gains when the first post is answered."),
+       "Identity a newcomer gains when the first post is answered."),
     param("tie_from_answer", 0.3, 0.0, 1.0, "probability", "seeds/003 #3 ('enabling connections')",
        "Chance an answer creates a peer tie between asker and answerer."),
 )
@@ -98,7 +99,7 @@ def responses(s: View, week: Week) -> None:
     people.answers[m] += week.answered_m.astype(people.answers.dtype)
     if nq.size:
         boosted = nq[nq_answered]  # commitment stays within [0, 1]
-        people.commitment[boosted] = np.minimum(people.commitment[boosted] + p.reply_boost, 1.0)
+        people.identity[boosted] = np.minimum(people.identity[boosted] + p.reply_boost, 1.0)
         t["first_posts"] += int(nq.size)
         t["first_posts_answered"] += int(np.count_nonzero(nq_answered))
     week.helped[asker_pos[answered]] = 1.0  # at least one question answered
@@ -119,6 +120,6 @@ MECHANISM = Mechanism(
                         "question got an answer (-1: none yet, or it was an answer)."),
           partner_array("second_post_week", np.int32, -1, "week", "Week it wrote again after its first.")),
     reads=("week.m", "week.questions", "week.effort", "week.capacity", "week.champion"),
-    writes=("week.helped", "week.answered_m", "people.commitment", "community.ties"),
+    writes=("week.helped", "week.answered_m", "people.identity", "community.ties"),
     streams=("answered", "tie from answer", "answerer"),
 )

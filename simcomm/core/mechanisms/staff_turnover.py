@@ -52,6 +52,7 @@ def staff_turnover(s: View, week: Week) -> None:
                 held = np.flatnonzero(people.vendor_tie == post.slot)
                 lost = held[~programme.handover_keeps(s.streams.get("handover").uniform(now, held))]
                 people.vendor_tie[lost] = -1
+                people.manager_bond[lost] = 0.0  # the bond goes with the manager; a handed-over one stays
                 empty = f"the post is empty for {gap} weeks" if gap else "a successor starts next week"
                 s.log("staff_left", f"the community manager left; {lost.size} of {held.size} "
                       f"relationships went with them; {empty}")
@@ -74,6 +75,6 @@ MECHANISM = Mechanism(
     name="staff turnover", source="MODEL.md mechanism 8; seeds/000", step=staff_turnover,
     params=PARAMS, applies=has_staff,
     reads=("community.closed", "community.counterfactual"),
-    writes=("people.vendor_tie", "community.programme", "community.adverse"),
+    writes=("people.vendor_tie", "people.manager_bond", "community.programme", "community.adverse"),
     streams=("manager leaves", "vacancy", "handover"),
 )

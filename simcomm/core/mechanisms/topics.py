@@ -1,8 +1,10 @@
 """The community's content mix (seeds/000 'a convenient way to showcase product', seeds/001).
 
-Members' content follows what they ask about (the needs of this week's askers, a moving average
-with memory ``topic_memory``: the shared problem); the programme's promotional share of the
-content is product promotion (``promo_share`` at launch; a successor may change it). A
+Members' content stays partly (``topic_anchor``) on what the community was founded on (the
+founders' needs: the shared problem, its social object) and otherwise follows what they ask about
+(the needs of this week's askers, a moving average with memory ``topic_memory``); the programme's
+promotional share of the content is product promotion (``promo_share`` at launch; a successor may
+change it; a member-run community carries none). A
 distributor promotes several vendors' products for its vertical: part product, part the
 vertical's topic (``distributor_vertical_share``). The members' skills on offer (the active
 members' mean skills profile) are what an alliance's newcomers look for (seeds/004).
@@ -28,6 +30,10 @@ PARAMS: tuple[ParamSpec, ...] = (
     param("topic_memory", 0.9, 0.0, 1.0, "1/week", ASSUMPTION + "the content drifts with the members' "
           "questions over a couple of months", "Weight of last week's topic mix in this week's (the rest "
           "follows this week's questions)."),
+    param("topic_anchor", 0.5, 0.0, 1.0, "share", "seeds/001 ('the social object'); seeds/000 "
+          "('communities ... occur when there is a problem or situation that people share'); "
+          "assumption for the figure", "Share of the members' content that stays on what the community "
+          "was founded on (the rest follows what its members ask about)."),
 )
 
 
@@ -42,8 +48,10 @@ def promotion(s: View) -> np.ndarray:
 
 def start_topics(s: View) -> None:
     """Start the topic mix at the channel's mean needs and the skills on offer at its mean skills
-    (the launch then sets the members' mix from the founders'); return None."""
+    (the launch then sets what the community is founded on, and the members' mix, from the
+    founders' needs); return None."""
     s.community.member_topic = s.people.needs.mean(axis=0)
+    s.community.founding_topic = s.community.member_topic.copy()
     s.community.topic = s.community.member_topic.copy()
     s.community.skill_supply = s.people.skills.mean(axis=0)
 
@@ -57,8 +65,9 @@ def update_topics(s: View, week: Week) -> None:
     if ask.size:
         asked = np.add.reduce(people.needs.take(ask, axis=0), axis=0) / ask.size
         community.member_topic = memory * community.member_topic + (1.0 - memory) * asked
-    share = community.programme.promo_share
-    community.topic = (1.0 - share) * community.member_topic + share * promotion(s)
+    share, anchor = community.programme.promo_share, s.p.topic_anchor
+    own = anchor * community.founding_topic + (1.0 - anchor) * community.member_topic
+    community.topic = (1.0 - share) * own + share * promotion(s)
     active = m[week.active_m]
     if active.size:
         community.skill_supply = np.add.reduce(people.skills.take(active, axis=0), axis=0) / active.size
@@ -67,6 +76,8 @@ def update_topics(s: View, week: Week) -> None:
 MECHANISM = Mechanism(
     name="content mix", source="seeds/000, seeds/001", step=update_topics, params=PARAMS,
     owns=(community_field("member_topic", None, "share", "What the members ask about, over TOPICS."),
+          community_field("founding_topic", None, "share", "What the community was founded on (the "
+                          "founders' needs), over TOPICS."),
           community_field("topic", None, "share", "The content mix over TOPICS: the members' and the "
                           "programme's promotion."),
           community_field("skill_supply", None, "share", "The active members' mean skills profile (what "
