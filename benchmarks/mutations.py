@@ -12,8 +12,10 @@ package and the tests are copied to a temporary folder, the change is applied th
 match exactly once), and the mechanism tests (``tests/test_mechanisms.py`` and
 ``tests/test_mechanism_rates.py``, not the claims or the scenario tests) run against the copy. A
 mutation is caught when they fail. The unmutated copy must pass first. The checkout itself is
-never changed. M01-M08 are the kinds of bug issue 21's review planted (three named there); the
-rest are ours.
+never changed. M01-M08 are the kinds of bug issue 21's review planted (three named there);
+M09-M30 are ours; M31-M40 plant bugs in Model 3's mechanisms (bonds, formation, overload, the
+death rule, word of mouth, promotion by type), caught by the mechanism tests and
+``tests/test_attachment_and_formation.py``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TESTS = ("tests/test_mechanisms.py", "tests/test_mechanism_rates.py")
+TESTS = ("tests/test_mechanisms.py", "tests/test_mechanism_rates.py",
+         "tests/test_attachment_and_formation.py")
 MECH = "simcomm/core/mechanisms/"
 
 
@@ -72,8 +75,9 @@ MUTATIONS: tuple[Mutation, ...] = (
              "a budget cut spares the managers' time"),
     Mutation("M12", MECH + "joining.py", "(1.0 + p.programme_drag * people.programmes[cand])",
              "(1.0 + p.programme_drag)", "other programmes no longer hold partners back from joining"),
-    Mutation("M13", MECH + "commitment.py", "        related &= programme.in_post_mask()[tie_slot]\n", "",
-             "a relationship is worth its value after the manager left"),
+    Mutation("M13", MECH + "commitment.py", "related &= community.programme.in_post_mask()[slot]",
+             "related = related",
+             "a bond to a manager holds a member after the manager left"),
     Mutation("M14", MECH + "advocates.py", "rate * (written - 1.0)", "rate * written",
              "an advocate never recovers from a week of one answer"),
     Mutation("M15", MECH + "staff_turnover.py", "geometric_gap(now, p.vacancy_weeks, slot=post.slot)",
@@ -92,7 +96,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              "a joining incentive never fades"),
     Mutation("M22", MECH + "record.py", " + p.reader_influence * int(counts[LURKING])", "",
              "lurkers influence no revenue"),
-    Mutation("M23", MECH + "record.py", "week.number > death and", "week.number > death + 1 and",
+    Mutation("M23", MECH + "record.py", "community.silent_weeks >= death", "community.silent_weeks > death",
              "a silent community dies a week late"),
     Mutation("M24", MECH + "staff_relationships.py", "np.where(people.depth_tier[free], p.depth_weight, 1.0)",
              "np.ones(free.size)", "managers do not prefer depth partners"),
@@ -110,6 +114,31 @@ MUTATIONS: tuple[Mutation, ...] = (
              "return self._s.p.successor_ramp_weeks", "the handover does not shorten a successor's ramp-up"),
     Mutation("M30", MECH + "participation.py", "p.question_rate * 2.0 * people.urgency[m]",
              "p.question_rate * people.urgency[m]", "a problem of one's own comes up half as often"),
+    # Model 3's mechanisms.
+    Mutation("M31", MECH + "staff_turnover.py",
+             "people.manager_bond[lost] = 0.0", "people.manager_bond[lost] *= 1.0",
+             "a bond stays with the member when its manager leaves without a handover"),
+    Mutation("M32", MECH + "commitment.py", "strength_among(week.is_member)", "strength_among(np.ones_like("
+             "week.is_member))", "ties to partners who left still hold a member"),
+    Mutation("M33", MECH + "responses.py", "people.identity[boosted] = np.minimum(people.identity[boosted]",
+             "people.commitment[boosted] = np.minimum(people.identity[boosted]",
+             "an answer raises this week's commitment, not what the member learns"),
+    Mutation("M34", MECH + "commitment.py", "                   - p.overload_cost * overload)",
+             "                   + p.overload_cost * overload)", "overload adds value"),
+    Mutation("M35", MECH + "joining.py", "        people.manager_bond[recruited] = p.recruit_bond\n", "",
+             "a recruit owes its recruiter nothing"),
+    Mutation("M36", "simcomm/core/launch.py",
+             "(people.needs[:, problems] * people.urgency[:, None]).sum(axis=0)",
+             "np.ones(problems.size)", "the shared problem is drawn whatever its prevalence"),
+    Mutation("M37", "simcomm/core/launch.py", "    known = np.intersect1d(known, pool)\n",
+             "    known = np.intersect1d(np.arange(people.n), pool)\n",
+             "founders are strangers with the problem, not the initiator's acquaintances"),
+    Mutation("M38", MECH + "record.py", "row[\"posts\"] == 0 and not met", "row[\"posts\"] == 0",
+             "a meet-up is not something new"),
+    Mutation("M39", MECH + "joining.py", "week.m[week.active_m & week.visited]", "week.m[week.active_m]",
+             "silent members spread word of mouth"),
+    Mutation("M40", "simcomm/core/programme.py", "0.0 if s.rules.content is Content.MEMBERS else ",
+             "", "a member-run community carries the vendor's promotion"),
 )
 
 

@@ -43,59 +43,61 @@ import argparse
 import math
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import pandas as pd
 from scipy.stats import qmc
 
-from simcomm.analysis.validation import FACTS, Fact
+from simcomm.analysis.validation import FACTS, Fact, validate
 from simcomm.core.params import DEFAULTS
-from simcomm.runs.batch import run_many
-from simcomm.runs.library import load_scenario
-from simcomm.runs.sim import Result, simulate
 
-SEARCH_SEEDS = range(100, 104)
-CONFIRM_SEEDS = range(300, 312)
+SEARCH_SEED = 100  # the search scores points on seeds 100, 101, ...
+CONFIRM_SEED = 300  # and confirms the best on seeds 300, 301, ... (validate uses 5000, ...)
 CALIBRATED_FACTS: tuple[Fact, ...] = tuple(f for f in FACTS if f.calibrated)
+# Seeds per point for each fact in the search (the confirmation doubles them): the large open
+# community's facts are read on the runs that grew into one, so they need many seeds; a vendor
+# fact runs every vendor-run scenario on each seed.
+SEEDS: dict[str, int] = {"reply_return_answered": 24, "reply_return_unanswered": 24,
+                         "first_posts_unanswered": 24, "never_wrote": 24, "top1_share": 24,
+                         "active_share_managed": 6, "dead_young": 24, "vendor_small": 2}
 
 # name -> (low, high, log scale): the search ranges around the Model 1 values.
 SEARCH: dict[str, tuple[float, float, bool]] = {
-    "post_rate": (0.2, 6.0, True),
-    "question_rate": (0.001, 0.15, True),
-    "answer_rate": (0.8, 8.0, True),
-    "newcomer_attention": (0.3, 1.0, False),
-    "voice_spread": (1.0, 4.0, False),
-    "reply_boost": (0.05, 0.4, False),
-    "content_scale": (1.0, 50.0, True),
-    "manager_bond_weight": (0.1, 0.8, False),
-    "lurk_threshold": (0.2, 0.45, False),
-    "word_of_mouth": (0.1, 1.0, True),
-    "discovery": (0.004, 0.1, True),
-    "founder_commitment": (0.2, 0.8, False),
-    "peer_bond_weight": (0.1, 0.8, False),
+    "lurk_threshold": (0.25, 0.42, False),
+    "manager_bond_weight": (0.1, 0.6, False),
+    "peer_bond_weight": (0.1, 0.6, False),
+    "vendor_reach": (0.002, 0.008, True),
+    "word_of_mouth": (0.1, 0.8, True),
+    "content_scale": (5.0, 40.0, True),
+    "founder_commitment": (0.5, 0.9, False),
 }
 
 
-def facts_of(point: Mapping[str, float], seed: int) -> dict[str, float]:
-    """Return each calibrated fact's value (fact units) for one point on one seed (worker)."""
-    by_arm: dict[tuple[str, tuple], Result] = {}
-    out: dict[str, float] = {}
-    for f in CALIBRATED_FACTS:
-        runs = []
-        for name, overrides in f.runs:
-            key = (name, tuple(sorted(overrides.items())))
-            if key not in by_arm:
-                by_arm[key] = simulate(load_scenario(name), weeks=260, seed=seed,
-                                       overrides={**point, **overrides})
-            runs.append([by_arm[key]])
-        out[f.key] = f.measure(runs).value
-    return out
-
-
-def _job(item: tuple[dict[str, float], int]) -> dict[str, float]:
-    return facts_of(*item)
-
-
 CENTRE_WEIGHT = 0.1  # weight of the distance from a range's centre against the distance outside it
+NOT_MEASURED = 4.0  # a fact with nothing to measure it on scores as if two range widths outside
+
+
+def point_facts(facts: Sequence[Fact], point: Mapping[str, float]) -> list[Fact]:
+    """Return ``facts`` with the parameter values of ``point`` on every arm."""
+    return [replace(f, runs=tuple((n, {**point, **o}) for n, o in f.runs)) for f in facts]
+
+
+def evaluate(points: Sequence[dict[str, float]], seed_base: int, workers: int, desc: str,
+             centre_weight: float = CENTRE_WEIGHT, scale: float = 1.0) -> pd.DataFrame:
+    """Return one row per point: its parameters, each calibrated fact measured on seeds
+    ``seed_base``, ``seed_base + 1``, ... (each fact on its own number of seeds, SEEDS[key] x
+    ``scale``), the number of facts in range, and the score (:func:`score`)."""
+    rows = []
+    for i, p in enumerate(points):
+        facts = [replace(f, min_replicates=max(2, round(SEEDS[f.key] * scale)))
+                 for f in point_facts(CALIBRATED_FACTS, p)]
+        v = validate(0, workers=workers, progress=False, facts=facts, base_seed=seed_base)
+        vals = dict(zip(v.table["key"], v.table["value"], strict=True))
+        inside = sum(f.low <= vals[f.key] <= f.high for f in CALIBRATED_FACTS)
+        rows.append({**p, **vals, "in_range": inside, "score": score(vals, centre_weight)})
+        print(f"{desc} {i + 1}/{len(points)}: {inside} in range, score {rows[-1]['score']:.3f}", flush=True)
+    return pd.DataFrame(rows)
+
 
 
 def score(values: Mapping[str, float], centre_weight: float = CENTRE_WEIGHT) -> float:
@@ -103,26 +105,13 @@ def score(values: Mapping[str, float], centre_weight: float = CENTRE_WEIGHT) -> 
     total = 0.0
     for f in CALIBRATED_FACTS:
         v, width = values[f.key], f.high - f.low
-        if math.isnan(v):
-            return math.inf
+        if math.isnan(v):  # nothing to measure it on (no large open community grew): as bad as
+            total += NOT_MEASURED  # two range widths outside
+            continue
         outside = max(f.low - v, v - f.high, 0.0) / width
         centre = (v - (f.low + f.high) / 2) / width
         total += outside ** 2 + centre_weight * centre ** 2
     return total
-
-
-def evaluate(points: Sequence[dict[str, float]], seeds: Sequence[int], workers: int,
-             desc: str, centre_weight: float = CENTRE_WEIGHT) -> pd.DataFrame:
-    """Return one row per point: its parameters, each fact's mean over ``seeds``, the number of
-    facts in range, and the score (:func:`score`)."""
-    items = [(p, s) for p in points for s in seeds]
-    res = run_many(items, workers=workers, progress=True, desc=desc, function=_job)  # type: ignore[arg-type]
-    rows = []
-    for i, p in enumerate(points):
-        vals = pd.DataFrame(res[i * len(seeds):(i + 1) * len(seeds)]).mean().to_dict()
-        inside = sum(f.low <= vals[f.key] <= f.high for f in CALIBRATED_FACTS)
-        rows.append({**p, **vals, "in_range": inside, "score": score(vals, centre_weight)})
-    return pd.DataFrame(rows)
 
 
 def hypercube(n: int, box: Mapping[str, tuple[float, float, bool]], seed: int) -> list[dict[str, float]]:
@@ -160,46 +149,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--best", type=int, default=5, help="points refined in each round")
     ap.add_argument("--local", type=int, default=8, help="points drawn around each of them")
     ap.add_argument("--confirm", type=int, default=8)
-    ap.add_argument("--confirm-seeds", type=int, default=len(CONFIRM_SEEDS),
-                    help="seeds the best points are confirmed on (300, 301, ...)")
+    ap.add_argument("--confirm-scale", type=float, default=2.0,
+                    help="the confirmation's seeds per fact, as a multiple of the search's")
     ap.add_argument("--centre-weight", type=float, default=CENTRE_WEIGHT,
                     help="how much a fact's distance from its range's centre counts")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--search-seeds", type=int, default=len(SEARCH_SEEDS),
-                    help="seeds each point is scored on (100, 101, ...)")
+    ap.add_argument("--scale", type=float, default=1.0,
+                    help="the search's seeds per fact, as a multiple of SEEDS")
     ap.add_argument("--out", default="calibration.csv")
     ap.add_argument("--rescore", type=int, default=10, help="best points of --previous scored again")
     ap.add_argument("--previous", default=None,
                     help="CSV of an earlier search: its points join this one's before the rounds")
     a = ap.parse_args(argv)
 
-    seeds = range(SEARCH_SEEDS.start, SEARCH_SEEDS.start + a.search_seeds)
-    confirm_seeds = range(CONFIRM_SEEDS.start, CONFIRM_SEEDS.start + a.confirm_seeds)
     base = {k: float(v) for k, v in DEFAULTS.items() if k in SEARCH}
     pts = [base, *(hypercube(a.points, SEARCH, a.seed) if a.points else [])]
     if a.previous:  # the best points of an earlier search, scored again on these seeds
         earlier = pd.read_csv(a.previous)
         earlier = earlier[~earlier["stage"].astype(str).str.startswith("confirm")]
         pts += [{k: row[k] for k in SEARCH} for _, row in earlier.nsmallest(a.rescore, "score").iterrows()]
-    table = evaluate(pts, seeds, a.workers, "search", a.centre_weight).assign(stage="hypercube")
+    table = evaluate(pts, SEARCH_SEED, a.workers, "search", a.centre_weight, a.scale)
+    table = table.assign(stage="hypercube")
     for r in range(a.rounds):
         best = table.nsmallest(a.best, "score")
         local = []
         for j, (_, row) in enumerate(best.iterrows()):
             box = around({k: row[k] for k in SEARCH}, 0.25 / (r + 1))
             local += hypercube(a.local, box, a.seed + 100 * (r + 1) + j)
-        more = evaluate(local, seeds, a.workers, f"round {r + 1}", a.centre_weight)
+        more = evaluate(local, SEARCH_SEED, a.workers, f"round {r + 1}", a.centre_weight, a.scale)
         more = more.assign(stage=f"local {r + 1}")
         table = pd.concat([table, more], ignore_index=True)
     top = table.nsmallest(a.confirm, "score")
-    confirm = evaluate([{k: row[k] for k in SEARCH} for _, row in top.iterrows()], confirm_seeds,
-                       a.workers, "confirm", a.centre_weight).assign(stage="confirm")
+    confirm = evaluate([{k: row[k] for k in SEARCH} for _, row in top.iterrows()], CONFIRM_SEED,
+                       a.workers, "confirm", a.centre_weight, a.confirm_scale).assign(stage="confirm")
     table = pd.concat([table, confirm], ignore_index=True)
     table.to_csv(a.out, index=False)
     ok = confirm[confirm["in_range"] == len(CALIBRATED_FACTS)]
     pick = (ok if len(ok) else confirm).nsmallest(1, "score").iloc[0]
-    where = f"seeds {confirm_seeds.start}-{confirm_seeds.stop - 1}"
+    where = f"seeds from {CONFIRM_SEED}"
     print(f"proposal (every calibrated fact in range on {where}):" if len(ok)
           else f"no point met every fact on {where}; the best:")
     for k in SEARCH:

@@ -18,20 +18,24 @@ import pytest
 from click.testing import CliRunner
 
 import simcomm.analysis.validation as validation
-from simcomm.analysis.validation import (
-    FACTS,
-    Fact,
+from simcomm.analysis.measures import (
     Measured,
     active_share,
+    bimodality,
     correlation,
-    dead_early,
+    correlation_within,
+    dead_by,
     difference,
+    formed,
+    member_retention,
     never_wrote_share,
     per_run,
     return_rate,
+    size_concentration,
     top_share,
     unanswered_share,
 )
+from simcomm.analysis.validation import FACTS, Fact
 from simcomm.ui.cli import main
 
 
@@ -79,9 +83,34 @@ def test_weekly_measures_read_the_weekly_series() -> None:
                        "answers": [0] * 20})
     r = _result(timeseries=ts)
     assert active_share(r, after_week=0) == pytest.approx((10 * 0.5 + 10 * 0.25) / 20)
-    assert dead_early(r) == 1.0
-    ts.loc[ts["week"] == 11, "answers"] = 1
-    assert dead_early(r) == 0.0
+
+
+def test_a_community_died_young_formed_or_not() -> None:
+    young, late, alive = _result(died_week=9), _result(died_week=40), _result(died_week=None)
+    assert dead_by(13)(young) == 1.0 and dead_by(13)(late) == 0.0 and dead_by(13)(alive) == 0.0
+    assert not formed(young) and formed(late) and formed(alive)
+
+
+def test_member_retention_censors_the_communitys_death() -> None:
+    """A membership the community's death ended is censored: only leaving by choice counts."""
+    m = pd.DataFrame({"join_week": [0, 0, 0, 0], "leave_week": pd.array([10, None, 80, 80], dtype="Int64")})
+    r = _result(members=m, weeks=260, died_week=80)
+    # one of four left by choice at week 10; the others were still in at 52 weeks (two until the death)
+    assert member_retention(r) == pytest.approx(0.75)
+    r = _result(members=m, weeks=260, died_week=None)
+    assert member_retention(r) == pytest.approx(0.75)  # leaving at 80 is after 52 weeks either way
+    short = _result(members=m.assign(leave_week=pd.array([10, 30, 30, 30], dtype="Int64")), weeks=260,
+                    died_week=30)
+    assert math.isnan(member_retention(short))  # nobody could be followed 52 weeks
+
+
+def test_size_measures() -> None:
+    runs = [_result(peak_active=v) for v in [1] * 9 + [91]]
+    assert size_concentration(0.10)([runs]).value == pytest.approx(0.91)
+    rng = np.random.default_rng(0)
+    one = rng.normal(0, 1, 400)
+    two = np.concatenate([rng.normal(-3, 0.5, 200), rng.normal(3, 0.5, 200)])
+    assert bimodality(one) < 0.555 < bimodality(two)
 
 
 def test_difference_and_correlation_measures() -> None:
@@ -103,28 +132,43 @@ def test_difference_and_correlation_measures() -> None:
     runs = [_result(x=float(i), y=float(noise[i])) for i in range(20)]
     weak = correlation(lambda r: r.summary["x"], lambda r: r.summary["y"])([runs])
     assert abs(weak.value) < 0.6 and weak.low < weak.value < weak.high
+    strong = [_result(x=float(i), y=float(i)) for i in range(10)]
+    within = correlation_within(lambda r: r.summary["x"], lambda r: r.summary["y"])([runs, strong])
+    assert within.value == pytest.approx(1.0) and within.n == 10  # the arm furthest from 0
+    among = correlation(lambda r: r.summary["x"], lambda r: r.summary["y"], lambda r: r.summary["x"] < 5)
+    assert among([strong]).n == 5
 
 
-def test_validate_command_produces_every_row(tmp_path) -> None:
+def test_validate_command_produces_every_row(tmp_path, monkeypatch) -> None:
+    """Every fact gets its row (at 2 replicates, and short runs: the correlations within one
+    scenario take their own 50 seeds at full size, not here)."""
+    monkeypatch.setattr(validation, "FACTS", tuple(replace(f, min_replicates=0) for f in FACTS))
+    monkeypatch.setattr(validation, "STORY", validation.STORY[:2])
     out, report = tmp_path / "v", tmp_path / "docs" / "validation.md"
-    res = CliRunner().invoke(main, ["validate", "--replicates", "2", "--workers", "2", "--quiet",
+    res = CliRunner().invoke(main, ["validate", "--replicates", "3", "--workers", "2", "--quiet",
                                     "--out", str(out), "--report", str(report)])
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out / "validation.csv")
     assert list(table["key"]) == [f.key for f in FACTS]
-    assert table["value"].notna().all(), table[["key", "value"]]
+    measured = {"active_share_managed", "dead_young", "vendor_small", "size_heavy_tail", "size_unimodal",
+                "founder_centrality", "revenue_top20"}
+    assert table.set_index("key").loc[sorted(measured), "value"].notna().all(), table[["key", "value"]]
+    assert "departures killed it" in res.output
     assert table["calibrated"].any() and (~table["calibrated"]).any()
     for f in FACTS:
         assert f.fact.split(":")[0][:30] in res.output
     meta = json.loads((out / "validation.json").read_text())["metadata"]
     assert meta["replicates"] == 2 and meta["simcomm_version"]
-    for name in ("validation_facts.png", "validation_returns.png", "validation_inequality.png"):
+    for name in ("validation_facts.png", "validation_returns.png", "validation_inequality.png",
+                 "validation_survival.png"):
         assert (out / name).stat().st_size > 10_000
         assert (report.parent / "validation" / name).exists()
     page = report.read_text()
     assert "simcomm validate --replicates 20 --report docs/validation.md" in page
     assert page.count("\n| ") >= len(FACTS) + 2  # header rows and one row per fact
     assert "(validation/validation_facts.png)" in page
+    assert "## Survival by age" in page and "## Where the essays' story holds" in page
+    assert len(json.loads((out / "validation.json").read_text())["departures"]) == 2
 
 
 def _tiny(low: float, high: float) -> tuple[Fact, ...]:
@@ -207,7 +251,8 @@ def test_share_of_runs_counts_communities_with_a_wilson_interval() -> None:
     """The Deloitte fact counts runs (communities) across arms: 1 of 4 peaking under 100 active
     members gives 0.25 with a Wilson interval inside [0, 1] around it."""
 
-    from simcomm.analysis.validation import FACTS, share_of_runs
+    from simcomm.analysis.measures import share_of_runs
+    from simcomm.analysis.validation import FACTS
 
     def run(peak: int) -> SimpleNamespace:
         return SimpleNamespace(timeseries=pd.DataFrame({"active_members": [0, peak, peak // 2]}))
@@ -217,7 +262,7 @@ def test_share_of_runs_counts_communities_with_a_wilson_interval() -> None:
     assert m.value == 0.25 and m.n == 4
     assert 0.0 <= m.low < 0.25 < m.high <= 1.0
     fact = next(f for f in FACTS if f.key == "vendor_small")
-    assert not fact.calibrated and len(fact.runs) >= 10
+    assert fact.calibrated and len(fact.runs) >= 10
 
 
 def _calibrate_module():
@@ -242,7 +287,8 @@ def test_the_calibration_search_scores_and_samples_as_documented() -> None:
     inside = {**centre, first.key: first.high - 1e-6}
     outside = {**centre, first.key: first.high + 0.05}
     assert 0 < cal.score(inside) < cal.score(outside)
-    assert cal.score({**centre, first.key: float("nan")}) == float("inf")
+    # nothing to measure it on: as bad as two range widths outside
+    assert cal.score({**centre, first.key: float("nan")}) == pytest.approx(cal.NOT_MEASURED)
     points = cal.hypercube(64, cal.SEARCH, seed=0)
     for name, (lo, hi, log) in cal.SEARCH.items():
         values = np.array([p[name] for p in points])

@@ -45,7 +45,7 @@ PARAMS: tuple[ParamSpec, ...] = (
        "problem); assumption for vendor launches", "Members at launch."),
     param("founder_commitment", 0.8, 0.01, 0.99, "identity", "seeds/000 (peers who 'feel compelled "
        "to solve' a shared problem)", "Mean identity of the members at launch."),
-    param("founder_concentration", 1000.0, 0.5, 1000.0, "Beta concentration", "Kraut & Fiore 2014 "
+    param("founder_concentration", 8.0, 0.5, 1000.0, "Beta concentration", "Kraut & Fiore 2014 "
           "(57% of new groups die within three months: founders differ); assumption for the figure",
           "How alike founders are: each one's identity is Beta(mean x c, (1 - mean) x c); at the "
           "largest every founder starts at founder_commitment."),

@@ -14,9 +14,11 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from simcomm.analysis.departures import Killed
 from simcomm.analysis.measures import FOUNDING_WEEKS
 from simcomm.analysis.survival import hazard_by_age, kaplan_meier, survival_table
 from simcomm.core.governance import GOVERNANCE
+from simcomm.runs.departures import FIRST_YEAR
 from simcomm.runs.sim import Result
 
 DPI = 150
@@ -94,3 +96,33 @@ def survival_section(groups: Mapping[str, Sequence[Result]], figures_dir: str, h
                      f"{cells[3]} (n = {r['formed_alive_end_n']}) | {median} |")
     lines += ["", f"![Survival by age]({figures_dir}/{FIGURE})", ""]
     return "\n".join(lines)
+
+
+def departures_lines(killed: Sequence[Killed]) -> list[str]:
+    """Return one line per setting: how often the departures killed the community (of n seeds,
+    with a Wilson 95% interval), how many of those with every departure after the first year."""
+    out = []
+    for k in killed:
+        out.append(f"{k.scenario}: the departures killed it in {k.killed} of {k.n} runs "
+                   f"({k.share:.0%} [{k.low:.0%}, {k.high:.0%}]), {k.late} of them with every "
+                   f"departure after week {FIRST_YEAR}; {k.died} of {k.n} died in all")
+    return out
+
+
+def departures_section(killed: Sequence[Killed]) -> str:
+    """Return the Markdown section on where the essays' story holds: how often the managers'
+    departures killed a community, bond-held against identity-held, and the assumptions that
+    decide it (one changed at a time)."""
+    if not killed:
+        return ""
+    lines = ["## Where the essays' story holds: departures that kill", "",
+             "Each run beside its replay on the same seed in which no manager ever leaves (`simcomm "
+             "explain`'s \"had the managers stayed\"): the departures killed the community when it died "
+             "and the replay was still alive then. The first two rows are the contrast; the others "
+             "change one assumption of the first.", "",
+             "| setting | killed by the departures [95% CI] | of them, every departure after week "
+             f"{FIRST_YEAR} | died in all |", "|---|---|---|---|"]
+    for k in killed:
+        lines.append(f"| {k.scenario} | {k.killed} of {k.n} ({k.share:.0%} [{k.low:.0%}, {k.high:.0%}]) | "
+                     f"{k.late} | {k.died} of {k.n} |")
+    return "\n".join(lines) + "\n"

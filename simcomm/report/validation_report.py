@@ -16,6 +16,14 @@ from matplotlib.figure import Figure
 
 from simcomm.analysis.measures import LARGE_OPEN, RETURN_WINDOW, messages_per_member
 from simcomm.analysis.validation import Validation, arm_label
+from simcomm.report.survival_report import FIGURE as SURVIVAL_FIGURE
+from simcomm.report.survival_report import (
+    by_type,
+    departures_lines,
+    departures_section,
+    plot_survival,
+    survival_section,
+)
 from simcomm.runs.files import (
     OutputError,
     absolute_out,
@@ -72,6 +80,13 @@ def format_table(table: pd.DataFrame, width: int = 40) -> str:
     n_in = int(table["in_range"].sum())
     lines += ["", f"{n_in} of {len(table)} facts in range."]
     return "\n".join(lines[1:])
+
+
+def format_departures(killed: list) -> str:
+    """Return how often the managers' departures killed a community in each story setting, as
+    text lines (empty when none was run)."""
+    lines = departures_lines(killed)
+    return ("Where the essays' story holds (departures that kill):\n  " + "\n  ".join(lines)) if lines else ""
 
 
 # ---- figures ---------------------------------------------------------------------------------
@@ -280,6 +295,9 @@ def _draw(validation: Validation, directory: Path) -> list[Path]:
     paths = [plot_facts(validation.table, directory / FIGURES[0][0])]
     for name, _title, draw in FIGURES[1:]:
         paths.append(draw(validation, directory / name))  # type: ignore[misc]
+    groups = by_type(validation.runs)
+    if groups:
+        paths.append(plot_survival(groups, directory / SURVIVAL_FIGURE))
     return paths
 
 
@@ -291,8 +309,9 @@ def write_validation(validation: Validation, out_dir: Path) -> list[Path]:
     with staged_output(out_dir, about={"command": "validate", **validation.metadata}) as stage, \
             writing_into(out_dir):
         validation.table.to_csv(stage / "validation.csv", index=False)
-        write_json(stage / "validation.json", {"metadata": validation.metadata,
-                                                "table": to_jsonable(validation.table)})
+        write_json(stage / "validation.json", {
+            "metadata": validation.metadata, "table": to_jsonable(validation.table),
+            "departures": [{**vars(k), "share": k.share} for k in validation.departures]})
         _draw(validation, stage)
         names = sorted(p.name for p in stage.iterdir())
     return [out_dir / n for n in names]
@@ -327,7 +346,8 @@ def markdown(validation: Validation, figures_dir: str) -> str:
         out += [f"![{title}]({figures_dir}/{name})", ""]
     n_in = int(t["in_range"].sum())
     out += [f"{n_in} of {len(t)} facts in range; out of range: {', '.join(validation.misses) or 'none'}.",
-            "", misses_section(t), "", calibration_section(), ""]
+            "", misses_section(t), "", survival_section(by_type(validation.runs), figures_dir, md["weeks"]),
+            "", departures_section(validation.departures), "", calibration_section(), ""]
     return "\n".join(out)
 
 

@@ -46,6 +46,7 @@ def validate(replicates: int, workers: int | None, out: Path | None, report: Pat
     from simcomm.analysis.validation import validation_workload
     from simcomm.report.validation_report import (
         VALIDATION_FILES,
+        format_departures,
         format_table,
         write_report,
         write_validation,
@@ -58,7 +59,7 @@ def validate(replicates: int, workers: int | None, out: Path | None, report: Pat
     if out is not None:
         check_out(out, VALIDATION_FILES)
     announce_work(validation_workload(replicates), workers, allow_long, "--replicates")
-    v = run_validation(replicates, workers=workers, progress=show_progress(quiet))
+    v = run_validation(replicates, workers=workers, progress=show_progress(quiet), story=True)
     if as_json:
         echo(json.dumps({"metadata": v.metadata, "table": to_jsonable(v.table)}, indent=2))
     else:
@@ -66,6 +67,7 @@ def validate(replicates: int, workers: int | None, out: Path | None, report: Pat
         echo(f"simcomm {md['simcomm_version']}: validation, {replicates} replicates per "
                    f"scenario (seeds {md['seeds'][0]}-{md['seeds'][1]}), {md['weeks']} weeks\n")
         echo(format_table(v.table))
+        echo("\n" + format_departures(v.departures))
     if out is not None:
         try:
             write_validation(v, out)

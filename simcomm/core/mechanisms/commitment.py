@@ -55,7 +55,7 @@ PARAMS: tuple[ParamSpec, ...] = (
        "give 63% of peer_bond_weight."),
     param("deal_value", 2.0, 0.0, 100.0, "value units/deal", "seeds/004",
        "Value of a peer deal to each partner in it."),
-    param("manager_bond_weight", 0.5, 0.0, 1.0, "commitment", "seeds/001 (depth partners: a 1:1 "
+    param("manager_bond_weight", 0.4, 0.0, 1.0, "commitment", "seeds/001 (depth partners: a 1:1 "
        "relationship with a partner account manager); seeds/000 ('moved on without leaving any form of "
        "legacy'); " + CALIBRATED + "with lurk_threshold, sets the active share of a managed community "
        "(partner-council; target 38-52%)",
@@ -78,7 +78,7 @@ PARAMS: tuple[ParamSpec, ...] = (
        "visit reads some sixty messages", "Messages a visit can take in; more in a week is overload."),
     param("commitment_rate", 0.08, 0.001, 1.0, "1/week", ASSUMPTION + "identity adapts over a few months",
        "Weekly rate at which identity moves toward the value a member gets."),
-    param("lurk_threshold", 0.283, 0.0, 1.0, "commitment",
+    param("lurk_threshold", 0.38, 0.0, 1.0, "commitment",
        "shared/MODEL.md mechanism 6; " + CALIBRATED + "Community "
        "Roundtable 2015: ~45% of a well-managed community's members active (partner-council; "
        "target 38-52%)",

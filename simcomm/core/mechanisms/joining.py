@@ -45,9 +45,10 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Online Communities: newcomers find a community through its public content); " + CALIBRATED + CAL_TEXT,
        "Partners who come across the community (search, the "
        "partner portal) per message written in it that week; they consider joining like anyone else."),
-    param("vendor_reach", 0.0025, 0.0, 1.0, "share of channel/manager/week", "shared/MODEL.md "
-          "mechanism 1 (vendor recruitment); assumption: Model 1's five personal invitations a week "
-          "at 2,000 partners, now a share of the channel, so a larger channel is reached in proportion",
+    param("vendor_reach", 0.004, 0.0, 1.0, "share of channel/manager/week", "shared/MODEL.md "
+          "mechanism 1 (vendor recruitment); a share of the channel, so a larger channel is reached in "
+          "proportion; " + CALIBRATED + "sets how many vendor communities stay small (Deloitte 2008: "
+          "about a third under 100 active members; target 25-45%)",
           "Share of the partners outside the community a manager in post invites each week (scaled "
           "by effectiveness and budget)."),
     param("distributor_reach", 3.0, 0.0, 100.0, "x", "seeds/004 ('Distributor-organized networks bring "

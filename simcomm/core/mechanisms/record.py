@@ -29,9 +29,9 @@ PARAMS: tuple[ParamSpec, ...] = (
     param("death_weeks", 8, 1, 520, "weeks", "Kraut & Fiore 2014 (a group is dead once it ceases to post "
           "new content); assumption: two months of silence", "Weeks in a row with no new message (a "
           "member's, or a manager's news) after which a community has died."),
-    param("revenue_per_active", 10.0, 0.0, 1e6, "currency/active member/week", "seeds/002 ('How are we "
-       "measuring community-influenced activities'); assumption: about 500 a year per active partner from what it "
-       "reads and asks, whoever runs the community",
+    param("revenue_per_active", 10.0, 0.0, 1e6, "currency/active member/week", "seeds/002 ('How are "
+       "we measuring community-influenced activities'); assumption: about 500 a year per active "
+       "partner from what it reads and asks, whoever runs the community",
        "Community-influenced vendor revenue per active member per week."),
     param("revenue_per_relationship", 40.0, 0.0, 1e6, "currency/member/week", "seeds/001 (depth "
           "partners: the 1:1 relationship with a partner account manager); seeds/002 ('track which "
