@@ -43,12 +43,13 @@ from simcomm.core.week import Week
 PARAMS: tuple[ParamSpec, ...] = (
     param("content_value", 1.5, 0.0, 10.0, "value units", ASSUMPTION + "the unit of value",
        "Value of a week's relevant content to a member who reads it."),
-    param("content_scale", 17.7, 0.1, 10_000.0, "messages/week", "seeds/003 #4 ('No-one wants to be "
+    param("content_scale", 9.7, 0.1, 10_000.0, "messages/week", "seeds/003 #4 ('No-one wants to be "
        "the first to a party'); a feed with this many messages a week feels 63% alive; "
        + CALIBRATED + CAL_TEXT,
        "Messages per week at which a community's feed feels alive (cold start below it)."),
-    param("peer_bond_weight", 0.5, 0.0, 1.0, "commitment", "seeds/000 ('feel more connected with the "
-       "outside world'); Ren, Kraut & Kiesler 2007 (bond-based attachment); assumption for the figure",
+    param("peer_bond_weight", 0.57, 0.0, 1.0, "commitment", "seeds/000 ('feel more connected with the "
+       "outside world'); Ren, Kraut & Kiesler 2007 (bond-based attachment); "
+       + CALIBRATED + "with lurk_threshold, how many newcomers stay (the large open community's facts)",
        "The most a member's ties to current members can hold it (its commitment from peers alone)."),
     param("peer_bond_scale", 2.0, 0.05, 100.0, "tie strength", ASSUMPTION + "two full ties to members "
        "give most of what peers can", "Summed strength of ties to current members at which peer bonds "
@@ -78,7 +79,7 @@ PARAMS: tuple[ParamSpec, ...] = (
        "visit reads some sixty messages", "Messages a visit can take in; more in a week is overload."),
     param("commitment_rate", 0.08, 0.001, 1.0, "1/week", ASSUMPTION + "identity adapts over a few months",
        "Weekly rate at which identity moves toward the value a member gets."),
-    param("lurk_threshold", 0.38, 0.0, 1.0, "commitment",
+    param("lurk_threshold", 0.334, 0.0, 1.0, "commitment",
        "shared/MODEL.md mechanism 6; " + CALIBRATED + "Community "
        "Roundtable 2015: ~45% of a well-managed community's members active (partner-council; "
        "target 38-52%)",

@@ -35,7 +35,7 @@ PARAMS: tuple[ParamSpec, ...] = (
           "curious, most of them just below lurk_threshold: they join lurking, as ~90% of a large "
           "community do (Nielsen 2006)", "Starting identity of a newcomer of average fit (0.5) and "
           "urgency (0.5); an invitation's incentive holds it on top."),
-    param("word_of_mouth", 0.176, 0.0, 1.0, "1/active peer/week",
+    param("word_of_mouth", 0.59, 0.0, 1.0, "1/active peer/week",
        CALIBRATED + "with discovery, how far an organic "
        "community grows beyond its founders' circle (the joiners behind every fact)",
        "Chance per week per active acquaintance that a partner considers joining."),
