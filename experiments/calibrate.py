@@ -121,8 +121,8 @@ def hypercube(n: int, box: Mapping[str, tuple[float, float, bool]], seed: int) -
     for row in u:
         p = {}
         for x, (name, (lo, hi, log)) in zip(row, box.items(), strict=True):
-            p[name] = float(math.exp(math.log(lo) + x * (math.log(hi) - math.log(lo))) if log
-                            else lo + x * (hi - lo))
+            value = math.exp(math.log(lo) + x * (math.log(hi) - math.log(lo))) if log else lo + x * (hi - lo)
+            p[name] = float(min(max(value, lo), hi))  # exp(log(lo)) can fall a rounding below lo
         pts.append(p)
     return pts
 
@@ -134,7 +134,8 @@ def around(p: Mapping[str, float], shrink: float) -> dict[str, tuple[float, floa
         if log:
             half = shrink * (math.log(hi) - math.log(lo)) / 2
             c = math.log(p[name])
-            box[name] = (math.exp(max(math.log(lo), c - half)), math.exp(min(math.log(hi), c + half)), True)
+            box[name] = (max(lo, math.exp(max(math.log(lo), c - half))),
+                         min(hi, math.exp(min(math.log(hi), c + half))), True)
         else:
             half = shrink * (hi - lo) / 2
             box[name] = (max(lo, p[name] - half), min(hi, p[name] + half), False)

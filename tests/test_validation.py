@@ -158,7 +158,7 @@ def test_validate_command_produces_every_row(tmp_path, monkeypatch) -> None:
     for f in FACTS:
         assert f.fact.split(":")[0][:30] in res.output
     meta = json.loads((out / "validation.json").read_text())["metadata"]
-    assert meta["replicates"] == 2 and meta["simcomm_version"]
+    assert meta["replicates"] == 3 and meta["simcomm_version"]
     for name in ("validation_facts.png", "validation_returns.png", "validation_inequality.png",
                  "validation_survival.png"):
         assert (out / name).stat().st_size > 10_000

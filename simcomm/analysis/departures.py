@@ -15,8 +15,8 @@ from simcomm.runs.departures import Fate
 @dataclass(frozen=True)
 class Killed:
     """How often the departures killed the community: of ``n`` seeds, ``killed`` (Wilson 95%
-    interval ``low``-``high``, shares), ``late`` of them with every departure after the first
-    year, and ``died`` in all."""
+    interval ``low``-``high``, shares), ``late`` of them after its first year, and ``died`` in
+    all."""
 
     scenario: str
     n: int

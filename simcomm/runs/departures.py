@@ -40,8 +40,9 @@ class Fate:
 
     @property
     def killed_after_first_year(self) -> bool:
-        """Return True when the departures killed it and none had left before week FIRST_YEAR."""
-        return self.killed and bool(self.departures) and min(self.departures) > FIRST_YEAR
+        """Return True when the departures killed it after week FIRST_YEAR: a community that had
+        lasted its first year (whenever the first manager left)."""
+        return self.killed and self.died is not None and self.died > FIRST_YEAR
 
 
 def fates(scenario: str | Scenario, seeds: Sequence[int], weeks: int = 260,
