@@ -179,7 +179,7 @@ def test_baseline_can_be_named_and_must_exist() -> None:
 
 
 def test_single_runs_and_missing_values_are_handled() -> None:
-    base = organic()[0]
+    base = vendor()[0]  # a community that lives: the template of every row
     results = {
         "one": [base],
         "nan": [with_summary(base, peak_active=None, roi=None) for _ in range(3)],
@@ -212,7 +212,7 @@ def test_constant_replicates_compare_exactly() -> None:
 
 
 def test_comparison_table_has_readable_names_and_marks_significant_cells() -> None:
-    base = organic()[0]
+    base = vendor()[0]  # a community that lives: the template of every row
     table = analysis.headline_table({
         "small": [with_summary(base, peak_active=v) for v in (10, 12, 11)],
         "large": [with_summary(base, peak_active=v) for v in (50, 53, 49)],

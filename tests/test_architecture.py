@@ -292,7 +292,8 @@ def test_rooms_touch_only_the_state_they_declare(monkeypatch) -> None:
     worthless = {"partners": 300, "founders": 30, "content_value": 0.0, "peer_bond_weight": 0.0,
                  "deal_value": 0.0, "advocate_motivation": 0.0, "word_of_mouth": 0.0, "discovery": 0.0,
                  "founder_commitment": 0.2, "death_weeks": 2}  # an organic community that dies of inactivity
-    for overrides in [{**busy, "governance": gov} for gov in GOVERNANCE] + [worthless]:
+    invited = {"partners": 300, "governance": "vendor-imposed"}  # invitees whose incentive fades
+    for overrides in [{**busy, "governance": gov} for gov in GOVERNANCE] + [worthless, invited]:
         model = simcomm.CommunityModel(simcomm.make_params(overrides), seed=3)
         model.mechanisms = tuple(_traced(model, m, changed[m.name], seen[m.name]) for m in model.mechanisms)
         for _ in range(40):

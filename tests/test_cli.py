@@ -56,13 +56,16 @@ def test_params_lists_every_parameter() -> None:
 
 
 def test_run_prints_summary_and_json() -> None:
-    code, out, _ = invoke("run", "organic", *SMALL)
+    code, out, _ = invoke("run", "vendor-imposed", *SMALL)
     assert code == 0 and "Retention after 12 weeks" in out and "Events:" in out
     answer = out.split("\n\n")[1]  # the sentences come first, before the table
-    assert answer.startswith("organic (organic, seed 0) peaked at")
+    assert answer.startswith("vendor-imposed (vendor-imposed, seed 0) peaked at")
     assert "It was still alive at week 30." in answer
     assert "Still alive at week 30" in out.split("\n\n")[2]
-    code, out, _ = invoke("run", "organic", *SMALL, "--json", "--seed", "3")
+    code, out, _ = invoke("run", "organic", *SMALL)  # a member-founded attempt that dies young
+    answer = out.split("\n\n")[1]
+    assert code == 0 and "It died in week" in answer and "nothing new" in answer
+    code, out, _ = invoke("run", "vendor-imposed", *SMALL, "--json", "--seed", "3")
     data = json.loads(out)
     assert data["metadata"]["seed"] == 3 and data["metadata"]["params"]["partners"] == 300
     assert data["alive_at_end"] is True and 3 <= len(data["answer"]) <= 5

@@ -24,10 +24,10 @@ from simcomm.report.compare_text import comparison_sentences, format_comparison_
 from simcomm.ui.cli import main
 
 SMALL = ["--weeks", "30", "--set", "partners=300"]
-# Three runs of each at 100 weeks: programme-overload loses seed 1 in week 78 and product-showcase
+# Three runs of each at 100 weeks: programme-overload loses one seed and product-showcase
 # all three, so Student t intervals leave the bounds (a share of runs above 1, members below 0).
 EDGE_SCENARIOS = ("vendor-imposed", "programme-overload", "product-showcase")
-EDGE_PARTNERS = 1000  # a channel where, over 100 weeks, the three scenarios' survival is 3, 2 and 0 of 3
+EDGE_PARTNERS = 350  # a channel where, over 100 weeks, the three scenarios' survival is 3, 2 and 0 of 3
 EDGE = ["compare", *EDGE_SCENARIOS, "-r", "3", "-w", "2", "--weeks", "100",
         "--set", f"partners={EDGE_PARTNERS}"]
 INTERVAL = re.compile(r"\[([-+]?[\d,.]+)(%?), ([-+]?[\d,.]+)(%?)\]")
@@ -194,9 +194,9 @@ def test_vary_runs_print_adjusted_intervals_that_agree_with_their_stars() -> Non
 
 
 def test_until_clear_adds_the_next_seeds_until_the_headline_is_clear() -> None:
-    """--until-clear: seeds 0-1, then 0-3, 0-7, 0-15 for both arms (common random numbers: the
+    """--until-clear: seeds 0-1, then 0-3, 0-7, ... up to 0-15 for both arms (common random numbers: the
     same seeds as the shorter run, plus more), each look on stderr, stopping when the headline is
-    clear, judged at 0.05 / 4 looks; the table is then that of -r 16 judged by the same rule."""
+    clear, judged at 0.05 / 4 looks; the table is then that of the last look judged by the same rule."""
     from simcomm.analysis.until_clear import alpha_per_look, looks
 
     assert looks(10, 80) == [10, 20, 40, 80] and looks(5, 5) == [5] and looks(3, 10) == [3, 6, 10]
@@ -206,16 +206,18 @@ def test_until_clear_adds_the_next_seeds_until_the_headline_is_clear() -> None:
     run = CliRunner().invoke(main, [*args, "-r", "2", "--until-clear", "--max-replicates", "16", "--json"])
     assert run.exit_code == 0, run.stderr
     looked = [line for line in run.stderr.splitlines() if line.startswith("until clear:")]
-    assert [line.split(" runs")[0] for line in looked] == [f"until clear: {n}" for n in (2, 4, 8, 16)]
+    sizes = [int(line.split(" runs")[0].split(": ")[1]) for line in looked]
+    assert sizes == [2, 4, 8, 16][:len(sizes)] and len(sizes) >= 2  # the first look is not clear
+    assert all(line.endswith("not clear") for line in looked[:-1])
     assert looked[-1].endswith("clear") and not looked[-1].endswith("not clear")
     data = json.loads(run.stdout)
-    assert data["replicates"] == 16 and data["rule"]["alpha"] == pytest.approx(0.0125)
+    assert data["replicates"] == sizes[-1] and data["rule"]["alpha"] == pytest.approx(0.0125)
     assert "1 time in 80" in data["rule"]["text"]
-    assert data["answer"][-1].startswith("Until clear: stopped at 16 runs of each: the headline, "
+    assert data["answer"][-1].startswith(f"Until clear: stopped at {sizes[-1]} runs of each: the headline, "
                                          "active members at week 60")
-    fixed = json.loads(CliRunner().invoke(main, [*args, "-r", "16", "--json"]).stdout)
+    fixed = json.loads(CliRunner().invoke(main, [*args, "-r", str(sizes[-1]), "--json"]).stdout)
     mean = {(r["label"], r["metric"]): r["mean"] for r in fixed["table"]}
-    for r in data["table"]:  # the same runs: seeds 0-15 of both arms
+    for r in data["table"]:  # the same runs: seeds 0 to the last look's of both arms
         assert r["mean"] == pytest.approx(mean[(r["label"], r["metric"])], nan_ok=True), r
     code, _, err = invoke(*args, "-r", "8", "--until-clear", "--max-replicates", "4")
     assert code == 2 and "--max-replicates 4 is below --replicates 8" in err
@@ -264,7 +266,10 @@ def test_the_answer_comes_first_and_says_what_changed() -> None:
     # by how much: the sentence quotes the table's means
     data = json.loads(invoke("compare", "organic", "staff-churn", "-r", "3", "-w", "2", *SMALL, "--json")[1])
     means = {r["label"]: r["mean"] for r in data["table"] if r["metric"] == "final_active"}
-    assert f"{means['staff-churn']:.0f} in staff-churn against {means['organic']:.0f} in organic" in flat
+    from simcomm.report.text import amount_text
+
+    quoted = {label: amount_text(mean, "members") for label, mean in means.items()}
+    assert f"{quoted['staff-churn']} in staff-churn against {quoted['organic']} in organic" in flat
     assert len(data["answer"]) == len(sentences)
     assert "Still alive at week 30" in table and "_" not in table.split("\n")[3].split("  ")[0]
     assert "n/a" not in out and "Welch" not in out

@@ -249,6 +249,9 @@ def test_failed_validate_creates_no_out(tmp_path: Path, monkeypatch: pytest.Monk
         raise ParameterError("simulated failure")
 
     monkeypatch.setattr("simcomm.analysis.validation.validate", broken)
+    from simcomm.runs.workload import Workload  # no "this will take" line before the error
+
+    monkeypatch.setattr("simcomm.analysis.validation.validation_workload", lambda *a, **k: Workload())
     code, _, err = invoke("validate", "--replicates", "2", "--out", str(tmp_path / "v" / "out"),
                           "--report", str(tmp_path / "docs" / "validation.md"))
     assert_one_line(code, err, "simulated failure")

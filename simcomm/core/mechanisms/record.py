@@ -34,8 +34,8 @@ PARAMS: tuple[ParamSpec, ...] = (
        "partner from what it reads and asks, whoever runs the community",
        "Community-influenced vendor revenue per active member per week."),
     param("revenue_per_relationship", 40.0, 0.0, 1e6, "currency/member/week", "seeds/001 (depth "
-          "partners: the 1:1 relationship with a partner account manager); seeds/002 ('track which "
-          "activities drove ... sales'); assumption: a related partner's business with the vendor "
+          "partners: the 1:1 relationship with a partner account manager); seeds/002 ('whether the "
+          "activity drove downloads, sales'); assumption: a related partner's business with the vendor "
           "runs through its manager, some 2,000 a year", "Community-influenced revenue per active "
           "member whose relationship is held by a manager in post (a lurker: reader_influence of it)."),
     param("reader_influence", 0.33, 0.0, 1.0, "share", "seeds/002 ('Are we properly tracking our "
