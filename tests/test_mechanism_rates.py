@@ -602,3 +602,19 @@ def test_a_community_dies_after_death_weeks_with_nothing_new() -> None:
     for _ in range(12):
         model.step()
     assert model.died_week is None  # the manager's news is something new every week
+
+
+def test_a_meet_up_that_members_came_to_is_something_new() -> None:
+    """With no message and no manager, a week in which two members met keeps the community
+    alive; one member alone at the table does not."""
+    for attendees, alive in ((2, True), (1, False)):
+        model = _model(governance="organic", members=10, death_weeks=3)
+        members = np.flatnonzero(model.people.join_week >= 0)
+        for number in range(1, 6):
+            week = _at(model, number)
+            week.tally["posts"] = week.tally["answers"] = 0
+            week.attended = np.zeros(week.m.size, dtype=bool)
+            week.attended[:attendees] = True
+            model.run_mechanism(record.MECHANISM, week)
+        assert (model.community.silent_weeks == 0) is alive, (attendees, model.community.silent_weeks)
+        assert members.size >= 2
