@@ -19,11 +19,16 @@ def test_vendor_retention_falls_with_staff_turnover() -> None:
     """Margins, going from no turnover to 3 departures a year in the vendor-imposed community
     (paired over 20 seeds on common random numbers; set on seeds 0-19, confirmed on 20-39):
     - settled_retention_52w (members still in 12 weeks after joining who are still in at 52)
-      and retention_52w (all first-year joiners) each drop by at least 0.01, one-sided paired
-      t-test p < 0.05 (measured: 0.04 and 0.03);
-    - active members at the end drop by at least 25% on average, p < 0.01 (measured: 39%, 50%).
+      and retention_52w (all first-year joiners) each drop by at least 0.05, one-sided paired
+      t-test p < 0.01 (measured under Model 3: 0.15 and 0.14 on seeds 0-19, 0.16 and 0.14 on
+      20-39, p <= 3e-4; under Model 2 it was 0.04 and 0.03);
+    - active members at the end drop by at least 50% on average, p < 0.01 (measured: 82% and
+      84%; Model 2: 39%, 50%).
     Retention moves less than activity: members stay for the content and their peers, while a
-    departure stops recruitment, answers, curation and events and takes relationships with it.
+    departure stops recruitment, answers, curation and events and takes relationships (the bonds
+    to the manager, Model 3) with it. With turnover a community whose manager leaves in its first
+    weeks can die before anyone has been in for 12 weeks, so its settled retention is undefined
+    (NaN: one seed in each set of 20): such pairs are left out of that comparison.
     Organic communities employ no vendor staff, so that vendor turnover leaves them alone holds
     by construction in this model and is not tested as a finding."""
     def summary(turnover: float, key: str) -> np.ndarray:
@@ -31,11 +36,14 @@ def test_vendor_retention_falls_with_staff_turnover() -> None:
                                                        staff_turnover_per_year=turnover)], float)
 
     for key in ("settled_retention_52w", "retention_52w"):
-        drop, p = paired_drop(summary(0.0, key), summary(3.0, key))
-        assert drop >= 0.01 and p < 0.05, (key, drop, p)
+        stay, churn = summary(0.0, key), summary(3.0, key)
+        defined = ~(np.isnan(stay) | np.isnan(churn))
+        assert defined.sum() >= 15, (key, stay, churn)
+        drop, p = paired_drop(stay[defined], churn[defined])
+        assert drop >= 0.05 and p < 0.01, (key, drop, p)
     stay, churn = summary(0.0, "final_active"), summary(3.0, "final_active")
     drop, p = paired_drop(stay, churn)
-    assert drop >= 0.25 * stay.mean() and p < 0.01, (drop, stay.mean(), p)
+    assert drop >= 0.5 * stay.mean() and p < 0.01, (drop, stay.mean(), p)
 
 
 def test_seeded_advocates_shorten_the_cold_start() -> None:
@@ -56,30 +64,23 @@ def test_seeded_advocates_shorten_the_cold_start() -> None:
     assert stats.wilcoxon(none, seeded, alternative="greater").pvalue < 0.01
 
 
-def test_more_programmes_mean_fewer_joiners_who_write_less() -> None:
-    """Margins, 2 against 20 other programmes per partner in the vendor-imposed community
-    (paired over 20 seeds; seeds 0-19, confirmed on 20-39; measured at the recalibrated
-    defaults):
-    - partners who ever join fall by at least 20% (one-sided paired t-test p < 0.01; measured
-      39% on seeds 20-39);
-    - messages per member-week fall below 0.9x (p < 0.05; measured 0.57x with p = 7e-6 on
-      seeds 20-39, and p = 0.035 on seeds 0-19, where a few seeds' communities barely start in
-      either arm): a few vocal members write most messages, and the members who stay in spite
-      of 20 programmes are those with time, so this effect is less sure than the one on joining."""
-    def figures(programmes: float) -> tuple[np.ndarray, np.ndarray]:
-        joined, rate = [], []
-        for r in runs("vendor-imposed", SEEDS20, programmes_per_partner=programmes):
-            ts = r.timeseries
-            weeks = (ts["active_members"] + ts["lurking_members"]).sum()
-            rate.append((ts["posts"].sum() + ts["answers"].sum()) / max(1, weeks))
-            joined.append(r.summary["ever_joined"])
-        return np.array(joined, float), np.array(rate)
+def test_more_programmes_mean_fewer_joiners() -> None:
+    """Margin, 2 against 20 other programmes per partner in the vendor-imposed community (paired
+    over 10 seeds): partners who ever join fall by at least 30%, one-sided paired t-test p < 0.01
+    (measured under Model 3: 61% on seeds 0-9, 1,591 against 621, p = 8e-8; 61% on seeds 0-19 and
+    59% on seeds 20-39, p < 1e-9; without programme_drag 15%).
 
-    (few_j, few_r), (many_j, many_r) = figures(2.0), figures(20.0)
-    drop, p = paired_drop(few_j, many_j)
-    assert drop >= 0.2 * few_j.mean() and p < 0.01, (few_j.mean(), many_j.mean(), p)
-    assert many_r.mean() < 0.9 * few_r.mean(), (few_r.mean(), many_r.mean())
-    assert stats.ttest_rel(few_r, many_r, alternative="greater").pvalue < 0.05
+    That those who join also write less (messages per member-week, the programmes-engagement claim)
+    stopped agreeing under Model 3 and is no longer asserted: 1.05x with 20 programmes on seeds
+    0-19 (p = 0.63 for a fall), 0.70x on seeds 20-39 (p = 0.005); under Model 2 it was 0.57x (the
+    members who stay in spite of 20 programmes are those with time; the per-seed rates are very
+    skewed). That other programmes take a member's hours first is tested directly in
+    test_growth_and_managers (test_time_is_a_budget_other_programmes_take_their_share_first)."""
+    joined = {programmes: np.array([r.summary["ever_joined"] for r in runs(
+        "vendor-imposed", SEEDS, programmes_per_partner=programmes)], float) for programmes in (2.0, 20.0)}
+    few, many = joined[2.0], joined[20.0]
+    drop, p = paired_drop(few, many)
+    assert drop >= 0.3 * few.mean() and p < 0.01, (few.mean(), many.mean(), p)
 
 
 def test_answered_newcomers_return_more_often() -> None:
@@ -110,11 +111,18 @@ def test_answered_newcomers_return_more_often() -> None:
 def test_top_ten_percent_of_posters_write_half_the_posts() -> None:
     """Margin: in a 5,000-partner organic community the top 10% of posters (members with at
     least one message) write at least half of all messages: the mean share over 10 seeds minus
-    two standard errors is >= 0.5."""
+    two standard errors is >= 0.5, and every run has at least 100 posters.
+
+    Under Model 3 a member-founded community starts from its initiator's circle and at the
+    defaults most die young with a handful of posters (where the share is 1 by arithmetic, or
+    undefined with none: seed 6), which says nothing about inequality; 40 seeded advocates join
+    at launch so that it forms. Measured: 520-847 posters a run, top-10% shares 0.80-0.90 (mean
+    0.86)."""
     shares = []
-    for r in runs("organic", SEEDS, partners=5000):
+    for r in runs("organic", SEEDS, partners=5000, seed_advocates=40):
         msgs = (r.members["posts"] + r.members["answers"]).to_numpy()
         msgs = np.sort(msgs[msgs > 0])[::-1]
+        assert msgs.size >= 100, (r.seed, msgs.size)
         top = msgs[: max(1, int(np.ceil(0.1 * msgs.size)))]
         shares.append(top.sum() / msgs.sum())
     shares = np.array(shares)
@@ -122,27 +130,34 @@ def test_top_ten_percent_of_posters_write_half_the_posts() -> None:
 
 
 # ---- the claims of docs/claims.md that agree at the defaults ---------------------------------
-# Each runs the claim's own contrast (simcomm.runs.claims.CLAIMS) on seeds 0-9 (0-19 for the weak
+# Each runs the claim's own contrast (simcomm.runs.claims.CLAIMS) on seeds 0-9 (0-19 for a weak
 # one), which the page (seeds derived from base seed 0 by derive_seed) does not use. Margins: the
 # mean paired effect, in the claim's expected direction, is at least MARGIN (about half of what
 # the page measured over its 20 seeds, shown next to each), and a one-sided paired t-test gives
-# p < 0.01. one-plus-one is weak: +0.3 points on the page, +0.23 points with p = 0.024 on seeds
-# 0-19 (and +0.02, p = 0.45, on seeds 10-19 alone), so it runs on 20 seeds with p < 0.05: the
-# page calls it agreeing, and this test says how little room it has.
+# p < 0.01 (p < 0.05 on 20 seeds for a weak one).
 # Two claims agree on the page's seeds and do not replicate on seeds 0-19, so they are not tests
 # and not findings: promote-advocates (page +2.0 points [+0.9, +3.1]; seeds 0-19 +0.05 points,
 # p = 0.48) and measure-value (page +20 points of survival [+5, +40]; seeds 0-19: the same
-# survival in both arms).
+# survival in both arms). (Model 2 figures.)
+# Stopped agreeing on unseen seeds under Model 3 (issue 22), so removed; measured with the page's
+# own seeds (paired effect, 95% interval) and on seeds 0-9 / 0-19 (gain in the claim's direction,
+# one-sided paired t-test p):
+# - showcase-repels (settled retention; Model 2 page -0.27, margin 0.13): page -0.032 [-0.067,
+#   +0.001], inconclusive; seeds 0-9 +0.025, p = 0.19; seeds 10-19 +0.029, p = 0.11.
+# - moderate-spam (settled retention; Model 2 page +0.048, margin 0.024): page +0.006 [+0.003,
+#   +0.010]; seeds 0-9 +0.005, p = 0.14; seeds 0-19 +0.0045, p = 0.055 (not even as a weak claim).
+# - one-plus-one (settled retention, weak; Model 2 page +0.003): page +0.00004 [-0.0009, +0.0010],
+#   inconclusive; seeds 0-19 -0.0003, p = 0.78.
+# social-object still agrees, smaller: page +33.8 active members [+26.7, +41.2] (Model 2: +262);
+# seeds 0-9 +34, p = 0.0014; seeds 10-19 +57, p = 0.003. Its margin is half the page's.
 # Claims that hold by construction (turnover-spares-sponsored) are not tested as findings;
-# advocates-first, too-many-programmes and programmes-engagement have their own tests above.
+# advocates-first and too-many-programmes have their own tests above; programmes-engagement stopped
+# agreeing under Model 3 (see test_more_programmes_mean_fewer_joiners).
 PAGE_CLAIMS: dict[str, tuple[float, range, float]] = {  # margin, seeds, p-value bound
     "legacy": (50.0, SEEDS, 0.01),              # final active members, page +98.5
-    "showcase-repels": (0.13, SEEDS, 0.01),     # settled retention, page -0.27
     "authentic-voice": (0.015, SEEDS, 0.01),    # retention_52w, page +0.036
-    "social-object": (130.0, SEEDS, 0.01),      # final active members, page +262
+    "social-object": (17.0, SEEDS, 0.01),       # final active members, page +33.8 (Model 3)
     "connect-partners": (70.0, SEEDS, 0.01),    # peer deals, page +147
-    "moderate-spam": (0.024, SEEDS, 0.01),      # settled retention, page +0.048
-    "one-plus-one": (0.001, SEEDS20, 0.05),     # settled retention, page +0.003 (weak)
 }
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from simcomm import make_params
 from simcomm.analysis.explain import attribute, interval
 from simcomm.core.counterfactual import BUDGET_CUT, DEPARTURE, AdverseEvent, Counterfactual
 from simcomm.runs.sim import simulate
@@ -132,8 +133,9 @@ def test_explain_prints_sentences_and_a_table() -> None:
                                          "Conditions at the model's defaults")]
     assert at == sorted(at), at
     defaults = out[at[2]:]
-    assert "no product promotion (instead of promo share 0.1, promo swing 0.15, the model's default)" in \
-        " ".join(defaults.split())
+    default = make_params({})  # the calibrated defaults move (Model 3 raised promo share to 0.3)
+    assert (f"no product promotion (instead of promo share {default.promo_share:g}, promo swing "
+            f"{default.promo_swing:g}, the model's default)") in " ".join(defaults.split())
     assert "Without the scenario's lever" in out[at[0]:at[1]]
     table = out[out.index("\ncause "):]
     rows = [table.index(r) for r in ("What this scenario changes:", "lever: staff turnover per year",

@@ -2,8 +2,9 @@
 
 A vacancy stops the manager's salary while the community's influenced revenue goes on, so a
 review whose period held vacant weeks divides that revenue by a cost with the salary missing: its
-ROI is inflated (staff-churn, seed 0: 19.81 right after a 23-week vacancy, and the budget was
-restored). The model decides as it does (a later model will fix the cause); the pages must not
+ROI is inflated (Model 2: staff-churn, seed 0 scored 19.81 right after a 23-week vacancy, and the
+budget was restored; Model 3 runs revenue through relationships, yet a vacancy still lowers cost
+more than revenue, 9.65 against 2.12 a review earlier). The model decides as it does; the pages must not
 present that review as good news. :func:`review_caveat` gives the words, :func:`with_caveats`
 adds them to a run's event table.
 """

@@ -13,7 +13,7 @@ and replays it with the same seed, so the same common random numbers, with
   reviews' rule (a review still cuts or closes when the new numbers miss the target);
 - each condition neutralised alone: the conditions of
   :data:`simcomm.core.counterfactual.CONDITIONS` the run has (promotion, spam, programme
-  overload; each marked when it is at the model's default, as promotion's 10% is) and each of the
+  overload; each marked when it is at the model's default, as a vendor's 30% promotion is) and each of the
   scenario's own levers set back to its base's value,
 - all the events together (no manager ever leaving and every budget decision of the run
   waived), and all the conditions together.
