@@ -11,6 +11,8 @@ import pytest
 from conftest import paired_drop, runs
 from scipy import stats
 
+pytestmark = pytest.mark.seeds  # run once, under Python 3.11 (pyproject.toml)
+
 SEEDS = range(10)
 SEEDS20 = range(20)
 
