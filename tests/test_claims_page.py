@@ -29,8 +29,9 @@ from simcomm.analysis.claims import (
     wilson,
 )
 from simcomm.core.params import ASSUMPTIONS, SPEC_BY_NAME, make_params, plausible_range
-from simcomm.runs.claims import ARMS, CLAIMS, MEASURES, robustness_design
+from simcomm.runs.claims import ARMS, CLAIMS, robustness_design
 from simcomm.runs.library import load_scenario
+from simcomm.runs.measures import MEASURES
 from simcomm.ui.cli import main
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"

@@ -14,8 +14,9 @@ from simcomm.analysis.explain import METRICS as EXPLAINED
 from simcomm.core import metric_registry as registry
 from simcomm.core.metrics import WEEKLY_METRICS
 from simcomm.core.parameter import ParameterError
-from simcomm.runs.claims import CLAIMS, MEASURES
+from simcomm.runs.claims import CLAIMS
 from simcomm.runs.experiment_file import SUMMARY_METRICS, WEEKLY_NUMERIC
+from simcomm.runs.measures import MEASURES
 
 PACKAGE = Path(simcomm.__file__).parent
 

@@ -152,6 +152,8 @@ METRICS: tuple[MetricSpec, ...] = (
     _m("alive_at_end", _R, "share", 0, 1, 1, "Still alive at week {weeks}",
        "runs still alive at the horizon"),
     _m("survival", _R, "share", 0, 1, 1, "Still alive at the horizon", "still alive at the horizon"),
+    _m("weeks_alive", _R, "weeks", 0, INF, 1, "Weeks alive (the horizon if still alive)",
+       "weeks the community lived (the horizon if it lived to the end)"),
     _m("weeks_to_20th_joiner", _R, "weeks", 0, INF, -1, "Weeks until the 20th joiner",
        "weeks until the 20th joiner after the launch"),
     _m("newcomer_return_12w", _R, "share", 0, 1, 1, "First posters back within 12 weeks",

@@ -23,7 +23,7 @@ from mesa.agent import AgentSet
 
 from simcomm.agents import Advocate, Partner, VendorStaff
 from simcomm.core.counterfactual import AdverseEvent, Counterfactual
-from simcomm.core.governance import GOVERNANCE, Rules
+from simcomm.core.governance import Rules
 from simcomm.core.mechanism import Mechanism, Room, check_order
 from simcomm.core.mechanisms import WEEK
 from simcomm.core.mechanisms.record import WeeklyRecord
@@ -33,6 +33,7 @@ from simcomm.core.programme import ROOM as PROGRAMME
 from simcomm.core.programme import Programme
 from simcomm.core.randomness import Streams
 from simcomm.core.rooms import ROOMS, STATE, STREAM_NAMES
+from simcomm.core.rule_parts import rules_of
 from simcomm.core.state import Community, Partners, View, allocate, view_for
 from simcomm.core.ties import PeerTies
 from simcomm.core.week import Week
@@ -121,7 +122,7 @@ class CommunityModel(mesa.Model):
         self.p: Params = params if params is not None else make_params()
         self.seed = seed
         self.week = 0
-        self.rules: Rules = GOVERNANCE[self.p.governance]
+        self.rules: Rules = rules_of(self.p)  # the type's rules, with any part set on its own
         self.streams = Streams(seed, STREAM_NAMES)  # common random numbers: one stream per decision
         self.mechanisms = week_for(self.rules)
         self.events: list[tuple[int, str, str]] = []

@@ -1,6 +1,7 @@
 """Every model parameter in one table, gathered from where each is declared.
 
-The governance rules (:mod:`simcomm.core.governance`) and every room of the model
+The governance rules (:mod:`simcomm.core.governance`, and each of their parts on its own:
+:mod:`simcomm.core.rule_parts`) and every room of the model
 (:data:`simcomm.core.rooms.ROOMS`: the population, the programme, each weekly mechanism, the
 launch) declare their own parameters: name, default, allowed range, unit and source.
 :data:`SPECS` is them all, in that order (``simcomm params`` prints it).
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simcomm.core import governance
+from simcomm.core import governance, rule_parts
 from simcomm.core.governance import GOVERNANCE
 from simcomm.core.launch import GROWTH_POLICIES
 from simcomm.core.parameter import ParameterError, Params, ParamSpec, Value, closest_names, shown_value
@@ -25,7 +26,8 @@ __all__ = ["GOVERNANCE_TYPES", "GROWTH_POLICIES", "SPECS", "SPEC_BY_NAME", "Para
            "Params", "Value", "closest_names", "make_params", "parse_assignment"]
 
 GOVERNANCE_TYPES: tuple[str, ...] = tuple(GOVERNANCE)
-SPECS: tuple[ParamSpec, ...] = (*governance.PARAMS, *(spec for room in ROOMS for spec in room.params))
+SPECS: tuple[ParamSpec, ...] = (*governance.PARAMS, *rule_parts.PARAMS,
+                                *(spec for room in ROOMS for spec in room.params))
 SPEC_BY_NAME: dict[str, ParamSpec] = {s.name: s for s in SPECS}
 
 

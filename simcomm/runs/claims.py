@@ -15,8 +15,7 @@ intervals and verdicts.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,62 +27,10 @@ from simcomm.core.params import ASSUMPTIONS, SPEC_BY_NAME, ParameterError, Value
 from simcomm.runs.batch import RunSpec, run_many
 from simcomm.runs.experiments import derive_seed
 from simcomm.runs.library import load_scenario
-from simcomm.runs.sim import Result, simulate
+from simcomm.runs.measures import measure_all
+from simcomm.runs.sim import simulate
 
 ARMS = ("without", "with")
-
-
-def _summary(key: str) -> Callable[[Result], float]:
-    def measure(result: Result) -> float:
-        value = result.summary.get(key)
-        return math.nan if value is None else float(value)
-    return measure
-
-
-def _alive(result: Result) -> float:
-    """Return 1.0 when the community is still alive at the horizon, else 0.0."""
-    return 1.0 if result.summary.get("died_week") is None else 0.0
-
-
-def _weeks_to_20th_joiner(result: Result) -> float:
-    """Return the weeks after the launch until the 20th partner joins (weeks + 1 if never)."""
-    joined = np.sort(result.members["join_week"].to_numpy())
-    joined = joined[joined > 0]
-    return float(joined[19]) if joined.size >= 20 else float(result.weeks + 1)
-
-
-def _newcomer_return(result: Result) -> float:
-    """Return the share of first posters (first post at least 12 weeks before the horizon) who
-    post again within 12 weeks (NaN when none)."""
-    m = result.members
-    m = m[m["first_post_answered"].notna() & (m["first_post_week"] <= result.weeks - 12)]
-    if m.empty:
-        return math.nan
-    back = (m["second_post_week"] - m["first_post_week"]).le(12).fillna(False)
-    return float(back.mean())
-
-
-def _messages_per_member_week(result: Result) -> float:
-    """Return posts and answers per member-week (members active or lurking)."""
-    ts = result.timeseries
-    weeks = float((ts["active_members"] + ts["lurking_members"]).sum())
-    return float(ts["posts"].sum() + ts["answers"].sum()) / weeks if weeks else math.nan
-
-
-#: How each metric a claim is judged on is measured on a run (its unit, bounds and words are the
-#: metric registry's, :mod:`simcomm.core.metric_registry`).
-MEASURES: dict[str, Callable[[Result], float]] = {
-    "survival": _alive,
-    "retention_52w": _summary("retention_52w"),
-    "settled_retention_52w": _summary("settled_retention_52w"),
-    "final_active": _summary("final_active"),
-    "peak_active": _summary("peak_active"),
-    "ever_joined": _summary("ever_joined"),
-    "total_peer_deals": _summary("total_peer_deals"),
-    "weeks_to_20th_joiner": _weeks_to_20th_joiner,
-    "newcomer_return_12w": _newcomer_return,
-    "messages_per_member_week": _messages_per_member_week,
-}
 
 
 @dataclass(frozen=True)
@@ -365,11 +312,6 @@ def select_claims(keys: Sequence[str] | None) -> list[Claim]:
         if key not in CLAIM_BY_KEY:
             raise ParameterError(f"--only: unknown claim '{key}'; expected one of {', '.join(CLAIM_BY_KEY)}")
     return [c for c in CLAIMS if c.key in keys]
-
-
-def measure_all(result: Result) -> dict[str, float]:
-    """Return every claim metric of one run (metric name -> value; NaN where undefined)."""
-    return {name: measure(result) for name, measure in MEASURES.items()}
 
 
 def measure_run(spec: RunSpec) -> dict[str, float]:
