@@ -27,8 +27,7 @@ from simcomm.core.params import ASSUMPTIONS, SPEC_BY_NAME, ParameterError, Value
 from simcomm.runs.batch import RunSpec, run_many
 from simcomm.runs.experiments import derive_seed
 from simcomm.runs.library import load_scenario
-from simcomm.runs.measures import measure_all
-from simcomm.runs.sim import simulate
+from simcomm.runs.measures import measure_run
 
 ARMS = ("without", "with")
 
@@ -312,12 +311,6 @@ def select_claims(keys: Sequence[str] | None) -> list[Claim]:
         if key not in CLAIM_BY_KEY:
             raise ParameterError(f"--only: unknown claim '{key}'; expected one of {', '.join(CLAIM_BY_KEY)}")
     return [c for c in CLAIMS if c.key in keys]
-
-
-def measure_run(spec: RunSpec) -> dict[str, float]:
-    """Run one spec and return its claim metrics (what worker processes call: small to send back)."""
-    result = simulate(spec.scenario, weeks=spec.weeks, seed=spec.seed, overrides=dict(spec.overrides))
-    return measure_all(result)
 
 
 def _key(scenario: str, overrides: Mapping[str, Value], seed: int) -> tuple[Any, ...]:

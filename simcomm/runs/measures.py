@@ -16,7 +16,8 @@ from collections.abc import Callable
 import numpy as np
 
 from simcomm.core.metric_registry import ALIVE, SUMMARY
-from simcomm.runs.sim import Result
+from simcomm.runs.batch import RunSpec
+from simcomm.runs.sim import Result, simulate
 
 
 def _summary(key: str) -> Callable[[Result], float]:
@@ -88,3 +89,10 @@ def measure_all(result: Result) -> dict[str, float]:
     out = {name: _summary(name)(result) for name in SUMMARY}
     out.update({name: measure(result) for name, measure in MEASURES.items()})
     return out
+
+
+def measure_run(spec: RunSpec) -> dict[str, float]:
+    """Run one spec and return :func:`measure_all` of it (what worker processes call: small to
+    send back)."""
+    result = simulate(spec.scenario, weeks=spec.weeks, seed=spec.seed, overrides=dict(spec.overrides))
+    return measure_all(result)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -21,6 +22,8 @@ Examples:
   simcomm explain staff-churn
   simcomm explain staff-churn --replicates 1 --seed 3 --weeks 156
   simcomm explain budget-axe -r 20 --out out/why --json
+  simcomm explain organic --against vendor-imposed          # what makes the difference, lever by lever
+  simcomm explain staff-churn --against vendor-imposed -r 20 --out out/churn
 """
 
 
@@ -40,12 +43,20 @@ Examples:
               help="Parallel processes [default: all cores].")
 @click.option("--out", type=OUT_PATH, default=None,
               help="Directory for explain.json, attribution.csv, effects.csv/.parquet and a PNG.")
+@click.option("--against", default=None, metavar="B",
+              help="Take the difference from scenario B apart instead: each lever's contribution.")
+@click.option("--permutations", default=None, type=click.IntRange(2, 10_000),
+              help="With --against and more than 6 levers: random orders of the levers "
+                   "(an even number) [default: 32].")
+@click.option("--metric", "metrics", default=None, metavar="NAME,...",
+              help="With --against: the metrics to take apart [default: the headline metrics].")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of sentences and a table.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @allow_long_option
 def explain(scenario: str, seed: int, replicates: int, weeks: int, at_week: int | None,
-            sets: tuple[str, ...], workers: int | None, out: Path | None, as_json: bool,
-            quiet: bool, allow_long: bool) -> None:
+            sets: tuple[str, ...], workers: int | None, out: Path | None, against: str | None,
+            permutations: int | None, metrics: str | None, as_json: bool, quiet: bool,
+            allow_long: bool) -> None:
     """Explain a scenario's losses: replay it with each adverse event or condition neutralised.
 
     Runs SCENARIO (a built-in name or a scenario TOML file) for R seeds, then replays each run
@@ -59,6 +70,12 @@ def explain(scenario: str, seed: int, replicates: int, weeks: int, at_week: int 
     had, how much more of its first-year joiners it would have kept, and how many of the runs in
     which it died would have survived, with 95% bootstrap intervals over the seeds; then the
     whole table.
+
+    With --against B: takes the difference SCENARIO - B apart, lever by lever (each part of the
+    governance rules on which their types differ, and each other parameter), by Shapley values
+    on the same seeds: every combination of the levers runs (sampled orders beyond 6 levers), and
+    each lever's contribution, with a 95% interval over the seeds, adds up with the others to
+    the difference.
     """
     import mesa
 
@@ -73,6 +90,15 @@ def explain(scenario: str, seed: int, replicates: int, weeks: int, at_week: int 
 
     sc = load_scenario(scenario)
     overrides = parse_sets(sets)
+    if against is not None:
+        if at_week is not None:
+            raise ParameterError("--at-week is not allowed with --against: the difference is taken apart "
+                                 "in the headline metrics at the horizon")
+        _against(sc, load_scenario(against), overrides, seed, replicates, weeks, workers, out,
+                 permutations, metrics, as_json, quiet, allow_long)
+        return
+    if permutations is not None or metrics is not None:
+        raise ParameterError("--permutations and --metric are allowed only with --against B")
     if at_week is not None and at_week > weeks:
         raise ParameterError(f"--at-week {at_week} is not allowed: expected a week in [1, {weeks}] "
                              "(the runs last --weeks weeks)")
@@ -98,5 +124,58 @@ def explain(scenario: str, seed: int, replicates: int, weeks: int, at_week: int 
     for sentence in sentences(ex):
         echo(click.wrap_text(sentence, width=100) + "\n")
     echo(table_text(ex))
+    if written:
+        echo(f"wrote {len(written)} files to {out}")
+
+
+def _against(a: Any, b: Any, overrides: dict[str, Any], seed: int, replicates: int, weeks: int,
+             workers: int | None, out: Path | None, permutations: int | None, metrics: str | None,
+             as_json: bool, quiet: bool, allow_long: bool) -> None:
+    """``explain A --against B``: run every combination of the levers and print (or write) each
+    lever's contribution to each metric; return None."""
+    import mesa
+
+    from simcomm.analysis.shapley import DECOMPOSED, decompose
+    from simcomm.core.metric_registry import metric as registered
+    from simcomm.core.params import ParameterError, make_params
+    from simcomm.report.decompose import DECOMPOSE_FILES, payload, sentences, write_decomposition
+    from simcomm.runs.batch import show_progress
+    from simcomm.runs.decompose import PERMUTATIONS, coalitions_for, levers_between, run_coalitions
+    from simcomm.runs.files import to_jsonable
+    from simcomm.runs.workload import Workload
+
+    chosen = DECOMPOSED
+    if metrics is not None:
+        chosen = tuple(m.strip() for m in metrics.split(",") if m.strip())
+        allowed = ", ".join(DECOMPOSED)
+        for m in chosen:
+            if m not in DECOMPOSED:
+                registered(m)  # an unknown name: the registry's message, with close names
+                raise ParameterError(f"--metric {m} is not allowed: expected some of {allowed}")
+        if not chosen:
+            raise ParameterError(f"--metric '{metrics}' names no metric: expected some of {allowed}")
+    if out is not None:
+        check_out(out, DECOMPOSE_FILES)
+    permutations = permutations or PERMUTATIONS
+    coalitions, _ = coalitions_for(len(levers_between(a, b, overrides)), permutations)
+    work = Workload()
+    for sc in (a, b):
+        partners = int(make_params(overrides, base=sc.overrides)["partners"])
+        work.add(replicates * len(coalitions) // 2, weeks, partners)
+    announce_work(work, workers, allow_long, "--replicates or --weeks")
+    seeds = list(range(seed, seed + replicates))
+    runs = run_coalitions(a, b, seeds, weeks, overrides, permutations=permutations, workers=workers,
+                          progress=show_progress(quiet))
+    table = decompose(runs.values, runs.coalitions, [lv.name for lv in runs.levers], runs.orders, chosen)
+    metadata = {"scenario": a.name, "against": b.name, "seeds": seeds, "weeks": weeks, "overrides": overrides,
+                "simcomm_version": __version__, "mesa_version": mesa.__version__}
+    written = write_decomposition(runs, table, out, metadata) if out is not None else []
+    if as_json:
+        echo(json.dumps(to_jsonable(payload(runs, table, metadata)), indent=2))
+        return
+    set_text = f", set: {overrides}" if overrides else ""
+    echo(f"simcomm {__version__}: explain {a.name} --against {b.name} ({runs.runs} runs{set_text})\n")
+    for sentence in sentences(runs, table):
+        echo(click.wrap_text(sentence, width=100) + "\n")
     if written:
         echo(f"wrote {len(written)} files to {out}")
