@@ -119,7 +119,7 @@ def decompose(values: pd.DataFrame, coalitions: Sequence[frozenset[int]], levers
         else:
             phi, per_order = sampled_shapley(v, coalitions, orders, n)
             if v.shape[1]:
-                mean_per_order = per_order.mean(axis=2)  # (orders, n): each order's contribution, mean over seeds
+                mean_per_order = per_order.mean(axis=2)  # (orders, n): mean over seeds
                 spread = mean_per_order.std(axis=0, ddof=1) / math.sqrt(len(orders))
             else:
                 spread = np.full(n, math.nan)
