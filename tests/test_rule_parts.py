@@ -68,3 +68,18 @@ def test_a_bad_part_is_one_line_naming_the_allowed_values() -> None:
     with pytest.raises(ParameterError, match=r"rule_matchmaking.*one of type, yes, no"):
         make_params({"rule_matchmaking": True})
     assert parse_assignment("rule_fit=complementary") == ("rule_fit", "complementary")
+
+
+def test_the_parameters_a_hybrid_uses_follow_its_rules() -> None:
+    """An organic community run by the vendor uses the staff turnover an organic one does not;
+    a vendor-imposed one run by its members does not, and every community uses its rule parts."""
+    from simcomm.core.model import parameters_used
+
+    def used(overrides: dict) -> set[str]:
+        return set(parameters_used(rules_of(make_params(overrides))))
+
+    assert "staff_turnover_per_year" in used({"governance": "organic", "rule_run_by": "vendor",
+                                              "rule_events": "vendor"})
+    assert "staff_turnover_per_year" not in used({"governance": "vendor-imposed", "rule_run_by": "members",
+                                                  "rule_events": "members"})
+    assert set(PARAMETER_NAMES) <= used({"governance": "organic"})

@@ -60,13 +60,13 @@ def parameters_used(rules: Rules) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=16)
 def _parameters_used(rules: Rules) -> tuple[str, ...]:
-    from simcomm.core import programme
+    from simcomm.core import programme, rule_parts
     from simcomm.core.governance import PARAMS as GOVERNANCE_PARAMS
     from simcomm.core.params import SPECS, make_params
     from simcomm.core.rooms import ROOMS
 
     applying = set(week_for(rules))
-    used = {s.name for s in GOVERNANCE_PARAMS}
+    used = {s.name for s in (*GOVERNANCE_PARAMS, *rule_parts.PARAMS)}
     for room in ROOMS:
         if room is programme.ROOM or (room in WEEK and room not in applying):
             continue
@@ -74,8 +74,7 @@ def _parameters_used(rules: Rules) -> tuple[str, ...]:
     if rules.has_staff:
         used |= {s.name for s in programme.PARAMS}
     else:
-        name = next(n for n, r in GOVERNANCE.items() if r == rules)
-        base = make_params({"governance": name, "partners": 300})
+        base = make_params({**rule_parts.parts_for(rules), "partners": 300})  # any type, or a hybrid
         plain = _short_run(base)
         for spec in programme.PARAMS:
             moved = _moved(spec, base[spec.name])

@@ -96,8 +96,13 @@ def rules_of(values: Mapping[str, Any]) -> Rules:
     return dataclasses.replace(rules, **changed) if changed else rules
 
 
+def parts_for(rules: Rules) -> dict[str, str]:
+    """Return every part of ``rules`` as parameter values (``{"rule_run_by": "vendor", ...}``):
+    setting them all, under any governance type, gives these rules."""
+    return {parameter_name(f): part_value(rules, f) for f in FIELDS}
+
+
 def parts_of(governance: str) -> dict[str, str]:
     """Return every rule part of governance type ``governance`` as parameter values
     (``{"rule_run_by": "vendor", ...}``): setting them all gives the type's own rules."""
-    rules = GOVERNANCE[governance]
-    return {parameter_name(f): part_value(rules, f) for f in FIELDS}
+    return parts_for(GOVERNANCE[governance])

@@ -35,11 +35,11 @@ def applicable(params: Mapping[str, Any]) -> tuple[set[str], list[str]]:
     community has no manager, so no staff turnover or handover."""
     from simcomm.core.governance import GOVERNANCE
     from simcomm.core.model import parameters_used
+    from simcomm.core.rule_parts import rules_of
 
-    rules = GOVERNANCE.get(str(params.get("governance")))
-    if rules is None:
+    if str(params.get("governance")) not in GOVERNANCE:
         return set(params), []
-    used = set(parameters_used(rules))
+    used = set(parameters_used(rules_of(params)))
     return used, [k for k in params if k not in used]
 
 def _stories(story: Story) -> list[Story]:

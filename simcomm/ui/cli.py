@@ -199,10 +199,10 @@ def show(scenario: str) -> None:
     elif set(sc.overrides) == {"governance"}:
         echo(f"sets only governance = {sc.governance}: the type's rules, every other parameter "
                    "at its default\n")
-    from simcomm.core.governance import GOVERNANCE
     from simcomm.core.model import parameters_used
+    from simcomm.core.rule_parts import rules_of
 
-    used = set(parameters_used(GOVERNANCE[sc.governance]))
+    used = set(parameters_used(rules_of(params)))
     echo(f"{'parameter':<24} {'value':>12} {'default':>12}  unit; source   (* = set by the scenario)")
     for spec in SPECS:
         if spec.name not in used:
