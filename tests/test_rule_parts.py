@@ -70,9 +70,10 @@ def test_a_bad_part_is_one_line_naming_the_allowed_values() -> None:
     assert parse_assignment("rule_fit=complementary") == ("rule_fit", "complementary")
 
 
-def test_the_parameters_a_hybrid_uses_follow_its_rules() -> None:
+def test_the_parameters_a_hybrid_uses_follow_its_rules(tmp_path) -> None:
     """An organic community run by the vendor uses the staff turnover an organic one does not;
-    a vendor-imposed one run by its members does not, and every community uses its rule parts."""
+    a vendor-imposed one run by its members does not; `simcomm show` lists the parts a hybrid
+    sets with the parameters it uses, and none of a type's."""
     from simcomm.core.model import parameters_used
 
     def used(overrides: dict) -> set[str]:
@@ -82,4 +83,25 @@ def test_the_parameters_a_hybrid_uses_follow_its_rules() -> None:
                                               "rule_events": "vendor"})
     assert "staff_turnover_per_year" not in used({"governance": "vendor-imposed", "rule_run_by": "members",
                                                   "rule_events": "members"})
-    assert set(PARAMETER_NAMES) <= used({"governance": "organic"})
+    from click.testing import CliRunner
+
+    from simcomm.ui.cli import main
+
+    assert "rule_run_by" not in CliRunner().invoke(main, ["show", "organic"]).stdout
+    hybrid = tmp_path / "member-run.toml"
+    hybrid.write_text('name = "member-run"\ngovernance = "vendor-imposed"\n'
+                      '[overrides]\nrule_run_by = "members"\n')
+    table = CliRunner().invoke(main, ["show", str(hybrid)]).stdout.split("unit; source")[1].split("\n\n")[0]
+    assert "\nrule_run_by" in table and "\nrule_events" not in table
+
+
+def test_the_story_page_lists_no_rule_part_left_as_the_type() -> None:
+    """The story's parameter table: a rule part a hybrid sets is used; one left 'type' is neither
+    used nor 'not used under organic's rules' (it is the type's rule itself)."""
+    from simcomm.core.params import make_params
+    from simcomm.report.story_page import applicable
+
+    used, unused = applicable(dict(make_params({"governance": "organic", "rule_run_by": "vendor"})))
+    assert "rule_run_by" in used and "rule_events" not in used
+    assert not set(PARAMETER_NAMES) & set(unused)
+    assert "staff_turnover_per_year" in used  # run by the vendor: its managers can leave

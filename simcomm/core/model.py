@@ -66,7 +66,7 @@ def _parameters_used(rules: Rules) -> tuple[str, ...]:
     from simcomm.core.rooms import ROOMS
 
     applying = set(week_for(rules))
-    used = {s.name for s in (*GOVERNANCE_PARAMS, *rule_parts.PARAMS)}
+    used = {s.name for s in GOVERNANCE_PARAMS}
     for room in ROOMS:
         if room is programme.ROOM or (room in WEEK and room not in applying):
             continue

@@ -106,3 +106,8 @@ def parts_of(governance: str) -> dict[str, str]:
     """Return every rule part of governance type ``governance`` as parameter values
     (``{"rule_run_by": "vendor", ...}``): setting them all gives the type's own rules."""
     return parts_for(GOVERNANCE[governance])
+
+
+def set_parts(values: Mapping[str, Any]) -> list[str]:
+    """Return the rule parts ``values`` sets (those not "type"), in the order of Rules' fields."""
+    return [n for n in PARAMETER_NAMES if values.get(n, AS_TYPE) != AS_TYPE]

@@ -31,16 +31,17 @@ from simcomm.report.text import format_value, metric_name
 
 def applicable(params: Mapping[str, Any]) -> tuple[set[str], list[str]]:
     """Return (the parameters a run with ``params`` uses, the others in the table's order): what
-    its governance type's rules use (:func:`simcomm.core.model.parameters_used`); an organic
+    its governance type's rules use (:func:`simcomm.core.model.parameters_used`) and the rule parts
+    it sets (a rule part left 'type' is in neither list: it is the type's rule itself); an organic
     community has no manager, so no staff turnover or handover."""
     from simcomm.core.governance import GOVERNANCE
     from simcomm.core.model import parameters_used
-    from simcomm.core.rule_parts import rules_of
+    from simcomm.core.rule_parts import PARAMETER_NAMES, rules_of, set_parts
 
     if str(params.get("governance")) not in GOVERNANCE:
         return set(params), []
-    used = set(parameters_used(rules_of(params)))
-    return used, [k for k in params if k not in used]
+    used = set(parameters_used(rules_of(params))) | set(set_parts(params))
+    return used, [k for k in params if k not in used and k not in PARAMETER_NAMES]
 
 def _stories(story: Story) -> list[Story]:
     return [story] + ([story.compare] if story.compare is not None else [])

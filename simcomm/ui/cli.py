@@ -200,9 +200,9 @@ def show(scenario: str) -> None:
         echo(f"sets only governance = {sc.governance}: the type's rules, every other parameter "
                    "at its default\n")
     from simcomm.core.model import parameters_used
-    from simcomm.core.rule_parts import rules_of
+    from simcomm.core.rule_parts import PARAMETER_NAMES, rules_of, set_parts
 
-    used = set(parameters_used(rules_of(params)))
+    used = set(parameters_used(rules_of(params))) | set(set_parts(params))
     echo(f"{'parameter':<24} {'value':>12} {'default':>12}  unit; source   (* = set by the scenario)")
     for spec in SPECS:
         if spec.name not in used:
@@ -210,7 +210,7 @@ def show(scenario: str) -> None:
         value = params[spec.name]
         mark = "*" if spec.name in sc.overrides else " "
         echo(f"{spec.name:<24}{mark}{value!s:>12} {spec.default!s:>12}  {spec.unit}; {spec.source}")
-    unused = [s.name for s in SPECS if s.name not in used]
+    unused = [s.name for s in SPECS if s.name not in used and s.name not in PARAMETER_NAMES]
     if unused:
         echo(f"\nNot used by {sc.governance}'s rules (no mechanism of its week reads them): "
                    + ", ".join(unused))
