@@ -505,6 +505,11 @@ from simcomm.ui.cli_explain import explain  # noqa: E402
 
 main.add_command(explain)
 
+# ---- under which assumptions: scenario discovery with PRIM (simcomm/cli_discover.py) --------
+from simcomm.ui.cli_discover import discover  # noqa: E402
+
+main.add_command(discover)
+
 
 if __name__ == "__main__":  # pragma: no cover
     from simcomm.runs.interruption import handle_termination
