@@ -24,7 +24,6 @@ from simcomm.analysis.claims import (
     INCONCLUSIVE,
     Effect,
     paired_effect,
-    robustness,
     verdict,
     wilson,
 )
@@ -137,20 +136,33 @@ def test_wilson_interval() -> None:
     assert lo == 0.0 and 0 < hi < 1
 
 
-def test_robustness_names_the_deciding_assumption() -> None:
-    """A claim that holds exactly where ``b`` is above 0.6 (a and c are noise): the tree splits
-    on ``b`` near 0.6, the share holding is the share of points above it."""
+def test_robustness_counts_a_tie_as_a_tie_and_prim_finds_where_it_holds() -> None:
+    """A claim whose lever adds 5 weeks alive where ``b`` > 0.6, changes nothing (both arms alive
+    to the horizon: a tie) where ``b`` <= 0.6 and ``a`` > 0.5, and costs 5 weeks elsewhere: the
+    points are counted three ways, the share holding is of the points that do not tie (a tie is
+    not a failure), and PRIM's box restricts ``b`` from below near 0.6."""
+    from simcomm.analysis.claims import robustness_table
+    from simcomm.runs.claims import CLAIM_BY_KEY
+
     rng = np.random.default_rng(1)
     design = pd.DataFrame(rng.random((60, 3)), columns=["a", "b", "c"])
-    held = design["b"].to_numpy() > 0.6
-    r = robustness(design, held)
-    assert r.decider == "b"
-    assert r.split == pytest.approx(0.6, abs=0.05)
-    assert r.share == pytest.approx(held.mean())
-    assert r.share_below == 0.0 and r.share_above == 1.0
-    assert r.kind in ("knife-edge", "rarely")
-    all_held = robustness(design, np.ones(60, dtype=bool))
-    assert all_held.decider == "" and all_held.kind == "robust"
+    up, tie = design["b"] > 0.6, (design["b"] <= 0.6) & (design["a"] > 0.5)
+    effect = np.where(up, 5.0, np.where(tie, 0.0, -5.0))
+    rows = []
+    for point, d in enumerate(effect, start=1):
+        for r in range(2):
+            rows += [{"claim": "organic-lasts", "point": point, "replicate": r, "seed": r, "arm": "without",
+                      "weeks_alive": 255.0 if d else 260.0},
+                     {"claim": "organic-lasts", "point": point, "replicate": r, "seed": r, "arm": "with",
+                      "weeks_alive": (255.0 + d) if d else 260.0}]
+    r = robustness_table([CLAIM_BY_KEY["organic-lasts"]], design, pd.DataFrame(rows))["organic-lasts"]
+    assert r.measure == "weeks_alive"  # survival is judged on weeks alive
+    assert (r.holds, r.ties, r.fails) == (int(up.sum()), int(tie.sum()), int((~up & ~tie).sum()))
+    assert r.share == pytest.approx(up.sum() / (up | ~tie).sum())
+    assert r.tie_share == pytest.approx(tie.mean())
+    assert r.boxes and [x.name for x in r.boxes[0].restrictions] == ["b"]
+    assert r.boxes[0].restrictions[0].low == pytest.approx(0.6, abs=0.08)
+    assert r.boxes[0].density == 1.0 and r.pairs == 120 and r.pairs_holding == 2 * int(up.sum())
 
 
 def test_claims_command_prints_writes_and_records(tmp_path: Path) -> None:
@@ -188,3 +200,40 @@ def test_claims_command_rejects_bad_input(tmp_path: Path) -> None:
     res = runner.invoke(main, ["claims", "--report", str(target), "--points", "0", "--replicates", "2"])
     assert res.exit_code == 2 and ".md" in res.output
     assert not (tmp_path / "new").exists()
+
+
+def test_built_in_claims_are_counted_apart_from_emergent_ones() -> None:
+    """The ten claims whose sign a formula fixes (issue 23's list) are built in, each naming its
+    formula; the others are emergent; the headline counts them apart."""
+    from simcomm.report.claims import claims_markdown, headline_counts
+    from simcomm.runs.claims import BUILT_IN, CLAIM_BY_KEY
+
+    listed = {"too-many-programmes", "showcase-repels", "authentic-voice", "social-object", "connect-partners",
+              "moderate-spam", "measure-value", "one-plus-one", "programmes-engagement",
+              "turnover-spares-sponsored"}
+    assert set(BUILT_IN) == listed
+    assert all(CLAIM_BY_KEY[k].built_in and "(" in CLAIM_BY_KEY[k].built_in for k in listed)
+    assert not CLAIM_BY_KEY["organic-lasts"].built_in
+    chosen = [CLAIM_BY_KEY[k] for k in ("organic-lasts", "legacy", "one-plus-one")]
+    table = pd.DataFrame([{"claim": c.key, "metric": c.metric, "without": 1.0, "with": 2.0, "effect": 1.0,
+                           "low": 0.5, "high": 1.5, "n": n, "verdict": v}
+                          for c, n, v in zip(chosen, (150, 20, 20), (DISAGREES, AGREES, AGREES), strict=True)])
+    assert headline_counts(chosen, table) == ("emergent: 1 agrees, 1 disagrees, 0 inconclusive (of 2); "
+                                              "built-in checks: 1 agrees, 0 disagree, 0 inconclusive (of 1)")
+    settings = {"command": "c", "version": "v", "mesa": "m", "replicates": 20, "survival_replicates": 150,
+                "seed": 0, "weeks": 260, "partners": 2000, "points": 0, "point_replicates": 2, "assumptions": 80}
+    page = claims_markdown(chosen, table, {}, settings)
+    rows = [line for line in page.splitlines() if line.startswith("| 1 |") or line.startswith("| 3 |")]
+    assert "| emergent |" in rows[0] and ", n = 150 |" in rows[0]
+    assert "| built in: value of a week: plus deal_value x deals" in rows[1]
+
+
+def test_survival_claims_run_on_more_seeds_sharing_the_first() -> None:
+    """Claims on survival run on their own number of paired seeds; the first are the others'."""
+    from simcomm.runs.claims import CLAIM_BY_KEY, run_contrasts
+
+    values = run_contrasts([CLAIM_BY_KEY["measure-value"], CLAIM_BY_KEY["hire-a-manager"]], 2, weeks=2,
+                           workers=1, survival_replicates=3)
+    seeds = {k: sorted(set(g["seed"])) for k, g in values.groupby("claim")}
+    assert len(seeds["measure-value"]) == 3 and len(seeds["hire-a-manager"]) == 2
+    assert set(seeds["hire-a-manager"]) < set(seeds["measure-value"])

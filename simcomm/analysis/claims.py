@@ -11,11 +11,16 @@ The verdict: **agrees** when the interval excludes zero on the side the essay ex
 the metric hardly moves (direction 0) agrees when the interval lies within +-tolerance x the
 without arm's mean, disagrees when it lies wholly outside, and is inconclusive otherwise.
 
-Robustness: at each point of a Latin hypercube over the assumptions, the claim *holds* when the
-point's mean paired effect has the expected sign (or, for direction 0, lies within the
-tolerance). The share of points where it holds (with a Wilson interval) says how much of the
-plausible space agrees; a depth-2 classification tree (scikit-learn) on the sample names the
-assumption that decides it most and where it splits.
+Robustness: at each point of a Latin hypercube over the assumptions, the claim's direction is
+judged on a paired continuous measure where its metric allows one (weeks alive for survival:
+:func:`simcomm.analysis.discovery.paired_metric`), from the point's mean paired effect: it
+*holds* when that points the way the essay expects, *ties* when it is exactly zero (both arms
+alive at the horizon on every seed, say), and *fails* otherwise; a tie is never counted as a
+failure. The share holding is of the points that do not tie (with a Wilson interval), and the
+tie share is shown beside it. Where in the space it holds is found by PRIM
+(:mod:`simcomm.analysis.discovery`) on the pairs of runs (a pair holds when its own paired
+effect points the expected way), in place of the depth-2 tree this page used before (fitted to
+ties, it was fitted to noise).
 """
 
 from __future__ import annotations
@@ -29,11 +34,24 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simcomm.analysis.discovery import (
+    FAILS,
+    HOLDS,
+    TIES,
+    Box,
+    Condition,
+    chance_boxes,
+    claim_cases,
+    find_boxes,
+    paired_metric,
+    paired_verdict,
+)
+from simcomm.analysis.discovery import as_good as count_as_good
 from simcomm.analysis.intervals import wilson_ci
 
 AGREES, DISAGREES, INCONCLUSIVE = "agrees", "disagrees", "inconclusive"
 BOOTSTRAP_RESAMPLES = 4999
-ROBUST, MOSTLY, KNIFE_EDGE, RARELY = "robust", "mostly", "knife-edge", "rarely"
+ROBUST, MOSTLY, KNIFE_EDGE, RARELY, ALL_TIES = "robust", "mostly", "knife-edge", "rarely", "all ties"
 
 
 @dataclass(frozen=True)
@@ -93,14 +111,6 @@ def verdict(effect: Effect, direction: int, tolerance: float = 0.1) -> str:
     return INCONCLUSIVE
 
 
-def holds(effect: float, without: float, direction: int, tolerance: float = 0.1) -> bool:
-    """Return True when one effect points the way the claim expects (for direction 0: within
-    ``tolerance`` x ``without`` of zero)."""
-    if direction == 0:
-        return abs(effect) <= tolerance * abs(without)
-    return effect * direction > 0
-
-
 def wilson(successes: int, n: int) -> tuple[float, float]:
     """Return the Wilson score 95% interval of a proportion (shares, within [0, 1]); (nan, nan)
     if n = 0 (:func:`simcomm.analysis.statistics.wilson_ci`)."""
@@ -120,26 +130,49 @@ def contrast_effects(values: pd.DataFrame, metric: str) -> pd.DataFrame:
 class Robustness:
     """Where in the assumptions' plausible space a claim holds.
 
-    ``share`` of ``points`` points (Wilson interval ``low``-``high``); ``decider`` the assumption
-    at the root of a depth-2 tree ("" when the sample is all one way), ``split`` its threshold
-    (parameter units), ``share_below`` / ``share_above`` the share holding on either side, and
-    ``importance`` the tree's importance of each assumption, largest first (top five).
+    Of ``points`` points (those where the effect is defined), it ``holds`` at some, ``ties`` at
+    some (mean paired effect exactly zero) and ``fails`` at the rest, judged on ``measure``;
+    ``low``-``high`` is the Wilson interval of the share holding among the points that do not
+    tie. ``boxes``: PRIM's boxes where the pairs of runs hold (:class:`~simcomm.analysis.
+    discovery.Box`), of ``pairs`` pairs of which ``pairs_holding`` hold; ``shuffles_as_good``:
+    of ``shuffles`` tries, how often outcomes shuffled among the points gave a first box as good
+    as the first box (None when not checked).
     """
 
-    share: float
+    points: int
+    holds: int
+    ties: int
+    fails: int
     low: float
     high: float
-    points: int
-    decider: str = ""
-    split: float = math.nan
-    share_below: float = math.nan
-    share_above: float = math.nan
-    importance: tuple[tuple[str, float], ...] = ()
+    measure: str = ""
+    boxes: tuple[Box, ...] = ()
+    pairs: int = 0
+    pairs_holding: int = 0
+    shuffles: int = 0
+    shuffles_as_good: int | None = None
+
+    @property
+    def decided(self) -> int:
+        """Return the points that do not tie."""
+        return self.holds + self.fails
+
+    @property
+    def share(self) -> float:
+        """Return the share of the points that do not tie at which the claim holds (NaN if all tie)."""
+        return self.holds / self.decided if self.decided else math.nan
+
+    @property
+    def tie_share(self) -> float:
+        """Return the share of the points that tie (NaN with no point)."""
+        return self.ties / self.points if self.points else math.nan
 
     @property
     def kind(self) -> str:
-        """Return "robust" (holds at 90% or more of the points), "mostly" (70-90%),
-        "knife-edge" (30-70%) or "rarely" (under 30%)."""
+        """Return "robust" (holds at 90% or more of the points that do not tie), "mostly"
+        (70-90%), "knife-edge" (30-70%), "rarely" (under 30%), or "all ties"."""
+        if not self.decided:
+            return ALL_TIES
         if self.share >= 0.9:
             return ROBUST
         if self.share >= 0.7:
@@ -149,31 +182,31 @@ class Robustness:
         return RARELY
 
 
-def robustness(design: pd.DataFrame, held: np.ndarray) -> Robustness:
-    """Return where a claim holds: ``held[i]`` says whether it held at design row ``i`` (points
-    whose effect could not be measured are left out by the caller)."""
-    held = np.asarray(held, dtype=bool)
-    n, k = int(held.size), int(held.sum())
-    low, high = wilson(k, n)
-    share = k / n if n else math.nan
-    if n < 4 or k in (0, n):
-        return Robustness(share, low, high, n)
-    from sklearn.tree import DecisionTreeClassifier
+def point_verdicts(pairs: pd.DataFrame, direction: int, tolerance: float = 0.1) -> pd.Series:
+    """Return, per point (index), "holds", "ties" or "fails" from its mean paired effect over its
+    seeds (``pairs``: :func:`simcomm.analysis.discovery.claim_cases`' rows: point, value, without)."""
+    per_point = pairs.groupby("point")[["value", "without"]].mean()
+    verdicts = paired_verdict(per_point["value"].to_numpy(), per_point["without"].to_numpy(), direction,
+                              tolerance)
+    return pd.Series(verdicts, index=per_point.index, name="verdict")
 
-    x = design.to_numpy(dtype=float)
-    tree = DecisionTreeClassifier(max_depth=2, min_samples_leaf=max(3, n // 10), random_state=0)
-    tree.fit(x, held)
-    root = int(tree.tree_.feature[0])
-    if root < 0:  # no split improves the fit
-        return Robustness(share, low, high, n)
-    name = str(design.columns[root])
-    split = float(tree.tree_.threshold[0])
-    below = x[:, root] <= split
-    order = np.argsort(tree.feature_importances_)[::-1][:5]
-    importance = tuple((str(design.columns[i]), float(tree.feature_importances_[i]))
-                       for i in order if tree.feature_importances_[i] > 0)
-    return Robustness(share, low, high, n, name, split, float(held[below].mean()),
-                      float(held[~below].mean()), importance)
+
+def robustness(pairs: pd.DataFrame, names: Sequence[str], direction: int, tolerance: float = 0.1,
+               measure: str = "", shuffles: int = 0) -> Robustness:
+    """Return where a claim holds from its pairs of runs over the hypercube (``pairs``:
+    :func:`simcomm.analysis.discovery.claim_cases`' rows, ``case`` = the pair holds; ``names``
+    the varied assumptions): the three-way count over the points and PRIM's boxes over the
+    pairs (with ``shuffles`` chance checks of the first)."""
+    verdicts = point_verdicts(pairs, direction, tolerance) if len(pairs) else pd.Series(dtype=object)
+    holds, ties, fails = (int((verdicts == v).sum()) for v in (HOLDS, TIES, FAILS))
+    low, high = wilson(holds, holds + fails)
+    cases = pairs["case"].to_numpy(dtype=bool) if len(pairs) else np.zeros(0, dtype=bool)
+    boxes = tuple(find_boxes(pairs[list(names)], cases, max_boxes=1)) if len(pairs) else ()
+    as_good = None
+    if boxes and shuffles:
+        as_good = count_as_good(boxes[0], chance_boxes(pairs, list(names), shuffles, max_boxes=1))
+    return Robustness(holds + ties + fails, holds, ties, fails, low, high, measure, boxes, len(pairs),
+                      int(cases.sum()), shuffles if boxes else 0, as_good)
 
 
 def claim_table(claims: Sequence[Any], values: pd.DataFrame) -> pd.DataFrame:
@@ -190,18 +223,17 @@ def claim_table(claims: Sequence[Any], values: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def robustness_table(claims: Sequence[Any], design: pd.DataFrame,
-                     values: pd.DataFrame) -> dict[str, Robustness]:
-    """Return claim key -> :class:`Robustness` from the robustness runs (mean paired effect per
-    point over its seeds; points where it is undefined are left out)."""
+def robustness_table(claims: Sequence[Any], design: pd.DataFrame, values: pd.DataFrame,
+                     shuffles: int = 0) -> dict[str, Robustness]:
+    """Return claim key -> :class:`Robustness` from the robustness runs (``design``: one row per
+    point, in point order from 1; ``values``: :func:`simcomm.runs.claims.run_robustness`' rows),
+    each judged on its paired measure (:func:`simcomm.analysis.discovery.paired_metric`)."""
+    names = [n for n in design.columns if n != "point"]
+    points = design.assign(point=np.arange(1, len(design) + 1)) if "point" not in design else design
     out = {}
     for c in claims:
-        wide = contrast_effects(values[values["claim"] == c.key], c.metric)
-        wide["d"] = wide["with"] - wide["without"]
-        per_point = wide.groupby("point")[["d", "without"]].mean()
-        per_point = per_point[np.isfinite(per_point["d"])]
-        held = np.array([holds(d, w, c.direction, c.tolerance)
-                         for d, w in zip(per_point["d"], per_point["without"], strict=True)])
-        rows = design.iloc[per_point.index.to_numpy() - 1].reset_index(drop=True)
-        out[c.key] = robustness(rows, held)
+        measure = paired_metric(c.metric)
+        own = values[values["claim"] == c.key]
+        pairs = claim_cases(points, own, names, measure, Condition(verdict=HOLDS), c.direction, c.tolerance)
+        out[c.key] = robustness(pairs, names, c.direction, c.tolerance, measure, shuffles)
     return out

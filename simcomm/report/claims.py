@@ -31,6 +31,25 @@ def verdict_counts(counts: Mapping[str, int]) -> str:
             f"{'disagrees' if disagree == 1 else 'disagree'}, {counts.get(INCONCLUSIVE, 0)} inconclusive")
 
 
+def headline_counts(claims: Sequence[Claim], table: pd.DataFrame) -> str:
+    """Return the verdicts counted apart for emergent claims (findings: the runs decide the sign)
+    and built-in ones (checks: a formula fixes the sign), e.g. "emergent: 3 agree, 3 disagree,
+    7 inconclusive (of 13); built-in checks: 10 agree, 0 disagree, 0 inconclusive (of 10)"."""
+    by_key = table.set_index("claim")["verdict"]
+    parts = []
+    for label, group in (("emergent", [c for c in claims if not c.built_in]),
+                         ("built-in checks", [c for c in claims if c.built_in])):
+        if group:
+            counts = pd.Series([by_key[c.key] for c in group]).value_counts()
+            parts.append(f"{label}: {verdict_counts(counts)} (of {len(group)})")
+    return "; ".join(parts)
+
+
+def sign_text(claim: Claim) -> str:
+    """Return whether the claim's sign is built in (naming the formula) or emergent."""
+    return f"built in: {claim.built_in}" if claim.built_in else "emergent"
+
+
 def _num(x: float, share: bool, signed: bool = False) -> str:
     """Return a metric value as text: shares in percent (differences in points), counts rounded."""
     if x is None or not math.isfinite(x):
@@ -56,14 +75,30 @@ def effect_text(row: Mapping[str, Any]) -> str:
 
 
 def robustness_text(r: Robustness | None) -> tuple[str, str]:
-    """Return (where the claim's direction holds, the assumption that decides it most) as text."""
+    """Return (where the claim's direction holds: holds / ties / fails over the points, the share
+    of the points that do not tie, its kind; where it holds most: PRIM's first box) as text."""
     if r is None or r.points == 0:
         return "not run", "—"
-    share = f"{100 * r.share:.0f}% [{100 * r.low:.0f}, {100 * r.high:.0f}] ({r.kind})"
-    if not r.decider:
-        return share, "none (the sample is all one way)" if r.share in (0.0, 1.0) else "no split helps"
-    return share, (f"`{r.decider}` (holds in {100 * r.share_below:.0f}% at or below {r.split:.3g}, "
-                   f"{100 * r.share_above:.0f}% above)")
+    measure = f" ({metric(r.measure).phrase.split(' (')[0]})" if r.measure else ""
+    counts = f"holds at {r.holds}, ties at {r.ties}, fails at {r.fails} of {r.points} points{measure}"
+    if r.decided:
+        share = (f"{counts}: {100 * r.share:.0f}% [{100 * r.low:.0f}, {100 * r.high:.0f}] of those that "
+                 f"differ ({r.kind})")
+    else:
+        share = f"{counts} (all ties: the lever changed nothing)"
+    if not r.boxes:
+        where = ("none (it holds in no pair of runs)" if r.pairs_holding == 0 else
+                 "everywhere (it holds in every pair of runs)" if r.pairs_holding == r.pairs
+                 else "no box (no limit with quasi-p at most 0.05)")
+        return share, where
+    b = r.boxes[0]
+    chance = ""
+    if r.shuffles_as_good is not None:
+        chance = (f"; shuffled outcomes matched it in {r.shuffles_as_good} of {r.shuffles}"
+                  + (": not told apart from chance" if r.shuffles_as_good else ""))
+    return share, (f"{b.limits}: holds in {100 * b.density:.0f}% of its {b.n} pairs of runs (against "
+                   f"{100 * r.pairs_holding / r.pairs:.0f}% overall), {100 * b.coverage:.0f}% of all pairs "
+                   f"that hold{chance}")
 
 
 def claims_json(claims: Sequence[Claim], table: pd.DataFrame, robust: Mapping[str, Robustness],
@@ -85,12 +120,18 @@ def claims_json(claims: Sequence[Claim], table: pd.DataFrame, robust: Mapping[st
             "setting": dict(c.setting), "metric": c.metric, "metric_label": metric(c.metric).phrase,
             "expected": EXPECTED[c.direction], "mean_without": num(t["without"]), "mean_with": num(t["with"]),
             "effect": num(t["effect"]), "ci95": [num(t["low"]), num(t["high"])], "seeds": int(t["n"]),
-            "verdict": t["verdict"], "mechanism": c.mechanism, "why": c.why if t["verdict"] != AGREES else "",
+            "verdict": t["verdict"], "sign": "built in" if c.built_in else "emergent",
+            "built_in_formula": c.built_in or None, "mechanism": c.mechanism,
+            "why": c.why if t["verdict"] != AGREES else "",
             "robustness": None if r is None or r.points == 0 else {
-                "points": r.points, "share_holding": num(r.share), "ci95": [num(r.low), num(r.high)],
-                "kind": r.kind, "decider": r.decider or None, "split": num(r.split),
-                "share_below": num(r.share_below), "share_above": num(r.share_above),
-                "importance": dict(r.importance)},
+                "points": r.points, "measure": r.measure, "holds": r.holds, "ties": r.ties, "fails": r.fails,
+                "share_holding_of_points_that_differ": num(r.share), "ci95": [num(r.low), num(r.high)],
+                "tie_share": num(r.tie_share), "kind": r.kind, "pairs": r.pairs,
+                "pairs_holding": r.pairs_holding,
+                "boxes": [{"coverage": b.coverage, "density": b.density, "n": b.n, "k": b.k,
+                           "limits": {x.name: {"low": x.low, "high": x.high, "qp": num(x.qp)}
+                                      for x in b.restrictions}} for b in r.boxes],
+                "shuffles": r.shuffles, "shuffles_as_good": r.shuffles_as_good},
         })
     return {"settings": dict(settings), "claims": rows}
 
@@ -131,7 +172,6 @@ def claims_markdown(claims: Sequence[Claim], table: pd.DataFrame, robust: Mappin
     figure, the table, where the model disagrees with the essays and why, and each claim's
     passage."""
     by_key = table.set_index("claim")
-    counts = table["verdict"].value_counts()
     s = settings
     lines = [
         "# Claims: what the essays say, and what simcomm finds",
@@ -141,7 +181,8 @@ def claims_markdown(claims: Sequence[Claim], table: pd.DataFrame, robust: Mappin
         f"    {s['command']}",
         "",
         f"simcomm {s['version']}, mesa {s['mesa']}; {s['replicates']} paired seeds per claim at the "
-        f"defaults (base seed {s['seed']}), {s['weeks']} weeks, {s['partners']:,} partners; robustness: "
+        f"defaults ({s.get('survival_replicates', s['replicates'])} for claims on survival; base seed "
+        f"{s['seed']}), {s['weeks']} weeks, {s['partners']:,} partners; robustness: "
         f"{s['points']} points of a Latin hypercube over the {s['assumptions']} assumptions, "
         f"{s['point_replicates']} paired seeds per point.",
         "",
@@ -160,38 +201,44 @@ def claims_markdown(claims: Sequence[Claim], table: pd.DataFrame, robust: Mappin
         "- **Verdict**: *agrees* when the interval excludes zero on the side the essay expects, "
         "*disagrees* when it excludes zero on the other side, *inconclusive* otherwise. A claim "
         "that a metric hardly moves agrees when the interval lies within 10% of the without arm.",
-        "- **Holds in**: the share of the assumptions' plausible space (each parameter whose source "
-        "is an assumption, half to twice its default unless `simcomm/core/params.py` states a "
-        "range) where the claim's direction holds, with a Wilson interval: *robust* at 90% or "
-        "more, *mostly* 70-90%, *knife-edge* 30-70%, *rarely* below 30%. At each point the "
-        "paired effect is a mean over few seeds, so noise counts against a small effect.",
-        "- **Decided most by**: the assumption at the root of a depth-2 classification tree "
-        "(scikit-learn) fitted to where the claim holds, and the share holding on either side of "
-        "its split. With a few dozen points this is a hint, not a finding: where it names an "
-        "assumption the claim's scenario does not use (a distributor's reach outside the "
-        "distributor type, say), the split is chance.",
+        "- **Holds in**: over a Latin hypercube of the assumptions' plausible space (each parameter "
+        "whose source is an assumption, half to twice its default unless `simcomm/core/params.py` "
+        "states a range), at how many points the claim's direction *holds* (the point's mean paired "
+        "effect points the way the essay expects), *ties* (it is exactly zero: for survival, both arms "
+        "alive at the horizon on every seed) or *fails*. A tie is never counted as a failure: the share "
+        "(with a Wilson interval) is of the points that do not tie, *robust* at 90% or more, *mostly* "
+        "70-90%, *knife-edge* 30-70%, *rarely* below 30%. Survival is judged on weeks alive (a "
+        "community that lived longer counts for more), so a closure in week 200 against none is not a "
+        "tie.",
+        "- **Where it holds most**: the first box PRIM (Friedman & Fisher 1999, the EMA Workbench's) "
+        "finds in the pairs of runs where the claim holds: its limits, its density (the share of its "
+        "pairs that hold) and coverage (its share of all pairs that hold), each limit kept only with a "
+        "quasi-p value at most 0.05; outcomes shuffled among the points say how often chance finds a "
+        "box as good. With a few dozen points over some 80 assumptions, a box that chance matches is a "
+        "hint, not a finding; `simcomm discover CLAIM --params ...` looks closer.",
         "- A result is a finding of the model, not of the world: it holds under the model's "
         "mechanisms and assumptions, which the *mechanism* column names.",
         "",
-        f"**At the defaults: {verdict_counts(counts)}** (of {len(claims)}).",
+        f"**At the defaults: {headline_counts(claims, table)}.** Emergent claims are findings of the "
+        "model (nothing in it fixes their sign); built-in ones are checks that the rest of the model "
+        "does not undo a formula that fixes the sign (the *sign* column names it): only their size "
+        "comes from the runs.",
         "",
     ]
     if figure:
         lines += [f"![effects of the claims' levers]({figure})", ""]
-    lines += ["| # | claim | seed | contrast | metric (expected) | without | with | effect [95% CI] "
-              "| verdict | holds in | decided most by |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += ["| # | claim | seed | contrast | metric (expected) | sign | without | with "
+              "| effect [95% CI], n | verdict | holds in | where it holds most |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for i, c in enumerate(claims, start=1):
         t = by_key.loc[c.key]
         m = metric(c.metric)
         held, decider = robustness_text(robust.get(c.key))
         verdict = t["verdict"] if t["verdict"] == AGREES else f"**{t['verdict']}**"
-        if "by construction" in c.mechanism:
-            verdict += " (by construction)"
         lines.append(
             f"| {i} | {c.statement} | {c.seed} | `{c.contrast()}` | {m.phrase} ({EXPECTED[c.direction]}) "
-            f"| {_num(t['without'], m.share)} | {_num(t['with'], m.share)} | {effect_text(t)} "
-            f"| {verdict} | {held} | {decider} |")
+            f"| {sign_text(c)} | {_num(t['without'], m.share)} | {_num(t['with'], m.share)} "
+            f"| {effect_text(t)}, n = {int(t['n'])} | {verdict} | {held} | {decider} |")
     lines += ["", "## Where the model does not agree with the essays, and why", ""]
     off = [c for c in claims if by_key.loc[c.key, "verdict"] != AGREES]
     if not off:
