@@ -208,8 +208,8 @@ def test_built_in_claims_are_counted_apart_from_emergent_ones() -> None:
     from simcomm.report.claims import claims_markdown, headline_counts
     from simcomm.runs.claims import BUILT_IN, CLAIM_BY_KEY
 
-    listed = {"too-many-programmes", "showcase-repels", "authentic-voice", "social-object", "connect-partners",
-              "moderate-spam", "measure-value", "one-plus-one", "programmes-engagement",
+    listed = {"too-many-programmes", "showcase-repels", "authentic-voice", "social-object",
+              "connect-partners", "moderate-spam", "measure-value", "one-plus-one", "programmes-engagement",
               "turnover-spares-sponsored"}
     assert set(BUILT_IN) == listed
     assert all(CLAIM_BY_KEY[k].built_in and "(" in CLAIM_BY_KEY[k].built_in for k in listed)
@@ -217,11 +217,13 @@ def test_built_in_claims_are_counted_apart_from_emergent_ones() -> None:
     chosen = [CLAIM_BY_KEY[k] for k in ("organic-lasts", "legacy", "one-plus-one")]
     table = pd.DataFrame([{"claim": c.key, "metric": c.metric, "without": 1.0, "with": 2.0, "effect": 1.0,
                            "low": 0.5, "high": 1.5, "n": n, "verdict": v}
-                          for c, n, v in zip(chosen, (150, 20, 20), (DISAGREES, AGREES, AGREES), strict=True)])
+                          for c, n, v in zip(chosen, (150, 20, 20), (DISAGREES, AGREES, AGREES),
+                                             strict=True)])
     assert headline_counts(chosen, table) == ("emergent: 1 agrees, 1 disagrees, 0 inconclusive (of 2); "
                                               "built-in checks: 1 agrees, 0 disagree, 0 inconclusive (of 1)")
     settings = {"command": "c", "version": "v", "mesa": "m", "replicates": 20, "survival_replicates": 150,
-                "seed": 0, "weeks": 260, "partners": 2000, "points": 0, "point_replicates": 2, "assumptions": 80}
+                "seed": 0, "weeks": 260, "partners": 2000, "points": 0, "point_replicates": 2,
+                "assumptions": 80}
     page = claims_markdown(chosen, table, {}, settings)
     rows = [line for line in page.splitlines() if line.startswith("| 1 |") or line.startswith("| 3 |")]
     assert "| emergent |" in rows[0] and ", n = 150 |" in rows[0]

@@ -63,7 +63,7 @@ def test_prim_finds_the_box_that_made_the_outcome() -> None:
 
 
 def test_no_box_when_every_run_or_none_is_a_case() -> None:
-    x, y = _synthetic()
+    x, _ = _synthetic()
     assert find_boxes(x, np.zeros(len(x), dtype=bool)) == []
     assert find_boxes(x, np.ones(len(x), dtype=bool)) == []
 
@@ -79,7 +79,8 @@ def test_a_tie_is_never_a_failure() -> None:
 
 def test_where_is_a_comparison_or_a_verdict() -> None:
     assert parse_where("< 100", claim=False) == Condition("<", 100.0)
-    assert parse_where(">=0.5", claim=False).test(np.array([0.4, 0.5, np.nan])).tolist() == [False, True, False]
+    at_least = parse_where(">=0.5", claim=False)
+    assert at_least.test(np.array([0.4, 0.5, np.nan])).tolist() == [False, True, False]
     assert parse_where("holds", claim=True) == Condition(verdict=HOLDS)
     for bad, claim in (("holds", False), ("100", False), ("< x", True), ("=< 3", False), ("", True)):
         with pytest.raises(ParameterError, match="--where"):

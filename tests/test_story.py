@@ -260,3 +260,19 @@ def test_the_readme_screenshot_shows_the_story_page_as_it_is(written: Path) -> N
     assert live == recorded["structure_sha256"], (
         "the story page changed since docs/img/story.png was made: run `python benchmarks/screenshots.py` "
         "and commit docs/img/")
+
+
+def test_the_page_says_what_makes_the_two_differ_lever_by_lever(written: Path) -> None:
+    """Beside organic, the story takes the difference apart as `explain --against` does, on its
+    seed: the levers' full combination is the story's own run and the empty one organic's (the
+    active members it quotes are theirs), then the three largest contributions in words."""
+    data = json.loads((written / "story.json").read_text(encoding="utf-8"))
+    intro, *items = data["differences"]
+    assert "staff-churn and organic differ in 7 levers" in intro and "split is rough" in intro
+    quoted = re.search(r"week 80: ([\d,]+) in staff-churn against ([\d,]+) in organic", intro)
+    assert quoted is not None, intro
+    assert int(quoted.group(1).replace(",", "")) == data["summary"]["final_active"]
+    assert int(quoted.group(2).replace(",", "")) == data["compare"]["summary"]["final_active"]
+    assert len(items) == 3 and all(" in active members at week 80" in i for i in items)
+    page = (written / "story.html").read_text(encoding="utf-8")
+    assert page.count("<ol class='differences'><li>") == 1 and "--against organic -r 20" in page

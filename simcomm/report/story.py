@@ -47,7 +47,8 @@ class Story:
     same seed in which no manager ever leaves (``Counterfactual(keep_all_managers=True)``), when
     a manager left in the run (else None); ``causes``: the explanation's largest causes, one
     sentence each (:func:`top_causes`); ``compare``: the story of the scenario told beside it
-    (same seed, weeks and overrides), or None.
+    (same seed, weeks and overrides), or None; ``differences``: what makes the two differ, lever
+    by lever (:func:`top_differences`: an introduction, then one sentence per lever).
     """
 
     scenario: Scenario
@@ -60,6 +61,7 @@ class Story:
     ghost: Result | None = None
     causes: list[str] = field(default_factory=list)
     compare: Story | None = None
+    differences: list[str] = field(default_factory=list)
 
 
 def event_line(week: int, text: str) -> str:
@@ -109,10 +111,44 @@ def top_causes(sc: Scenario, seed: int, weeks: int, overrides: Mapping[str, Any]
             for c in ranked_for_a_room(ex, n)]
 
 
+STORY_EXACT_UP_TO = 4  # levers: up to this many, every combination runs on the story's seed (16 runs)
+STORY_ORDERS = 4  # beyond: random orders of the levers (two with their reverses), a rough split
+
+
+def top_differences(sc: Scenario, other: Scenario, seed: int, weeks: int, overrides: Mapping[str, Any],
+                    n: int = 3, workers: int | None = None) -> list[str]:
+    """Return what makes ``sc`` differ from ``other`` on this one seed, as ``simcomm explain A
+    --against B`` takes it apart (Shapley values of the levers on which they differ, in active
+    members at the horizon): an introductory sentence, then the ``n`` largest contributions, one
+    short sentence each (:func:`simcomm.report.decompose.top_contributions`). Every combination
+    of the levers runs up to :data:`STORY_EXACT_UP_TO` levers, :data:`STORY_ORDERS` orders
+    beyond (cheap, and rough: the page says so). [] when the two do not differ."""
+    from simcomm.analysis.shapley import decompose
+    from simcomm.core.params import ParameterError
+    from simcomm.report.decompose import top_contributions
+    from simcomm.runs.decompose import run_coalitions
+
+    try:
+        runs = run_coalitions(sc, other, [seed], weeks, dict(overrides), permutations=STORY_ORDERS,
+                              exact_up_to=STORY_EXACT_UP_TO, workers=workers)
+    except ParameterError:  # the two scenarios do not differ
+        return []
+    table = decompose(runs.values, runs.coalitions, [lv.name for lv in runs.levers], runs.orders,
+                      ("final_active",))
+    rows = table.set_index("role")["mean"]
+    how = ("every combination of them ran" if runs.orders is None else
+           f"{len(runs.orders)} orders of them ran, so the split is rough")
+    intro = (f"{sc.name} and {other.name} differ in {len(runs.levers)} lever"
+             f"{'s' if len(runs.levers) != 1 else ''}; on this seed, active members at week {weeks}: "
+             f"{rows['A']:,.0f} in {sc.name} against {rows['B']:,.0f} in {other.name}. Taken apart "
+             f"({runs.runs} runs: {how}), largest first:")
+    return [intro, *top_contributions(runs, table, "final_active", n)]
+
+
 def tell_story(scenario: str | Scenario, *, weeks: int = 260, seed: int = 0,
                overrides: Mapping[str, Any] | None = None, frames: int = 40,
                network_size: int = NETWORK_SAMPLE, compare: str | Scenario | None = "organic",
-               causes: int = 3, workers: int | None = None) -> Story:
+               causes: int = 3, workers: int | None = None, contributions: int = 3) -> Story:
     """Tell ``scenario``'s story beside ``compare``'s; return the :class:`Story`.
 
     Runs ``scenario`` with :func:`simcomm.runs.sim.run` (the figures of ``simcomm run`` for the
@@ -120,8 +156,9 @@ def tell_story(scenario: str | Scenario, *, weeks: int = 260, seed: int = 0,
     (a replay of the same seed); when a manager left, runs its "manager stayed" twin; explains
     its ``causes`` largest causes (0: none; replays with ``workers`` processes, default all
     cores); and tells ``compare`` (a scenario, or None / "none" / the same scenario: none) the
-    same way on the same seed, weeks and ``overrides``. Raises ParameterError on bad input,
-    like ``run``.
+    same way on the same seed, weeks and ``overrides``, with the ``contributions`` largest
+    contributions to the difference between them (:func:`top_differences`; 0: none). Raises
+    ParameterError on bad input, like ``run``.
     """
     started = time.perf_counter()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -133,6 +170,9 @@ def tell_story(scenario: str | Scenario, *, weeks: int = 260, seed: int = 0,
         story.causes = top_causes(sc, seed, story.result.weeks, overrides, causes, workers)
     if isinstance(other, Scenario) and other.name != sc.name:
         story.compare = _tell_one(other, weeks, seed, overrides, frames, network_size)
+        if contributions > 0:
+            story.differences = top_differences(sc, other, seed, story.result.weeks, overrides, contributions,
+                                                workers)
     story.seconds = time.perf_counter() - started
     return story
 
@@ -220,5 +260,6 @@ def story_payload(story: Story) -> dict[str, Any]:
         ghost = {"summary": story.ghost.summary,
                  "active_members": story.ghost.timeseries["active_members"].tolist()}
     return {**one(story), "manager_stayed": ghost, "causes": list(story.causes),
+            "differences": list(story.differences),
             "compare": one(story.compare) if story.compare is not None else None,
             "metadata": story_metadata(story)}

@@ -159,7 +159,7 @@ ol.events span.n { display: inline-block; min-width: 1.6em; color: #555; }
 .columns > div { flex: 1 1 420px; min-width: 0; }
 code { background: #f2f2f2; padding: 1px 4px; border-radius: 3px; }
 details { margin-top: 8px; } .set { color: #6a3d9a; font-weight: 600; }
-.causes li, .phases li { margin: 4px 0; } .ghost { background: #eef3fa; padding: 8px 12px; }
+.causes li, .differences li, .phases li { margin: 4px 0; } .ghost { background: #eef3fa; padding: 8px 12px; }
 .s0 { color: #1f5fa8; } .s1 { color: #e6550d; }
 """
 
@@ -223,6 +223,15 @@ def story_html(story: Story, timeline_png: bytes, network_gifs: Sequence[bytes] 
     ghost = ghost_sentence(story)
     ghost_html = f"<p class='ghost'>{e(ghost)}</p>" if ghost else (
         "<p>No manager left in this run, so there is no &ldquo;manager stayed&rdquo; line.</p>")
+    differences = ""
+    if story.differences:
+        intro, *items = story.differences
+        differences = (f"<h2>What makes the two differ</h2>\n<p>{e(intro)}</p>\n<ol class='differences'>"
+                       + "".join(f"<li>{e(d)}</li>" for d in items) + "</ol>\n<p>Shapley values: each "
+                       "lever's effect averaged over the orders in which it could be switched, so the "
+                       "contributions add up to the difference (one seed, so no interval: <code>simcomm "
+                       f"explain {e(r.scenario)} --against {e(story.compare.result.scenario)} -r 20</code> "
+                       "gives intervals over seeds).</p>") if story.compare is not None else ""
     causes = ("<ol class='causes'>" + "".join(f"<li>{e(c)}</li>" for c in story.causes) + "</ol>"
               if story.causes else "<p>The run had no adverse event or condition to neutralise.</p>")
     phase_blocks = "".join(
@@ -276,6 +285,7 @@ with <code>simcomm explain</code>.</p></div>
 the difference is its doing (one run, so no interval: <code>simcomm explain {e(r.scenario)}</code>
 gives intervals over seeds).</p>
 {causes}
+{differences}
 <h2>Timeline</h2>
 <img id="timeline" src="{timeline_uri}" alt="{e(TIMELINE_ALT)}">
 <h3>Phases</h3>

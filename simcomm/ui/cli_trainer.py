@@ -221,10 +221,11 @@ def dashboard(scenario: str, compare: str, seed: int, weeks: int, sets: tuple[st
 
 
 def check_story_work(sc: Any, other: Any, overrides: dict[str, Value], weeks: int, causes: int,
-                     workers: int | None, allow_long: bool) -> None:
+                     workers: int | None, allow_long: bool, contributions: int = 0) -> None:
     """Check the story's memory and time before it starts: its run, the run replayed to draw the
-    network and the "manager stayed" twin are in memory two at a time; the causes' replays run
-    in ``workers`` processes. Raises ParameterError (one line); returns None."""
+    network and the "manager stayed" twin are in memory two at a time; the causes' replays and,
+    with ``contributions``, the combinations of the levers between the two scenarios run in
+    ``workers`` processes. Raises ParameterError (one line); returns None."""
     from simcomm.runs.counterfactual import expected_replays
     from simcomm.runs.resources import check_memory
     from simcomm.runs.workload import Workload
@@ -237,7 +238,15 @@ def check_story_work(sc: Any, other: Any, overrides: dict[str, Value], weeks: in
         work.add(3 if s is sc else 2, weeks, partners)  # the run, its network replay (, its twin)
         if s is sc and causes:
             work.add(expected_replays(s, weeks, overrides), weeks, partners)
-    announce_work(work, 1, allow_long, "--weeks, partners or --causes")
+    if other is not None and contributions:
+        from simcomm.report.story import STORY_EXACT_UP_TO, STORY_ORDERS
+        from simcomm.runs.decompose import coalitions_for, levers_between
+
+        levers = len(levers_between(sc, other, overrides))
+        if levers:
+            partners = int(make_params(overrides, base=sc.overrides)["partners"])
+            work.add(len(coalitions_for(levers, STORY_ORDERS, STORY_EXACT_UP_TO)[0]), weeks, partners)
+    announce_work(work, 1, allow_long, "--weeks, partners, --causes or --contributions")
 
 
 # ---- simcomm story --------------------------------------------------------------------------------
@@ -265,11 +274,14 @@ Examples:
 @click.option("--causes", default=3, show_default=True, type=click.IntRange(0, 20),
               help="The explanation's largest causes to tell (replays of the run, each with one "
                    "cause neutralised); 0 skips them.")
+@click.option("--contributions", default=3, show_default=True, type=click.IntRange(0, 20),
+              help="The largest contributions to the difference from --compare, lever by lever (as "
+                   "'simcomm explain SCENARIO --against B' takes it apart, on this seed); 0 skips them.")
 @click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
               help="Parallel processes for the causes' replays [default: all cores].")
 @allow_long_option
 def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, sets: tuple[str, ...],
-          frames: int, causes: int, workers: int | None, allow_long: bool) -> None:
+          frames: int, causes: int, contributions: int, workers: int | None, allow_long: bool) -> None:
     """Write a self-contained HTML page telling one run of SCENARIO beside --compare, for a
     training session.
 
@@ -277,10 +289,11 @@ def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, 
     stayed as a dashed line, its lifecycle phases shaded, its managers' departures and events
     marked), the headline figures side by side, what the "manager stayed" run did, the
     largest causes of SCENARIO's losses in sentences (as 'simcomm explain' finds them, on this
-    one seed), each scenario's phases and events, the seed passage the scenario illustrates and
-    an animated GIF of each partner network; it opens from disk with no server and no network,
-    and records the parameters, seed and simcomm version. The figures are those of 'simcomm
-    run' for the same scenario, seed and --set values.
+    one seed), what makes the two scenarios differ lever by lever (as 'simcomm explain SCENARIO
+    --against B' takes it apart, on this seed), each scenario's phases and events, the seed
+    passage the scenario illustrates and an animated GIF of each partner network; it opens from
+    disk with no server and no network, and records the parameters, seed and simcomm version.
+    The figures are those of 'simcomm run' for the same scenario, seed and --set values.
     """
     from simcomm.report.story import tell_story
     from simcomm.report.story_page import STORY_FILES, write_story
@@ -295,10 +308,10 @@ def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, 
             make_params(overrides, base=s.overrides)
     out = out if out is not None else Path("out") / f"story-{sc.name}"
     check_out(out, [n for n in STORY_FILES if other is not None or n != "network-compare.gif"])
-    check_story_work(sc, other, overrides, weeks, causes, workers, allow_long)
+    check_story_work(sc, other, overrides, weeks, causes, workers, allow_long, contributions)
     started = time.perf_counter()
     told = tell_story(sc, weeks=weeks, seed=seed, overrides=overrides, frames=frames, compare=other,
-                      causes=causes, workers=workers)
+                      causes=causes, workers=workers, contributions=contributions)
     try:
         written = write_story(told, out)
     except OutputError as exc:
