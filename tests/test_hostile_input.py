@@ -184,7 +184,9 @@ def test_a_flag_that_would_be_ignored_is_refused(monkeypatch: pytest.MonkeyPatch
     (["story", "vendor-imposed", "--set", "partners=2000000"], "at 2,000,000 partners"),
     (["run", "vendor-imposed", "--set", "partners=2000000", "--weeks", "5200"], "1 run of 5,200 weeks"),
     (["sensitivity", "organic", "--params", "promo_share", "--samples", "100000"], "--samples"),
-], ids=["compare", "claims", "explain", "validate", "story", "run", "sensitivity"])
+    (["discover", "organic-lasts", "--points", "100000"], "--points"),
+    (["explain", "staff-churn", "--against", "organic", "-r", "1000"], "--replicates"),
+], ids=["compare", "claims", "explain", "validate", "story", "run", "sensitivity", "discover", "against"])
 def test_oversized_work_is_refused_with_its_estimate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                    args: list[str], fragment: str) -> None:
     monkeypatch.chdir(tmp_path)

@@ -27,6 +27,9 @@ from simcomm.core.metric_registry import metric as registered
 from simcomm.runs.discovery import DiscoveryRuns
 
 EXPECTED_WORDS = {1: "higher", -1: "lower"}
+#: The files ``simcomm discover --out DIR`` writes (checked before anything runs).
+DISCOVER_FILES = ("discovery.json", "boxes.csv", "boxes.parquet", "cases.csv", "cases.parquet",
+                  "runs.parquet", "design.csv", "peeling.png")
 
 
 def _number(value: float, share: bool) -> str:
@@ -174,13 +177,16 @@ def write_discovery(runs: DiscoveryRuns, cases: pd.DataFrame, boxes: Sequence[Bo
     """Write ``discovery.json`` (:func:`payload`), ``boxes.csv`` / ``.parquet``
     (:func:`boxes_table`), ``cases.csv`` / ``.parquet`` (one row per run or pair: the
     assumptions, the value, the verdict, whether a case), ``runs.parquet`` (every run's
-    measures), ``design.csv`` and ``peeling.png`` into ``out_dir`` (staged: all or nothing);
-    return the paths written."""
-    from simcomm.runs.files import staged_output, write_json, writing_into
+    measures), ``design.csv`` and ``peeling.png`` into ``out_dir`` (:data:`DISCOVER_FILES`,
+    through :func:`simcomm.runs.output_set.staged_output`: all or nothing); return the paths
+    written."""
+    from simcomm.runs.files import absolute_out, write_json, writing_into
+    from simcomm.runs.output_set import staged_output
 
-    out_dir = Path(out_dir).expanduser().absolute()
+    out_dir = absolute_out(out_dir)
     table = boxes_table(boxes, null)
-    with staged_output(out_dir) as stage, writing_into(out_dir):
+    with staged_output(out_dir, about={"command": "discover", **dict(metadata)}) as stage, \
+            writing_into(out_dir):
         write_json(stage / "discovery.json", payload(runs, cases, boxes, null, sentences, metadata))
         table.to_csv(stage / "boxes.csv", index=False)
         table.to_parquet(stage / "boxes.parquet", engine="pyarrow", index=False)
@@ -189,5 +195,4 @@ def write_discovery(runs: DiscoveryRuns, cases: pd.DataFrame, boxes: Sequence[Bo
         runs.values.to_parquet(stage / "runs.parquet", engine="pyarrow", index=False)
         runs.design.to_csv(stage / "design.csv", index=False)
         plot_trajectories(boxes, null, title, stage / "peeling.png")
-        names = sorted(p.name for p in stage.iterdir())
-    return [out_dir / n for n in names]
+    return [out_dir / n for n in DISCOVER_FILES]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from simcomm.ui.options import OUT_PATH
+from simcomm.ui.options import OUT_PATH, allow_long_option, announce_work, check_out, parse_sets
+from simcomm.ui.terminal import echo
 
 EXAMPLE = """
 \b
@@ -67,9 +68,11 @@ def _metrics() -> list[str]:
                    "design.csv and peeling.png.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of sentences.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@allow_long_option
 def discover(target: str, metric: str | None, where: str | None, params: str | None, points: int,
              replicates: int, seed: int, weeks: int, sets: tuple[str, ...], min_density: float, boxes: int,
-             shuffles: int, workers: int | None, out: Path | None, as_json: bool, quiet: bool) -> None:
+             shuffles: int, workers: int | None, out: Path | None, as_json: bool, quiet: bool,
+             allow_long: bool) -> None:
     """Find the boxes of assumptions under which an outcome happens (scenario discovery, PRIM).
 
     Runs CLAIM|SCENARIO (one of the essays' claims, a built-in scenario or a scenario file) at
@@ -92,12 +95,13 @@ def discover(target: str, metric: str | None, where: str | None, params: str | N
     )
     from simcomm.core.metric_registry import bounds
     from simcomm.core.metric_registry import metric as registered
-    from simcomm.core.params import ParameterError, make_params, parse_assignment
+    from simcomm.core.params import ParameterError, make_params
     from simcomm.core.version import __version__
-    from simcomm.report.discovery import box_sentence, outcome_words, payload, write_discovery
+    from simcomm.report.discovery import DISCOVER_FILES, box_sentence, outcome_words, payload, write_discovery
     from simcomm.runs.batch import show_progress
     from simcomm.runs.discovery import check_dimensions, default_dimensions, resolve_target, run_discovery
-    from simcomm.runs.files import check_writable, to_jsonable
+    from simcomm.runs.files import to_jsonable
+    from simcomm.runs.workload import Workload
 
     goal = resolve_target(target)
     claim = goal.claim
@@ -115,7 +119,7 @@ def discover(target: str, metric: str | None, where: str | None, params: str | N
             what = "the paired effect on " if claim else ""
             raise ParameterError(f"--where '{condition.text}' is out of range: {what}{chosen} lies in "
                                  f"[{low:g}, {high:g}]")
-    fixed = dict(parse_assignment(s) for s in sets)
+    fixed = parse_sets(sets)
     if fixed:
         from dataclasses import replace
 
@@ -128,7 +132,10 @@ def discover(target: str, metric: str | None, where: str | None, params: str | N
             raise ParameterError(f"--set {name} is not allowed: {name} is varied (--params); "
                                  "hold it or vary it, not both")
     if out is not None:
-        check_writable(out)
+        check_out(out, DISCOVER_FILES)
+    partners = int(make_params(goal.overrides(goal.arms()[-1]), base=goal.scenario.overrides)["partners"])
+    work = Workload().add(points * replicates * len(goal.arms()), weeks, partners)
+    announce_work(work, workers, allow_long, "--points, --replicates or --weeks")
     runs = run_discovery(goal, names, points, replicates, weeks=weeks, seed=seed, workers=workers,
                          progress=show_progress(quiet))
     if claim:
@@ -164,17 +171,17 @@ def discover(target: str, metric: str | None, where: str | None, params: str | N
     written = (write_discovery(runs, cases, found, null, sentences, metadata, f"simcomm discover {target}: "
                                f"{what}", out) if out is not None else [])
     if as_json:
-        click.echo(json.dumps(to_jsonable(payload(runs, cases, found, null, sentences, metadata)), indent=2))
+        echo(json.dumps(to_jsonable(payload(runs, cases, found, null, sentences, metadata)), indent=2))
         return
-    click.echo(f"simcomm {__version__}: discover {target} ({runs.runs} runs, seed {seed})\n")
+    echo(f"simcomm {__version__}: discover {target} ({runs.runs} runs, seed {seed})\n")
     for s in sentences:
-        click.echo(click.wrap_text(s, width=100) + "\n")
+        echo(click.wrap_text(s, width=100) + "\n")
     for b in found:
-        click.echo(f"box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}, {b.n} {unit}, "
+        echo(f"box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}, {b.n} {unit}, "
                    f"{len(b.restrictions)} restricted")
         for r in b.restrictions:
             qp = f"{r.qp:.2g}" if math.isfinite(r.qp) else "-"
-            click.echo(f"  {r.name:<28} {r.low:>10.4g} .. {r.high:<10.4g} (range {r.range_low:.4g} .. "
+            echo(f"  {r.name:<28} {r.low:>10.4g} .. {r.high:<10.4g} (range {r.range_low:.4g} .. "
                        f"{r.range_high:.4g}; quasi-p {qp})")
     if written:
-        click.echo(f"wrote {len(written)} files to {out}")
+        echo(f"wrote {len(written)} files to {out}")
