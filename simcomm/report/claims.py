@@ -209,7 +209,11 @@ def claims_markdown(claims: Sequence[Claim], table: pd.DataFrame, robust: Mappin
         "(with a Wilson interval) is of the points that do not tie, *robust* at 90% or more, *mostly* "
         "70-90%, *knife-edge* 30-70%, *rarely* below 30%. Survival is judged on weeks alive (a "
         "community that lived longer counts for more), so a closure in week 200 against none is not a "
-        "tie.",
+        f"tie. A point's verdict is the sign of the mean of its {s['point_replicates']} paired effects, so "
+        "for a small effect each point's verdict is noisy and noise counts against the claim at that "
+        "point; the share is over points (more points narrow its interval more than more seeds per "
+        "point would, and PRIM needs points), and a claim's size is judged at the defaults, on the "
+        "seeds named in its row.",
         "- **Where it holds most**: the first box PRIM (Friedman & Fisher 1999, the EMA Workbench's) "
         "finds in the pairs of runs where the claim holds: its limits, its density (the share of its "
         "pairs that hold) and coverage (its share of all pairs that hold), each limit kept only with a "
