@@ -26,9 +26,10 @@ from simcomm.analysis.discovery import (
 from simcomm.core.params import ParameterError
 from simcomm.ui.cli import main
 
-# A small organic community in which how sharply partners judge fit decides how many join: a
-# box exists (fit_sharpness low) and a few dozen runs of 52 weeks find it in seconds.
-SMALL = ["organic", "--set", "partners=200", "--weeks", "52", "--params",
+# A small organic community (five advocates seeded at launch, so that it forms under Model 3) in
+# which how sharply partners judge fit decides how many join: a box exists (fit_sharpness low)
+# and a few dozen runs of 52 weeks find it in seconds.
+SMALL = ["organic", "--set", "partners=200", "--set", "seed_advocates=5", "--weeks", "52", "--params",
          "hours_per_week,programme_drag,fit_sharpness", "--points", "16", "-r", "2",
          "--metric", "ever_joined", "--where", "> 60", "--shuffles", "2", "-q"]
 
