@@ -19,7 +19,7 @@ EXAMPLE = """
 \b
 Examples:
   simcomm discover staff-churn                        # where does it die? (--metric survival --where '== 0')
-  simcomm discover staff-churn --params relationship_value,staff_answers,content_scale,death_weeks
+  simcomm discover staff-churn --params manager_bond_weight,staff_answers,content_scale,death_weeks
   simcomm discover organic-lasts --out out/organic-lasts   # where the claim holds (weeks alive, paired)
   simcomm discover vendor-imposed --metric final_active --where '< 100' --points 128 -r 1
 """
