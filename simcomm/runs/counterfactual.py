@@ -52,6 +52,17 @@ EVENTS, CONDITIONS_GROUP = "events", "conditions"  # the two groups of causes
 MAX_REPLICATES = 1000
 
 
+def checked_seeds(seeds: Sequence[int], weeks: int) -> list[int]:
+    """Return ``seeds`` as integers; ParameterError (one line) for none or more than
+    MAX_REPLICATES of them, or ``weeks`` outside [1, MAX_WEEKS]."""
+    out = [int(s) for s in seeds]
+    if not out or len(out) > MAX_REPLICATES:
+        raise ParameterError(f"replicates = {len(out)} is not allowed: expected 1 to {MAX_REPLICATES}")
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise ParameterError(f"weeks = {weeks!r} is not allowed: expected an integer in [1, {MAX_WEEKS}]")
+    return out
+
+
 @dataclass(frozen=True)
 class Cause:
     """One cause that explain neutralises, the same across seeds.
@@ -239,11 +250,7 @@ def replay_runs(scenario: Scenario, seeds: Sequence[int], weeks: int,
     seeds, weeks or overrides.
     """
     user = dict(overrides or {})
-    seeds = [int(s) for s in seeds]
-    if not seeds or len(seeds) > MAX_REPLICATES:
-        raise ParameterError(f"replicates = {len(seeds)} is not allowed: expected 1 to {MAX_REPLICATES}")
-    if not 1 <= weeks <= MAX_WEEKS:
-        raise ParameterError(f"weeks = {weeks!r} is not allowed: expected an integer in [1, {MAX_WEEKS}]")
+    seeds = checked_seeds(seeds, weeks)
     conditions = condition_causes(scenario, user)  # validates the overrides first
     nothing = Counterfactual()
     firsts = [Replay(scenario, weeks, s, user, nothing, ACTUAL) for s in seeds]

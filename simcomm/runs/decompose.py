@@ -30,13 +30,12 @@ from simcomm.core.params import ParameterError, Value, make_params
 from simcomm.core.rule_parts import FIELDS, PARAMETER_NAMES, parameter_name, part_value, rules_of, words
 from simcomm.core.scenario import Scenario
 from simcomm.runs.batch import RunSpec, run_many
+from simcomm.runs.counterfactual import checked_seeds
 from simcomm.runs.measures import measure_run
-from simcomm.runs.sim import MAX_WEEKS
 
 EXACT_UP_TO = 6  # levers: up to this many, every coalition runs (at most 64 per seed)
 PERMUTATIONS = 32  # random orders of the levers beyond EXACT_UP_TO (an even number: antithetic pairs)
 PERMUTATION_SEED = 0x5EA9  # the orders' own fixed seed: the same orders every time
-MAX_REPLICATES = 1000
 RULE, PARAMETER = "rule", "parameter"
 
 
@@ -151,11 +150,7 @@ def run_coalitions(a: Scenario, b: Scenario, seeds: Sequence[int], weeks: int,
     permutations (an even number from 2) or overrides.
     """
     user = dict(overrides or {})
-    seeds = [int(s) for s in seeds]
-    if not seeds or len(seeds) > MAX_REPLICATES:
-        raise ParameterError(f"replicates = {len(seeds)} is not allowed: expected 1 to {MAX_REPLICATES}")
-    if not 1 <= weeks <= MAX_WEEKS:
-        raise ParameterError(f"weeks = {weeks!r} is not allowed: expected an integer in [1, {MAX_WEEKS}]")
+    seeds = checked_seeds(seeds, weeks)
     if permutations < 2 or permutations % 2:
         raise ParameterError(f"--permutations {permutations} is not allowed: expected an even number from 2")
     levers = levers_between(a, b, user)
