@@ -15,8 +15,8 @@ from simcomm.runs.departures import Fate
 @dataclass(frozen=True)
 class Killed:
     """How often the departures killed the community: of ``n`` seeds, ``killed`` (Wilson 95%
-    interval ``low``-``high``, shares), ``late`` of them after its first year, and ``died`` in
-    all."""
+    interval ``low``-``high``, shares), ``late`` of them after its first year, ``by_review`` of
+    them closed by a budget review (the rest fell silent), and ``died`` in all."""
 
     scenario: str
     n: int
@@ -25,6 +25,7 @@ class Killed:
     high: float
     late: int
     died: int
+    by_review: int = 0
 
     @property
     def share(self) -> float:
@@ -37,4 +38,4 @@ def killed_by_departures(name: str, found: Sequence[Fate]) -> Killed:
     k = sum(f.killed for f in found)
     low, high = wilson_ci(k, len(found))
     return Killed(name, len(found), k, low, high, sum(f.killed_after_first_year for f in found),
-                  sum(f.died is not None for f in found))
+                  sum(f.died is not None for f in found), sum(f.killed and f.closed_by_review for f in found))

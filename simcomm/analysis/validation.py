@@ -231,6 +231,13 @@ STORY: tuple[tuple[str, str, Mapping[str, Any]], ...] = (
     ("staff-churn, no product promotion in the feed (promo_share 0)", "staff-churn", {"promo_share": 0.0}),
     ("staff-churn, revenue does not run through relationships (revenue_per_relationship 0)",
      "staff-churn", {"revenue_per_relationship": 0.0}),
+    ("staff-churn, the review counts an empty post's budget (review_counts_vacancy 1)", "staff-churn",
+     {"review_counts_vacancy": 1.0}),
+    ("staff-churn, no budget review: only the members can let it die (rule_review none)", "staff-churn",
+     {"rule_review": "none"}),
+    ("staff-churn, members held by the manager (manager_bond_weight 1, every active member related: "
+     "relationships_per_manager 1000, relationships_per_week 30)", "staff-churn",
+     {"manager_bond_weight": 1.0, "relationships_per_manager": 1000, "relationships_per_week": 30.0}),
 )
 
 

@@ -158,6 +158,17 @@ class Programme:
             return held * p.staff_cost_per_week * self.staff_level
         return held * p.staff_cost_per_week * p.sponsor_time_share if self.funding else 0.0
 
+    def vacant_cost(self) -> float:
+        """Return this week's budget of the empty posts (currency): what staff_cost would be if
+        every post were held; 0 once the funding is withdrawn or the community closed."""
+        p = self._s.p
+        empty = sum(not s.in_post for s in self.staff)
+        if not empty or not self.funding:
+            return 0.0
+        if self._s.rules.vendor_runs:
+            return empty * p.staff_cost_per_week * self.staff_level
+        return empty * p.staff_cost_per_week * p.sponsor_time_share
+
     # ---- what happens to it ----------------------------------------------------------------
     def handover_keeps(self, u: np.ndarray) -> np.ndarray:
         """Return which of a leaving manager's relationships the successor keeps (True with

@@ -100,12 +100,13 @@ def survival_section(groups: Mapping[str, Sequence[Result]], figures_dir: str, h
 
 def departures_lines(killed: Sequence[Killed]) -> list[str]:
     """Return one line per setting: how often the departures killed the community (of n seeds,
-    with a Wilson 95% interval), how many of those after the community's first year."""
+    with a Wilson 95% interval), how many of those after the community's first year and how many
+    a budget review closed (the rest fell silent)."""
     out = []
     for k in killed:
         out.append(f"{k.scenario}: the departures killed it in {k.killed} of {k.n} runs "
                    f"({k.share:.0%} [{k.low:.0%}, {k.high:.0%}]), {k.late} of them after week "
-                   f"{FIRST_YEAR}; {k.died} of {k.n} died in all")
+                   f"{FIRST_YEAR}, {k.by_review} closed by a budget review; {k.died} of {k.n} died in all")
     return out
 
 
@@ -119,12 +120,13 @@ def departures_section(killed: Sequence[Killed]) -> str:
              "Each run beside its replay on the same seed in which no manager ever leaves (`simcomm "
              "explain`'s \"had the managers stayed\"): the departures killed the community when it died "
              "and the replay was still alive then. The first two rows are the contrast; the others "
-             "change one assumption of the first.", "",
+             "change one assumption of the first. A death is either a budget review closing the "
+             "programme (the funder's decision) or the members falling silent (theirs).", "",
              "| setting | killed by the departures [95% CI] | of them, after week "
-             f"{FIRST_YEAR} | died in all |", "|---|---|---|---|"]
+             f"{FIRST_YEAR} | of them, closed by a review | died in all |", "|---|---|---|---|---|"]
     for k in killed:
         lines.append(f"| {k.scenario} | {k.killed} of {k.n} ({k.share:.0%} [{k.low:.0%}, {k.high:.0%}]) | "
-                     f"{k.late} | {k.died} of {k.n} |")
+                     f"{k.late} | {k.by_review} | {k.died} of {k.n} |")
     lines += ["", deciding_sentence(killed)]
     return "\n".join(lines) + "\n"
 
@@ -139,6 +141,10 @@ def deciding_sentence(killed: Sequence[Killed]) -> str:
     out = (f"Bond-held {bond.share:.0%} against identity-held {ident.share:.0%}: "
            + ("the intervals do not overlap." if apart else "the intervals overlap, so this many seeds "
               "do not separate them."))
+    killed_all = sum(k.killed for k in killed[:2])
+    if killed_all:
+        out += (f" Of the {killed_all} communities the departures killed in these two, a budget review "
+                f"closed {sum(k.by_review for k in killed[:2])}; the members fell silent in the rest.")
     rest = sorted(killed[2:], key=lambda k: k.share)
     if rest:
         low, high = rest[0], rest[-1]

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simcomm.core.counterfactual import DEPARTURE, Counterfactual
+from simcomm.core.counterfactual import CLOSURE, DEPARTURE, Counterfactual
 from simcomm.core.scenario import Scenario
 from simcomm.runs.batch import run_many
 from simcomm.runs.counterfactual import Outcome, Replay, replay
@@ -25,12 +25,14 @@ FIRST_YEAR = 52  # weeks: a departure after it hits a community that had grown
 @dataclass(frozen=True)
 class Fate:
     """One seed: the week the community died (None if it lived), the week it would have died had
-    no manager left (None if it would have lived), and the weeks the managers left."""
+    no manager left (None if it would have lived), the weeks the managers left, and whether a
+    budget review closed it (False when it fell silent, or lived)."""
 
     seed: int
     died: int | None
     died_had_they_stayed: int | None
     departures: tuple[int, ...]
+    closed_by_review: bool = False
 
     @property
     def killed(self) -> bool:
@@ -58,5 +60,6 @@ def fates(scenario: str | Scenario, seeds: Sequence[int], weeks: int = 260,
     out = []
     for run, stayed in zip(done[0::2], done[1::2], strict=True):
         left = tuple(e.week for e in run.adverse if e.kind == DEPARTURE)
-        out.append(Fate(run.seed, run.summary["died_week"], stayed.summary["died_week"], left))
+        closed = any(e.kind == CLOSURE for e in run.adverse)
+        out.append(Fate(run.seed, run.summary["died_week"], stayed.summary["died_week"], left, closed))
     return out

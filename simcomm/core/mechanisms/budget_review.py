@@ -6,6 +6,12 @@ included). Below ``roi_target`` the first time, it cuts managers' time and the e
 recruitment budget by ``budget_cut``; a later review that meets the target restores them; below
 target twice in a row, it closes the programme: the community dies and every member lapses (a
 sponsor instead withdraws its money and the members carry on).
+
+What an empty post costs the review is a choice (``review_counts_vacancy``): at 0 (the default)
+the review sees what was paid, so a vacancy saves a salary while the revenue that ran through
+the manager's relationships stops; at 1 it sees the post's budget whether or not it was filled
+(seeds/000: the pilot light is kept on "until someone in a more senior position realises"), so
+a vacancy costs revenue and saves nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from simcomm.core.governance import Review, Rules
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.membership import END_WRITES, end_community
 from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
-from simcomm.core.state import View
+from simcomm.core.state import View, community_field
 from simcomm.core.week import Week
 
 PARAMS: tuple[ParamSpec, ...] = (
@@ -27,6 +33,10 @@ PARAMS: tuple[ParamSpec, ...] = (
        ASSUMPTION + "half-yearly budget cycle", "Weeks between reviews."),
     param("roi_target", 1.0, 0.0, 100.0, "revenue/cost", ASSUMPTION + "break-even",
        "Return the vendor wants over the last review period."),
+    param("review_counts_vacancy", 0.0, 0.0, 1.0, "share", ASSUMPTION + "seeds/000 ('keep the pilot "
+          "light on until someone in a more senior position realises'); 0: the review counts what was "
+          "paid", "Share of an empty manager post's budget the review counts as the programme's cost "
+          "(1: the post is budgeted whether or not it is filled)."),
     param("budget_cut", 0.5, 0.0, 1.0, "share", ASSUMPTION + "first miss halves events and recruitment",
        "Share of event and recruitment budget cut after a missed review; a second miss closes."),
 )
@@ -40,12 +50,16 @@ def budget_review(s: View, week: Week) -> None:
     stands, the miss is not counted)."""
     p, now, community = s.p, week.number, s.community
     programme = community.programme
+    if programme.staff and not community.closed:
+        community.vacant_budget.append(programme.vacant_cost())
     if not programme.staff or not programme.funding or community.closed or now < p.review_start:
         return
     if (now - p.review_start) % p.review_every:
         return
     history = community.record.model_vars
     cost = sum(history["vendor_cost"][-p.review_every:])
+    if p.review_counts_vacancy:
+        cost += p.review_counts_vacancy * sum(community.vacant_budget[-p.review_every:])
     revenue = sum(history["influenced_revenue"][-p.review_every:])
     roi = revenue / cost if cost > 0 else math.inf
     if roi >= p.roi_target:
@@ -79,6 +93,8 @@ def reviewed(rules: Rules) -> bool:
 MECHANISM = Mechanism(
     name="budget review", source="MODEL.md mechanism 10; seeds/002", step=budget_review,
     params=PARAMS, applies=reviewed,
+    owns=(community_field("vacant_budget", None, "currency/week", "The budget of the empty manager "
+                          "posts, week by week (what the review may count as cost).", factory=list),),
     reads=("community.record", "community.counterfactual"),
     writes=(*END_WRITES, "community.programme", "community.adverse"),
 )
