@@ -58,7 +58,7 @@ def validate(replicates: int, workers: int | None, out: Path | None, report: Pat
         check_report_page(report, "docs/validation.md", VALIDATION_FILES)
     if out is not None:
         check_out(out, VALIDATION_FILES)
-    announce_work(validation_workload(replicates), workers, allow_long, "--replicates")
+    announce_work(validation_workload(replicates, story=True), workers, allow_long, "--replicates")
     v = run_validation(replicates, workers=workers, progress=show_progress(quiet), story=True)
     if as_json:
         echo(json.dumps({"metadata": v.metadata, "table": to_jsonable(v.table)}, indent=2))
