@@ -65,3 +65,22 @@ def test_killed_by_review_counts_only_the_killed() -> None:
              Fate(3, 70, None, (10,), False)]
     k = killed_by_departures("x", found)
     assert (k.killed, k.by_review, k.died, k.late) == (2, 1, 3, 2)
+
+
+def test_the_readme_quotes_the_validation_pages_departure_figures() -> None:
+    """The README's findings name the departures section's numbers as the page last measured
+    them (regenerate both together)."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    rows = {r["scenario"].split(":")[0].split(" (")[0]: r
+            for r in json.loads((root / "docs/validation/validation.json").read_text())["departures"]}
+    readme = " ".join((root / "README.md").read_text().split())
+    bond, ident = rows["bond-held"], rows["identity-held"]
+    assert (f"kill it in {bond['share']:.0%} of seeds [{bond['low']:.0%}, {bond['high']:.0%}] "
+            f"({bond['n']} seeds)") in readme
+    assert f"({bond['by_review']} of {bond['killed']})" in readme
+    assert f"({ident['share']:.0%} [{ident['low']:.0%}, {ident['high']:.0%}])" in readme
+    no_review = next(r for k, r in rows.items() if "no budget review" in k)
+    assert f"with no review, departures kill {no_review['share']:.0%}" in readme
