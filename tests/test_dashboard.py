@@ -62,6 +62,10 @@ def test_untouched_sliders_keep_each_scenarios_values_and_moved_ones_set_both() 
     assert organic.params["staff_turnover_per_year"] != pytest.approx(1.33)
     assert churn.params["partners"] == organic.params["partners"] == 300  # --set applies to both
     assert pair.moved == {}
+    # the page shows 1.33 on the slider's grid of 0.1 and sends 1.3 back: not moved (issue 23)
+    assert app.CommunityPair(**{**start, "staff_turnover_per_year": 1.3}).moved == {}
+    nudged = app.CommunityPair(**{**start, "staff_turnover_per_year": 1.4})
+    assert nudged.moved == {"staff_turnover_per_year": 1.4}
     moved = app.CommunityPair(**{**start, "promo_share": 0.9})
     assert moved.moved == {"promo_share": 0.9}
     assert [c.params["promo_share"] for c in moved.communities] == [0.9, 0.9]
@@ -557,6 +561,102 @@ def test_the_status_line_and_the_phases_date_a_death_alike() -> None:
     overview = overview_html(pair)
     row = next(r for r in overview.split("<tr>") if "manager departures/year" in r)
     assert row.count("does not apply") == 1 and ">1.33<" in row, row
+
+
+# ---- "Why do they differ?" ----------------------------------------------------------------------
+def shapley_by_orders(a: str, b: str, seed: int, weeks: int, overrides: dict[str, Any]) -> dict[str, float]:
+    """Return each lever's contribution to the difference in active members at the horizon,
+    worked out here from runs of `simcomm run`: its marginal effect (A's value in place of B's)
+    where it comes in each of the story's fixed orders of the levers, averaged over the orders."""
+    from simcomm.report.story import STORY_EXACT_UP_TO, STORY_ORDERS
+    from simcomm.runs.decompose import levers_between, orders
+
+    levers = levers_between(load_scenario(a), load_scenario(b), overrides)
+    assert len(levers) > STORY_EXACT_UP_TO  # the story's sampled split, not every combination
+    final: dict[frozenset[int], int] = {}
+
+    def v(coalition: frozenset[int]) -> int:
+        if coalition not in final:
+            values = {**overrides, **{levers[i].name: levers[i].value for i in coalition}}
+            final[coalition] = run(b, weeks=weeks, seed=seed, overrides=values).summary["final_active"]
+        return final[coalition]
+
+    phi = dict.fromkeys(range(len(levers)), 0.0)
+    sampled = orders(len(levers), STORY_ORDERS)
+    for order in sampled:
+        before: frozenset[int] = frozenset()
+        for i in order:
+            phi[i] += (v(before | {i}) - v(before)) / len(sampled)
+            before = before | {i}
+    return {levers[i].words: x for i, x in phi.items()}
+
+
+def test_why_they_differ_without_a_second_community_or_a_difference() -> None:
+    from simcomm.ui.dashboard_differences import split_html, split_request
+
+    alone = app.CommunityPair("organic", "none", seed=0, weeks=13, fixed_overrides=SMALL)
+    assert split_request(alone) is None
+    assert "data-state='none'" in split_html(None, "idle") and "Side by side with" in split_html(None, "idle")
+    same = split_request(app.CommunityPair("organic", "organic", seed=0, weeks=13, fixed_overrides=SMALL))
+    assert same is not None and same.runs == 0
+    assert "no difference to take apart" in split_html(same, "idle")
+    pair = split_request(app.CommunityPair("staff-churn", "organic", seed=0, weeks=13, fixed_overrides=SMALL))
+    assert pair is not None and pair.runs > 8 and f"{pair.runs} runs" in pair.work
+    working = split_html(pair, "working", 7)
+    assert f"<progress max='{pair.runs}' value='7'>" in working and f"7 of {pair.runs} runs" in working
+
+
+def test_dashboard_why_they_differ_shows_the_largest_contributions_of_the_split(dashboard: str,
+                                                                               browser: Any) -> None:
+    """On demand, in a small community over a few weeks (the sliders at their lowest: 100
+    partners, 13 weeks): the page's two scenarios' active members at the horizon are those of
+    `simcomm run`, and the three contributions it names are the three largest, each its Shapley
+    value over the story's fixed orders of the levers, worked out here from runs of its own. Step
+    goes on while the split runs; a Reset drops it."""
+    page = open_page(browser, dashboard)
+    for name in ("Partners in the channel", "Weeks to run (the horizon)"):
+        slider = page.get_by_role("slider", name=name)
+        slider.focus()
+        slider.press("Home")
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function("() => document.querySelector('.simcomm-status').innerText.includes('of 13') && "
+                           "document.querySelector('.simcomm-split').innerText.includes('of 13 weeks')",
+                           timeout=60_000)  # the new pair's, both
+    split = page.locator(".simcomm-split")
+    assert split.get_attribute("data-state") == "idle" and "with partners=100," in split.inner_text()
+    page.get_by_role("button", name="Why do they differ?").click()
+    page.get_by_role("button", name="Step").click()  # the page steps while the split runs
+    wait_for_week(page, 1)
+    page.wait_for_function("() => document.querySelector('.simcomm-split').dataset.state === 'done'",
+                           timeout=300_000)  # a hang guard only
+    assert page.get_by_role("button", name="Why do they differ?").is_disabled()
+    intro = split.locator("p").first.inner_text()
+    got = re.search(r"active members at week 13: ([\d,]+) in staff-churn against ([\d,]+) in organic, a "
+                    r"difference of ([+-]?[\d,]+)\.", intro)
+    assert got is not None, intro
+    a, b, total = (int(x.replace(",", "")) for x in got.groups())
+    small = {"partners": 100}
+    assert a == run("staff-churn", weeks=13, seed=0, overrides=small).summary["final_active"]
+    assert b == run("organic", weeks=13, seed=0, overrides=small).summary["final_active"]
+    assert total == a - b != 0 and "rough" in split.inner_text()
+    phi = shapley_by_orders("staff-churn", "organic", 0, 13, small)
+    assert sum(phi.values()) == pytest.approx(total)
+    items = split.locator("ol.differences li").all_inner_texts()
+    assert len(items) == 3, items
+    shown = []
+    for item in items:
+        m = re.fullmatch(r"(.+) \(.+, not .+\): ([+-]?[\d,.]+) in active members at week 13", item)
+        assert m is not None and m.group(1) in phi, item
+        number = float(m.group(2).replace(",", ""))
+        last_digit = 0.1 if "." in m.group(2) else 1.0  # shown with 0 or 1 decimal
+        assert abs(number - phi[m.group(1)]) <= last_digit / 2 + 1e-9, item
+        shown.append(abs(phi[m.group(1)]))
+    assert shown == sorted((abs(x) for x in phi.values()), reverse=True)[:3]  # the largest, in order
+    assert "simcomm explain staff-churn --against organic -r 20" in split.inner_text()
+    page.get_by_role("button", name="Reset").click()  # new settings may follow: the split is dropped
+    page.wait_for_function("() => document.querySelector('.simcomm-split').dataset.state === 'idle'",
+                           timeout=60_000)
+    page.close()
 
 
 def _screenshots() -> Any:

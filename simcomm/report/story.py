@@ -16,7 +16,7 @@ and its files.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,34 +115,59 @@ STORY_EXACT_UP_TO = 4  # levers: up to this many, every combination runs on the 
 STORY_ORDERS = 4  # beyond: random orders of the levers (two with their reverses), a rough split
 
 
+def differences_runs(sc: Scenario, other: Scenario, overrides: Mapping[str, Any]) -> int:
+    """Return how many runs :func:`top_differences` makes for ``sc`` against ``other`` (the
+    combinations of the levers between them it runs on its one seed; 0 when they do not
+    differ). Raises ParameterError for bad ``overrides``."""
+    from simcomm.runs.decompose import coalitions_for, levers_between
+
+    levers = len(levers_between(sc, other, dict(overrides)))
+    return len(coalitions_for(levers, STORY_ORDERS, STORY_EXACT_UP_TO)[0]) if levers else 0
+
+
 def top_differences(sc: Scenario, other: Scenario, seed: int, weeks: int, overrides: Mapping[str, Any],
-                    n: int = 3, workers: int | None = None) -> list[str]:
+                    n: int = 3, workers: int | None = None,
+                    on_run: Callable[[int, int], None] | None = None, nice: int = 0) -> list[str]:
     """Return what makes ``sc`` differ from ``other`` on this one seed, as ``simcomm explain A
     --against B`` takes it apart (Shapley values of the levers on which they differ, in active
-    members at the horizon): an introductory sentence, then the ``n`` largest contributions, one
-    short sentence each (:func:`simcomm.report.decompose.top_contributions`). Every combination
-    of the levers runs up to :data:`STORY_EXACT_UP_TO` levers, :data:`STORY_ORDERS` orders
-    beyond (cheap, and rough: the page says so). [] when the two do not differ."""
+    members at the horizon): an introductory sentence (both scenarios' active members and the
+    difference between them), then the ``n`` largest contributions, one short sentence each
+    (:func:`simcomm.report.decompose.top_contributions`). Every combination of the levers runs
+    up to :data:`STORY_EXACT_UP_TO` levers, :data:`STORY_ORDERS` orders beyond (cheap, and
+    rough: the page says so). ``on_run`` and ``nice`` as in
+    :func:`simcomm.runs.decompose.run_coalitions` (progress; the workers' lower priority).
+    [] when the two do not differ."""
     from simcomm.analysis.shapley import decompose
     from simcomm.core.params import ParameterError
-    from simcomm.report.decompose import top_contributions
+    from simcomm.report.decompose import decimals, signed, top_contributions
     from simcomm.runs.decompose import run_coalitions
 
     try:
         runs = run_coalitions(sc, other, [seed], weeks, dict(overrides), permutations=STORY_ORDERS,
-                              exact_up_to=STORY_EXACT_UP_TO, workers=workers)
+                              exact_up_to=STORY_EXACT_UP_TO, workers=workers, on_run=on_run, nice=nice)
     except ParameterError:  # the two scenarios do not differ
-        return []
+        if not differences_runs(sc, other, overrides):
+            return []
+        raise
     table = decompose(runs.values, runs.coalitions, [lv.name for lv in runs.levers], runs.orders,
                       ("final_active",))
     rows = table.set_index("role")["mean"]
     how = ("every combination of them ran" if runs.orders is None else
            f"{len(runs.orders)} orders of them ran, so the split is rough")
+    total = signed(rows["total"], decimals([rows["total"]], "members"))
     intro = (f"{sc.name} and {other.name} differ in {len(runs.levers)} lever"
              f"{'s' if len(runs.levers) != 1 else ''}; on this seed, active members at week {weeks}: "
-             f"{rows['A']:,.0f} in {sc.name} against {rows['B']:,.0f} in {other.name}. Taken apart "
-             f"({runs.runs} runs: {how}), largest first:")
+             f"{rows['A']:,.0f} in {sc.name} against {rows['B']:,.0f} in {other.name}, a difference of "
+             f"{total}. Taken apart ({runs.runs} runs: {how}), largest first:")
     return [intro, *top_contributions(runs, table, "final_active", n)]
+
+
+def differences_note(sc: str, other: str) -> tuple[str, str, str]:
+    """Return what a one-seed split means, as (text before a command, the command, text after):
+    the story page and the dashboard show it under the contributions, the command marked up."""
+    return ("Shapley values: each lever's effect averaged over the orders in which it could be "
+            "switched, so the contributions add up to the difference (one seed, so no interval: ",
+            f"simcomm explain {sc} --against {other} -r 20", " gives intervals over seeds).")
 
 
 def tell_story(scenario: str | Scenario, *, weeks: int = 260, seed: int = 0,

@@ -19,6 +19,7 @@ from simcomm.report.network_gif import figure, gif_bytes
 from simcomm.report.story import (
     Story,
     annotated_events,
+    differences_note,
     event_line,
     ghost_sentence,
     phase_sentences,
@@ -180,6 +181,15 @@ def _events_html(s: Story, numbered: bool) -> str:
     return f"<ol class='events'>{''.join(items)}</ol>"
 
 
+def differences_note_html(sc: str, other: str) -> str:
+    """Return :func:`simcomm.report.story.differences_note` as HTML (escaped; the command in
+    ``<code>``): what a one-seed split of the difference means, for the story page and the
+    dashboard."""
+    before, command, after = differences_note(sc, other)
+    e = html.escape
+    return f"{e(before)}<code>{e(command)}</code>{e(after)}"
+
+
 def _fate(s: Story) -> str:
     died = s.result.summary.get("died_week")
     return (f"{s.result.scenario} died in week {died}." if died is not None else
@@ -227,11 +237,9 @@ def story_html(story: Story, timeline_png: bytes, network_gifs: Sequence[bytes] 
     if story.differences:
         intro, *items = story.differences
         differences = (f"<h2>What makes the two differ</h2>\n<p>{e(intro)}</p>\n<ol class='differences'>"
-                       + "".join(f"<li>{e(d)}</li>" for d in items) + "</ol>\n<p>Shapley values: each "
-                       "lever's effect averaged over the orders in which it could be switched, so the "
-                       "contributions add up to the difference (one seed, so no interval: <code>simcomm "
-                       f"explain {e(r.scenario)} --against {e(story.compare.result.scenario)} -r 20</code> "
-                       "gives intervals over seeds).</p>") if story.compare is not None else ""
+                       + "".join(f"<li>{e(d)}</li>" for d in items) + "</ol>\n<p>"
+                       + differences_note_html(r.scenario, story.compare.result.scenario) + "</p>"
+                       ) if story.compare is not None else ""
     causes = ("<ol class='causes'>" + "".join(f"<li>{e(c)}</li>" for c in story.causes) + "</ol>"
               if story.causes else "<p>The run had no adverse event or condition to neutralise.</p>")
     phase_blocks = "".join(

@@ -134,11 +134,13 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
 def run_many(specs: Sequence[RunSpec], workers: int | None = None, progress: bool = False,
              desc: str = "runs", on_result: Callable[[int, Result], None] | None = None,
-             function: Callable[[RunSpec], Any] = run_spec) -> list[Any]:
+             function: Callable[[RunSpec], Any] = run_spec, nice: int = 0) -> list[Any]:
     """Run every spec and return the results in the order of ``specs``.
 
     ``workers`` processes (default: all usable cores; 1 runs in this process). ``on_result``
-    is called as (index, result) as each run finishes, in completion order. The outputs are
+    is called as (index, result) as each run finishes, in completion order (an exception it
+    raises stops the runs and the worker processes, and is raised here). ``nice``: how much
+    lower the worker processes' priority is than this process's (0: the same). The outputs are
     identical whatever the number of workers, since each run depends only on its spec. Raises
     ParameterError before starting when the runs would need more memory than is available
     (:func:`simcomm.runs.resources.check_memory`; items with ``scenario`` and ``overrides``).
@@ -160,7 +162,7 @@ def run_many(specs: Sequence[RunSpec], workers: int | None = None, progress: boo
                 bar.update()
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=init_worker,
-                                     initargs=(os.getpid(),)) as pool:
+                                     initargs=(os.getpid(), nice)) as pool:
                 futures = {pool.submit(function, spec): i for i, spec in enumerate(specs)}
                 try:
                     for fut in as_completed(futures):

@@ -19,7 +19,7 @@ the number of workers.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,11 +143,14 @@ class CoalitionRuns:
 def run_coalitions(a: Scenario, b: Scenario, seeds: Sequence[int], weeks: int,
                    overrides: Mapping[str, Any] | None = None, *, permutations: int = PERMUTATIONS,
                    exact_up_to: int = EXACT_UP_TO, workers: int | None = None,
-                   progress: bool = False) -> CoalitionRuns:
+                   progress: bool = False, on_run: Callable[[int, int], None] | None = None,
+                   nice: int = 0) -> CoalitionRuns:
     """Run every coalition of the levers between ``a`` and ``b`` on each of ``seeds``.
 
-    Raises ParameterError (one line) when the scenarios do not differ, for bad seeds, weeks,
-    permutations (an even number from 2) or overrides.
+    ``on_run`` is called with (runs done, runs in all) as each run finishes (an exception it
+    raises stops the runs and is raised here); ``nice`` lowers the worker processes' priority
+    (:func:`simcomm.runs.batch.run_many`). Raises ParameterError (one line) when the scenarios
+    do not differ, for bad seeds, weeks, permutations (an even number from 2) or overrides.
     """
     user = dict(overrides or {})
     seeds = checked_seeds(seeds, weeks)
@@ -160,8 +163,15 @@ def run_coalitions(a: Scenario, b: Scenario, seeds: Sequence[int], weeks: int,
     coalitions, sampled = coalitions_for(len(levers), permutations, exact_up_to)
     cells = [(s, k) for s in seeds for k in range(len(coalitions))]
     specs = [RunSpec(b, weeks, s, coalition_overrides(b, levers, coalitions[k], user)) for s, k in cells]
+    done = [0]
+
+    def counted(_index: int, _measures: Any) -> None:
+        done[0] += 1
+        if on_run is not None:
+            on_run(done[0], len(specs))
+
     measured = run_many(specs, workers=workers, progress=progress, desc="explain --against",
-                        function=measure_run)
+                        function=measure_run, on_result=counted, nice=nice)
     rows = [{"seed": s, "coalition": k, **m} for (s, k), m in zip(cells, measured, strict=True)]
     values = pd.DataFrame(rows)
     return CoalitionRuns(a, b, levers, seeds, weeks, user, coalitions, sampled, values)

@@ -73,10 +73,14 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def init_worker(owner: int) -> None:
-    """Run in each worker first: quiet Ctrl-C, and exit when process ``owner`` (the pool's
-    parent) no longer exists."""
+def init_worker(owner: int, nice: int = 0) -> None:
+    """Run in each worker first: quiet Ctrl-C, exit when process ``owner`` (the pool's parent)
+    no longer exists, and lower this worker's priority by ``nice`` (0: as its parent's; the
+    dashboard's background runs yield the CPU to the page's own stepping). Returns None."""
     signal.signal(signal.SIGINT, quiet_exit)
+    if nice > 0:
+        with contextlib.suppress(OSError):  # no way to lower it: run at the parent's priority
+            os.nice(nice)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked where the parent started us
     if sys.platform.startswith("linux"):  # the forkserver, our parent, ends with the owner
         die_with_parent(os.getppid())

@@ -23,6 +23,7 @@ from typing import Any
 
 import solara
 
+from simcomm.ui.dashboard_differences import WhyTheyDiffer
 from simcomm.ui.dashboard_drawing import network_legend_html
 from simcomm.ui.dashboard_guard import checked_inputs, one_line
 from simcomm.ui.dashboard_model import (
@@ -66,6 +67,8 @@ CSS = """
 .simcomm-event-log li { padding: 1px 0 1px 6px; margin: 2px 0; font-size: 13px; }
 .simcomm-main h3 { font-size: 14px; margin: 4px 0; }
 .simcomm-overview table { font-size: 12px; border-spacing: 10px 2px; }
+.simcomm-differences { margin-top: 10px; font-size: 13px; }
+.simcomm-differences ol { margin: 4px 0; padding-left: 22px; } .simcomm-differences p { margin: 4px 0; }
 .quiet { color: #666; font-size: 12px; }
 .dot { display: inline-block; width: 9px; height: 9px; border-radius: 50%; margin-right: 3px; }
 .simcomm-buttons { display: flex; gap: 6px; flex-wrap: wrap; margin: 4px 0; }
@@ -195,8 +198,9 @@ def Controls(pair: solara.Reactive[CommunityPair], inputs: solara.Reactive[dict[
 
 @solara.component
 def Views(pair: CommunityPair, tick: solara.Reactive[int]) -> None:
-    """The main area: the status line and four charts (above the fold at 1280x720), then the
-    two networks, the event log and the communities' parameters; redrawn every week."""
+    """The main area: the status line and four charts (above the fold at 1280x720), then "Why
+    do they differ?" (on demand: :mod:`simcomm.ui.dashboard_differences`), the two networks,
+    the event log and the communities' parameters; redrawn every week."""
     tick.value  # noqa: B018 (re-render every week)
     v = views(pair)
     with solara.Column(classes=["simcomm-main"], gap="0px"):
@@ -208,6 +212,7 @@ def Views(pair: CommunityPair, tick: solara.Reactive[int]) -> None:
         with solara.Div(classes=["simcomm-charts"]):
             for key in ("active", "lapsed", "activity", "commitment"):
                 solara.HTML(tag="div", unsafe_innerHTML=v[key])
+        WhyTheyDiffer(pair).key(f"split-{id(pair)}")  # a new pair (Reset): asked afresh
         with solara.Div(classes=["simcomm-networks"]):
             solara.HTML(tag="div", unsafe_innerHTML=v["network0"], classes=["simcomm-network-0"])
             solara.HTML(tag="div", unsafe_innerHTML=v["network1"], classes=["simcomm-network-1"])

@@ -239,13 +239,10 @@ def check_story_work(sc: Any, other: Any, overrides: dict[str, Value], weeks: in
         if s is sc and causes:
             work.add(expected_replays(s, weeks, overrides), weeks, partners)
     if other is not None and contributions:
-        from simcomm.report.story import STORY_EXACT_UP_TO, STORY_ORDERS
-        from simcomm.runs.decompose import coalitions_for, levers_between
+        from simcomm.report.story import differences_runs
 
-        levers = len(levers_between(sc, other, overrides))
-        if levers:
-            partners = int(make_params(overrides, base=sc.overrides)["partners"])
-            work.add(len(coalitions_for(levers, STORY_ORDERS, STORY_EXACT_UP_TO)[0]), weeks, partners)
+        partners = int(make_params(overrides, base=sc.overrides)["partners"])
+        work.add(differences_runs(sc, other, overrides), weeks, partners)
     announce_work(work, 1, allow_long, "--weeks, partners, --causes or --contributions")
 
 

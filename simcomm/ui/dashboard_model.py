@@ -8,8 +8,9 @@ scenario, seed and parameters. The switch "What if the manager had stayed?" runs
 community that has managers, its twin on the same seed in which no manager ever leaves
 (``Counterfactual(keep_all_managers=True)``: the same common random numbers, every departure
 neutralised), drawn as a dashed ghost line. The run stops at the horizon (``weeks``). A slider
-left where it started keeps each scenario's own value; a slider that was moved sets that
-parameter for both communities (on Reset). The page shows which values each community uses.
+left where it started (within half a step: the slider shows its start on its own grid) keeps
+each scenario's own value; a slider that was moved sets that parameter for both communities (on
+Reset). The page shows which values each community uses.
 """
 
 from __future__ import annotations
@@ -165,9 +166,11 @@ class CommunityPair(mesa.Model):
                   "promo_share": promo_share, "moderation": moderation,
                   "programmes_per_partner": programmes_per_partner}
         start = dict(slider_start)
+        # A slider shows its starting value on its own grid (1.33 departures a year on a slider
+        # of step 0.1 sits at 1.3, and the page sends 1.3): within half a step it has not moved.
         self.moved = {k: v for k, v in values.items()
-                      if v is not None and (k not in start or not math.isclose(float(v), float(start[k]),
-                                                                               abs_tol=1e-9))}
+                      if v is not None and (k not in start or not math.isclose(
+                          float(v), float(start[k]), abs_tol=KEY_PARAMETERS[k][4] / 2 + 1e-9))}
         self.overrides = {**dict(fixed_overrides), **self.moved}
         names = [scenario_name] + ([compare_with] if compare_with and compare_with != NO_COMPARISON else [])
         self.communities = [Community(load_scenario(n), self.overrides, seed_value, network_size)
