@@ -138,6 +138,7 @@ def test_same_seeds_give_the_same_boxes_in_another_process(tmp_path: Path) -> No
     (["organic", "--params", "homophily", "--set", "homophily=0.9"], "--set homophily"),
     (["organic", "--points", "1"], "--points"),
     (["organic", "--min-density", "1.5"], "--min-density"),
+    (["organic", "--min-density", "nan"], "--min-density nan"),  # the fault audit's find (issue 23)
 ])
 def test_bad_input_is_one_line_and_exit_2(args: list[str], field: str, tmp_path: Path) -> None:
     out = tmp_path / "never"

@@ -74,8 +74,9 @@ class Stream(threading.Thread):
 def interruption_cases(quick: bool) -> list[Interrupt]:
     """Ctrl-C and SIGTERM for run --out, compare -w 2 --out, experiment run -w 2 and validate
     -r 2 --out, at fixed delays (start-up, imports, the first runs) and at half and 80% of an
-    uninterrupted run's duration (the runs, the writing); SIGKILL of compare and experiment run;
-    the dashboard (before and after its server answers)."""
+    uninterrupted run's duration (the runs, the writing); Ctrl-C at 1 s and half a run and
+    SIGTERM at half a run for discover and explain --against (-w 2 --out); SIGKILL of compare
+    and experiment run; the dashboard (before and after its server answers)."""
     cases = []
     delays: tuple[tuple[float, float], ...] = ((0.05, 0), (0.3, 0), (1.0, 0), (3.0, 0), (0, 0.5), (0, 0.8))
     for workload in ("run", "compare", "experiment", "validate"):
@@ -88,6 +89,12 @@ def interruption_cases(quick: bool) -> list[Interrupt]:
                                        workload, sig, delay, previous, fraction=fraction,
                                        quick=fraction == 0.5 and workload in ("run", "compare",
                                                                               "experiment")))
+    for workload in ("discover", "explain-against"):  # issue 23's commands
+        for sig, delay, fraction in ((signal.SIGINT, 1.0, 0), (signal.SIGINT, 0, 0.5),
+                                     (signal.SIGTERM, 0, 0.5)):
+            when = f"{delay:g} s" if not fraction else f"{fraction:.0%} of a run"
+            cases.append(Interrupt(f"{workload} {sig.name} at {when}", workload, sig, delay,
+                                   fraction=fraction, quick=fraction == 0.5 and sig == signal.SIGINT))
     for workload in ("compare", "experiment"):
         for delay, fraction in ((1.0, 0), (0, 0.5), (0, 0.8)):
             when = f"{delay:g} s" if not fraction else f"{fraction:.0%} of a run"

@@ -25,6 +25,11 @@ WORKLOADS: dict[str, list[str]] = {
                          "--set", "partners=1000", "-q"],
     "experiment": ["experiment", "run", "sweep.toml", "-w", "2", "-q"],
     "validate": ["validate", "-r", "2", "-w", "2", "-q"],
+    # issue 23's commands: 16 points of scenario discovery, and a difference taken apart (32 runs)
+    "discover": ["discover", "staff-churn", "--params", "roi_target,newcomer_commitment", "--points", "16",
+                 "-r", "1", "--weeks", "104", "--set", "partners=1000", "--shuffles", "2", "-w", "2", "-q"],
+    "explain-against": ["explain", "organic", "--against", "vendor-imposed", "-r", "1", "--weeks", "104",
+                        "--set", "partners=1000", "-w", "2", "-q"],
 }
 
 

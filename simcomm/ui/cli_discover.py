@@ -103,6 +103,8 @@ def discover(target: str, metric: str | None, where: str | None, params: str | N
     from simcomm.runs.files import to_jsonable
     from simcomm.runs.workload import Workload
 
+    if not math.isfinite(min_density):  # Click's FloatRange lets nan through
+        raise ParameterError(f"--min-density {min_density} is not allowed: expected a number from 0 to 1")
     goal = resolve_target(target)
     claim = goal.claim
     chosen = metric or (paired_metric(claim.metric) if claim else "survival")

@@ -157,7 +157,11 @@ def _against(a: Any, b: Any, overrides: dict[str, Any], seed: int, replicates: i
     if out is not None:
         check_out(out, DECOMPOSE_FILES)
     permutations = permutations or PERMUTATIONS
-    coalitions, _ = coalitions_for(len(levers_between(a, b, overrides)), permutations)
+    levers = levers_between(a, b, overrides)
+    if not levers:
+        raise ParameterError(f"--against {b.name} is not allowed: {a.name} and {b.name} do not differ (same "
+                             "rules and parameters), so there is nothing to take apart")
+    coalitions, _ = coalitions_for(len(levers), permutations)
     work = Workload()
     for sc in (a, b):
         partners = int(make_params(overrides, base=sc.overrides)["partners"])
