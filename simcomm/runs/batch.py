@@ -2,9 +2,10 @@
 
 Each run is fully described by a :class:`RunSpec` (scenario, weeks, seed, overrides), so the
 result does not depend on which process runs it or in what order: results come back in the
-order of the specs. Parallelism uses the standard library's ``concurrent.futures`` process
-pool (a forkserver with simcomm preloaded where the platform has one, else spawn); progress
-uses tqdm.
+order of the specs. Inside :func:`simcomm.runs.cluster.on_cluster` (``--scheduler``) the runs go
+to a Dask cluster's workers; otherwise parallelism uses the standard library's
+``concurrent.futures`` process pool (a forkserver with simcomm preloaded where the platform has
+one, else spawn). Progress uses tqdm.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from tqdm import tqdm
 
 from simcomm.core.scenario import Scenario
+from simcomm.runs.cluster import active_cluster
 from simcomm.runs.interruption import interrupt_point
 from simcomm.runs.resources import check_memory
 from simcomm.runs.sim import Result, simulate
@@ -137,8 +139,10 @@ def run_many(specs: Sequence[RunSpec], workers: int | None = None, progress: boo
              function: Callable[[RunSpec], Any] = run_spec, nice: int = 0) -> list[Any]:
     """Run every spec and return the results in the order of ``specs``.
 
-    ``workers`` processes (default: all usable cores; 1 runs in this process). ``on_result``
-    is called as (index, result) as each run finishes, in completion order (an exception it
+    ``workers`` processes (default: all usable cores; 1 runs in this process); inside
+    :func:`simcomm.runs.cluster.on_cluster` (a command's ``--scheduler``) the runs go to that Dask
+    scheduler's workers instead and ``workers`` and ``nice`` are ignored. ``on_result`` is
+    called as (index, result) as each run finishes, in completion order (an exception it
     raises stops the runs and the worker processes, and is raised here). ``nice``: how much
     lower the worker processes' priority is than this process's (0: the same). The outputs are
     identical whatever the number of workers, since each run depends only on its spec. Raises
@@ -146,15 +150,23 @@ def run_many(specs: Sequence[RunSpec], workers: int | None = None, progress: boo
     (:func:`simcomm.runs.resources.check_memory`; items with ``scenario`` and ``overrides``).
     """
     n = len(specs)
+    cluster = active_cluster()
     workers = min(workers or default_workers(), max(n, 1))
-    check_memory(((s.scenario.overrides, s.overrides) for s in specs  # RunSpec, experiment Job
-                  if hasattr(s, "scenario") and hasattr(s, "overrides")), processes=workers)
+    if cluster is None:  # the workers' memory is not this machine's
+        check_memory(((s.scenario.overrides, s.overrides) for s in specs  # RunSpec, experiment Job
+                      if hasattr(s, "scenario") and hasattr(s, "overrides")), processes=workers)
     out: list[Any] = [None] * n
-    if workers > 1:
+    if workers > 1 and cluster is None:
         start_resource_tracker_quietly()
     bar = tqdm(total=n, desc=desc, unit="run", disable=not progress, dynamic_ncols=True)
     try:
-        if workers <= 1:
+        if cluster is not None and n:
+            for i, result in cluster.results(function, specs):
+                out[i] = result
+                if on_result:
+                    on_result(i, result)
+                bar.update()
+        elif workers <= 1:
             for i, spec in enumerate(specs):
                 out[i] = function(spec)
                 if on_result:

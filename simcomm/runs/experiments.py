@@ -160,91 +160,56 @@ def run_experiment(exp: Experiment, out_dir: str | Path, *, workers: int | None 
     """Run the runs of ``exp`` not yet in ``out_dir`` and return the final manifest.
 
     ``scheduler`` is a Dask distributed scheduler address (``tcp://HOST:PORT``); without it
-    runs go to ``workers`` local processes (default: all usable cores; 1 = this process).
-    Results are identical whatever the executor: each run's seed depends only on the
-    experiment's name, its base seed and the replicate, the same at every design point (common
-    random numbers: the points are paired by replicate).
+    runs go to the cluster of an enclosing :func:`simcomm.runs.cluster.on_cluster`, if any, else
+    to ``workers`` local processes (default: all usable cores; 1 = this process). Results are
+    identical whatever the executor: each run's seed depends only on the experiment's name, its
+    base seed and the replicate, the same at every design point (common random numbers: the
+    points are paired by replicate).
     """
     from simcomm.runs.batch import default_workers
-
-    out_dir = absolute_out(out_dir)
-    n_workers = workers or default_workers()
+    from simcomm.runs.cluster import on_cluster
     from simcomm.runs.files import check_writable
     from simcomm.runs.resources import check_memory
 
-    if scheduler is None:  # as run_many will, but before the results folder, lock or manifest exist
-        check_memory(((exp.scenario.overrides, {**exp.overrides, **point}) for point in exp.design()),
-                     processes=min(n_workers, max(exp.n_runs, 1)))
-    check_writable(out_dir)
-    if (out_dir / "manifest.json").exists():
-        read_manifest(out_dir)  # a damaged results folder is one line, before anything is started
-    elif out_dir.is_dir() and any(p for p in out_dir.iterdir() if p.name not in ("runs", LOCK_NAME)):
-        raise ParameterError(f"'{out_dir}' is not empty and holds no experiment manifest; "
-                             "use a new or empty --out")
-    client = _connect(scheduler) if scheduler else None
-    try:
-        with results_lock(out_dir):
-            return _run_locked(exp, out_dir, client, scheduler, n_workers, progress)
-    except OSError as exc:  # a full disk: one line; the batches written so far are kept
-        raise output_error(out_dir, exc, "the runs saved so far are kept; make room and run the "
-                           "same command again to run the rest") from None
-    finally:
-        if client is not None:
-            client.close()
+    out_dir = absolute_out(out_dir)
+    n_workers = workers or default_workers()
+    with on_cluster(scheduler) as cluster:
+        if cluster is None:  # as run_many will, but before the results folder, lock or manifest exist
+            check_memory(((exp.scenario.overrides, {**exp.overrides, **point}) for point in exp.design()),
+                         processes=min(n_workers, max(exp.n_runs, 1)))
+        check_writable(out_dir)
+        if (out_dir / "manifest.json").exists():
+            read_manifest(out_dir)  # a damaged results folder is one line, before anything is started
+        elif out_dir.is_dir() and any(p for p in out_dir.iterdir() if p.name not in ("runs", LOCK_NAME)):
+            raise ParameterError(f"'{out_dir}' is not empty and holds no experiment manifest; "
+                                 "use a new or empty --out")
+        if cluster is not None:  # an unreachable scheduler is one line, before anything is written
+            n_workers = cluster.workers()
+        try:
+            with results_lock(out_dir):
+                return _run_locked(exp, out_dir, cluster.address if cluster else None, n_workers, progress)
+        except OSError as exc:  # a full disk: one line; the batches written so far are kept
+            raise output_error(out_dir, exc, "the runs saved so far are kept; make room and run the "
+                               "same command again to run the rest") from None
 
 
-def _run_locked(exp: Experiment, out_dir: Path, client: Any, scheduler: str | None, n_workers: int,
+def _run_locked(exp: Experiment, out_dir: Path, scheduler: str | None, n_workers: int,
                 progress: bool) -> dict[str, Any]:
-    manifest, done = _start(exp, out_dir, "dask" if scheduler else "local",
-                            0 if scheduler else n_workers)
+    from simcomm.runs.batch import run_many
+
+    manifest, done = _start(exp, out_dir, "dask" if scheduler else "local", n_workers)
     todo = [j for j in jobs(exp) if (j.point, j.replicate) not in done]
     started = time.monotonic()
-    if client is not None:
+    if scheduler:
         manifest["sessions"][-1]["scheduler"] = scheduler
-        _run_dask(exp, out_dir, manifest, todo, len(done), client, progress)
-    else:
-        writer = ResultsWriter(exp, out_dir, manifest, exp.batch(n_workers), len(done))
-        if todo:
-            from simcomm.runs.batch import run_many
-
-            run_many(todo, workers=n_workers, progress=progress, desc=exp.name,  # type: ignore[arg-type]
-                     on_result=lambda _i, row: writer.add(row), function=run_job)
-        writer.flush()
+    writer = ResultsWriter(exp, out_dir, manifest, exp.batch(n_workers), len(done))
+    if todo:  # on the cluster of --scheduler when there is one (run_many sends the runs there)
+        run_many(todo, workers=n_workers, progress=progress, desc=exp.name,  # type: ignore[arg-type]
+                 on_result=lambda _i, row: writer.add(row), function=run_job)
+    writer.flush()
     manifest["end"] = utc_now()
     manifest["complete"] = manifest["runs_done"] >= exp.n_runs
     manifest["sessions"][-1]["end"] = manifest["end"]
     manifest["sessions"][-1]["seconds"] = round(time.monotonic() - started, 3)
     write_manifest(out_dir, manifest)
     return manifest
-
-
-def _connect(scheduler: str) -> Any:
-    """Return a dask.distributed Client connected to ``scheduler``; ParameterError if it cannot."""
-    from distributed import Client
-
-    try:
-        return Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:
-        raise ParameterError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
-
-
-def _run_dask(exp: Experiment, out_dir: Path, manifest: dict[str, Any], todo: list[Job], done: int,
-              client: Any, progress: bool) -> None:
-    from distributed import as_completed
-    from tqdm import tqdm
-
-    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-    manifest["sessions"][-1]["workers"] = n_workers
-    writer = ResultsWriter(exp, out_dir, manifest, exp.batch(n_workers), done)
-    with tqdm(total=len(todo), desc=exp.name, unit="run", disable=not progress,
-              dynamic_ncols=True) as bar:
-        futures = client.map(run_job, todo, pure=False)
-        try:
-            for fut in as_completed(futures):
-                writer.add(fut.result())
-                fut.release()
-                bar.update()
-        except BaseException:
-            client.cancel(futures)
-            raise
-    writer.flush()

@@ -18,7 +18,14 @@ from simcomm.core.params import SPECS, ParameterError, Value, parse_assignment
 from simcomm.core.version import __version__
 from simcomm.report.text import format_run_table, run_sentences
 from simcomm.runs.interruption import exit_status, interruption_word
-from simcomm.ui.options import OUT_PATH, allow_long_option, announce_work, check_out, parse_sets
+from simcomm.ui.options import (
+    OUT_PATH,
+    allow_long_option,
+    announce_work,
+    check_out,
+    parse_sets,
+    scheduler_option,
+)
 from simcomm.ui.terminal import echo, printable
 
 EXAMPLES = """
@@ -315,6 +322,7 @@ def _paragraph(sentences: list[str], width: int = 100) -> str:
               help="Seeded runs of each scenario (seeds 0..R-1, the same for every scenario).")
 @click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
               help="Parallel processes [default: all cores].")
+@scheduler_option
 @click.option("--vary", "varies", multiple=True, metavar="KEY=V1,V2,...",
               help="Cross every scenario with these values of a parameter (repeatable).")
 @click.option("--until-clear", is_flag=True,

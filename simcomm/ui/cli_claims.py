@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from simcomm.ui.options import OUT_PATH, allow_long_option, announce_work, check_report_page
+from simcomm.ui.options import OUT_PATH, allow_long_option, announce_work, check_report_page, scheduler_option
 from simcomm.ui.terminal import echo
 
 REPORT_COMMAND = "simcomm claims --replicates 20 --points 32 --report docs/claims.md"
@@ -40,6 +40,7 @@ Examples:
               help="Run only these claims (keys as in the table) [default: all].")
 @click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
               help="Worker processes [default: all cores].")
+@scheduler_option
 @click.option("--report", type=OUT_PATH, default=None,
               help="Write a Markdown page here (figure and data in a folder named after it).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import click
 
-from simcomm.ui.options import OUT_PATH, allow_long_option, announce_work, check_out, parse_sets
+from simcomm.ui.options import (
+    OUT_PATH,
+    allow_long_option,
+    announce_work,
+    check_out,
+    parse_sets,
+    scheduler_option,
+)
 from simcomm.ui.terminal import echo
 
 EXAMPLE = """
@@ -63,6 +70,7 @@ def _metrics() -> list[str]:
               help="Chance check: PRIM on outcomes shuffled among the points, this many times (0: none).")
 @click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
               help="Parallel processes [default: all cores].")
+@scheduler_option
 @click.option("--out", type=OUT_PATH, default=None,
               help="Directory for discovery.json, boxes.csv/.parquet, cases.csv/.parquet, runs.parquet, "
                    "design.csv and peeling.png.")

@@ -12,7 +12,15 @@ from pathlib import Path
 import click
 
 from simcomm.core.version import __version__
-from simcomm.ui.options import OUT_PATH, InPath, allow_long_option, announce_work, check_out, parse_sets
+from simcomm.ui.options import (
+    OUT_PATH,
+    InPath,
+    allow_long_option,
+    announce_work,
+    check_out,
+    parse_sets,
+    scheduler_option,
+)
 from simcomm.ui.terminal import echo
 
 SENSITIVITY_FILES = ("sensitivity.parquet", "sensitivity.csv", "samples.parquet", "sensitivity.json",
@@ -41,14 +49,13 @@ def experiment() -> None:
 @click.argument("file", type=InPath("an experiment file (e.g. experiments/turnover-x-governance.toml)"))
 @click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
               help="Local worker processes [default: all cores].")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run on a Dask distributed cluster, e.g. tcp://HOST:8786.")
+@scheduler_option
 @click.option("--out", type=OUT_PATH, default=None,
               help="Results directory [default: out/<experiment name>].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @allow_long_option
-def run_experiment_command(file: Path, workers: int | None, scheduler: str | None, out: Path | None,
-                           quiet: bool, allow_long: bool) -> None:
+def run_experiment_command(file: Path, workers: int | None, out: Path | None, quiet: bool,
+                           allow_long: bool) -> None:
     """Run every design point x replicate of FILE; resume where a previous run stopped.
 
     Each run's seed derives from (experiment name, base seed, replicate): replicate r has the
@@ -65,13 +72,9 @@ def run_experiment_command(file: Path, workers: int | None, scheduler: str | Non
 
     exp = load_experiment(file)
     out = out if out is not None else Path("out") / exp.name
-    if scheduler is not None and workers is not None:
-        raise click.UsageError("--workers and --scheduler cannot be combined (the cluster has its own)")
-    if scheduler is None:  # a cluster's size is not known here
-        announce_work(experiment_workload(exp), workers, allow_long, "replicates or factors in the file")
-    try:
-        manifest = run_experiment(exp, out, workers=workers, scheduler=scheduler,
-                                  progress=show_progress(quiet))
+    announce_work(experiment_workload(exp), workers, allow_long, "replicates or factors in the file")
+    try:  # on the cluster of --scheduler, if given (scheduler_option)
+        manifest = run_experiment(exp, out, workers=workers, progress=show_progress(quiet))
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM
         from simcomm.runs.experiment_store import read_manifest
         from simcomm.runs.interruption import exit_status, interruption_word
@@ -192,6 +195,7 @@ Example: which levers matter most for 52-week retention in a vendor-imposed comm
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a parameter (repeatable).")
 @click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
               help="Parallel processes [default: all cores].")
+@scheduler_option
 @click.option("--out", type=OUT_PATH, default=None,
               help="Directory for sensitivity.csv/.parquet/.json, samples.parquet and sensitivity.png.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")

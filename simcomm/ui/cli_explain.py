@@ -13,7 +13,14 @@ from typing import Any
 import click
 
 from simcomm.core.version import __version__
-from simcomm.ui.options import OUT_PATH, allow_long_option, announce_work, check_out, parse_sets
+from simcomm.ui.options import (
+    OUT_PATH,
+    allow_long_option,
+    announce_work,
+    check_out,
+    parse_sets,
+    scheduler_option,
+)
 from simcomm.ui.terminal import echo
 
 EXAMPLE = """
@@ -41,6 +48,7 @@ Examples:
               help="Override a parameter (repeatable); see 'simcomm params'.")
 @click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
               help="Parallel processes [default: all cores].")
+@scheduler_option
 @click.option("--out", type=OUT_PATH, default=None,
               help="Directory for explain.json, attribution.csv, effects.csv/.parquet and a PNG.")
 @click.option("--against", default=None, metavar="B",

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import click
 
-from simcomm.ui.options import OUT_PATH, allow_long_option, announce_work, check_out, check_report_page
+from simcomm.ui.options import (
+    OUT_PATH,
+    allow_long_option,
+    announce_work,
+    check_out,
+    check_report_page,
+    scheduler_option,
+)
 from simcomm.ui.terminal import echo
 
 EXAMPLE = """
@@ -25,6 +32,7 @@ Examples:
               help="Seeds per scenario (at least 2, for a confidence interval).")
 @click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
               help="Worker processes [default: all cores].")
+@scheduler_option
 @click.option("--out", type=OUT_PATH, default=None,
               help="Write validation.csv, validation.json and the figures here.")
 @click.option("--report", type=OUT_PATH, default=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -51,15 +52,38 @@ def allow_long_option(f: Any) -> Any:
                              "estimate; work of a minute or more is announced either way).")(f)
 
 
+def scheduler_option(f: Any) -> Any:
+    """The ``--scheduler ADDRESS`` option of every batch command (the same text everywhere): the
+    command runs inside :func:`simcomm.runs.cluster.on_cluster`, so each of its batches of runs
+    goes to that Dask scheduler's workers. Refused with ``--workers`` (a usage error: one line,
+    exit status 2). The decorated command needs a ``workers`` parameter and no ``scheduler`` one."""
+
+    @functools.wraps(f)
+    def command(*args: Any, scheduler: str | None, **kwargs: Any) -> Any:
+        from simcomm.runs.cluster import on_cluster
+
+        if scheduler is not None and kwargs.get("workers") is not None:
+            raise click.UsageError("--workers and --scheduler cannot be combined (the cluster has its own)")
+        with on_cluster(scheduler):
+            return f(*args, **kwargs)
+
+    return click.option("--scheduler", default=None, metavar="ADDRESS",
+                        help="Run on a Dask distributed cluster, e.g. tcp://HOST:8786.")(command)
+
+
 def announce_work(work: Any, workers: int | None, allow_long: bool, fewer: str) -> None:
     """Check the estimated ``work`` (a :class:`simcomm.runs.workload.Workload`) on ``workers``
     processes (default: all cores) before it starts: refuse it above the limit without
     ``--allow-long`` (ParameterError, one line naming ``fewer``), announce it on stderr from a
-    minute on; return None."""
+    minute on; return None. On a cluster (``--scheduler``), whose size is not known here,
+    nothing is estimated."""
     from simcomm.runs.batch import default_workers
+    from simcomm.runs.cluster import active_cluster
     from simcomm.runs.workload import check_workload
     from simcomm.ui.terminal import echo
 
+    if active_cluster() is not None:
+        return
     line = check_workload(work, workers or default_workers(), allow_long, fewer)
     if line is not None:
         echo(line, err=True)
