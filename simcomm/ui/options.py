@@ -52,6 +52,20 @@ def allow_long_option(f: Any) -> Any:
                              "estimate; work of a minute or more is announced either way).")(f)
 
 
+def run_options(f: Any) -> Any:
+    """The options ``run`` and ``compare`` share: ``--weeks``, ``--set``, ``--out``, ``--json``,
+    ``--quiet`` and ``--allow-long`` (the same text in both)."""
+    f = allow_long_option(f)
+    f = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")(f)
+    f = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
+    f = click.option("--out", type=OUT_PATH, default=None,
+                     help="Directory to write tables (Parquet and CSV), JSON and PNG plots to.")(f)
+    f = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                     help="Override a parameter (repeatable); see 'simcomm params'.")(f)
+    return click.option("--weeks", default=260, show_default=True, type=click.IntRange(1, 5200),
+                        help="Weeks to simulate.")(f)
+
+
 def scheduler_option(f: Any) -> Any:
     """The ``--scheduler ADDRESS`` option of every batch command (the same text everywhere): the
     command runs inside :func:`simcomm.runs.cluster.on_cluster`, so each of its batches of runs

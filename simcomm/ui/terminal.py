@@ -33,3 +33,11 @@ def echo(message: Any = "", err: bool = False, nl: bool = True) -> None:
     """Print ``message`` (on stderr with ``err``) as :func:`click.echo` does, control characters
     escaped (:func:`printable`); return None."""
     click.echo(printable(message), err=err, nl=nl)
+
+
+def paragraph(sentences: list[str], width: int = 100) -> str:
+    """Return ``sentences`` as text, each sentence starting a line, wrapped at ``width`` characters."""
+    import textwrap
+
+    return "\n".join(textwrap.fill(s, width=width, break_on_hyphens=False, subsequent_indent="  ")
+                     for s in sentences)
