@@ -144,6 +144,7 @@ def test_validate_command_produces_every_row(tmp_path, monkeypatch) -> None:
     scenario take their own 50 seeds at full size, not here)."""
     monkeypatch.setattr(validation, "FACTS", tuple(replace(f, min_replicates=0) for f in FACTS))
     monkeypatch.setattr(validation, "STORY", validation.STORY[:2])
+    monkeypatch.setattr(validation, "DEPARTURE_SEEDS_PER_REPLICATE", 1)  # 3 seeds a setting is enough here
     out, report = tmp_path / "v", tmp_path / "docs" / "validation.md"
     res = CliRunner().invoke(main, ["validate", "--replicates", "3", "--workers", "2", "--quiet",
                                     "--out", str(out), "--report", str(report)])

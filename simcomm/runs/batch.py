@@ -175,8 +175,10 @@ def run_many(specs: Sequence[RunSpec], workers: int | None = None, progress: boo
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=init_worker,
                                      initargs=(os.getpid(), nice)) as pool:
-                futures = {pool.submit(function, spec): i for i, spec in enumerate(specs)}
-                try:
+                futures: dict = {}
+                try:  # the submissions too: a signal while a worker starts stops them all
+                    for i, spec in enumerate(specs):
+                        futures[pool.submit(function, spec)] = i
                     for fut in as_completed(futures):
                         i = futures[fut]
                         out[i] = fut.result()
