@@ -1,16 +1,17 @@
 # make demo: create .venv, install simcomm, run the default comparison.
 # make test: create .venv (and .venv312 when Python 3.12 is present), lint (ruff, and import-linter for
-# the package's floors), build the API reference (make docs: Sphinx, warnings as errors), run the suite on each
-# (after putting the dashboard's browser assets into solara's cache with npm, for the browser tests); under
-# Python 3.12 without the tests marked "seeds" (model claims over many seeds, identical on both).
+# the package's floors), build the API reference (make docs: Sphinx, warnings as errors), check that both
+# Pythons give the same model outputs (make same-outputs), run the suite on each (after putting the
+# dashboard's browser assets into solara's cache with npm, for the browser tests); under Python 3.12
+# without the tests marked "seeds" (model claims over many seeds, identical on both).
 PYTHON ?= python3
 VENV ?= .venv
 VENV312 ?= .venv312
 PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: demo test test-default test-312 lint docs screenshots bench clean
+.PHONY: demo test test-default test-312 venv-312 same-outputs lint docs screenshots bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,9 +44,8 @@ test-default: $(VENV)/.installed
 	$(VENV)/bin/simcomm dashboard --prepare-offline
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-test-312:
+test-312: venv-312
 ifneq ($(PY312),)
-	$(MAKE) $(VENV312)/.installed
 	$(VENV312)/bin/python -c 'import sys, mesa; print("Python", sys.version.split()[0], "mesa", mesa.__version__)'
 	$(VENV312)/bin/simcomm dashboard --prepare-offline
 	$(VENV312)/bin/python -m pytest $(PYTEST_ARGS) -m "not seeds"
@@ -53,7 +53,27 @@ else
 	@echo "Python 3.12 not found: testing on $(PYTHON) only"
 endif
 
-test: lint docs test-default test-312
+# Both environments install side by side, then lint, the API reference and the check that both
+# Pythons give the same model outputs run side by side; then each suite in turn (each uses both cores).
+test:
+	$(MAKE) --no-print-directory -j 2 --output-sync=target $(VENV)/.installed venv-312
+	$(MAKE) --no-print-directory -j 3 --output-sync=target lint docs same-outputs
+	$(MAKE) --no-print-directory test-default
+	$(MAKE) --no-print-directory test-312
+
+venv-312:
+ifneq ($(PY312),)
+	$(MAKE) --no-print-directory $(VENV312)/.installed
+endif
+
+# The tests marked "seeds" (model claims over many seeded runs) run under Python 3.11 only because
+# both Pythons give byte-identical model outputs: this checks it, every library scenario at two seeds.
+same-outputs: $(VENV)/.installed venv-312
+ifneq ($(PY312),)
+	mkdir -p build
+	$(VENV)/bin/python benchmarks/fingerprint.py --quick --save build/fingerprint-3.11.json
+	$(VENV312)/bin/python benchmarks/fingerprint.py --quick --check build/fingerprint-3.11.json
+endif
 
 # The README's pictures from the real pages in headless chromium, with each page's structure recorded
 # beside them (tests fail when a page changes and its picture does not): run after changing a page.

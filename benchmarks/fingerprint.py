@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python benchmarks/fingerprint.py                      # print the fingerprint
     .venv/bin/python benchmarks/fingerprint.py --save before.json   # keep per-run hashes
     .venv/bin/python benchmarks/fingerprint.py --check before.json  # exit 1 on any difference
+    .venv/bin/python benchmarks/fingerprint.py --quick ...          # 2 seeds, 400 partners
 
 For every library scenario x seeds (0, 1, 2) x population sizes (400 and 2,500 partners) it runs
 ``simcomm.run(scenario, weeks=WEEKS, seed=seed, overrides={"partners": size})`` through the
@@ -28,6 +29,8 @@ import simcomm
 SEEDS: tuple[int, ...] = (0, 1, 2)
 SIZES: tuple[int, ...] = (400, 2_500)
 WEEKS = 260
+QUICK_SEEDS: tuple[int, ...] = (0, 1)
+QUICK_SIZES: tuple[int, ...] = (400,)
 
 
 def table_hash(frame: pd.DataFrame) -> str:
@@ -49,12 +52,13 @@ def run_hashes(scenario: str, seed: int, size: int, weeks: int = WEEKS) -> dict[
     }
 
 
-def fingerprint(weeks: int = WEEKS) -> dict[str, dict[str, str]]:
+def fingerprint(weeks: int = WEEKS, seeds: tuple[int, ...] = SEEDS,
+                sizes: tuple[int, ...] = SIZES) -> dict[str, dict[str, str]]:
     """Return {"scenario/seed/size": {table: hash}} for every library scenario, seed and size."""
     out: dict[str, dict[str, str]] = {}
     for name in simcomm.scenario_names():
-        for size in SIZES:
-            for seed in SEEDS:
+        for size in sizes:
+            for seed in seeds:
                 out[f"{name}/{seed}/{size}"] = run_hashes(name, seed, size, weeks)
     return out
 
@@ -71,8 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", type=Path, help="write per-run hashes to this JSON file")
     ap.add_argument("--check", type=Path, help="compare with per-run hashes saved earlier")
     ap.add_argument("--weeks", type=int, default=WEEKS)
+    ap.add_argument("--quick", action="store_true",
+                    help=f"seeds {QUICK_SEEDS}, {QUICK_SIZES[0]} partners only (make test's check that "
+                    "both Pythons give the same outputs)")
     args = ap.parse_args(argv)
-    hashes = fingerprint(args.weeks)
+    hashes = (fingerprint(args.weeks, QUICK_SEEDS, QUICK_SIZES) if args.quick else fingerprint(args.weeks))
     print(f"{len(hashes)} runs, fingerprint {combined(hashes)}")
     if args.save:
         args.save.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")

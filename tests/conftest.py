@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import signal
 from functools import lru_cache
 
@@ -16,6 +18,17 @@ import simcomm
 # ignored and those tests would measure nothing: commands get the terminal's default instead.
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def import_every_module_that_runs() -> None:
+    """Import every module of the floors that start runs before a test patches run_many, simulate
+    or run: a module first imported while they are patched binds the fake under its own name and
+    keeps it after the patch is undone (discover's run_many stayed ``never`` for a later test in
+    the same worker)."""
+    for floor in ("runs", "analysis", "report"):
+        package = importlib.import_module(f"simcomm.{floor}")
+        for info in pkgutil.iter_modules(package.__path__, f"simcomm.{floor}."):
+            importlib.import_module(info.name)
 
 
 @lru_cache(maxsize=512)

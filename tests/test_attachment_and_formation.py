@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from conftest import add_members
 
 import simcomm
@@ -25,6 +26,7 @@ def _model(seed: int = 1, **overrides) -> simcomm.CommunityModel:
 
 
 # --- why a community forms (mechanism 14) ----------------------------------------------------
+@pytest.mark.seeds
 def test_the_shared_problem_is_drawn_by_how_many_have_it_and_how_pressing_it_is() -> None:
     """Over 400 launches the problem's frequency follows sum(need x urgency) over partners, which
     differs from the topics' plain weights: 4 standard errors either way."""
@@ -81,6 +83,7 @@ def test_founders_differ_in_identity() -> None:
     assert abs(differ.people.identity[launch].mean() - differ.p.founder_commitment) < 0.1
 
 
+@pytest.mark.seeds
 def test_a_founder_who_walks_away_early_usually_ends_the_group() -> None:
     """Paired by seed over 40 seeds: with the initiator leaving in week 4, at least 30 points more
     groups are dead by week 13 than when nobody leaves (the initiator is the group's main voice,
@@ -182,6 +185,7 @@ def test_overload_costs_a_visit_the_share_of_messages_beyond_what_it_can_read() 
     assert np.allclose(rel, richness_gain * fit)
 
 
+@pytest.mark.seeds
 def test_many_member_run_communities_die_young() -> None:
     """Of 100 organic attempts at the defaults, between a fifth and four fifths are dead within 13
     weeks (Model 2: none of 300; measured 29% on seeds 0-99; Kraut & Fiore's 57% is the validation

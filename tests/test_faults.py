@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import import_every_module_that_runs
 
 import simcomm
 from simcomm.core.params import ParameterError
@@ -229,6 +230,7 @@ def test_interrupted_run_creates_nothing_above_out(tmp_path: Path, monkeypatch: 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
+    import_every_module_that_runs()
     monkeypatch.setattr("simcomm.runs.sim.run", interrupted)
     code, _, err = invoke("run", "organic", *TINY, "--out", str(tmp_path / "new" / "deeper" / "out"))
     assert code == 130 and "nothing was written" in err

@@ -27,6 +27,7 @@ def _members(result: simcomm.Result) -> np.ndarray:
 
 
 # --- growth ------------------------------------------------------------------------------------
+@pytest.mark.seeds
 def test_an_undisturbed_community_levels_off_at_a_plateau_set_by_fit() -> None:
     """Organic communities of 3,000 partners over 520 weeks (6 seeds). Their take-off time varies
     widely (some linger small for years: the cold start), so the margins are per run: no run
@@ -50,6 +51,7 @@ def test_an_undisturbed_community_levels_off_at_a_plateau_set_by_fit() -> None:
     assert settled >= 2
 
 
+@pytest.mark.seeds
 @pytest.mark.parametrize("scenario", ["organic", "vendor-imposed"])
 def test_a_larger_channel_holds_a_larger_community(scenario: str) -> None:
     """Margin: over 5 seeds, the peak membership with 20,000 partners is at least three times
@@ -179,6 +181,7 @@ def test_a_distributor_recruits_in_its_vertical() -> None:
     assert np.all(people.main_need[invited] == model.community.problem)
 
 
+@pytest.mark.seeds
 def test_an_alliance_draws_partners_who_need_the_skills_its_members_offer() -> None:
     """Margin: alliance joiners' needs match the members' skills on offer better than the
     average partner's, in every one of 5 seeds, by at least 0.02 in cosine**sharpness on average

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import import_every_module_that_runs
 
 import simcomm
 from simcomm.runs import resources, workload
@@ -194,6 +195,7 @@ def test_oversized_work_is_refused_with_its_estimate(tmp_path: Path, monkeypatch
     def never(*a: object, **k: object) -> None:
         pytest.fail("started runs")
 
+    import_every_module_that_runs()
     for name in ("simcomm.runs.batch.run_many", "simcomm.runs.sim.simulate", "simcomm.runs.sim.run"):
         monkeypatch.setattr(name, never)
     line = assert_one_line(*invoke(*args, "-w", "2")[::2] if args[0] not in ("run", "story") else
@@ -209,6 +211,7 @@ def test_allow_long_starts_it_and_the_estimate_is_announced(monkeypatch: pytest.
         started.append(len(specs))
         raise simcomm.ParameterError("stopped here by the test")
 
+    import_every_module_that_runs()
     monkeypatch.setattr("simcomm.runs.batch.run_many", fake_runs)
     code, _, err = invoke("compare", "-r", "100000", "-w", "2", "--allow-long")
     assert started == [200_000]

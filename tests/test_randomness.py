@@ -72,6 +72,7 @@ def test_an_extra_draw_elsewhere_does_not_shift_a_partners_draws() -> None:
     assert np.array_equal(first_week(1.0), first_week(40.0))
 
 
+@pytest.mark.seeds
 def test_common_random_numbers_pair_what_ifs() -> None:
     """Over 12 seeds, the difference between two settings of one lever varies far less when the
     runs share their random numbers (same seed) than between independent runs."""

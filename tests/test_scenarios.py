@@ -39,6 +39,7 @@ def test_scenario_is_complete_and_runs(name: str) -> None:
         assert _norm(sc.seed_quote) in _norm((SEEDS_DIR / sc.seed_file).read_text(encoding="utf-8"))
 
 
+@pytest.mark.seeds
 def test_governance_rules_differ_in_behaviour() -> None:
     """Each type against the one it differs from in one rule, paired over 10 seeds (800
     partners, 120 weeks; common random numbers), one-sided paired t-tests p < 0.01:
@@ -67,6 +68,7 @@ def test_governance_rules_differ_in_behaviour() -> None:
     assert total("sponsored", "vendor_cost").min() > 0 and total("organic", "vendor_cost").max() == 0
 
 
+@pytest.mark.seeds
 def test_budget_axe_closes_the_programme() -> None:
     """Margin, over 20 seeds (1,000 partners): at least half of the budget-axe programmes (ROI
     target 6) end within five years, more than of its base vendor-imposed (target 1), Fisher's

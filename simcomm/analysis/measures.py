@@ -183,6 +183,17 @@ def difference(fn: Callable[[Result], float]) -> Callable[[list[list[Result]]], 
     return measure
 
 
+def _rank_correlation(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Return Spearman's rho of ``a`` and ``b`` along ``axis`` for every resample at once (the
+    Pearson correlation of their average ranks, as scipy.stats.spearmanr computes it); NaN for a
+    resample with no spread."""
+    ra = stats.rankdata(a, axis=axis)
+    rb = stats.rankdata(b, axis=axis)
+    ra = ra - ra.mean(axis=axis, keepdims=True)
+    rb = rb - rb.mean(axis=axis, keepdims=True)
+    return (ra * rb).sum(axis=axis) / np.sqrt((ra * ra).sum(axis=axis) * (rb * rb).sum(axis=axis))
+
+
 def spearman(xs: np.ndarray, ys: np.ndarray) -> Measured:
     """Return Spearman's rho of paired values (NaN pairs dropped) with a bootstrap 95% interval
     (scipy.stats.bootstrap, paired, fixed seed); NaN when fewer than 3 pairs or no spread."""
@@ -191,15 +202,12 @@ def spearman(xs: np.ndarray, ys: np.ndarray) -> Measured:
     if xs.size < 3 or np.ptp(xs) == 0 or np.ptp(ys) == 0:
         return Measured(math.nan, math.nan, math.nan, int(xs.size))
     rho = float(stats.spearmanr(xs, ys).statistic)
-
-    def stat(a: np.ndarray, b: np.ndarray) -> float:
-        return float(stats.spearmanr(a, b).statistic)
-
-    with warnings.catch_warnings():  # resamples of one repeated value: NaN rho, no warning each
-        warnings.simplefilter("ignore", stats.ConstantInputWarning)
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        # a resample of one repeated value has no spread: NaN rho, no warning each
         warnings.simplefilter("ignore", stats.DegenerateDataWarning)
-        boot = stats.bootstrap((xs, ys), stat, paired=True, vectorized=False, n_resamples=999,
-                               method="percentile", random_state=np.random.default_rng(0))
+        boot = stats.bootstrap((xs, ys), _rank_correlation, paired=True, vectorized=True,
+                               n_resamples=999, method="percentile",
+                               random_state=np.random.default_rng(0))
     low, high = boot.confidence_interval
     return Measured(rho, float(low), float(high), int(xs.size))
 

@@ -6,6 +6,7 @@ Figures are 150 dpi PNGs drawn with matplotlib's Agg canvas, like :mod:`simcomm.
 from __future__ import annotations
 
 import math
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -316,7 +317,10 @@ FIGURES = (("validation_facts.png", "Every fact: target range and measured value
 VALIDATION_FILES = ("validation.csv", "validation.json", *(name for name, _, _ in FIGURES))
 
 
-def _draw(validation: Validation, directory: Path) -> list[Path]:
+def _draw(validation: Validation, directory: Path, drawn: Path | None = None) -> list[Path]:
+    if drawn is not None:  # the same figures already drawn for this validation: copied, not redrawn
+        names = [name for name, _, _ in FIGURES] + [SURVIVAL_FIGURE] * bool(by_type(validation.runs))
+        return [Path(shutil.copyfile(drawn / name, directory / name)) for name in names]
     paths = [plot_facts(validation.table, directory / FIGURES[0][0])]
     for name, _title, draw in FIGURES[1:]:
         paths.append(draw(validation, directory / name))  # type: ignore[misc]
@@ -327,9 +331,10 @@ def _draw(validation: Validation, directory: Path) -> list[Path]:
 
 
 # ---- files -----------------------------------------------------------------------------------
-def write_validation(validation: Validation, out_dir: Path) -> list[Path]:
+def write_validation(validation: Validation, out_dir: Path, drawn: Path | None = None) -> list[Path]:
     """Write ``validation.csv`` (the table), ``validation.json`` (table and metadata: versions,
-    replicates, seeds) and the figures into ``out_dir`` atomically; return the paths written."""
+    replicates, seeds) and the figures into ``out_dir`` atomically; return the paths written.
+    ``drawn``: a folder this validation was already written to, whose figures are copied."""
     out_dir = absolute_out(out_dir)
     with staged_output(out_dir, about={"command": "validate", **validation.metadata}) as stage, \
             writing_into(out_dir):
@@ -337,7 +342,7 @@ def write_validation(validation: Validation, out_dir: Path) -> list[Path]:
         write_json(stage / "validation.json", {
             "metadata": validation.metadata, "table": to_jsonable(validation.table),
             "departures": [{**vars(k), "share": k.share} for k in validation.departures]})
-        _draw(validation, stage)
+        _draw(validation, stage, drawn)
         names = sorted(p.name for p in stage.iterdir())
     return [out_dir / n for n in names]
 
@@ -376,17 +381,18 @@ def markdown(validation: Validation, figures_dir: str) -> str:
     return "\n".join(out)
 
 
-def write_report(validation: Validation, path: Path) -> list[Path]:
+def write_report(validation: Validation, path: Path, drawn: Path | None = None) -> list[Path]:
     """Write the Markdown page at ``path`` and its figures in a folder named after it
     (``docs/validation.md`` -> ``docs/validation/``), each replaced atomically: the page is
     written to a temporary file first, then the figures folder is replaced, then the page; when
-    writing fails (a full disk) neither is replaced. Returns the paths written."""
+    writing fails (a full disk) neither is replaced. Returns the paths written. ``drawn``: a
+    folder this validation was already written to (``--out``), whose figures are copied."""
     path = absolute_out(path)
     figures = path.with_suffix("")
     try:
         with staged_file(path) as page:
             page.write_text(markdown(validation, figures.name), encoding="utf-8")
-            written = write_validation(validation, figures)
+            written = write_validation(validation, figures, drawn)
     except OutputError:
         raise
     except OSError as exc:

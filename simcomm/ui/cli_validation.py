@@ -83,7 +83,7 @@ def validate(replicates: int, workers: int | None, out: Path | None, report: Pat
             raise OutputError(f"--out: {exc}") from None
     if report is not None:
         try:
-            write_report(v, report)
+            write_report(v, report, drawn=out)
         except OutputError as exc:  # one line, saying what was written before
             raise OutputError(f"--report: {exc}" + (f" ({out} was written)" if out is not None else "")
                               ) from None
