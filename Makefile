@@ -11,7 +11,7 @@ PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: demo test test-default test-312 venv-312 same-outputs lint docs screenshots bench clean
+.PHONY: demo test test-default test-312 venv-312 same-outputs assets lint docs screenshots bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,17 +53,24 @@ else
 	@echo "Python 3.12 not found: testing on $(PYTHON) only"
 endif
 
-# Both environments install side by side, then lint, the API reference and the check that both
+# Both environments install side by side, then lint, the API reference, the browser assets and the check that both
 # Pythons give the same model outputs run side by side; then each suite in turn (each uses both cores).
 test:
 	$(MAKE) --no-print-directory -j 2 --output-sync=target $(VENV)/.installed venv-312
-	$(MAKE) --no-print-directory -j 3 --output-sync=target lint docs same-outputs
+	$(MAKE) --no-print-directory -j 4 --output-sync=target lint docs same-outputs assets
 	$(MAKE) --no-print-directory test-default
 	$(MAKE) --no-print-directory test-312
 
 venv-312:
 ifneq ($(PY312),)
 	$(MAKE) --no-print-directory $(VENV312)/.installed
+endif
+
+# The dashboard's browser assets (npm) in each environment's solara cache, for the browser tests.
+assets: $(VENV)/.installed venv-312
+	$(VENV)/bin/simcomm dashboard --prepare-offline
+ifneq ($(PY312),)
+	$(VENV312)/bin/simcomm dashboard --prepare-offline
 endif
 
 # The tests marked "seeds" (model claims over many seeded runs) run under Python 3.11 only because
