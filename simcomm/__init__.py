@@ -1,7 +1,9 @@
 """simcomm: agent-based simulation of partner and customer communities (Mesa 3).
 
 ``simcomm.run(scenario, weeks=260, seed=0, overrides=None)`` runs one scenario and returns a
-:class:`Result` with weekly series, one row per member, and a headline summary.
+:class:`Result` with weekly series, one row per member, and a headline summary;
+``simcomm.run_channel(channel, weeks=260, seed=0)`` runs a channel of several communities over
+one population and returns a :class:`ChannelResult` (per-community and channel weekly tables).
 
 The package is built in floors, imports running one way only (checked by import-linter):
 ``ui`` -> ``report`` -> ``analysis`` -> ``runs`` -> ``core`` (see docs/architecture.md).
@@ -19,6 +21,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time see __getattr__
     from simcomm.core.params import ParameterError, Params, make_params
     from simcomm.core.scenario import Scenario
     from simcomm.core.version import __version__
+    from simcomm.runs.channel_run import ChannelResult, channel_names, run_channel
     from simcomm.runs.library import load_scenario, scenario_names
     from simcomm.runs.sim import Result, run
 
@@ -34,11 +37,14 @@ _WHERE = {
     "scenario_names": "simcomm.runs.library",
     "Result": "simcomm.runs.sim",
     "run": "simcomm.runs.sim",
+    "ChannelResult": "simcomm.runs.channel_run",
+    "channel_names": "simcomm.runs.channel_run",
+    "run_channel": "simcomm.runs.channel_run",
 }
 _LOADED_BEFORE = ("agents", "core", "runs")
 
-__all__ = ["CommunityModel", "ParameterError", "Params", "Result", "Scenario", "__version__",
-           "load_scenario", "make_params", "run", "scenario_names"]
+__all__ = ["ChannelResult", "CommunityModel", "ParameterError", "Params", "Result", "Scenario", "__version__",
+           "channel_names", "load_scenario", "make_params", "run", "run_channel", "scenario_names"]
 
 
 def __getattr__(name: str) -> object:

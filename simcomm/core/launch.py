@@ -60,13 +60,26 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Week the council opens to everyone."),
 )
 
+PROBLEMS = np.array([i for i in range(len(TOPICS)) if i != PRODUCT])  # what a community forms on
+
+
+def felt_problems(needs: np.ndarray, urgency: np.ndarray) -> np.ndarray:
+    """Return how widely shared and felt each problem of :data:`PROBLEMS` is among the partners
+    whose ``needs`` (rows over TOPICS) and ``urgency`` (0-1) are given: the sum over them of need
+    x urgency (partners' worth of fully felt need)."""
+    return (needs[:, PROBLEMS] * urgency[:, None]).sum(axis=0)
+
+
 def draw_problem(s: View) -> int:
     """Return the shared problem an anchored launch is built on (a topic of TOPICS, not the
-    product): drawn in proportion to how many partners have it and how pressing it is to them
-    (the sum over partners of need x urgency)."""
+    product): the one it was given (a channel's community on a named topic), or drawn in
+    proportion to how many partners have it and how pressing it is to them (the sum over
+    partners of need x urgency, :func:`felt_problems`)."""
+    if s.community.problem is not None:
+        return int(s.community.problem)
     people = s.people
-    problems = np.array([i for i in range(len(TOPICS)) if i != PRODUCT])
-    weight = (people.needs[:, problems] * people.urgency[:, None]).sum(axis=0)
+    problems = PROBLEMS
+    weight = felt_problems(people.needs, people.urgency)
     cum = np.cumsum(weight / weight.sum())
     u = s.streams.get("shared problem").scalar(0)
     return int(problems[min(int(np.searchsorted(cum, u, side="right")), problems.size - 1)])
@@ -85,6 +98,9 @@ def launch(s: View) -> None:
         pool = np.flatnonzero(people.main_need == problem)
     else:
         pool = np.flatnonzero(people.depth_tier)  # the vendor invites its depth partners
+        if community.problem is not None:  # on a given topic (a channel's): those who have it first
+            on_topic = pool[people.main_need[pool] == community.problem]
+            pool = on_topic if on_topic.size >= p.founders else pool
         s.log("launch", f"the vendor launched the community with {p.founders} invited partners")
     if pool.size < p.founders:
         pool = np.arange(n)

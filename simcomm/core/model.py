@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import mesa
@@ -113,10 +114,16 @@ class CommunityModel(mesa.Model):
         counterfactual: the run's events to neutralise (:mod:`simcomm.core.counterfactual`);
             None or an empty one changes nothing. The run's adverse events are recorded in
             ``model.adverse`` either way.
+        given: state given from outside, by qualified name (``people.hours``,
+            ``community.ties``, ...): what a channel's communities share
+            (:mod:`simcomm.core.channel`: the population, the peer ties, the attention split) and
+            a community's topic (``community.problem``). A room whose owned state is all given is
+            not set up again. None (a single community) gives nothing.
     """
 
     def __init__(self, params: Params | None = None, seed: int = 0,
-                 counterfactual: Counterfactual | None = None) -> None:
+                 counterfactual: Counterfactual | None = None,
+                 given: Mapping[str, Any] | None = None) -> None:
         super().__init__(rng=seed)
         self.p: Params = params if params is not None else make_params()
         self.seed = seed
@@ -127,7 +134,12 @@ class CommunityModel(mesa.Model):
         self.events: list[tuple[int, str, str]] = []
         self.people: Partners
         self.community: Community
-        self.people, self.community = allocate((spec for spec, _ in STATE.values()), int(self.p.partners))
+        given = dict(given or {})
+        unknown = sorted(set(given) - set(STATE))
+        if unknown:
+            raise ValueError(f"given state {unknown} is not declared by any room")
+        self.people, self.community = allocate((spec for spec, _ in STATE.values()), int(self.p.partners),
+                                               given)
         self.views: dict[str, View] = {room.name: self.view_of(room) for room in ROOMS}
         # What the builder gives the rooms: the counterfactual, the decisions the week's
         # mechanisms draw for every member (hashed together at the census), the record and the
@@ -136,8 +148,8 @@ class CommunityModel(mesa.Model):
         self.community.member_draws = tuple(dict.fromkeys(d for m in self.mechanisms for d in m.member_draws))
         self.community.record = WeeklyRecord(WEEKLY_METRICS, home=self)
         self.community.programme = Programme(self, self.views[PROGRAMME.name])
-        for room in ROOMS:
-            if room.setup is not None:
+        for room in ROOMS:  # a room whose state is all given (a channel's population) is set up already
+            if room.setup is not None and not (room.owned and set(room.owned) <= set(given)):
                 room.setup(self.views[room.name])
         self.current = Week(0)  # this week's shared state (the last week's, between steps)
         self._handles: dict[int, Partner] = {}

@@ -201,12 +201,16 @@ class View:
     log: Callable[[str, str], None]
 
 
-def allocate(specs: Iterable[StateSpec], partners: int) -> tuple[Partners, Community]:
-    """Return the model's population arrays and community fields, each at its declared start."""
+def allocate(specs: Iterable[StateSpec], partners: int,
+             given: Mapping[str, Any] | None = None) -> tuple[Partners, Community]:
+    """Return the model's population arrays and community fields, each at its declared start, or
+    the value ``given`` by qualified name (state a channel's communities share: the same arrays)."""
     people: dict[str, np.ndarray] = {}
     community: dict[str, Any] = {}
+    given = given or {}
     for spec in specs:
-        (people if spec.place == PEOPLE else community)[spec.field] = spec.initial(partners)
+        value = given[spec.name] if spec.name in given else spec.initial(partners)
+        (people if spec.place == PEOPLE else community)[spec.field] = value
     return Partners(partners, people), Community(community)
 
 

@@ -142,6 +142,22 @@ class PeerTies:
         return other[who_start + i], other[who_start + j]
 
 
+class ChannelTies(PeerTies):
+    """The peer ties of a channel, shared by its communities: a tie made in one community is there
+    in every other (peer ties carry across communities). Each community's week makes, uses and
+    refreshes ties as in a community of its own, but their weekly decay is the channel's, once a
+    week (:meth:`decay_week`), not once per community: :meth:`decay` does nothing."""
+
+    def decay(self, rate: float) -> int:
+        """Do nothing (the channel decays its ties once a week); return 0 ties forgotten."""
+        return 0
+
+    def decay_week(self, rate: float) -> int:
+        """Weaken every tie by ``rate`` and forget those below ``forget`` (once a channel week);
+        return how many went."""
+        return PeerTies.decay(self, rate)
+
+
 def _distinct(values: np.ndarray) -> np.ndarray:
     """Return the distinct ``values``, ascending (``np.unique``, about twice as fast on the small
     arrays of a week's new ties)."""

@@ -15,12 +15,15 @@ import pandas as pd
 
 from simcomm.analysis.statistics import Results, check_results, logrank, summary_frame
 from simcomm.report import plots
+from simcomm.runs.channel_run import ChannelResult
 from simcomm.runs.files import absolute_out, write_json, writing_into
 from simcomm.runs.output_set import staged_output
 from simcomm.runs.sim import Result
 
 RUN_FILES = ("timeseries.parquet", "timeseries.csv", "members.parquet", "members.csv", "summary.json",
              *plots.RUN_PLOTS)  # what write_run writes (checked before a run)
+CHANNEL_FILES = ("communities.parquet", "communities.csv", "channel.parquet", "channel.csv",
+                 "roster.parquet", "roster.csv", "channel.json")  # what write_channel writes
 COMPARE_FILES = ("runs.parquet", "runs.csv", "headline.csv", "compare.json", *plots.COMPARE_PLOTS)
 
 
@@ -49,6 +52,26 @@ def write_run(result: Result, out_dir: Path) -> list[Path]:
         })
         written.append(stage / "summary.json")
         written += plots.plot_run(result, stage)
+    return [out_dir / p.relative_to(stage) for p in written]
+
+
+def write_channel(result: ChannelResult, out_dir: Path) -> list[Path]:
+    """Write one channel run into ``out_dir``; return the paths written (in out_dir).
+
+    ``communities.parquet``/``.csv`` (one row per community per week), ``channel.parquet``/
+    ``.csv`` (one row per week: communities alive, founded, dead, memberships, overlap),
+    ``roster.parquet``/``.csv`` (one row per community) and ``channel.json`` (the plan, every
+    community's parameters, seed, weeks and versions; NaN written as null). All go through
+    :func:`staged_output`, whose manifest records the same metadata.
+    """
+    out_dir = absolute_out(out_dir)
+    with staged_output(out_dir, about={"command": "run", **result.metadata}) as stage, writing_into(out_dir):
+        written = [*_write_table(result.communities, stage, "communities"),
+                   *_write_table(result.channel, stage, "channel"),
+                   *_write_table(result.roster, stage, "roster")]
+        write_json(stage / "channel.json", {"channel": result.channel_name, "seed": result.seed,
+                                            "weeks": result.weeks, "metadata": result.metadata})
+        written.append(stage / "channel.json")
     return [out_dir / p.relative_to(stage) for p in written]
 
 

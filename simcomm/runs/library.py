@@ -24,11 +24,13 @@ from simcomm.core.scenario import Scenario, scenario_from_table
 from simcomm.runs.files import parse_toml, read_text_file, reason_text, shown
 
 LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
+CHANNEL_PREFIX = "channel-"  # the library's channel scenarios (simcomm.runs.channel_run)
 
 
 def scenario_names() -> list[str]:
-    """Return the names of the built-in scenarios, sorted."""
-    return sorted(p.stem for p in LIBRARY.glob("*.toml"))
+    """Return the names of the built-in single-community scenarios, sorted (the channel
+    scenarios, ``channel-*``, are :func:`simcomm.runs.channel_run.channel_names`)."""
+    return sorted(p.stem for p in LIBRARY.glob("*.toml") if not p.stem.startswith(CHANNEL_PREFIX))
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
@@ -61,6 +63,9 @@ def _load(name_or_path: str | Path, chain: tuple[Path, ...]) -> Scenario:
         raise ParameterError(f"unknown scenario '{shown(text_name)}'; {hint}")
     text = read_text_file(path, "scenario file")
     data = parse_toml(text, "scenario file", path)
+    if "channel" in data:
+        raise ParameterError(f"scenario file '{shown(str(path))}' is a channel of communities (it has a "
+                             "[channel] table): 'simcomm run' runs it; this command takes one community")
     base = None
     base_name = data.get("base")
     if isinstance(base_name, str) and base_name:

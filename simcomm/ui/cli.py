@@ -112,14 +112,17 @@ def scenarios() -> None:
     Example:
       simcomm scenarios
     """
+    from simcomm.runs.channel_run import channel_names, load_channel
     from simcomm.runs.library import load_scenario, scenario_names
 
     names = scenario_names()
-    width = max(len(n) for n in names)
+    width = max(len(n) for n in [*names, *channel_names()])
     for name in names:
         sc = load_scenario(name)
         what = f"{sc.base} + {', '.join(sc.levers)}" if sc.base else sc.governance
         echo(f"{name:<{width}}  {sc.title} [{what}]")
+    for name in channel_names():  # several communities over one population ('simcomm run' runs them)
+        echo(f"{name:<{width}}  {load_channel(name).title} [channel]")
 
 
 @main.command()
@@ -206,7 +209,9 @@ def run_command(scenario: str, seed: int, weeks: int, sets: tuple[str, ...], out
 
     SCENARIO is a built-in name (see 'simcomm scenarios') or the path of a scenario TOML file.
     With --out, writes timeseries and members (Parquet and CSV), summary.json (with the
-    parameters, seed and version) and PNG plots.
+    parameters, seed and version) and PNG plots. A channel scenario (channel-*, or a file with a
+    [channel] table) runs several communities over one population and writes communities,
+    channel and roster tables and channel.json; its --set takes shared parameters only.
 
     \b
     Example:
@@ -217,12 +222,17 @@ def run_command(scenario: str, seed: int, weeks: int, sets: tuple[str, ...], out
     from simcomm.core.params import make_params
     from simcomm.report.outputs import RUN_FILES, write_run
     from simcomm.runs.batch import show_progress
+    from simcomm.runs.channel_run import is_channel
     from simcomm.runs.files import to_jsonable
     from simcomm.runs.library import load_scenario
     from simcomm.runs.resources import check_memory
     from simcomm.runs.sim import run
     from simcomm.runs.workload import Workload
 
+    if is_channel(scenario):  # several communities over one population (simcomm/ui/cli_channel.py)
+        from simcomm.ui.cli_channel import run_channel_command
+
+        return run_channel_command(scenario, seed, weeks, sets, out, as_json, quiet, allow_long)
     sc = load_scenario(scenario)
     overrides = parse_sets(sets)
     check_memory([(sc.overrides, overrides)])

@@ -2,7 +2,9 @@
 
 Time is a budget. A member's hours this week are its weekly budget times a business shock (gamma,
 mean 1, shape ``busy_shape``); its other programmes take their share first
-(``programme_hours`` each); the rest is free for the community. Reading, posting, answering and
+(``programme_hours`` each); the rest is free for the community. In a channel of several
+communities (:mod:`simcomm.core.channel`) each gets the share ``attention`` of the partner's hours
+(1 alone), so belonging to more communities leaves fewer hours for each. Reading, posting, answering and
 leading then spend it (mechanism 3). The chance that there is time for a visit is
 1 - exp(-free hours / visit_hours).
 """
@@ -13,7 +15,7 @@ import numpy as np
 
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
-from simcomm.core.state import View
+from simcomm.core.state import View, partner_array
 from simcomm.core.week import Week
 
 PARAMS: tuple[ParamSpec, ...] = (
@@ -32,12 +34,16 @@ def free_time(s: View, week: Week) -> None:
     chance that there is time for a visit (``time_factor``, 0-1); return None."""
     p, people, m = s.p, s.people, week.m
     shock = s.streams.get("business shock").gamma(week.number, m, p.busy_shape, 1.0 / p.busy_shape)
-    week.free_h = np.maximum(0.0, people.hours[m] * shock - p.programme_hours * people.programmes[m])
+    hours = people.hours[m] * people.attention[m]  # the share of its hours this community gets
+    week.free_h = np.maximum(0.0, hours * shock - p.programme_hours * people.programmes[m])
     week.time_factor = 1.0 - np.exp(-week.free_h / p.visit_hours)
 
 
 MECHANISM = Mechanism(
     name="free time", source="MODEL.md mechanism 2; seeds/000", step=free_time, params=PARAMS,
+    owns=(partner_array("attention", np.float64, 1.0, "share", "The share of the partner's weekly hours "
+                        "this community gets: 1 alone; in a channel, split equally across the "
+                        "communities it belongs to (seeds/000: 55 programmes, the same audience)."),),
     reads=("week.m", "people.hours", "people.programmes"), writes=("week.free_h", "week.time_factor"),
     streams=("business shock",), member_draws=("business shock",),
 )

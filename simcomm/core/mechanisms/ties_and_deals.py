@@ -36,7 +36,10 @@ PARAMS: tuple[ParamSpec, ...] = (
 
 def start_ties(s: View) -> None:
     """Start the community with no peer ties (strength gained per interaction ``tie_gain``,
-    forgotten below ``tie_forget``); return None."""
+    forgotten below ``tie_forget``), unless it was given the ties of its channel (which its
+    communities share: :class:`simcomm.core.ties.ChannelTies`); return None."""
+    if s.community.ties is not None:
+        return
     s.community.ties = PeerTies(s.people.n, s.people.skills, gain=s.p.tie_gain, forget=s.p.tie_forget)
 
 
