@@ -43,7 +43,8 @@ def run_channel_command(scenario: str, seed: int, weeks: int, sets: tuple[str, .
     last = result.channel.iloc[-1]
     if as_json:
         roster = result.roster.to_dict(orient="records")
-        echo(json.dumps(to_jsonable({"channel": last.to_dict(), "roster": roster,
+        week = result.channel.to_dict(orient="records")[-1]  # each column's own type
+        echo(json.dumps(to_jsonable({"channel": week, "roster": roster,
                                      "metadata": result.metadata}), indent=2))
         return
     echo(f"simcomm {__version__}  {plan.name} (channel)  seed {seed}  {weeks} weeks")
