@@ -52,7 +52,7 @@ CHANNEL_METRICS: tuple[str, ...] = (
 
 
 @dataclass
-class Member:
+class ChannelCommunity:
     """One community of the channel as it runs: its ``plan``, its ``model``, the channel week it
     was founded (``founded_week``: its own week t is the channel's founded_week + t) and its
     place in the channel (``index``: its random numbers are its own, keyed by it)."""
@@ -104,7 +104,7 @@ class Channel:
         self.shared: dict[str, Any] = {spec.name: getattr(people, spec.field) if spec.place == PEOPLE
                                        else getattr(community, spec.field) for spec in specs}
         self.shared.update({"people.attention": self.attention, "community.ties": self.ties})
-        self.communities: list[Member] = []
+        self.communities: list[ChannelCommunity] = []
         self.founded_by_members = 0
         self.rows: list[dict[str, Any]] = []
         self._died: set[int] = set()
@@ -112,7 +112,7 @@ class Channel:
         self._record(founded=len(self.communities), died=0)
 
     # ---- building communities ---------------------------------------------------------------
-    def found(self, plan: CommunityPlan) -> Member:
+    def found(self, plan: CommunityPlan) -> ChannelCommunity:
         """Start community ``plan`` now (this channel week is its week 0) over the channel's
         partners; return it."""
         index = len(self.communities)
@@ -121,7 +121,7 @@ class Channel:
             given["community.problem"] = int(plan.topic)
         params = make_params(plan.parameters(self.plan.shared))
         seed = int(stream_key(self.seed, f"community {index}")) >> 1  # its own decisions
-        member = Member(plan, CommunityModel(params, seed=seed, given=given), self.week, index)
+        member = ChannelCommunity(plan, CommunityModel(params, seed=seed, given=given), self.week, index)
         self.communities.append(member)
         return member
 

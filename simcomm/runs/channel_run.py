@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -119,8 +119,6 @@ def with_overrides(plan: ChannelPlan, overrides: Mapping[str, Any] | None) -> Ch
                              f"({', '.join(SHARED)}); set a community's own in its [community.overrides]")
     shared = {**plan.shared, **overrides}
     make_params(shared)
-    from dataclasses import replace
-
     return replace(plan, shared=shared)
 
 
