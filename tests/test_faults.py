@@ -534,10 +534,12 @@ def test_import_simcomm_loads_the_public_names_on_first_use() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[0] == (
-        "[] simcomm.runs.sim ['CommunityModel', 'ParameterError', 'Params', 'Result', 'Scenario', "
-        "'load_scenario', 'make_params', 'run', 'scenario_names']")
-    assert simcomm.__all__ == ["CommunityModel", "ParameterError", "Params", "Result", "Scenario",
-                               "__version__", "load_scenario", "make_params", "run", "scenario_names"]
+        "[] simcomm.runs.sim ['ChannelResult', 'CommunityModel', 'ParameterError', 'Params', 'Result', "
+        "'Scenario', 'channel_names', 'load_scenario', 'make_params', 'run', 'run_channel', "
+        "'scenario_names']")
+    assert simcomm.__all__ == ["ChannelResult", "CommunityModel", "ParameterError", "Params", "Result",
+                               "Scenario", "__version__", "channel_names", "load_scenario", "make_params",
+                               "run", "run_channel", "scenario_names"]
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         simcomm.nope  # noqa: B018
 
