@@ -358,8 +358,14 @@ def test_experiment_name_is_not_a_path(tmp_path: Path, monkeypatch: pytest.Monke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml"]
 
 
+def only_memavailable(monkeypatch: pytest.MonkeyPatch, available: int) -> None:
+    """Make MemAvailable ``available`` bytes and this process's cgroup limitless."""
+    monkeypatch.setattr("simcomm.runs.resources.meminfo_available", lambda *a: available)
+    monkeypatch.setattr("simcomm.runs.resources.cgroup_bytes_left", lambda *a: None)
+
+
 def test_oversized_run_is_refused_with_a_memory_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("simcomm.runs.resources.available_bytes", lambda: 4 * 10**9)
+    only_memavailable(monkeypatch, 4 * 10**9)
     big = ["--set", "partners=2000000", "--set", "acquaintances=100"]
     code, _, err = invoke("run", "organic", "--weeks", "5", *big)
     assert_one_line(code, err, "partners=2000000", "acquaintances=100", "GB", "4.0 GB is available")
@@ -700,7 +706,7 @@ def test_experiment_batch_is_written_all_or_none(tmp_path: Path, monkeypatch: py
 
 # ---- 9. memory check in the Python API -----------------------------------------------------------
 def test_the_python_api_refuses_an_oversized_run_with_the_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("simcomm.runs.resources.available_bytes", lambda: 4 * 10**9)
+    only_memavailable(monkeypatch, 4 * 10**9)
 
     def never(*args: object, **kwargs: object) -> None:
         pytest.fail("the model was built before the memory check")
@@ -717,7 +723,7 @@ def test_the_python_api_refuses_an_oversized_run_with_the_estimate(monkeypatch: 
 def test_experiment_refused_for_memory_creates_nothing(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The memory estimate is checked before the results folder, its lock and manifest exist."""
-    monkeypatch.setattr("simcomm.runs.resources.available_bytes", lambda: 4 * 10**9)
+    only_memavailable(monkeypatch, 4 * 10**9)
     path = tmp_path / "exp.toml"
     path.write_text(EXPERIMENT.replace("partners = 200", "partners = 2000000\nacquaintances = 100"))
     code, _, err = invoke("experiment", "run", str(path), "-w", "2", "--out", str(tmp_path / "new" / "o"))

@@ -268,6 +268,18 @@ def test_a_container_limit_refuses_what_memavailable_would_allow(monkeypatch: py
         resources.check_memory([({}, {"partners": 2_000_000})])
 
 
+def test_a_container_limit_is_named_even_while_its_usage_moves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cgroup's usage falls between two reads (a loaded machine): the limit it leaves is still
+    the one named (it was read twice, and MemAvailable named instead, in a fresh clone's suite)."""
+    left = iter([1_400_000_000, 1_450_000_000, 1_500_000_000])
+    monkeypatch.setattr(resources, "meminfo_available", lambda *a: 64 * 10**9)
+    monkeypatch.setattr(resources, "cgroup_bytes_left", lambda *a: next(left))
+    monkeypatch.setattr(resources, "address_space_left", lambda: None)
+    with pytest.raises(simcomm.ParameterError,
+                       match=r"but 1\.4 GB is left under this container's memory limit"):
+        resources.check_memory([({}, {"partners": 2_000_000})])
+
+
 @contextlib.contextmanager
 def memory_cgroup(limit: int) -> Iterator[Path]:
     """Make a memory cgroup with ``limit`` bytes inside this process's own (v2 or v1) and yield

@@ -93,11 +93,9 @@ def cgroup_bytes_left(cgroup_file: str = "/proc/self/cgroup", root: str = "/sys/
     return left
 
 
-def available_bytes() -> int | None:
-    """Return the memory new runs may use (bytes): MemAvailable, or less when this process's
-    control group (a container's memory limit) leaves less; None if unknown."""
-    known = [b for b in (meminfo_available(), cgroup_bytes_left()) if b is not None]
-    return min(known) if known else None
+def smallest_known(*limits: int | None) -> int | None:
+    """Return the smallest of the ``limits`` that are known (bytes), or None if none is."""
+    return min((b for b in limits if b is not None), default=None)
 
 
 def address_space_left() -> int | None:
@@ -164,13 +162,15 @@ def check_memory(layers: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]], 
             f"{what} needs about {_gb(need)} of memory per run{at_once}, but the address-space limit "
             f"(ulimit -v) leaves {_gb(room)} to each process; lower partners or acquaintances, or raise "
             "the limit")
-    available = available_bytes()
+    # Each read once: a cgroup's usage moves between two reads, and a second read larger than the
+    # first named MemAvailable as the limit when the container's limit was (a loaded machine).
+    cgroup = cgroup_bytes_left()
+    available = smallest_known(meminfo_available(), cgroup)
     if available is None:
         return
     total = need * models * max(1, processes)
     if total <= USABLE_SHARE * available:
         return
-    cgroup = cgroup_bytes_left()
     limited = cgroup is not None and cgroup <= available
     where = "is left under this container's memory limit (cgroup)" if limited else "is available"
     times = f" x {processes} processes = {_gb(total)}" if processes > 1 else ""
