@@ -152,6 +152,25 @@ def test_run_writes_the_community_and_channel_tables_with_the_manifest(tmp_path:
     assert about["params"]["own"]["partners"] == 300
 
 
+def test_the_channel_figure_names_the_largest_communities_first_and_greys_the_rest(tmp_path: Path) -> None:
+    from simcomm.report.plots import NAMED_COMMUNITIES, channel_figure
+
+    result = simcomm.run_channel("channel-member-founded", weeks=104, seed=0)
+    fig = channel_figure(result.communities, result.channel, "t")
+    legend = fig.axes[0].get_legend()
+    named = [t.get_text() for t in legend.get_texts()]
+    c = result.communities
+    peaks = (c["active_members"] + c["lurking_members"]).groupby(c["community"]).max()
+    top = sorted(peaks, reverse=True)[:NAMED_COMMUNITIES]
+    assert [peaks[n] for n in named] == top  # the largest by peak, largest first (ties either way)
+    assert len(peaks) > NAMED_COMMUNITIES
+    assert f"+{len(peaks) - NAMED_COMMUNITIES} more" in legend.get_title().get_text()
+    assert len(fig.axes[0].lines) == len(peaks)  # every community drawn
+    out = tmp_path / "out"
+    CliRunner().invoke(main, ["run", "channel-member-founded", "--weeks", "20", "-q", "--out", str(out)])
+    assert (out / "channel.png").read_bytes()[:4] == b"\x89PNG"
+
+
 BAD = [
     ('[channel]\npartners = 300\nfounding_rat = 1.0\nmax_founded = 2\n', "founding_rat", "founding_rate"),
     ('[channel]\npartners = "many"\n[[community]]\nname = "a"\nscenario = "organic"\n', "partners",

@@ -22,8 +22,8 @@ from simcomm.runs.sim import Result
 
 RUN_FILES = ("timeseries.parquet", "timeseries.csv", "members.parquet", "members.csv", "summary.json",
              *plots.RUN_PLOTS)  # what write_run writes (checked before a run)
-CHANNEL_FILES = ("communities.parquet", "communities.csv", "channel.parquet", "channel.csv",
-                 "roster.parquet", "roster.csv", "channel.json")  # what write_channel writes
+CHANNEL_FILES = ("communities.parquet", "communities.csv", "channel.parquet", "channel.csv", "roster.parquet",
+                 "roster.csv", "channel.json", *plots.CHANNEL_PLOTS)  # what write_channel writes
 COMPARE_FILES = ("runs.parquet", "runs.csv", "headline.csv", "compare.json", *plots.COMPARE_PLOTS)
 
 
@@ -60,8 +60,9 @@ def write_channel(result: ChannelResult, out_dir: Path) -> list[Path]:
 
     ``communities.parquet``/``.csv`` (one row per community per week), ``channel.parquet``/
     ``.csv`` (one row per week: communities alive, founded, dead, memberships, overlap),
-    ``roster.parquet``/``.csv`` (one row per community) and ``channel.json`` (the plan, every
-    community's parameters, seed, weeks and versions; NaN written as null). All go through
+    ``roster.parquet``/``.csv`` (one row per community), ``channel.json`` (the plan, every
+    community's parameters, seed, weeks and versions; NaN written as null) and ``channel.png``
+    (each community's members and the communities alive, founded and dead, per week). All go through
     :func:`staged_output`, whose manifest records the same metadata.
     """
     out_dir = absolute_out(out_dir)
@@ -72,6 +73,8 @@ def write_channel(result: ChannelResult, out_dir: Path) -> list[Path]:
         write_json(stage / "channel.json", {"channel": result.channel_name, "seed": result.seed,
                                             "weeks": result.weeks, "metadata": result.metadata})
         written.append(stage / "channel.json")
+        written += plots.plot_channel(result.communities, result.channel,
+                                      f"{result.channel_name}, seed {result.seed}", stage)
     return [out_dir / p.relative_to(stage) for p in written]
 
 

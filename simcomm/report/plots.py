@@ -37,6 +37,8 @@ STAGE_COLOURS: dict[str, str] = {
 STAGE_ALPHA = 0.35
 RUN_PLOTS = ("members.png", "activity.png", "retention.png")  # what plot_run draws
 COMPARE_PLOTS = ("active_members.png", "activity.png", "survival.png")  # what plot_compare draws
+CHANNEL_PLOTS = ("channel.png",)  # what plot_channel draws
+NAMED_COMMUNITIES = 7  # a channel's plot names its largest (tab10's eighth is grey); the rest are grey
 
 
 def new_figure() -> tuple[Figure, Any]:
@@ -222,3 +224,42 @@ def plot_compare(results: Results, out_dir: Path, logrank_result: Mapping[str, A
     ax.legend(loc="upper right", frameon=False, title=f"members pooled over {reps}")
     paths.append(save_figure(fig, out_dir / "survival.png"))
     return paths
+
+
+def plot_channel(communities: pd.DataFrame, channel: pd.DataFrame, title: str, out_dir: Path) -> list[Path]:
+    """Draw a channel run's figure (:func:`channel_figure`) into ``out_dir`` as ``channel.png``;
+    return the paths written."""
+    return [save_figure(channel_figure(communities, channel, title), out_dir / CHANNEL_PLOTS[0])]
+
+
+def channel_figure(communities: pd.DataFrame, channel: pd.DataFrame, title: str) -> Figure:
+    """Return a channel run's figure: two panels over the channel's weeks, each community's
+    members (active plus lurking, count), its largest NAMED_COMMUNITIES by peak named and
+    coloured, largest first, the rest grey; and the communities alive, founded so far and dead so
+    far (count)."""
+    fig = Figure(figsize=(SIZE[0], SIZE[1] * 1.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
+    size = communities.assign(members=communities["active_members"] + communities["lurking_members"])
+    peaks = size.groupby("community", sort=False)["members"].max().sort_values(ascending=False)
+    named = list(peaks.index[:NAMED_COMMUNITIES])
+    colours = label_colours(named)
+    for name, rows in size.groupby("community", sort=False):
+        if name not in colours:
+            top.plot(rows["week"], rows["members"], color="0.6", lw=0.8, alpha=0.7)
+    for name in named:  # drawn last, largest first: on top of the grey, and in the legend by size
+        rows = size[size["community"] == name]
+        top.plot(rows["week"], rows["members"], color=colours[name], lw=1.6, label=name)
+    top.set_ylabel("members (active + lurking)")
+    top.set_title(title)
+    if named:
+        others = f" (+{len(peaks) - len(named)} more, grey)" if len(peaks) > len(named) else ""
+        top.legend(fontsize=7, loc="upper left", title=f"largest by peak{others}", title_fontsize=7)
+    counts = (("communities_alive", "alive", "-"), ("founded_total", "founded so far", "--"),
+              ("dead_total", "dead so far", ":"))
+    for column, label, style in counts:
+        bottom.step(channel["week"], channel[column], where="post", ls=style, label=label)
+    bottom.set_xlabel("week")
+    bottom.set_ylabel("communities")
+    bottom.legend(fontsize=7, loc="upper left")
+    return fig
