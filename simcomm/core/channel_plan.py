@@ -126,15 +126,20 @@ def _founding(table: dict[str, Any], where: str,
     if not _integer(cap, 0, MAX_FOUNDED):
         raise _refuse(where, f"[channel] max_founded = {cap!r} is not allowed: expected an integer in "
                              f"[0, {MAX_FOUNDED}]")
-    name = table.get("founded_scenario", "organic")
-    if not isinstance(name, str) or not name:
-        raise _refuse(where, f"[channel] founded_scenario = {name!r} is not allowed: expected a built-in "
-                             "scenario's name (see 'simcomm scenarios')")
-    try:
-        founded = scenario_of(name)
-    except ParameterError as exc:
-        raise _refuse(where, f"[channel] founded_scenario: {exc}") from None
+    founded = _scenario(table.get("founded_scenario", "organic"), "[channel] founded_scenario", where,
+                        scenario_of)
     return float(rate), int(cap), founded
+
+
+def _scenario(name: Any, field_name: str, where: str, scenario_of: Callable[[str], Scenario]) -> Scenario:
+    """Return the built-in scenario ``name`` names, or refuse ``field_name`` in one line."""
+    if not isinstance(name, str) or not name:
+        raise _refuse(where, f"{field_name} = {name!r} is not allowed: expected a built-in scenario's "
+                             "name (see 'simcomm scenarios'), e.g. 'organic' or 'vendor-imposed'")
+    try:
+        return scenario_of(name)
+    except ParameterError as exc:
+        raise _refuse(where, f"{field_name}: {exc}") from None
 
 
 def _shared(table: dict[str, Any], where: str) -> dict[str, Any]:
@@ -174,14 +179,7 @@ def _community(raw: Any, i: int, where: str, shared: dict[str, Any],
     if not isinstance(name, str) or not name.strip() or "\n" in name:
         raise _refuse(where, f"{at}name = {name!r} is not allowed: expected a one-line name (a string)")
     at = f"[[community]] {i} ('{name}'): "
-    sc_name = raw.get("scenario")
-    if not isinstance(sc_name, str) or not sc_name:
-        raise _refuse(where, f"{at}scenario = {sc_name!r} is not allowed: expected a built-in scenario's "
-                             "name (see 'simcomm scenarios'), e.g. 'organic' or 'vendor-imposed'")
-    try:
-        scenario = scenario_of(sc_name)
-    except ParameterError as exc:
-        raise _refuse(where, f"{at}scenario: {exc}") from None
+    scenario = _scenario(raw.get("scenario"), f"{at}scenario", where, scenario_of)
     topic = raw.get("topic")
     if topic is not None and topic not in TOPIC_NAMES:
         raise _refuse(where, f"{at}topic = {topic!r} is not allowed: expected one of "
