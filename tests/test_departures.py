@@ -84,3 +84,6 @@ def test_the_readme_quotes_the_validation_pages_departure_figures() -> None:
     assert f"({ident['share']:.0%} [{ident['low']:.0%}, {ident['high']:.0%}])" in readme
     no_review = next(r for k, r in rows.items() if "no budget review" in k)
     assert f"with no review, departures kill {no_review['share']:.0%}" in readme
+    vacancy = next(r for k, r in rows.items() if "counts an empty post" in k)
+    assert (f"at 1, staff-churn's departures kill {vacancy['share']:.0%} instead of "
+            f"{bond['share']:.0%}") in readme
