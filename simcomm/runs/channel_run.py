@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from simcomm.core.channel import CHANNEL_METRICS, Channel
@@ -25,7 +24,7 @@ from simcomm.core.population import TOPICS
 from simcomm.runs.files import parse_toml, read_text_file, shown
 from simcomm.runs.library import CHANNEL_PREFIX, LIBRARY, load_scenario
 from simcomm.runs.resources import check_memory
-from simcomm.runs.sim import MAX_WEEKS
+from simcomm.runs.sim import checked_run_args
 
 COMMUNITY_COLUMNS: tuple[str, ...] = ("community", "governance", "topic", "by_members", "week", "age")
 
@@ -98,14 +97,6 @@ class ChannelResult:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def _checked(weeks: Any, seed: Any) -> tuple[int, int]:
-    if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or not 1 <= weeks <= MAX_WEEKS:
-        raise ParameterError(f"weeks = {weeks!r} is not allowed: expected an integer in [1, {MAX_WEEKS}]")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
-        raise ParameterError(f"seed = {seed!r} is not allowed: expected an integer in [0, 2^63)")
-    return int(weeks), int(seed)
-
-
 def with_overrides(plan: ChannelPlan, overrides: Mapping[str, Any] | None) -> ChannelPlan:
     """Return ``plan`` with its shared parameters changed by ``overrides`` (a channel run takes
     only shared parameters: the population's and the peer ties'); raise ParameterError (one line)
@@ -132,7 +123,7 @@ def run_channel(channel: str | Path | ChannelPlan, *, weeks: int = 260, seed: in
     called after each week. Raises ParameterError (one line) on bad input, and before anything is
     allocated when the communities it may hold at once would need more memory than is available.
     """
-    weeks, seed = _checked(weeks, seed)
+    weeks, seed = checked_run_args(weeks, seed)
     plan = channel if isinstance(channel, ChannelPlan) else load_channel(channel)
     plan = with_overrides(plan, overrides)
     most = len(plan.communities) + plan.max_founded

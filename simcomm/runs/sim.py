@@ -41,7 +41,9 @@ class Result:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def _check_run_args(weeks: Any, seed: Any) -> tuple[int, int]:
+def checked_run_args(weeks: Any, seed: Any) -> tuple[int, int]:
+    """Return ``(weeks, seed)`` as ints, or raise ParameterError in one line naming the field and
+    its allowed values (weeks 1-MAX_WEEKS, seed 0 to 2^63)."""
     if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or not 1 <= weeks <= MAX_WEEKS:
         raise ParameterError(f"weeks = {weeks!r} is not allowed: expected an integer in [1, {MAX_WEEKS}]")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
@@ -97,7 +99,7 @@ def run(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: int = 0
     before anything is allocated when the run would need more memory than is available (the
     estimate of :func:`simcomm.runs.resources.check_memory`, as the command line does).
     """
-    weeks, seed = _check_run_args(weeks, seed)
+    weeks, seed = checked_run_args(weeks, seed)
     overrides = checked_overrides(overrides)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     check_memory([(sc.overrides, dict(overrides))])
@@ -131,7 +133,7 @@ def simulate(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: in
     was neutralised and the run's adverse events (week, kind, slot)."""
     from simcomm.core.version import __version__
 
-    weeks, seed = _check_run_args(weeks, seed)
+    weeks, seed = checked_run_args(weeks, seed)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     params = make_params(overrides, base=sc.overrides)
     model = CommunityModel(params, seed=seed, counterfactual=counterfactual)
