@@ -103,6 +103,7 @@ def organic_vs_vendor():
     return runs, decompose(runs.values, runs.coalitions, [lv.name for lv in runs.levers], runs.orders)
 
 
+@pytest.mark.once
 def test_the_full_combination_is_a_and_the_empty_one_is_b(organic_vs_vendor) -> None:
     """Every measure of the run with all of organic's levers equals organic's own run on the same
     seed, and the run with none equals vendor-imposed's: the total is the difference A - B."""
@@ -117,6 +118,7 @@ def test_the_full_combination_is_a_and_the_empty_one_is_b(organic_vs_vendor) -> 
                 assert got[name] == value or (math.isnan(value) and math.isnan(got[name])), (sc.name, name)
 
 
+@pytest.mark.once
 def test_contributions_add_up_to_the_difference_on_real_runs(organic_vs_vendor) -> None:
     """For every headline metric the levers' contributions add up to the total (to 1e-9), the
     total is A's mean minus B's, and something differs (the test is not vacuous)."""

@@ -92,6 +92,7 @@ def _boxes(payload: dict) -> list:
     return [{k: b[k] for k in ("coverage", "density", "n", "k", "limits")} for b in payload["boxes"]]
 
 
+@pytest.mark.once
 def test_same_seeds_give_the_same_boxes_in_another_process(tmp_path: Path) -> None:
     """The command run here (one worker) and in a fresh interpreter (two workers, another hash
     seed) finds the same boxes; the box is fit_sharpness from above, and what the JSON says of

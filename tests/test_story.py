@@ -49,6 +49,7 @@ def test_story_figures_are_those_of_simcomm_run() -> None:
                       compare="none").compare is None
 
 
+@pytest.mark.once
 def test_same_scenario_and_seed_give_the_same_story(tmp_path: Path) -> None:
     for name in ("a", "b"):
         write_story(tell_story("staff-churn", weeks=40, seed=7, overrides=SMALL, frames=4, workers=1),
