@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from simcomm.core.params import SPECS
+from simcomm.runs.channel_run import channel_names, load_channel
 from simcomm.runs.claims import CLAIMS
 from simcomm.runs.essays import ESSAYS, ESSAYS_PAGE, essay_reference
 from simcomm.runs.library import load_scenario, scenario_names
@@ -53,6 +54,8 @@ def test_the_page_quotes_every_passage_of_the_scenarios_and_claims() -> None:
         sc = load_scenario(name)
         if sc.seed_quote:
             assert normalise(sc.seed_quote) in page, name
+    for name in channel_names():
+        assert normalise(load_channel(name).seed_quote) in page, name
     for c in CLAIMS:
         assert normalise(c.passage) in page, c.key
 
@@ -69,6 +72,14 @@ def test_every_passage_a_parameter_quotes_is_in_its_essay() -> None:
                     assert fragment in texts[number], (spec.name, number, fragment)
                     quoted += 1
     assert quoted >= 5
+
+
+@pytest.mark.skipif(not ESSAY_TEXTS.is_dir(), reason="the essays are not beside the checkout")
+def test_every_channel_scenario_quotes_its_essay() -> None:
+    for name in channel_names():
+        plan = load_channel(name)
+        text = normalise((ESSAY_TEXTS / plan.seed_file).read_text(encoding="utf-8"))
+        assert normalise(plan.seed_quote) in text, name
 
 
 def test_no_page_links_outside_the_repository_or_to_a_missing_file() -> None:

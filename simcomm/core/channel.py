@@ -13,11 +13,13 @@ community.
 Each week, before the communities step, every partner's hours are split equally across the
 communities it belongs to (``attention`` = 1 / memberships: the sign is built in; belonging to
 many costs each of them time). After they step, the channel's ties decay and communities may be
-founded: a listed community at its ``launch_week`` (a vendor's or distributor's launch), and
-member-founded ones where a problem is shared, felt and not yet served (Model 3's formation:
-the weight of a problem is the sum over partners who have no community on it of need x urgency,
-:func:`simcomm.core.launch.felt_problems`), at most one a week with probability
-``1 - exp(-founding_rate x felt share)``, up to ``max_founded``. A dead community stops stepping.
+founded: a listed community at its ``launch_week`` (a vendor's or distributor's launch), a
+listed sponsorship at its ``launch_week`` (the vendor funds an existing member-run community
+instead of launching one: :meth:`Channel.sponsor`), and member-founded ones where a problem is
+shared, felt and not yet served (Model 3's formation: the weight of a problem is the sum over
+partners who have no community on it of need x urgency, :func:`simcomm.core.launch.felt_problems`),
+at most one a week with probability ``1 - exp(-founding_rate x felt share)``, up to
+``max_founded``. A dead community stops stepping.
 
 The cost is communities x partners per week (a loop over communities, array operations over
 partners inside each): scale is a later step.
@@ -106,6 +108,7 @@ class Channel:
         self.shared.update({"people.attention": self.attention, "community.ties": self.ties})
         self.communities: list[ChannelCommunity] = []
         self.founded_by_members = 0
+        self.sponsorships: dict[str, tuple[int | None, int]] = {}
         self.rows: list[dict[str, Any]] = []
         self._died: set[int] = set()
         self._launch_listed(0)
@@ -126,11 +129,31 @@ class Channel:
         return member
 
     def _launch_listed(self, week: int) -> int:
-        """Found the listed communities whose launch week is ``week``; return how many."""
+        """Found the listed communities whose launch week is ``week``, then start the sponsorships
+        due then (each in the file's order); return how many communities were founded."""
         due = [c for c in self.plan.communities if c.launch_week == week]
         for plan in due:
-            self.found(plan)
-        return len(due)
+            if plan.sponsors is None:
+                self.found(plan)
+        for plan in due:
+            if plan.sponsors is not None:
+                self.sponsor(plan)
+        return sum(plan.sponsors is None for plan in due)
+
+    def sponsor(self, plan: CommunityPlan) -> ChannelCommunity | None:
+        """Start sponsorship ``plan`` now: the vendor funds the listed community it names from the
+        next week on (:meth:`~simcomm.core.model.CommunityModel.take_sponsor`, with the
+        sponsorship's overrides); return that community, or None when it has died (nothing to
+        sponsor). Recorded in ``sponsorships``: plan name -> (community index, channel week), the
+        index None when nothing was sponsored."""
+        target = next((c for c in self.communities if c.plan.name == plan.sponsors and not c.plan.by_members),
+                      None)
+        if target is None or not target.alive:
+            self.sponsorships[plan.name] = (None, self.week)
+            return None
+        target.model.take_sponsor(plan.overrides)
+        self.sponsorships[plan.name] = (target.index, self.week)
+        return target
 
     def _found_by_members(self) -> int:
         """Maybe found one member-founded community this week where a problem is felt and not

@@ -18,6 +18,24 @@ table and ``[[community]]`` entries::
     [community.overrides]        # optional: its own staff, budget, ... (not shared parameters)
     founders = 12
 
+    [[community]]
+    name = "vendor's sponsorship"
+    sponsors = "msp-circle"      # instead of launching a community: sponsor this listed one
+    launch_week = 26             # from this week on
+    [community.overrides]        # optional: the sponsor's own parameters (SPONSOR_PARAMS)
+    roi_target = 1.0
+
+A **sponsorship** is not a community: from its ``launch_week`` the vendor funds the named one,
+which must be listed, run by its members and have no programme yet (organic, an alliance). What
+the sponsor brings is built from mechanisms the model has, and their signs are fixed by formulas:
+the sponsored type's rules (it pays for the monthly meet-up, which then goes ahead even in a
+month no member leads; a failed budget review cuts, then withdraws the money, and the members
+carry on), its contact's post (staff turnover applies) and its reach: its invitations bring the
+vendor's partners in as a vendor launch's do (``sponsor_recruits`` = 1 unless its overrides say
+otherwise: the invitees join with the incentive and a bond to the contact). The members keep the
+content (no promotion). What follows (who joins and stays, whether the review finds the
+community worth its money, what happens to the channel's other communities) emerges.
+
 Parsing the table is here (no I/O); reading the file and loading the scenarios a community names
 is :mod:`simcomm.runs.channel_run`. Every refusal is one line naming the file, the field and what
 it allows (:class:`~simcomm.core.params.ParameterError`).
@@ -29,16 +47,26 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simcomm.core import population
+from simcomm.core import population, programme
 from simcomm.core.launch import PROBLEMS
-from simcomm.core.mechanisms import ties_and_deals
+from simcomm.core.mechanisms import budget_review, staff_turnover, ties_and_deals
 from simcomm.core.params import SPEC_BY_NAME, ParameterError, closest_names, make_params
 from simcomm.core.population import TOPICS
+from simcomm.core.rule_parts import rules_of
 from simcomm.core.scenario import Scenario
 
 FIELDS: tuple[str, ...] = ("name", "title", "story", "seed_file", "seed_quote", "channel", "community")
 TEXT_FIELDS: tuple[str, ...] = ("name", "title", "story", "seed_file", "seed_quote")
-COMMUNITY_FIELDS: tuple[str, ...] = ("name", "scenario", "topic", "launch_week", "overrides")
+COMMUNITY_FIELDS: tuple[str, ...] = ("name", "scenario", "topic", "launch_week", "overrides", "sponsors")
+SPONSORSHIP_FIELDS: tuple[str, ...] = ("name", "sponsors", "launch_week", "overrides")
+#: The parameters a sponsorship may set: its programme's, its reviews', its contact's turnover,
+#: the events it pays for and its reach (the members' own parameters stay the community's).
+SPONSOR_PARAMS: tuple[str, ...] = (*(s.name for s in programme.PARAMS),
+                                   *(s.name for s in budget_review.PARAMS),
+                                   *(s.name for s in staff_turnover.PARAMS), "event_cost")
+#: What a sponsorship sets unless its overrides say otherwise: it brings the vendor's reach.
+SPONSOR_DEFAULTS: dict[str, float] = {"sponsor_recruits": 1.0}
+SPONSORED_SCENARIO = "sponsored"  # the type whose rules a sponsorship brings (its plan's scenario)
 FOUNDING_FIELDS: tuple[str, ...] = ("founding_rate", "max_founded", "founded_scenario")
 # The parameters every community of a channel shares: the partners themselves and their peer ties.
 SHARED: tuple[str, ...] = (*(s.name for s in population.PARAMS), "tie_gain", "tie_forget", "tie_decay")
@@ -54,7 +82,10 @@ class CommunityPlan:
     """One community of a channel: its ``name``, the ``scenario`` it follows (governance type
     and levers), its own parameter ``overrides`` over the scenario's, the problem it forms on
     (``topic``: an index into TOPICS, None to draw it as a single community does), the week it
-    starts (``launch_week``) and whether members founded it during the run (``by_members``)."""
+    starts (``launch_week``) and whether members founded it during the run (``by_members``).
+    A sponsorship (``sponsors``: the name of the listed community it funds from ``launch_week``)
+    is not a community: its ``scenario`` is the sponsored type's and ``overrides`` the sponsor's
+    parameters (:data:`SPONSOR_PARAMS`)."""
 
     name: str
     scenario: Scenario
@@ -62,6 +93,7 @@ class CommunityPlan:
     topic: int | None = None
     launch_week: int = 0
     by_members: bool = False
+    sponsors: str | None = None
 
     def parameters(self, shared: Mapping[str, Any]) -> dict[str, Any]:
         """Return the community's effective overrides: its scenario's, its own, then the channel's
@@ -95,7 +127,8 @@ class ChannelPlan:
             "max_founded": self.max_founded, "founded_scenario": self.founded.name if self.founded else "",
             "communities": [{"name": c.name, "scenario": c.scenario.name, "governance": c.scenario.governance,
                              "topic": TOPICS[c.topic] if c.topic is not None else None,
-                             "launch_week": c.launch_week, "overrides": dict(c.overrides)}
+                             "launch_week": c.launch_week, "overrides": dict(c.overrides),
+                             **({"sponsors": c.sponsors} if c.sponsors is not None else {})}
                             for c in self.communities],
         }
 
@@ -172,26 +205,18 @@ def _community(raw: Any, i: int, where: str, shared: dict[str, Any],
     at = f"[[community]] {i}: "
     if not isinstance(raw, dict):
         raise _refuse(where, f"{at}{raw!r} is not allowed: expected a table (name, scenario, ...)")
+    if "sponsors" in raw:
+        return _sponsorship(raw, i, where, scenario_of)
     for key in raw:
         if key not in COMMUNITY_FIELDS:
             raise _unknown(where, at, key, COMMUNITY_FIELDS)
-    name = raw.get("name")
-    if not isinstance(name, str) or not name.strip() or "\n" in name:
-        raise _refuse(where, f"{at}name = {name!r} is not allowed: expected a one-line name (a string)")
+    name, week, overrides = _entry(raw, i, where)
     at = f"[[community]] {i} ('{name}'): "
     scenario = _scenario(raw.get("scenario"), f"{at}scenario", where, scenario_of)
     topic = raw.get("topic")
     if topic is not None and topic not in TOPIC_NAMES:
         raise _refuse(where, f"{at}topic = {topic!r} is not allowed: expected one of "
                              f"{', '.join(TOPIC_NAMES)}")
-    week = raw.get("launch_week", 0)
-    if not _integer(week, 0, MAX_WEEK):
-        raise _refuse(where, f"{at}launch_week = {week!r} is not allowed: expected an integer in "
-                             f"[0, {MAX_WEEK}]")
-    overrides = raw.get("overrides", {})
-    if not isinstance(overrides, dict):
-        raise _refuse(where, f"{at}overrides = {overrides!r} is not allowed: expected a table of "
-                             "parameter = value ([community.overrides])")
     for key in overrides:
         if key in SHARED:
             raise _refuse(where, f"{at}overrides: {key} is shared by the channel's communities: set it "
@@ -208,6 +233,83 @@ def _community(raw: Any, i: int, where: str, shared: dict[str, Any],
     return plan
 
 
+def _entry(raw: dict[str, Any], i: int, where: str) -> tuple[str, int, dict[str, Any]]:
+    """Return the (name, launch_week, overrides) of the i-th ``[[community]]`` entry, validated."""
+    at = f"[[community]] {i}: "
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip() or "\n" in name:
+        raise _refuse(where, f"{at}name = {name!r} is not allowed: expected a one-line name (a string)")
+    at = f"[[community]] {i} ('{name}'): "
+    week = raw.get("launch_week", 0)
+    if not _integer(week, 0, MAX_WEEK):
+        raise _refuse(where, f"{at}launch_week = {week!r} is not allowed: expected an integer in "
+                             f"[0, {MAX_WEEK}]")
+    overrides = raw.get("overrides", {})
+    if not isinstance(overrides, dict):
+        raise _refuse(where, f"{at}overrides = {overrides!r} is not allowed: expected a table of "
+                             "parameter = value ([community.overrides])")
+    return name.strip(), int(week), dict(overrides)
+
+
+def _sponsorship(raw: dict[str, Any], i: int, where: str,
+                 scenario_of: Callable[[str], Scenario]) -> CommunityPlan:
+    """Return the i-th ``[[community]]`` entry, a sponsorship (it names what it ``sponsors``),
+    validated on its own (:func:`_check_sponsorships` checks what it names)."""
+    at = f"[[community]] {i}: "
+    for key in raw:
+        if key in ("scenario", "topic"):
+            raise _refuse(where, f"{at}a sponsorship takes no {key}: it funds the community it sponsors, "
+                                 "under the sponsored type's rules (allowed: "
+                                 f"{', '.join(SPONSORSHIP_FIELDS)})")
+        if key not in SPONSORSHIP_FIELDS:
+            raise _unknown(where, at, key, SPONSORSHIP_FIELDS)
+    name, week, overrides = _entry(raw, i, where)
+    at = f"[[community]] {i} ('{name}'): "
+    target = raw["sponsors"]
+    if not isinstance(target, str) or not target.strip():
+        raise _refuse(where, f"{at}sponsors = {target!r} is not allowed: expected the name of a listed "
+                             "community")
+    for key in overrides:
+        if key not in SPONSOR_PARAMS:
+            raise _refuse(where, f"{at}overrides: {key} is not the sponsor's to set: a sponsorship sets "
+                                 f"only {', '.join(SPONSOR_PARAMS)}")
+    return CommunityPlan(name=name, scenario=scenario_of(SPONSORED_SCENARIO),
+                         overrides={**SPONSOR_DEFAULTS, **overrides}, launch_week=week,
+                         sponsors=target.strip())
+
+
+def _check_sponsorships(communities: tuple[CommunityPlan, ...], shared: dict[str, Any], where: str) -> None:
+    """Refuse (one line) a sponsorship of a community that is not listed, is a sponsorship, starts
+    after it, is not run by its members or has a programme already (its type has staff), or is
+    sponsored twice; or a sponsor's parameter the community refuses."""
+    listed = {c.name: c for c in communities if c.sponsors is None}
+    funded: set[str] = set()
+    for c in communities:
+        if c.sponsors is None:
+            continue
+        at = f"[[community]] '{c.name}': sponsors = '{c.sponsors}'"
+        target = listed.get(c.sponsors)
+        if target is None:
+            raise _refuse(where, f"{at} is not allowed: expected the name of a listed community "
+                                 f"({', '.join(listed) or 'none is listed'})")
+        if target.launch_week > c.launch_week:
+            raise _refuse(where, f"{at} is not allowed: it starts at week {target.launch_week}, after the "
+                                 f"sponsorship's launch_week {c.launch_week}")
+        rules = rules_of(make_params(target.parameters(shared)))
+        if not rules.member_led or rules.has_staff:
+            raise _refuse(where, f"{at} is not allowed: a sponsor takes on a community its members run "
+                                 "with no programme yet (e.g. scenario 'organic'), not "
+                                 f"'{target.scenario.name}'")
+        if c.sponsors in funded:
+            raise _refuse(where, f"{at} is not allowed: that community is sponsored twice; expected one "
+                                 "sponsorship per community")
+        funded.add(c.sponsors)
+        try:
+            make_params({**target.parameters(shared), **c.overrides})
+        except ParameterError as exc:
+            raise _refuse(where, f"[[community]] '{c.name}': overrides: {exc}") from None
+
+
 def channel_from_table(data: dict[str, Any], name: str, where: str,
                        scenario_of: Callable[[str], Scenario]) -> ChannelPlan:
     """Return the ChannelPlan a parsed channel file describes.
@@ -218,7 +320,8 @@ def channel_from_table(data: dict[str, Any], name: str, where: str,
     for an unknown field, a field of the wrong type or out of range, a missing ``[channel]``, no
     community and no founding, a community without a name or scenario, two communities of one
     name, an unknown topic, a shared parameter set per community or a community's parameter set
-    for the channel."""
+    for the channel, and a sponsorship that names no listed member-run community without a
+    programme, starts before it, sponsors one twice or sets a parameter not the sponsor's."""
     for key in data:
         if key not in FIELDS:
             raise _unknown(where, "", key, FIELDS)
@@ -240,6 +343,7 @@ def channel_from_table(data: dict[str, Any], name: str, where: str,
     if twice:
         raise _refuse(where, f"[[community]] name '{twice[0]}' is given twice: expected one name per "
                              "community")
+    _check_sponsorships(communities, shared, where)
     if not communities and not (rate > 0 and cap > 0):
         raise _refuse(where, "no community: expected at least one [[community]], or member founding "
                              "([channel] founding_rate > 0 and max_founded > 0)")

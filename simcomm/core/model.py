@@ -24,7 +24,7 @@ from mesa.agent import AgentSet
 
 from simcomm.agents import Advocate, Partner, VendorStaff
 from simcomm.core.counterfactual import AdverseEvent, Counterfactual
-from simcomm.core.governance import Rules
+from simcomm.core.governance import EventFunding, Review, Rules
 from simcomm.core.mechanism import Mechanism, Room, check_order
 from simcomm.core.mechanisms import WEEK
 from simcomm.core.mechanisms.record import WeeklyRecord
@@ -34,7 +34,7 @@ from simcomm.core.programme import ROOM as PROGRAMME
 from simcomm.core.programme import Programme
 from simcomm.core.randomness import Streams
 from simcomm.core.rooms import ROOMS, STATE, STREAM_NAMES
-from simcomm.core.rule_parts import rules_of
+from simcomm.core.rule_parts import parameter_name, rules_of
 from simcomm.core.state import Community, Partners, View, allocate, view_for
 from simcomm.core.ties import PeerTies
 from simcomm.core.week import Week
@@ -53,7 +53,8 @@ def parameters_used(rules: Rules) -> tuple[str, ...]:
     parameters; each room's declared and named (``uses``) parameters, except a weekly mechanism
     that does not apply under ``rules`` (:func:`week_for`: an organic community has no staff
     turnover); and the programme room's (a vendor's posts: handover, hiring, cost) where
-    ``rules.has_staff``, and otherwise only those a staffless community still reads (its content's
+    ``rules.has_staff`` (but a sponsor's own, ``programme.SPONSOR_ONLY``, where the vendor runs
+    it), and otherwise only those a staffless community still reads (its content's
     promotion, the members' voice): found by moving each one and seeing a short run change, as no
     declaration says which of a room's parameters it reads without staff."""
     return _parameters_used(rules)
@@ -74,6 +75,8 @@ def _parameters_used(rules: Rules) -> tuple[str, ...]:
         used |= {s.name for s in room.params} | set(room.uses)
     if rules.has_staff:
         used |= {s.name for s in programme.PARAMS}
+        if rules.vendor_runs:  # a sponsor's reach: not where the vendor runs the community itself
+            used -= set(programme.SPONSOR_ONLY)
     else:
         base = make_params({**rule_parts.parts_for(rules), "partners": 300})  # any type, or a hybrid
         plain = _short_run(base)
@@ -162,6 +165,33 @@ class CommunityModel(mesa.Model):
         self.p = make_params(overrides, base=self.p.to_dict())
         self.views = {room.name: self.view_of(room) for room in ROOMS}
         self.community.programme.rebind(self.views[PROGRAMME.name])
+
+    def take_sponsor(self, overrides: Mapping[str, Any] | None = None) -> None:
+        """From the next week on, a sponsor funds this member-run community, which had none (a
+        channel's sponsorship of a community that already exists); return None.
+
+        Built in (the rules fix it): the rules become the sponsored type's where they differ
+        (the sponsor pays for the meet-ups, which then go ahead even in a month no member
+        leads; a failed budget review cuts, then withdraws the money, and the members carry
+        on); the members still run it and keep the content (no promotion); the sponsor's contact
+        posts open this week (:meth:`Programme.open_posts`; staff turnover applies to them) and
+        the reviews count from it. ``overrides`` set the sponsor's parameters (e.g.
+        ``sponsor_recruits``: its invitations, :mod:`simcomm.core.mechanisms.joining`). What
+        follows for the members (who joins, stays, leads; whether the review finds the
+        community worth its money) emerges. Raises ValueError where members do not run the
+        community or it has a programme already, ParameterError for a bad override."""
+        if not self.rules.member_led or self.community.programme.staff:
+            raise ValueError("a sponsor takes on only a member-run community without a programme")
+        sponsored = {parameter_name("events"): EventFunding.VENDOR.value,
+                     parameter_name("review"): Review.WITHDRAW.value}
+        self.p = make_params({**sponsored, **dict(overrides or {})}, base=self.p.to_dict())
+        self.rules = rules_of(self.p)
+        self.mechanisms = week_for(self.rules)
+        self.community.member_draws = tuple(dict.fromkeys(d for m in self.mechanisms for d in m.member_draws))
+        self.views = {room.name: self.view_of(room) for room in ROOMS}
+        programme = self.community.programme
+        programme.rebind(self.views[PROGRAMME.name])
+        programme.open_posts(self, self.week)
 
     def view_of(self, room: Room) -> View:
         """Return ``room``'s view of this model: its state, parameters and streams."""

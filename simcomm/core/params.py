@@ -108,8 +108,9 @@ def make_params(overrides: Mapping[str, Any] | None = None,
 #: Parameters sourced "assumption" that are not assumptions about behaviour: the size of the
 #: experiment (the population) is chosen by whoever runs it; whether the budget review counts an
 #: empty post's budget is the vendor's accounting, a what-if a strategist sets (its default, what
-#: was paid, is the model's).
-NOT_ASSUMPTIONS: tuple[str, ...] = ("partners", "review_counts_vacancy")
+#: was paid, is the model's); whether a sponsor invites its partners is the strategist's choice (a
+#: channel's sponsorship sets it; its default keeps Model 3's sponsor).
+NOT_ASSUMPTIONS: tuple[str, ...] = ("partners", "review_counts_vacancy", "sponsor_recruits")
 PLAUSIBLE_FACTOR = 2.0  # an assumption's plausible range: half to twice its default, within its allowed range
 #: Where half-to-twice is not plausible (shares near 1, shares that must add up to at most 1,
 #: memories close to 1, skills of a competent hire), the range is stated here.

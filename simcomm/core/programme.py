@@ -15,6 +15,11 @@ share drawn around ``promo_share``, spread ``promo_swing``) and no events until 
 up. A budget cut scales the managers' time and the event budget; a closure or a withdrawal of
 funding closes every post. The weekly departures are :mod:`simcomm.core.mechanisms.staff_turnover`,
 the reviews :mod:`simcomm.core.mechanisms.budget_review`.
+
+A sponsor can also take on a member-run community that already exists (a channel's
+sponsorship, :meth:`simcomm.core.model.CommunityModel.take_sponsor`): :meth:`Programme.open_posts`
+opens its contact's posts in that week, which becomes the programme's ``since`` (the week its
+money started: 0 for a programme launched with the community); the budget reviews count from it.
 """
 
 from __future__ import annotations
@@ -57,11 +62,20 @@ PARAMS: tuple[ParamSpec, ...] = (
     param("sponsor_time_share", 0.1, 0.0, 1.0, "share", "seeds/000 comment ('supported (but not "
           "co-opted)'); assumption: a sponsor's contact gives the community a tenth of a post",
           "Share of a manager's cost a sponsor's contact costs while in post (sponsored)."),
+    param("sponsor_recruits", 0.0, 0.0, 1.0, "share of a manager's reach", "shared/MODEL.md mechanism 1 "
+          "(vendor recruitment) and the sponsored type (seeds/000 comment: 'supported (but not "
+          "co-opted)'); assumption: 0, Model 3's sponsor, who only pays for the meet-ups; a channel's "
+          "sponsorship of an existing community sets 1 (the vendor brings its reach)",
+          "Share of a manager's recruitment (vendor_reach per post, scaled by effectiveness and "
+          "budget) a sponsor's contact brings to the member-run community it funds: its invitations "
+          "bring the vendor's partners in, until the money is withdrawn."),
     param("staff_cost_per_week", 2000.0, 0.0, 1e7, "currency/week", ASSUMPTION + "loaded cost of a manager",
           "Vendor cost of each manager in post."),
 )
 
 STREAMS: tuple[str, ...] = ("hire", "programme reset", "successor promotion")
+#: The programme's parameters only a sponsor reads (where members run the community it funds).
+SPONSOR_ONLY: tuple[str, ...] = ("sponsor_recruits",)
 
 
 class Programme:
@@ -72,7 +86,8 @@ class Programme:
     ``budget_level``: the share of managers' time / of the event and recruitment budget left
     after cuts (0-1); ``review_misses``: reviews missed in a row; ``promo_share``: the promotional
     share of the content now (0-1); ``events_from``: the first week a resetting successor holds
-    events again.
+    events again; ``since``: the community's week the programme's money started (0 unless a
+    sponsor took the community on later, :meth:`open_posts`).
     """
 
     def __init__(self, home: mesa.Model, s: View) -> None:
@@ -87,13 +102,24 @@ class Programme:
         # A member-run community carries no vendor promotion (seeds/000: 'not a thinly veiled community').
         self.promo_share = 0.0 if s.rules.content is Content.MEMBERS else float(s.p.promo_share)
         self.events_from = 0
+        self.since = 0
         self._vacant_since: dict[int, int] = {}
         if s.rules.has_staff:
-            for slot in range(s.p.staff_count):
-                skill, authenticity = self.draw_hire(slot, 1)
-                self.staff.append(VendorStaff(home, slot=slot, skill=skill, authenticity=authenticity))
-            for post in self.staff:
-                post.weeks_in_post = s.p.launch_weeks_in_post
+            self.open_posts(home, 0)
+
+    def open_posts(self, home: mesa.Model, week: int) -> None:
+        """Open the programme's ``staff_count`` posts in ``week`` (its ``since``), each with its
+        first hire counted ``launch_weeks_in_post`` weeks in post, the money in place; return
+        None. At launch (week 0) where the vendor runs or funds the community; later when a
+        sponsor takes on a community that had no programme."""
+        s = self._s
+        self.since = int(week)
+        self.funding = True
+        for slot in range(s.p.staff_count):
+            skill, authenticity = self.draw_hire(slot, 1)
+            self.staff.append(VendorStaff(home, slot=slot, skill=skill, authenticity=authenticity))
+        for post in self.staff:
+            post.weeks_in_post = s.p.launch_weeks_in_post
 
     def rebind(self, s: View) -> None:
         """Read parameters and streams through ``s`` from now on (the model's parameters
@@ -143,6 +169,18 @@ class Programme:
         if self._s.rules.vendor_runs and self.staff:
             return float(np.add.reduce(np.array([s.authenticity for s in self.staff])) / len(self.staff))
         return float(self._s.p.staff_authenticity)
+
+    def sponsor_reach(self) -> float:
+        """Return how many managers' recruitment the sponsor's contacts bring this week:
+        ``sponsor_recruits`` x their combined effectiveness (skill x ramp-up x the time the budget
+        leaves them); 0 when no post is held, the money was withdrawn, ``sponsor_recruits`` is 0
+        (Model 3's sponsor), or the vendor runs the community itself (then :meth:`effort` is its
+        managers')."""
+        share = self._s.p.sponsor_recruits
+        if not share or self._s.rules.vendor_runs or not self.funding:
+            return 0.0
+        ramp = self.ramp_weeks()
+        return share * float(sum(s.effectiveness(ramp) for s in self.staff)) * self.staff_level
 
     def sponsor_in_post(self) -> bool:
         """Return True while someone holds a funded post and the funding has not been withdrawn."""

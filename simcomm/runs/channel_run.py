@@ -84,7 +84,8 @@ class ChannelResult:
     single community's ``timeseries``; ``ties`` counts the channel's shared ties);
     ``channel``: one row per week from week 0 (communities alive, founded and died that week,
     founded and dead so far, memberships, members in at least one, overlap = memberships per
-    member); ``roster``: one row per community (founded and died week, peak and final members);
+    member); ``roster``: one row per community (founded and died week, peak and final members,
+    the sponsorship that funds it and its channel week: ``sponsor``, ``sponsored_week``);
     ``metadata``: the channel plan, every community's parameters, seed, weeks and versions.
     """
 
@@ -142,6 +143,8 @@ def _result(model: Channel, weeks: int, overrides: dict[str, Any]) -> ChannelRes
     from simcomm.core.version import __version__
 
     tables, roster = [], []
+    sponsored = {index: (name, week) for name, (index, week) in model.sponsorships.items()
+                 if index is not None}
     for c in model.communities:
         ts = c.model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         problem = c.model.community.problem
@@ -161,7 +164,9 @@ def _result(model: Channel, weeks: int, overrides: dict[str, Any]) -> ChannelRes
                        "topic": topic,
                        "by_members": c.plan.by_members, "founded_week": c.founded_week,
                        "died_week": died + c.founded_week if died is not None else pd.NA,
-                       "peak_members": int(size.max()), "members_at_end": int(size.iloc[-1])})
+                       "peak_members": int(size.max()), "members_at_end": int(size.iloc[-1]),
+                       "sponsor": sponsored.get(c.index, ("", None))[0],
+                       "sponsored_week": sponsored.get(c.index, ("", pd.NA))[1]})
     communities = (pd.concat(tables, ignore_index=True) if tables
                    else pd.DataFrame(columns=list(COMMUNITY_COLUMNS)))
     channel = pd.DataFrame(model.rows, columns=list(CHANNEL_METRICS))
@@ -169,11 +174,14 @@ def _result(model: Channel, weeks: int, overrides: dict[str, Any]) -> ChannelRes
         "channel": model.plan.name, "seed": model.seed, "weeks": weeks, "simcomm_version": __version__,
         "mesa_version": mesa.__version__, "plan": model.plan.to_dict(), "overrides": overrides,
         "params": {c.plan.name: c.model.p.to_dict() for c in model.communities},
+        "sponsorships": {name: {"community": model.communities[i].plan.name if i is not None else None,
+                                "week": week} for name, (i, week) in model.sponsorships.items()},
     }
     roster_frame = pd.DataFrame(roster, columns=["community", "scenario", "governance", "topic", "by_members",
                                                  "founded_week", "died_week", "peak_members",
-                                                 "members_at_end"])
+                                                 "members_at_end", "sponsor", "sponsored_week"])
     roster_frame["died_week"] = roster_frame["died_week"].astype("Int64")
+    roster_frame["sponsored_week"] = roster_frame["sponsored_week"].astype("Int64")
     mean_overlap = channel["overlap"].iloc[-1]
     metadata["overlap_at_end"] = None if isinstance(mean_overlap, float) and math.isnan(mean_overlap) \
         else float(mean_overlap)

@@ -58,5 +58,12 @@ def run_channel_command(scenario: str, seed: int, weeks: int, sets: tuple[str, .
         died = "" if row.died_week is None or str(row.died_week) == "<NA>" else str(row.died_week)
         echo(f"{printable(str(row.community))[:28]:<28} {row.governance:<16} {row.topic:<13} "
              f"{row.founded_week:>7} {died:>5} {row.peak_members:>6} {row.members_at_end:>6}")
+    for row in result.roster.itertuples():
+        if row.sponsor:
+            echo(f"{printable(str(row.community))}: sponsored by the vendor ({printable(str(row.sponsor))}) "
+                 f"from week {row.sponsored_week}.")
+    for name, info in result.metadata.get("sponsorships", {}).items():
+        if info["community"] is None:
+            echo(f"{printable(name)}: nothing to sponsor at week {info['week']} (the community had died).")
     if written:
         echo(f"wrote {len(written)} files to {out}")

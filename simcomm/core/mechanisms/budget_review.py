@@ -1,11 +1,12 @@
 """Mechanism 10, the vendor's budget review (seeds/002 'how do we measure the value?').
 
-From ``review_start``, every ``review_every`` weeks, the vendor compares influenced revenue with
-its whole cost (managers' time, events) over the last ``review_every`` recorded weeks (this one
-included). Below ``roi_target`` the first time, it cuts managers' time and the event and
-recruitment budget by ``budget_cut``; a later review that meets the target restores them; below
-target twice in a row, it closes the programme: the community dies and every member lapses (a
-sponsor instead withdraws its money and the members carry on).
+From ``review_start`` (counted from the week the programme's money started: 0, or the week a
+sponsor took on an existing community), every ``review_every`` weeks, the vendor compares
+influenced revenue with its whole cost (managers' time, events) over the last ``review_every``
+recorded weeks (this one included). Below ``roi_target`` the first time, it cuts managers' time
+and the event and recruitment budget by ``budget_cut``; a later review that meets the target
+restores them; below target twice in a row, it closes the programme: the community dies and
+every member lapses (a sponsor instead withdraws its money and the members carry on).
 
 What an empty post costs the review is a choice (``review_counts_vacancy``): at 0 (the default)
 the review sees what was paid, so a vacancy saves a salary while the revenue that ran through
@@ -52,9 +53,10 @@ def budget_review(s: View, week: Week) -> None:
     programme = community.programme
     if programme.staff and not community.closed:
         community.vacant_budget.append(programme.vacant_cost())
-    if not programme.staff or not programme.funding or community.closed or now < p.review_start:
+    first = programme.since + p.review_start  # a sponsor who took the community on later: from then
+    if not programme.staff or not programme.funding or community.closed or now < first:
         return
-    if (now - p.review_start) % p.review_every:
+    if (now - first) % p.review_every:
         return
     history = community.record.model_vars
     cost = sum(history["vendor_cost"][-p.review_every:])

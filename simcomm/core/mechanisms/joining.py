@@ -5,7 +5,10 @@ word_of_mouth x acquaintances among the active members who visited this week (a 
 about a community it engages with) + invitation x such advocate acquaintances; managers in post
 invite a share ``vendor_reach`` of the channel outside the community each week (scaled by their
 effectiveness and the budget: the vendor's reach is in proportion to its channel; a distributor
-reaches ``distributor_reach`` times more of its vertical), and Poisson(``discovery`` x messages
+reaches ``distributor_reach`` times more of its vertical; a sponsor's contact in post, funding a
+community its members run, ``sponsor_recruits`` of a manager's reach (the programme's
+:meth:`~simcomm.core.programme.Programme.sponsor_reach`), with the same incentive and bond to the
+contact, until its money is withdrawn), and Poisson(``discovery`` x messages
 written this week) partners, drawn at random, come across the community's public content and
 consider joining (Kraut & Resnick 2012). A partner who considers joins with probability fit / (1
 + programme_drag x programmes), fit = cosine of its needs with the community's topics (in an
@@ -90,6 +93,8 @@ def awareness_and_joining(s: View, week: Week) -> None:
         s.log("council_opened", "the partner council opened the community to everyone")
     invited = np.zeros(n, dtype=bool)
     reach = p.vendor_reach * week.effort * programme.budget_level
+    if not s.rules.vendor_runs:  # a sponsor's invitations, where one funds a community its members run
+        reach = p.vendor_reach * programme.sponsor_reach() * programme.budget_level
     if reach > 0:
         may = outside  # managers invite only those who may join
         if s.rules.pool is Pool.VERTICAL and community.problem is not None:
