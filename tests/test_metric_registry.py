@@ -99,6 +99,8 @@ def test_every_metric_used_anywhere_is_registered() -> None:
     used: dict[str, str] = {}
     for name in registry.COMPARED + registry.HEADLINE:
         used[name] = "compare / the run table"
+    for name in registry.CHANNEL_COMPARED:
+        used[name] = "compare on channels"
     for name in SUMMARY_METRICS + WEEKLY_NUMERIC:
         used[name] = "experiment files"
     for name in MEASURES:

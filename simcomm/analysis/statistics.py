@@ -42,7 +42,7 @@ from simcomm.analysis.intervals import (
     welch_p,
     wilson_ci,
 )
-from simcomm.core.metric_registry import ALIVE, COMPARED, unit
+from simcomm.core.metric_registry import ALIVE, COMPARED, COUNTED, unit
 from simcomm.core.metric_registry import bounds as bounds_of
 from simcomm.core.params import ParameterError
 from simcomm.runs.sim import Result
@@ -102,7 +102,8 @@ def compare_metric(mine: pd.DataFrame, theirs: pd.DataFrame, metric: str) -> dic
     Keys: ``paired`` (True when both sets ran the same seeds, each once: the runs share their
     random numbers, so the difference is taken seed by seed), ``n`` (pairs, or the smaller set),
     ``diff`` (mean of ``mine`` minus mean of ``theirs``, in the metric's unit; for
-    :data:`ALIVE` a difference of shares of runs), ``diff_low``, ``diff_high`` (95% percentile
+    a measure counted per run, :data:`~simcomm.core.metric_registry.COUNTED` (survival), a
+    difference of shares of runs), ``diff_low``, ``diff_high`` (95% percentile
     bootstrap interval of the difference, resampling seeds when paired: within the metric's
     range of differences, e.g. [-1, 1] for a share), ``test`` and ``p_value`` (two-sided:
     paired t-test or Welch t-test; for survival McNemar's exact test or Fisher's exact test).
@@ -112,7 +113,7 @@ def compare_metric(mine: pd.DataFrame, theirs: pd.DataFrame, metric: str) -> dic
     seeds_a, seeds_b = mine["seed"].to_numpy(), theirs["seed"].to_numpy()
     paired = (len(set(seeds_a)) == len(seeds_a) and len(set(seeds_b)) == len(seeds_b)
               and set(seeds_a) == set(seeds_b) and len(seeds_a) >= 2)
-    binary = metric == ALIVE
+    binary = metric in COUNTED  # 1 or 0 per run: survival
     out: dict[str, Any] = {"paired": bool(paired), "n": 0, "diff": math.nan, "diff_low": math.nan,
                            "diff_high": math.nan, "test": "", "p_value": math.nan}
     if paired:
@@ -168,7 +169,7 @@ def adjusted_interval(mine: pd.DataFrame, theirs: pd.DataFrame, metric: str, lev
     ``level``. Kept within the range a difference of the metric can take (a share's within
     [-1, 1]). (NaN, NaN) for survival (an exact test, no such interval), with fewer than two
     values, or when ``level`` is NaN."""
-    if metric == ALIVE or not math.isfinite(level):
+    if metric in COUNTED or not math.isfinite(level):
         return math.nan, math.nan
     seeds_a, seeds_b = mine["seed"].to_numpy(), theirs["seed"].to_numpy()
     paired = (len(set(seeds_a)) == len(seeds_a) and len(set(seeds_b)) == len(seeds_b)
@@ -258,8 +259,9 @@ def headline_table(results: Results, metrics: Sequence[str] = COMPARED,
     """Return one row per (label, metric): the mean over replicates, its 95% interval and how it
     differs from the baseline, judged by the one significance rule.
 
-    Columns: ``label``, ``metric``, ``unit``, ``n`` (runs with a value), ``count`` (for
-    ``alive_at_end``: runs still alive at the horizon, k of n; NaN for other metrics),
+    Columns: ``label``, ``metric``, ``unit``, ``n`` (runs with a value), ``count`` (for a
+    measure counted per run, :data:`~simcomm.core.metric_registry.COUNTED`, e.g. ``alive_at_end``:
+    runs still alive at the horizon, k of n; NaN for other metrics),
     ``mean``, ``sd``, ``ci_low``, ``ci_high`` (95%: Wilson for the share of runs alive,
     percentile bootstrap of the mean otherwise; NaN when n < 2; always within the metric's bounds),
     ``interval`` ("Wilson" or "bootstrap"), ``baseline``, then the comparison with the baseline
@@ -287,7 +289,7 @@ def headline_table(results: Results, metrics: Sequence[str] = COMPARED,
         for metric in metrics:
             values = mine[metric].to_numpy(dtype=float)
             finite = values[~np.isnan(values)]
-            if metric == ALIVE:
+            if metric in COUNTED:
                 n, count = int(finite.size), int(finite.sum())
                 mean = count / n if n else math.nan
                 low, high = wilson_ci(count, n) if n >= 2 else (math.nan, math.nan)

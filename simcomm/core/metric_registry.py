@@ -76,6 +76,7 @@ def _m(name: str, kind: str, unit: str, low: float, high: float, direction: int,
 _W, _S, _R = "weekly", "summary", "run"
 _TOO_SHORT_12 = "no partner joined early enough to be followed for 12 weeks"
 _TOO_SHORT_52 = "no partner joined early enough to be followed for a year"
+_NO_OWN = "the channel lists no community its members run"
 
 METRICS: tuple[MetricSpec, ...] = (
     # ---- the weekly record, in its column order (record.py fills each week's row) ----
@@ -160,11 +161,33 @@ METRICS: tuple[MetricSpec, ...] = (
        "first posters who post again within 12 weeks", "no newcomer posted 12 weeks before the end"),
     _m("messages_per_member_week", _R, "messages/member-week", 0, INF, 1, "Messages per member-week",
        "posts and answers per member-week", "nobody was a member"),
+    # ---- measures of a whole channel run (compare on channels: the strategist's choice) ----
+    _m("active_in_any", _R, "partners", 0, INF, 1, "Partners active in a community at week {weeks}",
+       "partners active in at least one community at the horizon"),
+    _m("own_alive_at_end", _R, "share", 0, 1, 1, "The partners' own community alive at week {weeks}",
+       "runs in which the partners' own community was alive at the horizon", _NO_OWN),
+    _m("own_members_at_end", _R, "members", 0, INF, 1, "Members of the partners' own at week {weeks}",
+       "members (active or lurking) of the partners' own community at the horizon", _NO_OWN),
+    _m("vendor_reach_at_end", _R, "partners", 0, INF, 1, "The vendor's reach at week {weeks}",
+       "partners in a community the vendor runs or sponsors at the horizon"),
+    _m("communities_alive_at_end", _R, "communities", 0, INF, 0, "Communities alive at week {weeks}",
+       "communities alive at the horizon"),
+    _m("vendor_spend", _R, "currency", 0, INF, -1, "The vendor's spending",
+       "the vendor's spending on communities over the run (managers, contacts, events)"),
 )
 
 #: The share of runs still alive (not closed, not died) at the horizon: 1 per run alive, 0 per
 #: run that died (derived from ``died_week``).
 ALIVE = "alive_at_end"
+
+#: Measures that are 1 or 0 per run (counted "k of n runs", with a Wilson interval; compared seed
+#: by seed with McNemar's exact test): survival, and the partners' own community's in a channel.
+COUNTED: frozenset[str] = frozenset({ALIVE, "own_alive_at_end"})
+
+#: What ``compare`` shows on channels (the strategist's choice), in the order a strategist reads it:
+#: the partners served, their own community, the vendor's reach and spending, the communities alive.
+CHANNEL_COMPARED: tuple[str, ...] = ("active_in_any", "own_alive_at_end", "own_members_at_end",
+                                     "vendor_reach_at_end", "vendor_spend", "communities_alive_at_end")
 
 #: The headline figures of a run, in the summary's order.
 HEADLINE: tuple[str, ...] = ("retention_12w", "retention_52w", "settled_retention_52w", "peak_active",

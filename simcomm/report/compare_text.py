@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from simcomm.core.metric_registry import ALIVE
+from simcomm.core.metric_registry import ALIVE, COUNTED
 from simcomm.report.text import (
     RETENTION_NOTE,
     UNIT_WORDS,
@@ -36,7 +36,7 @@ def _cell(row: Mapping[str, Any], decimals: int) -> str:
     n = int(row["n"])
     if n == 0 or not math.isfinite(row["mean"]):
         return "—"
-    if row["metric"] == ALIVE:
+    if row["metric"] in COUNTED:
         text = f"{int(row['count'])} of {n}"
     else:
         text = number_text(row["mean"], unit, decimals)
@@ -201,11 +201,11 @@ def comparison_sentences(table: pd.DataFrame, family: pd.DataFrame,
         row = tested.loc[(lab, ref, metric)]
         return change_text(float(row["diff"]), float(row["adj_low"]), float(row["adj_high"]),
                        str(row["unit"]), bool(row["significant"]), bool(row["paired"]),
-                       math.isfinite(float(row["p_value"])), runs=metric == ALIVE)
+                       math.isfinite(float(row["p_value"])), runs=metric in COUNTED)
 
     def value(lab: str, metric: str) -> str:
         r = means.loc[(lab, metric)]
-        if metric == ALIVE:
+        if metric in COUNTED:
             return f"{int(r['count'])} of {int(r['n'])}"
         return amount_text(float(r["mean"]), str(r["unit"])) if math.isfinite(r["mean"]) else "no value"
 

@@ -25,6 +25,7 @@ RUN_FILES = ("timeseries.parquet", "timeseries.csv", "members.parquet", "members
 CHANNEL_FILES = ("communities.parquet", "communities.csv", "channel.parquet", "channel.csv", "roster.parquet",
                  "roster.csv", "channel.json", *plots.CHANNEL_PLOTS)  # what write_channel writes
 COMPARE_FILES = ("runs.parquet", "runs.csv", "headline.csv", "compare.json", *plots.COMPARE_PLOTS)
+CHANNEL_COMPARE_FILES = ("runs.parquet", "runs.csv", "headline.csv", "compare.json")  # write_channel_compare
 
 
 def _write_table(frame: pd.DataFrame, stage: Path, name: str) -> list[Path]:
@@ -130,4 +131,35 @@ def write_compare(results: Results, table: pd.DataFrame, out_dir: Path,
         })
         written.append(stage / "compare.json")
         written += plots.plot_compare(results, stage, logrank_result=lr)
+    return [out_dir / p.relative_to(stage) for p in written]
+
+
+def write_channel_compare(results: Results, table: pd.DataFrame, out_dir: Path, answer: Sequence[str],
+                          rule: Mapping[str, Any], comparisons: pd.DataFrame) -> list[Path]:
+    """Write a comparison of channel arms into ``out_dir``; return the paths written (in out_dir).
+
+    ``runs.csv``/``runs.parquet`` (one row per arm and seed: the measures of
+    :mod:`simcomm.runs.channel_compare`, :func:`simcomm.analysis.statistics.summary_frame`),
+    ``headline.csv`` (``table``) and ``compare.json`` (arms, seeds, weeks, each arm's plan and
+    each run's population digest (the same partners in every arm, seed by seed), ``answer``,
+    ``rule``, the ``comparisons`` of every arm with every other, simcomm and mesa versions; NaN
+    written as null). All go through :func:`staged_output`."""
+    labels = check_results(results)
+    out_dir = absolute_out(out_dir)
+    seeds = {lab: [r.seed for r in results[lab]] for lab in labels}
+    about = {"command": "compare", "labels": labels, "seeds": seeds,
+             "weeks": {lab: _per_label([r.weeks for r in results[lab]]) for lab in labels}}
+    first = results[labels[0]][0].metadata
+    with staged_output(out_dir, about=about) as stage, writing_into(out_dir):
+        written = _write_table(summary_frame(results).drop(columns=["alive_at_end"]), stage, "runs")
+        table.to_csv(stage / "headline.csv", index=False)
+        written.append(stage / "headline.csv")
+        write_json(stage / "compare.json", {
+            "labels": labels, "baseline": labels[0], "seeds": seeds, "weeks": about["weeks"],
+            "plans": {lab: results[lab][0].metadata.get("plan", {}) for lab in labels},
+            "population": {lab: [r.metadata.get("population") for r in results[lab]] for lab in labels},
+            "answer": list(answer), "rule": dict(rule), "headline": table, "comparisons": comparisons,
+            "simcomm_version": first.get("simcomm_version"), "mesa_version": first.get("mesa_version"),
+        })
+        written.append(stage / "compare.json")
     return [out_dir / p.relative_to(stage) for p in written]

@@ -100,6 +100,7 @@ def format_differences(rows: Sequence[Mapping[str, Any]]) -> str:
 UNIT_WORDS: dict[str, tuple[str, str]] = {  # unit -> (word for an increase, for a decrease)
     "share": ("higher", "lower"), "members": ("more", "fewer"), "deals": ("more", "fewer"),
     "partners": ("more", "fewer"), "week": ("later", "earlier"), "weeks": ("longer", "shorter"),
+    "communities": ("more", "fewer"),
 }
 
 

@@ -84,6 +84,14 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
     Example: how much does 52-week retention drop if the community manager leaves every
     9 months instead of every 3 years, vendor-imposed versus organic?
       simcomm compare vendor-imposed organic --vary staff_turnover_per_year=0.33,1.33 -r 20
+
+    On channel scenarios (channel-*: several communities over one population) it answers the
+    strategist's choice: launch a community, sponsor the partners' own, both or neither, each
+    arm on the same seeds (the same partners), every arm compared with every other.
+
+    \b
+      simcomm compare channel-partners-alone channel-vendor-enters
+        channel-vendor-sponsors channel-vendor-both -r 20   (one line)
     """
     from simcomm.analysis.intervals import ALPHA
     from simcomm.analysis.statistics import comparisons, headline_table, logrank
@@ -96,8 +104,16 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
     from simcomm.runs.files import to_jsonable
     from simcomm.runs.library import load_scenario
     from simcomm.runs.workload import Workload
+    from simcomm.ui.cli_compare_channel import channel_arms, compare_channels
 
     names = scenario_names or ("organic", "vendor-imposed")
+    if channel_arms(names):  # launch, sponsor, both or neither (simcomm/ui/cli_compare_channel.py)
+        for given, option in ((varies, "--vary"), (until_clear, "--until-clear")):
+            if given:
+                raise ParameterError(f"{option} takes single communities' scenarios, not channels: compare "
+                                     "channel scenarios with --replicates, --weeks and --set (shared "
+                                     "parameters)")
+        return compare_channels(names, replicates, workers, weeks, sets, out, as_json, quiet, allow_long)
     loaded = [load_scenario(n) for n in names]
     for i, sc in enumerate(loaded):  # runs are grouped by label: a repeated one would merge them
         twin = next((names[j] for j in range(i) if loaded[j].name == sc.name), None)
