@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import signal
+import subprocess
+import time
 from functools import lru_cache
 
 import numpy as np
@@ -32,6 +34,22 @@ def import_every_module_that_runs() -> None:
 
 
 @lru_cache(maxsize=512)
+def pool_processes(parent: subprocess.Popen, wanted: int = 3, hang_guard_s: float = 600.0) -> list:
+    """Return the processes under ``parent`` once ``wanted`` are up (a pool's forkserver and two
+    workers) or ``parent`` has ended. The bound only stops a hang: on a loaded machine (load 10,
+    a fresh install compiling what it imports) a pool took over a minute to start, and a 60 s
+    bound failed a test that was merely slow (issue 27)."""
+    import psutil
+
+    me = psutil.Process(parent.pid)
+    deadline = time.monotonic() + hang_guard_s
+    children = me.children(recursive=True)
+    while len(children) < wanted and parent.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        children = me.children(recursive=True)
+    return children
+
+
 def _run_cached(scenario: str, weeks: int, seed: int, items: tuple) -> simcomm.Result:
     return simcomm.run(scenario, weeks=weeks, seed=seed, overrides=dict(items))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import import_every_module_that_runs
+from conftest import import_every_module_that_runs, pool_processes
 
 import simcomm
 from simcomm.core.params import ParameterError
@@ -468,12 +468,7 @@ def test_killed_compare_leaves_no_worker_or_forkserver() -> None:
     parent = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     children: list = []
     try:
-        me = psutil.Process(parent.pid)
-        for _ in range(600):  # until the forkserver and both workers are up (a hang guard only)
-            children = me.children(recursive=True)
-            if len(children) >= 3 or parent.poll() is not None:
-                break
-            time.sleep(0.1)
+        children = pool_processes(parent)
         assert len(children) >= 3, "the pool did not start"
         parent.kill()
         parent.wait()

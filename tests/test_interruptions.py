@@ -12,12 +12,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import pool_processes
 
 from simcomm.runs.output_set import read_output_set
 from simcomm.ui.cli import main
@@ -111,17 +111,10 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path: Path, point: str, status: int,
 
 def start_long_pool(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
     """Start a long compare with two workers and wait until its forkserver and workers are up."""
-    import psutil
-
     env, mark = marked_env()
     parent = subprocess.Popen([sys.executable, "-c", PROGRAM, *LONG_POOL, *extra], stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
-    me = psutil.Process(parent.pid)
-    for _ in range(1200):  # until the forkserver and both workers are up (a hang guard only)
-        if len(me.children(recursive=True)) >= 3 or parent.poll() is not None:
-            break
-        time.sleep(0.1)
-    assert len(me.children(recursive=True)) >= 3, "the pool did not start"
+    assert len(pool_processes(parent)) >= 3, "the pool did not start"
     return parent, mark
 
 
