@@ -46,6 +46,15 @@ class PeerTies:
         total += np.bincount(self.v, weights=w_v, minlength=self.n)
         return total
 
+    def count_between(self, joined: np.ndarray) -> int:
+        """Return how many ties join two partners selected by ``joined`` (boolean, length n): in a
+        community of its own every tie was made there between two of its members, so all of them;
+        in a channel (:class:`ChannelTies`) only those between partners who joined this community,
+        wherever the tie was made."""
+        if not len(self):
+            return 0
+        return int(np.count_nonzero(joined[self.u] & joined[self.v]))
+
     def add(self, a: np.ndarray, b: np.ndarray) -> int:
         """Create ties a[i]-b[i] at strength ``gain`` (an existing tie gains ``gain``, up to 1);
         return how many are new."""

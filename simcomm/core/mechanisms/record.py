@@ -88,7 +88,7 @@ def metrics_row(s: View, week: Week) -> dict[str, Any]:
                                 if t["first_posts"] else math.nan),
         "first_posts": int(t["first_posts"]),
         "new_ties": int(t["new_ties"]),
-        "ties": len(community.ties),
+        "ties": community.ties.count_between(people.join_week >= 0),  # between partners who joined it
         "peer_deals": int(t["peer_deals"]),
         "jobs": int(t["jobs"]),
         "mean_commitment": mean_commitment,
@@ -169,7 +169,8 @@ MECHANISM = Mechanism(
           community_field("silent_weeks", 0, "weeks", "Weeks in a row with no new message."),
           community_field("record", None, "DataCollector", "The weekly metrics so far (WeeklyRecord; "
                           "made when the model is built).")),
-    reads=("people.posts", "people.answers", "people.commitment", "people.vendor_tie", "community.ties",
+    reads=("people.posts", "people.answers", "people.commitment", "people.vendor_tie", "people.join_week",
+           "community.ties",
            "week.effort", "week.attended"),
     writes=(*END_WRITES, "week.row"),
 )
