@@ -146,6 +146,9 @@ def test_run_writes_the_community_and_channel_tables_with_the_manifest(tmp_path:
     pd.testing.assert_frame_equal(communities, api.communities, check_dtype=False)
     pd.testing.assert_frame_equal(pd.read_parquet(out / "channel.parquet"), api.channel, check_dtype=False)
     assert len(pd.read_csv(out / "channel.csv")) == 13  # weeks 0 to 12
+    members = pd.read_parquet(out / "members.parquet")
+    pd.testing.assert_frame_equal(members, api.members, check_dtype=False)
+    assert set(members["community"]) == {"own", "vendor"} and members["join_week"].min() == 0
     about = json.loads((out / ".simcomm-manifest.json").read_text(encoding="utf-8"))["about"]
     assert about["seed"] == 7 and about["simcomm_version"] == simcomm.__version__
     assert about["params"]["vendor"]["governance"] == "vendor-imposed"

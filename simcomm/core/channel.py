@@ -28,7 +28,7 @@ partners inside each): scale is a later step.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -56,13 +56,16 @@ CHANNEL_METRICS: tuple[str, ...] = (
 @dataclass
 class ChannelCommunity:
     """One community of the channel as it runs: its ``plan``, its ``model``, the channel week it
-    was founded (``founded_week``: its own week t is the channel's founded_week + t) and its
-    place in the channel (``index``: its random numbers are its own, keyed by it)."""
+    was founded (``founded_week``: its own week t is the channel's founded_week + t), its
+    place in the channel (``index``: its random numbers are its own, keyed by it) and, for each
+    week it stepped, its members' mean number of other live communities they belonged to that
+    week (``other_memberships``, memberships; NaN in a week it had no member)."""
 
     plan: CommunityPlan
     model: CommunityModel
     founded_week: int
     index: int
+    other_memberships: list[float] = field(default_factory=list)  # per week it stepped: its members' mean
 
     @property
     def alive(self) -> bool:
@@ -193,13 +196,16 @@ class Channel:
         return count
 
     def step(self) -> None:
-        """Advance one week: split every partner's hours across its communities, step each live
-        community, decay the shared ties once, launch and found communities, record the week;
-        return None."""
+        """Advance one week: split every partner's hours across its communities (and note each
+        live community's members' other memberships), step each live community, decay the shared
+        ties once, launch and found communities, record the week; return None."""
         self.week += 1
-        self.attention[:] = 1.0 / np.maximum(self.memberships(), 1)
+        count = self.memberships()
+        self.attention[:] = 1.0 / np.maximum(count, 1)
         for c in self.communities:
             if c.alive:
+                mine = count[c.member_mask()]
+                c.other_memberships.append(float(mine.mean()) - 1.0 if mine.size else math.nan)
                 c.model.step()
         self.ties.decay_week(self.p.tie_decay)
         died = 0

@@ -23,7 +23,8 @@ from simcomm.runs.sim import Result
 RUN_FILES = ("timeseries.parquet", "timeseries.csv", "members.parquet", "members.csv", "summary.json",
              *plots.RUN_PLOTS)  # what write_run writes (checked before a run)
 CHANNEL_FILES = ("communities.parquet", "communities.csv", "channel.parquet", "channel.csv", "roster.parquet",
-                 "roster.csv", "channel.json", *plots.CHANNEL_PLOTS)  # what write_channel writes
+                 "roster.csv", "members.parquet", "members.csv", "channel.json",
+                 *plots.CHANNEL_PLOTS)  # what write_channel writes
 COMPARE_FILES = ("runs.parquet", "runs.csv", "headline.csv", "compare.json", *plots.COMPARE_PLOTS)
 CHANNEL_COMPARE_FILES = ("runs.parquet", "runs.csv", "headline.csv", "compare.json")  # write_channel_compare
 
@@ -61,7 +62,9 @@ def write_channel(result: ChannelResult, out_dir: Path) -> list[Path]:
 
     ``communities.parquet``/``.csv`` (one row per community per week), ``channel.parquet``/
     ``.csv`` (one row per week: communities alive, founded, dead, memberships, overlap),
-    ``roster.parquet``/``.csv`` (one row per community), ``channel.json`` (the plan, every
+    ``roster.parquet``/``.csv`` (one row per community), ``members.parquet``/``.csv`` (one row
+    per community and partner who ever joined it: who is a member of which community, first join
+    and leave weeks, member_at_end), ``channel.json`` (the plan, every
     community's parameters, seed, weeks and versions; NaN written as null) and ``channel.png``
     (each community's members and the communities alive, founded and dead, per week). All go through
     :func:`staged_output`, whose manifest records the same metadata.
@@ -70,7 +73,8 @@ def write_channel(result: ChannelResult, out_dir: Path) -> list[Path]:
     with staged_output(out_dir, about={"command": "run", **result.metadata}) as stage, writing_into(out_dir):
         written = [*_write_table(result.communities, stage, "communities"),
                    *_write_table(result.channel, stage, "channel"),
-                   *_write_table(result.roster, stage, "roster")]
+                   *_write_table(result.roster, stage, "roster"),
+                   *_write_table(result.members, stage, "members")]
         write_json(stage / "channel.json", {"channel": result.channel_name, "seed": result.seed,
                                             "weeks": result.weeks, "metadata": result.metadata})
         written.append(stage / "channel.json")

@@ -24,9 +24,12 @@ from simcomm.core.population import TOPICS
 from simcomm.runs.files import parse_toml, read_text_file, shown
 from simcomm.runs.library import CHANNEL_PREFIX, LIBRARY, load_scenario
 from simcomm.runs.resources import check_memory
-from simcomm.runs.sim import checked_run_args
+from simcomm.runs.sim import checked_run_args, members_table
 
 COMMUNITY_COLUMNS: tuple[str, ...] = ("community", "governance", "topic", "by_members", "week", "age")
+# The members table's weeks: a community's own week t is the channel's founded_week + t.
+MEMBER_WEEKS: tuple[str, ...] = ("join_week", "leave_week", "rejoin_week", "first_post_week",
+                                 "second_post_week")
 
 
 def channel_names() -> list[str]:
@@ -81,12 +84,18 @@ class ChannelResult:
 
     ``communities``: one row per community per week it lived (channel ``week``, its ``age`` in
     weeks, its name, governance, topic, whether members founded it, and its weekly metrics, as a
-    single community's ``timeseries``; ``ties`` counts the channel's shared ties);
+    single community's ``timeseries``; ``ties`` counts the channel's shared ties between partners
+    who joined that community, wherever they were made;
+    ``other_memberships`` is its members' mean number of other live communities they belonged to
+    that week);
     ``channel``: one row per week from week 0 (communities alive, founded and died that week,
     founded and dead so far, memberships, members in at least one, overlap = memberships per
     member); ``roster``: one row per community (founded and died week, peak and final members,
     the sponsorship that funds it and its channel week: ``sponsor``, ``sponsored_week``);
-    ``metadata``: the channel plan, every community's parameters, seed, weeks and versions.
+    ``metadata``: the channel plan, every community's parameters, seed, weeks and versions;
+    ``members``: one row per community and partner who ever joined it (its name, then a single
+    run's members table, :func:`simcomm.runs.sim.members_table`: first join, leave and return,
+    messages, member_at_end, ...), weeks as the channel's.
     """
 
     channel_name: str
@@ -96,6 +105,7 @@ class ChannelResult:
     channel: pd.DataFrame
     roster: pd.DataFrame
     metadata: dict[str, Any] = field(default_factory=dict)
+    members: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def with_overrides(plan: ChannelPlan, overrides: Mapping[str, Any] | None) -> ChannelPlan:
@@ -142,7 +152,7 @@ def _result(model: Channel, weeks: int, overrides: dict[str, Any]) -> ChannelRes
 
     from simcomm.core.version import __version__
 
-    tables, roster = [], []
+    tables, roster, members = [], [], []
     sponsored = {index: (name, week) for name, (index, week) in model.sponsorships.items()
                  if index is not None}
     for c in model.communities:
@@ -156,7 +166,9 @@ def _result(model: Channel, weeks: int, overrides: dict[str, Any]) -> ChannelRes
                   ("topic", topic), ("by_members", c.plan.by_members))
         for i, (name, value) in enumerate(labels):
             ts.insert(i, name, value)
+        ts["other_memberships"] = c.other_memberships  # one per week it stepped, as its rows
         tables.append(ts)
+        members.append(_members_of(c.plan.name, members_table(c.model), c.founded_week))
         size = ts["active_members"] + ts["lurking_members"] if len(ts) else pd.Series([0])
         died = c.model.died_week
         roster.append({"community": c.plan.name, "scenario": c.plan.scenario.name,
@@ -185,4 +197,16 @@ def _result(model: Channel, weeks: int, overrides: dict[str, Any]) -> ChannelRes
     mean_overlap = channel["overlap"].iloc[-1]
     metadata["overlap_at_end"] = None if isinstance(mean_overlap, float) and math.isnan(mean_overlap) \
         else float(mean_overlap)
-    return ChannelResult(model.plan.name, model.seed, weeks, communities, channel, roster_frame, metadata)
+    return ChannelResult(model.plan.name, model.seed, weeks, communities, channel, roster_frame, metadata,
+                         members=pd.concat(members, ignore_index=True) if members else pd.DataFrame(
+                             columns=["community", "partner_id", *MEMBER_WEEKS]))
+
+
+def _members_of(name: str, table: pd.DataFrame, founded_week: int) -> pd.DataFrame:
+    """Return one community's members table (:func:`simcomm.runs.sim.members_table`) with its name
+    first and its weeks as the channel's."""
+    table = table.copy()
+    for column in MEMBER_WEEKS:
+        table[column] = table[column] + founded_week
+    table.insert(0, "community", name)
+    return table
