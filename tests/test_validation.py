@@ -143,7 +143,11 @@ def test_difference_and_correlation_measures() -> None:
 def test_validate_command_produces_every_row(tmp_path, monkeypatch) -> None:
     """Every fact gets its row (at 2 replicates: the correlations within one
     scenario take their own 50 seeds at full size, not here)."""
-    monkeypatch.setattr(validation, "FACTS", tuple(replace(f, min_replicates=0) for f in FACTS))
+    def small(f: Fact) -> Fact:  # a channel's facts on a channel of 300 partners
+        runs = tuple((n, {"partners": 300} if validation.is_channel_arm(n) else o) for n, o in f.runs)
+        return replace(f, min_replicates=0, runs=runs)
+
+    monkeypatch.setattr(validation, "FACTS", tuple(small(f) for f in FACTS))
     monkeypatch.setattr(validation, "STORY", validation.STORY[:2])
     monkeypatch.setattr(validation, "DEPARTURE_SEEDS_PER_REPLICATE", 1)  # 3 seeds a setting is enough here
     out, report = tmp_path / "v", tmp_path / "docs" / "validation.md"
@@ -153,7 +157,8 @@ def test_validate_command_produces_every_row(tmp_path, monkeypatch) -> None:
     table = pd.read_csv(out / "validation.csv")
     assert list(table["key"]) == [f.key for f in FACTS]
     measured = {"active_share_managed", "dead_young", "vendor_small", "size_heavy_tail", "size_unimodal",
-                "founder_centrality", "revenue_top20"}
+                "founder_centrality", "revenue_top20", "channel_dead_young", "channel_size_heavy_tail",
+                "channel_size_unimodal"}
     assert table.set_index("key").loc[sorted(measured), "value"].notna().all(), table[["key", "value"]]
     assert "departures killed it" in res.output
     assert table["calibrated"].any() and (~table["calibrated"]).any()
@@ -170,6 +175,8 @@ def test_validate_command_produces_every_row(tmp_path, monkeypatch) -> None:
     assert page.count("\n| ") >= len(FACTS) + 2  # header rows and one row per fact
     assert "(validation/validation_facts.png)" in page
     assert "## Survival by age" in page and "## Where the essays' story holds" in page
+    assert "## One community alone, and communities founded in a channel" in page
+    assert "hazard ratio" in page or "could not be fitted" in page
     assert len(json.loads((out / "validation.json").read_text())["departures"]) == 2
 
 

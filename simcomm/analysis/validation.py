@@ -20,6 +20,14 @@ from typing import Any
 
 import pandas as pd
 
+from simcomm.analysis.channel_measures import (
+    EARLY_WEEKS,
+    FIRST_YEAR,
+    dead_within,
+    founded_log_size_bimodality,
+    founded_size_concentration,
+    overlap_survival,
+)
 from simcomm.analysis.departures import Killed, killed_by_departures
 from simcomm.analysis.measures import (
     ESTABLISHED,
@@ -50,8 +58,10 @@ from simcomm.analysis.measures import (
 )
 from simcomm.core.params import make_params
 from simcomm.runs.batch import RunSpec, run_many
+from simcomm.runs.channel_batch import ChannelSpec, run_either
+from simcomm.runs.channel_run import ChannelResult, load_channel, with_overrides
 from simcomm.runs.departures import fates
-from simcomm.runs.library import load_scenario
+from simcomm.runs.library import CHANNEL_PREFIX, load_scenario
 from simcomm.runs.sim import Result
 from simcomm.runs.workload import Workload
 
@@ -63,8 +73,9 @@ CUNHA_SEEDS = 50  # communities per scenario for the correlations within one sce
 class Fact:
     """A published figure and how the model's outputs are measured against it.
 
-    ``runs`` lists the (scenario, overrides) arms the fact needs; ``measure`` receives, for each
-    arm, the list of that arm's replicate Results and returns a :class:`Measured`;
+    ``runs`` lists the (scenario, overrides) arms the fact needs (a ``channel-*`` name is a channel
+    scenario, its overrides shared parameters); ``measure`` receives, for each arm, the list of
+    that arm's replicate Results (ChannelResults for a channel) and returns a :class:`Measured`;
     ``min_replicates`` is the fewest seeds per arm the fact is measured on, whatever R is.
     """
 
@@ -76,7 +87,7 @@ class Fact:
     high: float
     how: str
     runs: tuple[tuple[str, Mapping[str, Any]], ...]
-    measure: Callable[[list[list[Result]]], Measured]
+    measure: Callable[[list[list[Any]]], Measured]
     calibrated: bool
     unit: str = "share"
     min_replicates: int = 0
@@ -134,6 +145,40 @@ def _retention(r: Result) -> float:
     return member_retention(r)
 
 
+# A channel of member-founded communities over five years (issue 24): the channel's facts sit
+# beside the single community's, labelled "in a channel".
+CHANNEL = "channel-member-founded"
+_IN_CHANNEL = (f"{CHANNEL} (partners found communities where a problem is shared and felt, up to 12, "
+               "each an organic community, over one population of 2,000 partners) x R seeds")
+_SIZES = ("Kraut & Resnick 2012 (Building Successful Online Communities: most groups stay small, a few grow "
+          "very large); Hill & Shaw 2019 (populations of online communities)")
+_ZHU = ("Zhu, Kraut & Kittur 2014, CHI ('The impact of membership overlap on the survival of online "
+        "communities', 5,673 Wikia communities): higher membership overlap, higher survival")
+_CHANNEL_FACTS: dict[str, Fact] = {f.key: f for f in (
+    Fact("channel_dead_young", "in a channel: member-founded communities dead within three months of "
+         "founding", _KF, "57% (40-75%)", 0.40, 0.75,
+         f"{_IN_CHANNEL}; share of the communities founded at least {FOUNDING_WEEKS} weeks before the "
+         f"end that died within {FOUNDING_WEEKS} weeks of their founding; interval by resampling "
+         "channels", ((CHANNEL, {}),), dead_within(FOUNDING_WEEKS), False),
+    Fact("channel_size_heavy_tail", "in a channel: the largest tenth of member-founded communities hold "
+         "most members", _SIZES, "the largest tenth hold most (over half)", 0.50, 0.95,
+         f"{_IN_CHANNEL}; share of all founded communities' peak active members held by the largest 10% "
+         "of them, every channel's together (a community founded late has had less time to grow); "
+         "interval by resampling channels", ((CHANNEL, {}),), founded_size_concentration(0.10), False),
+    Fact("channel_size_unimodal", "in a channel: on a log scale, member-founded communities' sizes have "
+         "one mode, not two", "Kraut & Resnick 2012; the log-normal sizes of online groups",
+         "one mode (coefficient < 0.555)", 0.0, 0.555,
+         f"{_IN_CHANNEL}; bimodality coefficient of log10(1 + peak active members) of every founded "
+         "community; interval by resampling channels", ((CHANNEL, {}),), founded_log_size_bimodality,
+         False, "coefficient"),
+    Fact("channel_overlap_survival", "in a channel: communities whose members belong to more other "
+         "communities survive longer", _ZHU, "positive (rho > 0)", 0.0001, 1.0,
+         f"{_IN_CHANNEL}; Spearman rho of a founded community's overlap (its members' mean number of "
+         f"other communities they belong to, over its first {EARLY_WEEKS} weeks) and its weeks alive in "
+         f"its first {FIRST_YEAR}, among those founded at least {FIRST_YEAR} weeks before the end; "
+         "interval by resampling channels", ((CHANNEL, {}),), overlap_survival, False, "rho"),
+)}
+
 FACTS: tuple[Fact, ...] = (
     Fact("reply_return_answered", "newcomers whose first post is answered: share who post again",
          _JK, "about 56%", 0.50, 0.62,
@@ -183,6 +228,8 @@ FACTS: tuple[Fact, ...] = (
          (("organic", {"founder_network": "star", "initiator_leaves_week": 4}),
           ("organic", {"founder_network": "mesh", "initiator_leaves_week": 4})),
          difference(dead_by(FOUNDING_WEEKS)), False, "difference in share"),
+    _CHANNEL_FACTS["channel_dead_young"],
+    _CHANNEL_FACTS["channel_overlap_survival"],
     Fact("size_heavy_tail", "community sizes are heavy-tailed: a few communities hold most members",
          "Kraut & Resnick 2012 (Building Successful Online Communities: most groups stay small, a few "
          "grow very large); Hill & Shaw 2019 (populations of online communities)",
@@ -196,6 +243,8 @@ FACTS: tuple[Fact, ...] = (
          "as above; bimodality coefficient of log10(1 + peak active members) (5/9 is a uniform's; "
          "above it two modes are likely)", tuple((s, {}) for s in LIBRARY), log_size_bimodality, False,
          "coefficient"),
+    _CHANNEL_FACTS["channel_size_heavy_tail"],
+    _CHANNEL_FACTS["channel_size_unimodal"],
     *_cunha("growth_retention", "growth and retention", growth, _retention,
             f"members joined in year 1 and {_CENSORED}"),
     *_cunha("growth_survival", "growth and survival", growth, survival,
@@ -244,18 +293,25 @@ STORY: tuple[tuple[str, str, Mapping[str, Any]], ...] = (
 
 @dataclass
 class Validation:
-    """The outcome of :func:`validate`: the table, the runs behind it and how they were made, and
-    how often the managers' departures killed a community in each of :data:`STORY`'s settings."""
+    """The outcome of :func:`validate`: the table, the runs behind it (single communities in
+    ``runs``, channels in ``channels``) and how they were made, and how often the managers'
+    departures killed a community in each of :data:`STORY`'s settings."""
 
     table: pd.DataFrame
     runs: dict[str, list[Result]]  # arm label ("organic", "organic partners=10000") -> replicates
     metadata: dict[str, Any]
     departures: list[Killed] = field(default_factory=list)
+    channels: dict[str, list[ChannelResult]] = field(default_factory=dict)  # a channel arm's runs
 
     @property
     def misses(self) -> list[str]:
         """Return the keys of the facts whose measured value is out of range."""
         return [k for k, ok in zip(self.table["key"], self.table["in_range"], strict=True) if not ok]
+
+
+def is_channel_arm(name: str) -> bool:
+    """Return True when a fact's arm names a channel scenario (``channel-*``)."""
+    return name.startswith(CHANNEL_PREFIX)
 
 
 def arm_label(name: str, overrides: Mapping[str, Any]) -> str:
@@ -275,6 +331,11 @@ def validation_workload(replicates: int, weeks: int = 260, facts: Sequence[Fact]
             counts[key] = max(counts.get(key, 0), f.replicates(replicates))
     work = Workload()
     for (name, items), count in counts.items():
+        if is_channel_arm(name):  # as `simcomm run` estimates a channel: each community a run, all along
+            plan = with_overrides(load_channel(name), dict(items))
+            most = max(1, len(plan.communities) + plan.max_founded)
+            work.add(count * most, weeks, int(make_params(plan.shared)["partners"]))
+            continue
         partners = make_params(dict(items), base=load_scenario(name).overrides)["partners"]
         work.add(count, weeks, int(partners))
     if story:
@@ -310,14 +371,16 @@ def validate(replicates: int = 10, *, weeks: int = 260, workers: int | None = No
             key = (name, tuple(sorted(overrides.items())))
             seeds[key] = max(seeds.get(key, 0), f.replicates(replicates))
     arms: dict[tuple[str, tuple], list[int]] = {}
-    specs: list[RunSpec] = []
-    for (name, items), count in seeds.items():
-        scenario = load_scenario(name)
+    specs: list[RunSpec | ChannelSpec] = []
+    # Channels first: each is several communities' work, so they start while the rest queue.
+    for (name, items), count in sorted(seeds.items(), key=lambda arm: not is_channel_arm(arm[0][0])):
+        scenario = None if is_channel_arm(name) else load_scenario(name)
         arms[(name, items)] = []
         for r in range(count):
             arms[(name, items)].append(len(specs))
-            specs.append(RunSpec(scenario, weeks, base_seed + r, dict(items)))
-    results = run_many(specs, workers=workers, progress=progress, desc="validate")
+            specs.append(ChannelSpec(name, weeks, base_seed + r, dict(items)) if scenario is None
+                         else RunSpec(scenario, weeks, base_seed + r, dict(items)))
+    results = run_many(specs, workers=workers, progress=progress, desc="validate", function=run_either)
     rows = []
     for f in facts:
         n = f.replicates(replicates)
@@ -327,11 +390,14 @@ def validate(replicates: int = 10, *, weeks: int = 260, workers: int | None = No
                      "low": f.low, "high": f.high, "value": m.value, "ci_low": m.low,
                      "ci_high": m.high, "n": m.n, "in_range": f.in_range(m),
                      "calibrated": f.calibrated, "unit": f.unit, "how": f.how})
-    runs = {arm_label(name, dict(o)): [results[i] for i in idx] for (name, o), idx in arms.items()}
+    runs = {arm_label(name, dict(o)): [results[i] for i in idx] for (name, o), idx in arms.items()
+            if not is_channel_arm(name)}
+    channels = {arm_label(name, dict(o)): [results[i] for i in idx] for (name, o), idx in arms.items()
+                if is_channel_arm(name)}
     metadata = {"simcomm_version": __version__, "mesa_version": mesa.__version__,
                 "replicates": replicates, "weeks": weeks,
                 "seeds": [base_seed, base_seed + max(seeds.values(), default=1) - 1],
-                "facts": len(rows), "scenarios": sorted(runs)}
+                "facts": len(rows), "scenarios": sorted(runs), "channels": sorted(channels)}
     killed = []
     if story:
         # Three seeds for each replicate: a share of seeds killed needs more of them than a mean.
@@ -340,4 +406,4 @@ def validate(replicates: int = 10, *, weeks: int = 260, workers: int | None = No
         for label, name, overrides in STORY:
             found = fates(name, seeds_used, weeks, overrides, workers=workers, progress=progress)
             killed.append(killed_by_departures(label, found))
-    return Validation(pd.DataFrame(rows), runs, metadata, killed)
+    return Validation(pd.DataFrame(rows), runs, metadata, killed, channels)

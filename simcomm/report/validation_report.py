@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from simcomm.analysis.measures import LARGE_OPEN, RETURN_WINDOW, messages_per_member
 from simcomm.analysis.validation import Validation, arm_label
+from simcomm.report.channel_validation import channel_section
 from simcomm.report.survival_report import FIGURE as SURVIVAL_FIGURE
 from simcomm.report.survival_report import (
     by_type,
@@ -235,6 +236,21 @@ WHY_MISSED: dict[str, str] = {
     "size_unimodal": "Sizes are bimodal: an attempt dies within weeks with a handful of members or "
     "establishes and grows towards its channel's ceiling; little holds a community at a few dozen "
     "members for years (meet-ups and ties help a small group, but its content stays thin).",
+    "channel_dead_young": "A founded community is an organic one: it dies after `death_weeks` weeks "
+    "with nothing new, and whether it lives through its first weeks depends on its founders' circle and "
+    "commitment (`founder_commitment`) as alone, now with their hours split across the communities they "
+    "already belong to (`attention`).",
+    "channel_overlap_survival": "A member in more communities gives each fewer hours (the attention split "
+    "is a formula: 1 / memberships), so it writes and answers less in each; the model has no way for a "
+    "member to bring practices or content from one community to another, which is how Zhu, Kraut & "
+    "Kittur explain their finding. Peer ties made elsewhere hold members, but do not make them write.",
+    "channel_size_heavy_tail": "Founded communities share one channel's partners and split their hours, "
+    "but one that takes off on a widely shared problem can still take most of the partners who have it, "
+    "and the others die young or stay at a handful: the spread of sizes comes from how many partners "
+    "share each problem, which is coarse (four problems).",
+    "channel_size_unimodal": "A founded community either dies within weeks with a handful of members or "
+    "establishes and grows towards the partners who share its problem: little holds one at a few dozen "
+    "members for years, in a channel as alone.",
     "growth_retention_library": "Across the library, the scenarios that recruit most (vendor reach, "
     "incentives) also hold their recruits by bonds and incentives that fade, which ties growth to "
     "retention.",
@@ -376,7 +392,8 @@ def markdown(validation: Validation, figures_dir: str) -> str:
         out += [f"![{title}]({figures_dir}/{name})", ""]
     n_in = int(t["in_range"].sum())
     out += [f"{n_in} of {len(t)} facts in range; out of range: {', '.join(validation.misses) or 'none'}.",
-            "", misses_section(t), "", survival_section(by_type(validation.runs), figures_dir, md["weeks"]),
+            "", misses_section(t), "", channel_section(validation, measured_text), "",
+            survival_section(by_type(validation.runs), figures_dir, md["weeks"]),
             "", departures_section(validation.departures), "", calibration_section(), ""]
     return "\n".join(out)
 
