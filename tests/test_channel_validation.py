@@ -15,6 +15,7 @@ import pytest
 import simcomm
 import simcomm.analysis.validation as validation
 from simcomm.analysis.channel_measures import (
+    EARLY_WEEKS,
     dead_within,
     founded_communities,
     founded_log_size_bimodality,
@@ -48,9 +49,10 @@ def test_founded_communities_read_the_roster_and_the_weekly_table() -> None:
     frame = founded_communities([run])
     assert list(frame["died_age"].fillna(-1)) == [9, -1] and list(frame["followed"]) == [190, 180]
     assert list(frame["peak_active"]) == [5, 40] and list(frame["early_overlap"]) == [0.5, 1.5]
+    assert EARLY_WEEKS == 8  # the first community's 9 weeks: 8 early ones and one after
     run.communities.loc[run.communities["age"] == 2, "other_memberships"] = 4.5  # inside the first weeks
     run.communities.loc[run.communities["age"] == 9, "other_memberships"] = 99.0  # after them: not counted
-    assert list(founded_communities([run])["early_overlap"]) == [1.5, 2.25]
+    assert list(founded_communities([run])["early_overlap"]) == [(7 * 0.5 + 4.5) / 8, (3 * 1.5 + 4.5) / 4]
 
 
 def test_dead_within_counts_only_communities_followed_that_long() -> None:

@@ -19,7 +19,9 @@ from scipy import stats
 from simcomm.analysis.measures import FOUNDING_WEEKS, Measured, bimodality, top_share
 from simcomm.runs.channel_run import ChannelResult
 
-EARLY_WEEKS = 4  # weeks: a community's first weeks, over which its members' overlap is measured
+# weeks: a community's first weeks, over which its members' overlap is measured: death_weeks at its
+# default (8 silent weeks), so no founded community can have died before they are over.
+EARLY_WEEKS = 8
 FIRST_YEAR = 52  # weeks: survival in the overlap measure is weeks alive in the first year
 RESAMPLES = 999  # bootstrap resamples of channels
 FOUNDED_COLUMNS = ("run", "community", "founded_week", "followed", "died_age", "peak_active", "early_overlap")

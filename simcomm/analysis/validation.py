@@ -148,8 +148,8 @@ def _retention(r: Result) -> float:
 # A channel of member-founded communities over five years (issue 24): the channel's facts sit
 # beside the single community's, labelled "in a channel".
 CHANNEL = "channel-member-founded"
-_IN_CHANNEL = (f"{CHANNEL} (partners found communities where a problem is shared and felt, up to 12, "
-               "each an organic community, over one population of 2,000 partners) x R seeds")
+_IN_CHANNEL = (f"{CHANNEL} (partners found organic communities over the years where a problem is shared "
+               "and felt, over one population, as its file says) x R seeds")
 _SIZES = ("Kraut & Resnick 2012 (Building Successful Online Communities: most groups stay small, a few grow "
           "very large); Hill & Shaw 2019 (populations of online communities)")
 _ZHU = ("Zhu, Kraut & Kittur 2014, CHI ('The impact of membership overlap on the survival of online "

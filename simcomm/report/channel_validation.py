@@ -54,16 +54,38 @@ def sizes_text(frame: pd.DataFrame, channels: int) -> str:
             f"{peaks.max():.0f}; {np.mean(peaks < 10):.0%} never had 10 active members at once.")
 
 
+def overlap_text(table: pd.DataFrame, frame: pd.DataFrame) -> str:
+    """Return what the overlap fact's interval says, and how rare overlap is in the channel."""
+    rows = table.set_index("key")
+    if "channel_overlap_survival" not in rows.index or frame.empty:
+        return ""
+    row = rows.loc["channel_overlap_survival"]
+    if math.isnan(row["ci_low"]):
+        says = "It has no interval: too few communities were followed a whole year."
+    elif row["ci_low"] > 0 or row["ci_high"] < 0:
+        says = (f"Its interval [{row['ci_low']:+.2f}, {row['ci_high']:+.2f}] excludes 0: "
+                f"{'more' if row['value'] > 0 else 'less'} overlap, longer first years.")
+    else:
+        says = (f"Its interval [{row['ci_low']:+.2f}, {row['ci_high']:+.2f}] includes 0: these seeds do "
+                "not establish a direction, whatever the point estimate says.")
+    none = float(np.mean(frame["early_overlap"].dropna() == 0))
+    return (f"Overlap and survival: rho {row['value']:+.2f}. {says} Overlap is rare here: {none:.0%} of "
+            f"the founded communities had no member in another community in their first {EARLY_WEEKS} "
+            "weeks.")
+
+
 def hazard_text(fit: dict[str, float]) -> str:
     """Return one sentence on the Cox fit of death on early overlap (:func:`overlap_hazard`)."""
     if math.isnan(fit["hazard_ratio"]):
         return f"A Cox model of death on early overlap could not be fitted (n = {fit['n']})."
-    way = "lower" if fit["hazard_ratio"] < 1 else "higher"
+    if fit["low"] <= 1 <= fit["high"]:
+        way = "its interval includes 1: no effect of overlap on the hazard is detected"
+    else:
+        way = f"more overlap, {'lower' if fit['hazard_ratio'] < 1 else 'higher'} hazard of dying"
     return (f"A Cox model of a founded community's death on its early overlap (every founded community "
             f"followed past its first {EARLY_WEEKS} weeks, censored at the end of the run, errors "
             f"clustered by channel): hazard ratio {fit['hazard_ratio']:.2f} per one more membership "
-            f"[{fit['low']:.2f}, {fit['high']:.2f}], p = {fit['p']:.3f} (n = {fit['n']}): more overlap, "
-            f"{way} hazard of dying.")
+            f"[{fit['low']:.2f}, {fit['high']:.2f}], p = {fit['p']:.3f} (n = {fit['n']}): {way}.")
 
 
 def channel_section(validation: Validation, measured_text: Callable[[pd.Series], str]) -> str:
@@ -83,5 +105,6 @@ def channel_section(validation: Validation, measured_text: Callable[[pd.Series],
     for words, single, channel in SIDE_BY_SIDE:
         out.append(f"| {words} | {_cell(t, single, measured_text)} | {_cell(t, channel, measured_text)} |")
     frame = founded_communities(arms[0])
-    out += ["", sizes_text(frame, len(arms[0])), "", hazard_text(overlap_hazard([arms[0]])), "", BUILT_IN, ""]
+    out += ["", sizes_text(frame, len(arms[0])), "", overlap_text(t, frame),
+            hazard_text(overlap_hazard([arms[0]])), "", BUILT_IN, ""]
     return "\n".join(out)

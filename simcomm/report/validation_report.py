@@ -236,10 +236,12 @@ WHY_MISSED: dict[str, str] = {
     "size_unimodal": "Sizes are bimodal: an attempt dies within weeks with a handful of members or "
     "establishes and grows towards its channel's ceiling; little holds a community at a few dozen "
     "members for years (meet-ups and ties help a small group, but its content stays thin).",
-    "channel_dead_young": "A founded community is an organic one: it dies after `death_weeks` weeks "
-    "with nothing new, and whether it lives through its first weeks depends on its founders' circle and "
-    "commitment (`founder_commitment`) as alone, now with their hours split across the communities they "
-    "already belong to (`attention`).",
+    "channel_dead_young": "A founded community is an organic one at its defaults: it dies after "
+    "`death_weeks` weeks with nothing new, and whether it lives through its first weeks depends on how "
+    "many founders the initiator's circle holds and how much the problem means to them "
+    "(`founder_commitment`, `founder_concentration`), as alone; few of its founders belong to another "
+    "community, so the attention split changes little. The channel founds where a problem is most felt "
+    "and not yet served, which favours founders who care.",
     "channel_overlap_survival": "A member in more communities gives each fewer hours (the attention split "
     "is a formula: 1 / memberships), so it writes and answers less in each; the model has no way for a "
     "member to bring practices or content from one community to another, which is how Zhu, Kraut & "
