@@ -174,6 +174,9 @@ METRICS: tuple[MetricSpec, ...] = (
        "communities alive at the horizon"),
     _m("vendor_spend", _R, "currency", 0, INF, -1, "The vendor's spending",
        "the vendor's spending on communities over the run (managers, contacts, events)"),
+    # a channel's communities, week by week (ChannelResult.communities, beside the weekly record)
+    _m("other_memberships", _R, "memberships", 0, INF, 0, "Members' other communities",
+       "its members' mean number of other communities they belong to", "no member that week"),
 )
 
 #: The share of runs still alive (not closed, not died) at the horizon: 1 per run alive, 0 per
