@@ -232,7 +232,7 @@ WHY_MISSED: dict[str, str] = {
     "fact): it cannot grow beyond the partners who share its problem, and those that establish reach "
     "similar sizes, so the largest tenth hold about a quarter of all members, not most. Real sizes "
     "are heavy-tailed because communities differ in how many could ever join and compete for the same "
-    "partners; a channel of many communities is where that could come from (not built yet).",
+    "partners: the same measure on the communities founded in a channel is in its own row.",
     "size_unimodal": "Sizes are bimodal: an attempt dies within weeks with a handful of members or "
     "establishes and grows towards its channel's ceiling; little holds a community at a few dozen "
     "members for years (meet-ups and ties help a small group, but its content stays thin).",
