@@ -12,7 +12,10 @@ PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 PYTEST_ARGS ?= -n 2 --dist loadfile
 # pip --no-compile: pip byte-compiles every file it installs (103 s for .venv, 36 s without, measured
-# 2026-12-06); Python compiles only what is imported, on first import, and keeps it.
+# 2026-12-06); Python compiles only what is imported, on first import, and keeps it: which needs
+# bytecode writing on (a machine that sets PYTHONDONTWRITEBYTECODE, as this project's does, made every
+# test process compile its imports again: the 3.11 suite took 715 s instead of 530).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test test-default test-312 venv-312 same-outputs assets lint docs screenshots bench clean
 
