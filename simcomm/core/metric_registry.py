@@ -168,6 +168,13 @@ METRICS: tuple[MetricSpec, ...] = (
        "runs in which the partners' own community was alive at the horizon", _NO_OWN),
     _m("own_members_at_end", _R, "members", 0, INF, 1, "Members of the partners' own at week {weeks}",
        "members (active or lurking) of the partners' own community at the horizon", _NO_OWN),
+    _m("members_per_community_at_end", _R, "members", 0, INF, 1,
+       "Members per listed community at week {weeks}",
+       "members (active or lurking) per community the channel file lists, at the horizon (0 once dead)",
+       "the channel file lists no community"),
+    _m("overlap_at_end", _R, "memberships/member", 0, INF, 0, "Memberships per member at week {weeks}",
+       "communities each partner in any belongs to, on average, at the horizon",
+       "no partner belonged to a community"),
     _m("vendor_reach_at_end", _R, "partners", 0, INF, 1, "The vendor's reach at week {weeks}",
        "partners in a community the vendor runs or sponsors at the horizon"),
     _m("communities_alive_at_end", _R, "communities", 0, INF, 0, "Communities alive at week {weeks}",
@@ -188,9 +195,11 @@ ALIVE = "alive_at_end"
 COUNTED: frozenset[str] = frozenset({ALIVE, "own_alive_at_end"})
 
 #: What ``compare`` shows on channels (the strategist's choice), in the order a strategist reads it:
-#: the partners served, their own community, the vendor's reach and spending, the communities alive.
+#: the partners served, their own community, members per listed community (per programme) and how
+#: many communities a member is in, the vendor's reach and spending, the communities alive.
 CHANNEL_COMPARED: tuple[str, ...] = ("active_in_any", "own_alive_at_end", "own_members_at_end",
-                                     "vendor_reach_at_end", "vendor_spend", "communities_alive_at_end")
+                                     "members_per_community_at_end", "overlap_at_end", "vendor_reach_at_end",
+                                     "vendor_spend", "communities_alive_at_end")
 
 #: The headline figures of a run, in the summary's order.
 HEADLINE: tuple[str, ...] = ("retention_12w", "retention_52w", "settled_retention_52w", "peak_active",

@@ -18,8 +18,8 @@ if TYPE_CHECKING:  # the tables are pandas frames
     import pandas as pd
 
 #: The measures the sentences tell, in order (the table shows every measure).
-TOLD: tuple[str, ...] = ("active_in_any", "own_alive_at_end", "own_members_at_end", "vendor_reach_at_end",
-                         "vendor_spend")
+TOLD: tuple[str, ...] = ("active_in_any", "own_alive_at_end", "own_members_at_end",
+                         "members_per_community_at_end", "vendor_reach_at_end", "vendor_spend")
 #: The measures on which the vendor's choices are ranked against each other.
 RANKED: tuple[str, ...] = ("active_in_any", "own_members_at_end", "vendor_reach_at_end")
 

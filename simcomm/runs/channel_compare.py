@@ -16,6 +16,12 @@ The measures of a run (registered in :mod:`simcomm.core.metric_registry`, kind `
 - ``own_alive_at_end``: 1 when the partners' own community (the first listed community its
   members run, :func:`own_community`) is alive, else 0; ``own_members_at_end``: its members
   (active or lurking; 0 once it died). None when the channel lists no member-run community;
+- ``members_per_community_at_end``: the members (active or lurking; 0 once it died) of each
+  community the channel file lists (launched, not founded by members during the run), their mean
+  (members per community; with N competing programmes listed, members per programme). None when
+  the file lists no community;
+- ``overlap_at_end``: memberships per partner who belongs to any live community (memberships per
+  member: 1 when nobody is in two). None when no partner belongs to one;
 - ``vendor_reach_at_end``: partners who belong to at least one live community the vendor runs
   or funds, money in place (a launch, or a sponsorship not withdrawn: :func:`vendor_funded`);
 - ``vendor_spend``: the vendor's cost over the run, summed over every community (managers, a
@@ -26,6 +32,7 @@ The measures of a run (registered in :mod:`simcomm.core.metric_registry`, kind `
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,11 +112,16 @@ def channel_outcomes(channel: Channel) -> dict[str, float | None]:
         if vendor_funded(c):
             reach |= c.member_mask()
     own = own_community(channel)
+    listed = [c for c in channel.communities if not c.plan.by_members]
+    sizes = [np.count_nonzero(c.member_mask()) if c.alive else 0 for c in listed]
+    overlap = channel.rows[-1]["overlap"] if channel.rows else math.nan
     return {
         "active_in_any": float(np.count_nonzero(active)),
         "own_alive_at_end": None if own is None else float(own.alive),
         "own_members_at_end": None if own is None else float(np.count_nonzero(own.member_mask()) if own.alive
                                                              else 0),
+        "members_per_community_at_end": float(np.mean(sizes)) if sizes else None,
+        "overlap_at_end": None if math.isnan(overlap) else float(overlap),
         "vendor_reach_at_end": float(np.count_nonzero(reach)),
         "vendor_spend": spend,
         "communities_alive_at_end": float(sum(c.alive for c in channel.communities)),
