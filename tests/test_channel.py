@@ -211,7 +211,8 @@ def test_a_bad_channel_file_is_one_line_exit_2_and_nothing_written(tmp_path: Pat
 
 
 def test_channel_scenarios_are_kept_apart_from_single_communities() -> None:
-    assert simcomm.channel_names() == ["channel-member-founded", "channel-partners-alone",
+    assert simcomm.channel_names() == ["channel-many-programmes", "channel-member-founded",
+                                      "channel-one-programme", "channel-partners-alone",
                                       "channel-vendor-both", "channel-vendor-enters",
                                       "channel-vendor-sponsors"]
     assert not [n for n in simcomm.scenario_names() if n.startswith("channel-")]
