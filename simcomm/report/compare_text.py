@@ -30,6 +30,16 @@ if TYPE_CHECKING:  # the tables are pandas frames; imported only when used (a li
 
 
 # ---- compare: the table ----------------------------------------------------------------------
+def compare_heading(version: str, replicates: int, weeks: int, base: str = "", what: str = "") -> str:
+    """Return compare's first line: the version, the seeded runs each arm got, the weeks and the
+    shared settings, e.g. ``simcomm 0.1.0: channels, 20 seeded runs each (seeds 0..19), 260 weeks``
+    (``what`` names the kind of arm: empty for single communities)."""
+    runs = (f"{replicates} seeded runs each (seeds 0..{replicates - 1})" if replicates > 1
+            else "1 run each (seed 0)")
+    return f"simcomm {version}: " + (f"{what}, " if what else "") + f"{runs}, {weeks} weeks" + (
+        f", set: {base}" if base else "")
+
+
 def _cell(row: Mapping[str, Any], decimals: int) -> str:
     """Return one table cell: "251 [199, 308]", "56% [54%, 58%]", "13 of 20 [42%, 81%]" or "—"."""
     unit = row["unit"]

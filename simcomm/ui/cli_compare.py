@@ -97,7 +97,12 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
     from simcomm.analysis.statistics import comparisons, headline_table, logrank
     from simcomm.core.metric_registry import COMPARED
     from simcomm.core.params import make_params
-    from simcomm.report.compare_text import comparison_sentences, format_comparison_table, format_effects
+    from simcomm.report.compare_text import (
+        compare_heading,
+        comparison_sentences,
+        format_comparison_table,
+        format_effects,
+    )
     from simcomm.report.outputs import COMPARE_FILES, write_compare
     from simcomm.report.text import format_differences, parameter_differences, rule_footnote
     from simcomm.runs.batch import RunSpec, group, run_many, show_progress
@@ -188,9 +193,7 @@ def compare(scenario_names: tuple[str, ...], replicates: int, workers: int | Non
                    "replicates": replicates, "weeks": weeks, "simcomm_version": __version__}
         echo(json.dumps(to_jsonable(payload), indent=2))
         return
-    runs = (f"{replicates} seeded runs each (seeds 0..{replicates - 1})" if replicates > 1
-            else "1 run each (seed 0)")
-    echo(f"simcomm {__version__}: {runs}, {weeks} weeks" + (f", set: {base}" if base else ""))
+    echo(compare_heading(__version__, replicates, weeks, base))
     echo("\n" + paragraph(answer) + "\n")
     if differences:  # the exact parameters (names for --set), before the table they explain
         echo("What differs, parameter by parameter:\n" + format_differences(differences) + "\n")

@@ -53,7 +53,7 @@ def compare_channels(names: Sequence[str], replicates: int, workers: int | None,
     from simcomm.analysis.statistics import comparisons, headline_table
     from simcomm.core.metric_registry import CHANNEL_COMPARED
     from simcomm.report.channel_compare_text import channel_sentences
-    from simcomm.report.compare_text import format_comparison_table
+    from simcomm.report.compare_text import compare_heading, format_comparison_table
     from simcomm.report.outputs import CHANNEL_COMPARE_FILES, write_channel_compare
     from simcomm.report.text import rule_footnote
     from simcomm.runs.batch import show_progress
@@ -96,9 +96,7 @@ def compare_channels(names: Sequence[str], replicates: int, workers: int | None,
                    "replicates": replicates, "weeks": weeks, "simcomm_version": __version__}
         echo(json.dumps(to_jsonable(payload), indent=2))
         return
-    runs = (f"{replicates} seeded runs each (seeds 0..{replicates - 1})" if replicates > 1
-            else "1 run each (seed 0)")
-    echo(f"simcomm {__version__}: channels, {runs}, {weeks} weeks" + (f", set: {base}" if base else ""))
+    echo(compare_heading(__version__, replicates, weeks, base, what="channels"))
     echo("\n" + paragraph(answer) + "\n")
     echo(format_comparison_table(table, weeks))
     if written:
