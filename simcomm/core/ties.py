@@ -48,12 +48,10 @@ class PeerTies:
 
     def count_between(self, joined: np.ndarray) -> int:
         """Return how many ties join two partners selected by ``joined`` (boolean, length n): in a
-        community of its own every tie was made there between two of its members, so all of them;
-        in a channel (:class:`ChannelTies`) only those between partners who joined this community,
-        wherever the tie was made."""
-        if not len(self):
-            return 0
-        return int(np.count_nonzero(joined[self.u] & joined[self.v]))
+        community of its own every tie was made there between two of its members, so all of them
+        (no array work in the weekly record); a channel's ties count only those between its
+        partners (:meth:`ChannelTies.count_between`)."""
+        return len(self)
 
     def add(self, a: np.ndarray, b: np.ndarray) -> int:
         """Create ties a[i]-b[i] at strength ``gain`` (an existing tie gains ``gain``, up to 1);
@@ -156,6 +154,13 @@ class ChannelTies(PeerTies):
     in every other (peer ties carry across communities). Each community's week makes, uses and
     refreshes ties as in a community of its own, but their weekly decay is the channel's, once a
     week (:meth:`decay_week`), not once per community: :meth:`decay` does nothing."""
+
+    def count_between(self, joined: np.ndarray) -> int:
+        """Return how many of the channel's ties join two partners selected by ``joined`` (boolean,
+        length n: those who joined one community), wherever the tie was made."""
+        if not len(self):
+            return 0
+        return int(np.count_nonzero(joined[self.u] & joined[self.v]))
 
     def decay(self, rate: float) -> int:
         """Do nothing (the channel decays its ties once a week); return 0 ties forgotten."""
