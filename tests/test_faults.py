@@ -435,10 +435,13 @@ def test_ctrl_c_during_a_pool_prints_no_thread_traceback(tmp_path: Path) -> None
 
     The 600 s bound only stops a hang. Each try starts an interpreter, a forkserver and two
     workers: 30-80 s with both cores busy and load 14 (issue 27), so the former 120 s bound
-    killed a try that was merely slow (1 run in 6 of this test at that load)."""
+    killed a try that was merely slow (1 run in 6 of this test at that load).
+
+    Five tries under Python 3.11, where the race was seen; two under 3.12 (each try costs ~5 s of
+    CPU: starting the interpreter, the forkserver and the workers)."""
     script = tmp_path / "pool.py"
     script.write_text(POOL_CTRL_C)
-    for _ in range(5):
+    for _ in range(5 if sys.version_info < (3, 12) else 2):
         done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
         assert done.returncode == 130 and done.stderr.strip() == "interrupted", done.stderr[-2000:]
 
@@ -571,8 +574,14 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() if p.is_file() else b"<dir>" for p in root.rglob("*")}
 
 
+# The first-file case (the disk is full at the first byte) runs once, under Python 3.11; the later-file
+# case (full after some files are written: a partial output to undo) runs under both.
+FULL_AT = [pytest.param(1_000, id="first-file", marks=pytest.mark.once),
+           pytest.param(30_000, id="later-file")]
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE and SIGXFSZ")
-@pytest.mark.parametrize("limit", [1_000, 30_000], ids=["first-file", "later-file"])
+@pytest.mark.parametrize("limit", FULL_AT)
 @pytest.mark.parametrize("command", [
     ["run", "organic", *TINY, "--out", "out"],
     ["compare", "organic", "-r", "2", "-w", "1", *TINY, "--out", "out"],
@@ -772,7 +781,7 @@ def test_bounds_outside_the_allowed_range_name_bounds(bounds: str, fragment: str
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE and SIGXFSZ")
-@pytest.mark.parametrize("limit", [1_000, 30_000], ids=["first-file", "later-file"])
+@pytest.mark.parametrize("limit", FULL_AT)
 def test_summarize_on_a_full_disk_is_one_line_and_keeps_the_previous_summary(finished: Path, tmp_path: Path,
                                                                             limit: int) -> None:
     out = copy_results(finished, tmp_path)

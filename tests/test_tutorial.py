@@ -10,6 +10,7 @@ import pytest
 NOTEBOOK = Path(__file__).resolve().parents[1] / "docs" / "tutorial.ipynb"
 
 
+@pytest.mark.once  # 15 s (a Jupyter kernel); what it calls runs under 3.12 in test_api and test_experiments
 def test_the_tutorial_notebook_runs_and_shows_what_it_says(tmp_path: Path) -> None:
     nbformat = pytest.importorskip("nbformat")
     from nbclient import NotebookClient
