@@ -280,7 +280,7 @@ Examples:
 def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, sets: tuple[str, ...],
           frames: int, causes: int, contributions: int, workers: int | None, allow_long: bool) -> None:
     """Write a self-contained HTML page telling one run of SCENARIO beside --compare, for a
-    training session.
+    training session; or, for a channel scenario (channel-*), the channel's story.
 
     The page holds a timeline (active members of both scenarios, SCENARIO had its managers
     stayed as a dashed line, its lifecycle phases shaded, its managers' departures and events
@@ -291,12 +291,22 @@ def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, 
     passage the scenario illustrates and an animated GIF of each partner network; it opens from
     disk with no server and no network, and records the parameters, seed and simcomm version.
     The figures are those of 'simcomm run' for the same scenario, seed and --set values.
+
+    A channel's story shows the communities alive, founded and dead by week, each community's
+    members on its own lane (born, growing, dying), the sizes at the horizon, one partner's
+    memberships (the one who joined the most communities) and, one click away, each community's
+    own view (--compare, --frames, --causes, --contributions and --workers do not apply).
     """
     from simcomm.report.story import tell_story
     from simcomm.report.story_page import STORY_FILES, write_story
     from simcomm.report.text import counted
+    from simcomm.runs.channel_run import is_channel
     from simcomm.runs.files import OutputError
 
+    if is_channel(scenario):
+        _refuse_for_a_channel(("compare", "frames", "causes", "contributions", "workers"))
+        channel_story(scenario, out, seed, weeks, sets, allow_long)
+        return
     sc = _scenario(scenario, "SCENARIO")
     other = None if compare == NO_COMPARISON else _scenario(compare, "--compare")
     overrides = _overrides(sets)
@@ -325,4 +335,49 @@ def story(scenario: str, compare: str, out: Path | None, seed: int, weeks: int, 
                    f"{int(told.result.timeseries['active_members'].iloc[-1]):,}")
     echo(f"wrote {', '.join(p.name for p in written)} to {out} "
                f"({time.perf_counter() - started:.1f} s)")
+    echo(f"open {out / 'story.html'} in a browser: no server and no network needed")
+
+
+def _refuse_for_a_channel(options: tuple[str, ...]) -> None:
+    """Raise ParameterError (one line) when one of ``options`` (parameter names of ``story``) was
+    given on the command line: a channel's story has no use for it."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    for name in options:
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            flag = "--" + name
+            raise ParameterError(f"{flag}: a channel's story tells the one channel (its communities, each "
+                                 f"one click away); {flag} is for a single community's story")
+
+
+def channel_story(name: str, out: Path | None, seed: int, weeks: int, sets: tuple[str, ...],
+                  allow_long: bool) -> None:
+    """Write the story of the channel scenario ``name`` (:mod:`simcomm.report.channel_story`) into
+    ``out`` (default out/story-NAME) and say what it holds; return None. Bad input raises
+    ParameterError (one line, exit 2) before anything is simulated."""
+    from simcomm.report.channel_story import tell_channel_story
+    from simcomm.report.channel_story_page import CHANNEL_STORY_FILES, write_channel_story
+    from simcomm.runs.channel_run import load_channel, with_overrides
+    from simcomm.runs.files import OutputError
+    from simcomm.runs.workload import Workload
+
+    plan = with_overrides(load_channel(name), _overrides(sets))
+    out = out if out is not None else Path("out") / f"story-{plan.name}"
+    check_out(out, CHANNEL_STORY_FILES)
+    partners = int(make_params(plan.shared)["partners"])
+    most = max(1, len(plan.communities) + plan.max_founded)
+    announce_work(Workload().add(2 * most, weeks, partners), 1, allow_long,
+                  "--weeks, partners or communities")  # the run and its replay
+    started = time.perf_counter()
+    told = tell_channel_story(plan, weeks=weeks, seed=seed, overrides=_overrides(sets))
+    try:
+        written = write_channel_story(told, out)
+    except OutputError as exc:
+        raise OutputError(f"--out: {exc}") from None
+    last = told.result.channel.iloc[-1]
+    echo(f"{plan.name}, seed {seed}: {len(told.result.roster)} communities, {int(last['dead_total'])} died, "
+         f"{int(last['communities_alive'])} alive at week {weeks}; following partner {told.trace.partner} "
+         f"({told.joined} communities joined)")
+    echo(f"wrote {', '.join(p.name for p in written)} to {out} ({time.perf_counter() - started:.1f} s)")
     echo(f"open {out / 'story.html'} in a browser: no server and no network needed")
