@@ -571,6 +571,41 @@ def test_dashboard_play_stops_at_the_horizon(dashboard: str, browser: Any) -> No
     page.close()
 
 
+def test_dashboard_shows_a_channel_and_opens_one_community_in_one_click(dashboard: str, browser: Any) -> None:
+    """A channel chosen on the page: four charts of the channel at each week on the first screen
+    (1280x720), every control named, and a community's own view one click away, stepping with
+    the channel, with a way back (issue 24)."""
+    page = open_page(browser, dashboard, 1280, 720)
+    page.get_by_role("button", name=re.compile(r"^Scenario \(left, blue\)")).click()
+    page.get_by_role("option", name="channel-vendor-both", exact=True).click()
+    page.get_by_role("button", name="Reset").click()
+    page.locator(".simcomm-alive-chart").wait_for(timeout=60_000)
+    assert "channel-vendor-both (a channel)" in page.locator(".simcomm-status").inner_text()
+    page.get_by_role("button", name="Step").click()
+    wait_for_week(page, 1)
+    charts = page.locator(".simcomm-chart")
+    assert [charts.nth(i).get_attribute("class").split()[-1] for i in range(charts.count())] == [
+        "simcomm-alive-chart", "simcomm-members-chart", "simcomm-partners-chart", "simcomm-sizes-chart"]
+    for i in range(4):  # whole on the first screen
+        box = charts.nth(i).bounding_box()
+        assert box and box["y"] >= 0 and box["x"] + box["width"] <= 1280, box
+        assert box["y"] + box["height"] <= 720, box
+    assert page.locator(".simcomm-members-chart polyline.community").count() == 1  # the partners' own
+    buttons = re.findall(r"- button(.*)", page.locator("body").aria_snapshot())
+    assert buttons and all(re.match(r' "[^"]+"', b) for b in buttons), buttons  # every button named
+    page.get_by_role("button", name="partners' own (technical)").click()
+    page.get_by_role("button", name="Back to the channel").wait_for(timeout=60_000)
+    assert page.locator(".simcomm-status").inner_text().startswith("Week 1 of 60 · partners' own (technical)")
+    page.get_by_role("button", name="Step").click()  # the channel steps on, drawn in its view
+    wait_for_week(page, 2)
+    assert page.locator(".simcomm-chart").count() == 4
+    assert page.locator(".simcomm-active-chart polyline.actual").count() == 1
+    page.get_by_role("button", name="Back to the channel").click()
+    page.locator(".simcomm-alive-chart").wait_for(timeout=60_000)
+    wait_for_week(page, 2)
+    page.close()
+
+
 def test_the_status_line_and_the_phases_date_a_death_alike() -> None:
     """staff-churn, seed 8, dies in week 78 (the budget review closes it after the week's
     record): the page said "death since week N + 1, died in week N" (issue 27)."""

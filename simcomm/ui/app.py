@@ -23,6 +23,7 @@ from typing import Any
 
 import solara
 
+from simcomm.ui.dashboard_channel import ChannelView, OpenedCommunity, channel_views, make_model
 from simcomm.ui.dashboard_differences import WhyTheyDiffer
 from simcomm.ui.dashboard_drawing import network_legend_html
 from simcomm.ui.dashboard_guard import checked_inputs, one_line
@@ -137,7 +138,7 @@ def Controls(pair: solara.Reactive[CommunityPair], inputs: solara.Reactive[dict[
         playing.value = False
         values, problems = checked_inputs(inputs.value, model_params)  # only what the page offers
         try:
-            fresh = CommunityPair(**{**start_values(model_params), **values}, ghost=ghost.value)
+            fresh = make_model(**{**start_values(model_params), **values}, ghost=ghost.value)
         except Exception as exc:  # shown as one line
             problem.value = one_line(exc)
             return
@@ -197,10 +198,21 @@ def Controls(pair: solara.Reactive[CommunityPair], inputs: solara.Reactive[dict[
 
 
 @solara.component
-def Views(pair: CommunityPair, tick: solara.Reactive[int]) -> None:
+def Views(pair: CommunityPair | ChannelView, tick: solara.Reactive[int]) -> None:
     """The main area: the status line and four charts (above the fold at 1280x720), then "Why
     do they differ?" (on demand: :mod:`simcomm.ui.dashboard_differences`), the two networks,
-    the event log and the communities' parameters; redrawn every week."""
+    the event log and the communities' parameters; redrawn every week. A channel has views of
+    its own (:func:`ChannelViews`)."""
+    if isinstance(pair, ChannelView):
+        ChannelViews(pair, tick).key(f"channel-{id(pair)}")  # a new channel (Reset): its own view
+        return
+    PairViews(pair, tick)
+
+
+@solara.component
+def PairViews(pair: CommunityPair | OpenedCommunity, tick: solara.Reactive[int], back: Any = None) -> None:
+    """The single-community page's views of ``pair`` (one or two communities; or one of a
+    channel's, with a "Back to the channel" button calling ``back``), redrawn every week."""
     tick.value  # noqa: B018 (re-render every week)
     v = views(pair)
     with solara.Column(classes=["simcomm-main"], gap="0px"):
@@ -209,19 +221,60 @@ def Views(pair: CommunityPair, tick: solara.Reactive[int]) -> None:
         solara.HTML(tag="div", unsafe_innerHTML=v["status"], classes=["simcomm-status"])
         for problem in pair.problems:
             solara.Error(problem)
+        if back is not None:
+            with solara.Row(classes=["simcomm-buttons", "simcomm-opened"], gap="6px"):
+                solara.Button("Back to the channel", icon_name="mdi-arrow-left", on_click=back,
+                              color="primary", outlined=True)
         with solara.Div(classes=["simcomm-charts"]):
             for key in ("active", "lapsed", "activity", "commitment"):
                 solara.HTML(tag="div", unsafe_innerHTML=v[key])
-        WhyTheyDiffer(pair).key(f"split-{id(pair)}")  # a new pair (Reset): asked afresh
+        if back is None:
+            WhyTheyDiffer(pair).key(f"split-{id(pair)}")  # a new pair (Reset): asked afresh
         with solara.Div(classes=["simcomm-networks"]):
             solara.HTML(tag="div", unsafe_innerHTML=v["network0"], classes=["simcomm-network-0"])
-            solara.HTML(tag="div", unsafe_innerHTML=v["network1"], classes=["simcomm-network-1"])
+            if back is None:
+                solara.HTML(tag="div", unsafe_innerHTML=v["network1"], classes=["simcomm-network-1"])
         solara.HTML(tag="div", unsafe_innerHTML=network_legend_html(any(c.model.staff for c in
                                                                         pair.communities)),
                     classes=["simcomm-networks-legend"])
         with solara.Div(classes=["simcomm-below"]):
             solara.HTML(tag="div", unsafe_innerHTML=v["log"], classes=["simcomm-event-log"])
             solara.HTML(tag="div", unsafe_innerHTML=v["overview"], classes=["simcomm-overview"])
+
+
+@solara.component
+def ChannelViews(channel: ChannelView, tick: solara.Reactive[int]) -> None:
+    """The main area for a channel: the status line and four charts (communities alive, founded
+    and dead; each community's members; partners in at least one; sizes now: above the fold at
+    1280x720), one button per community opening its own view (the single-community page's, in
+    the channel's weeks, with a way back), the event log and the communities' table."""
+    tick.value  # noqa: B018 (re-render every week)
+    opened = solara.use_reactive(-1)
+    if 0 <= opened.value < len(channel.communities):
+        PairViews(channel.opened(opened.value), tick, back=lambda: opened.set(-1))
+        return
+    v = channel_views(channel)
+    with solara.Column(classes=["simcomm-main", "simcomm-channel"], gap="0px"):
+        solara.HTML(tag="div", unsafe_innerHTML="simcomm: the trainer's dashboard (a channel)",
+                    classes=["simcomm-title"])
+        solara.HTML(tag="div", unsafe_innerHTML=v["status"], classes=["simcomm-status"])
+        for problem in channel.problems:
+            solara.Error(problem)
+        with solara.Div(classes=["simcomm-charts"]):
+            for key in ("alive", "members", "partners", "sizes"):
+                solara.HTML(tag="div", unsafe_innerHTML=v[key])
+        solara.HTML(tag="h3", unsafe_innerHTML="Open a community's own view")
+        with solara.Row(classes=["simcomm-buttons", "simcomm-open"], gap="6px"):
+            for k, c in enumerate(channel.communities):
+                dead = "" if c.alive else " (dead)"
+                solara.Button(f"{c.plan.name}{dead}", on_click=lambda k=k: opened.set(k), small=True,
+                              outlined=True).key(f"open-{k}")
+            if not channel.communities:
+                solara.HTML(tag="p", unsafe_innerHTML="No community yet: press Step or Play.",
+                            classes=["quiet"])
+        with solara.Div(classes=["simcomm-below"]):
+            solara.HTML(tag="div", unsafe_innerHTML=v["log"], classes=["simcomm-event-log"])
+            solara.HTML(tag="div", unsafe_innerHTML=v["roster"], classes=["simcomm-overview"])
 
 
 @solara.component
@@ -240,7 +293,7 @@ def Page() -> None:
 @solara.component
 def Dashboard() -> None:
     """The page itself: the sidebar's controls beside the views."""
-    first = solara.use_memo(lambda: CommunityPair(**start_values(model_params)), [])
+    first = solara.use_memo(lambda: make_model(**start_values(model_params)), [])
     pair = solara.use_reactive(first)
     inputs = solara.use_reactive({})
     tick = solara.use_reactive(0)
@@ -253,6 +306,22 @@ def Dashboard() -> None:
 
 
 
-__all__ = ["KEY_PARAMETERS", "PLAY_SPEED", "CommunityPair", "Controls", "Dashboard", "Page", "Views",
-           "active_chart", "dashboard_model_params", "dashboard_settings", "model_params", "start_values",
-           "views"]
+__all__ = [
+    "KEY_PARAMETERS",
+    "PLAY_SPEED",
+    "ChannelView",
+    "ChannelViews",
+    "CommunityPair",
+    "Controls",
+    "Dashboard",
+    "Page",
+    "PairViews",
+    "Views",
+    "active_chart",
+    "dashboard_model_params",
+    "dashboard_settings",
+    "make_model",
+    "model_params",
+    "start_values",
+    "views",
+]

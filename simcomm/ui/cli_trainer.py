@@ -166,19 +166,27 @@ def dashboard(scenario: str, compare: str, seed: int, weeks: int, sets: tuple[st
     that draws each community without its managers' departures as a ghost line, sliders for
     the key parameters, live charts of active members (departures marked), lurking and lapsed
     members, posts and answers and mean commitment, both partner networks and the event log.
-    Ctrl+C stops it.
+    A channel scenario (channel-*) shows its communities alive, founded and dead, each one's
+    members and the sizes week by week, each community's own view one click away. Ctrl+C stops
+    it.
     """
     if offline:
         fetched = prepare_offline()
         echo(f"fetched {len(fetched)} packages into {asset_cache()}" if fetched
                    else f"the dashboard's browser assets are already in {asset_cache()}")
         return
-    sc = _scenario(scenario, "SCENARIO")
-    other = None if compare == NO_COMPARISON else _scenario(compare, "--compare")
+    from simcomm.runs.channel_run import is_channel, load_channel, with_overrides
+
     overrides = _overrides(sets)
-    for s in (sc, other):
-        if s is not None:
-            make_params(overrides, base=s.overrides)
+    if is_channel(scenario):  # a channel runs alone: its communities side by side
+        _refuse_for_a_channel(("compare",))
+        name, other = with_overrides(load_channel(scenario), overrides).name, None
+    else:
+        name = _scenario(scenario, "SCENARIO").name
+        other = None if compare == NO_COMPARISON else _scenario(compare, "--compare")
+        for s in (_scenario(scenario, "SCENARIO"), other):
+            if s is not None:
+                make_params(overrides, base=s.overrides)
     port = _free_port(port)
     settings = {"scenario": scenario, "compare": compare if other is not None else NO_COMPARISON,
                 "seed": seed, "weeks": weeks, "overrides": overrides}
@@ -191,7 +199,7 @@ def dashboard(scenario: str, compare: str, seed: int, weeks: int, sets: tuple[st
            "--production", "--open" if open_browser else "--no-open", "--log-level", "warning"]
     url = f"http://{HOST}:{port}/"
     beside = f" beside {other.name}" if other is not None else ""
-    echo(f"simcomm dashboard: {url}  ({sc.name}{beside}, seed {seed}); Ctrl+C stops it")
+    echo(f"simcomm dashboard: {url}  ({name}{beside}, seed {seed}); Ctrl+C stops it")
     if missing_assets():
         echo("note: the page fetches its browser assets from the internet the first time; "
                    "without internet access run 'simcomm dashboard --prepare-offline' once", err=True)

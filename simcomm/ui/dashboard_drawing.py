@@ -22,8 +22,10 @@ from simcomm.report.network import MANAGER_COLOUR, STATE_COLOURS, TIE_COLOUR, Ne
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a chart: y values at weeks 1..len(y), colour, dash pattern ("" solid),
-    width (px), opacity (0-1), legend label and CSS class."""
+    """One line of a chart: y values at weeks start+1..start+len(y), colour, dash pattern (""
+    solid), width (px), opacity (0-1), legend label, CSS class, the week before its first value
+    (``start``: 0 for a community's own weeks; its founding week in a channel) and whether the
+    legend names it (``legend``)."""
 
     y: Sequence[float]
     colour: str
@@ -32,6 +34,8 @@ class Line:
     width: float = 1.8
     opacity: float = 1.0
     css: str = "actual"
+    start: int = 0
+    legend: bool = True
 
 
 def nice_top(value: float) -> tuple[float, float]:
@@ -102,7 +106,7 @@ def chart_svg(title: str, lines: Sequence[Line], weeks: int, ylabel: str, css: s
         if not len(ln.y):
             continue
         ys = np.asarray(ln.y, dtype=float)
-        xs = x0 + (x1 - x0) * np.arange(1, ys.size + 1) / xtop
+        xs = x0 + (x1 - x0) * (ln.start + np.arange(1, ys.size + 1)) / xtop
         yy = y0 - (y0 - y1) * np.clip(ys, 0, top) / top
         points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs.tolist(), yy.tolist(), strict=True))
         if ys.size == 1:  # a line needs two weeks to show: draw the first as a dot
@@ -117,7 +121,7 @@ def chart_svg(title: str, lines: Sequence[Line], weeks: int, ylabel: str, css: s
                      'fill="#777">press Step or Play to run the weeks</text>')
     parts.append("</svg>")
     legend = []
-    for ln in lines:
+    for ln in (ln for ln in lines if ln.legend):
         dash = f' stroke-dasharray="{ln.dash}"' if ln.dash else ""
         legend.append(f'<span><svg width="22" height="8" aria-hidden="true"><line x1="1" x2="21" y1="4" '
                       f'y2="4" stroke="{ln.colour}" stroke-width="{ln.width + 0.4}" '
@@ -133,6 +137,36 @@ def chart_svg(title: str, lines: Sequence[Line], weeks: int, ylabel: str, css: s
         legend.append(f'<span class="note">{e(note)}</span>')
     return (f'<figure class="simcomm-chart {css}" data-week="{week}"><figcaption>{e(title)}</figcaption>'
             f'{"".join(parts)}<div class="legend">{"".join(legend)}</div></figure>')
+
+
+def bars_svg(title: str, bars: Sequence[tuple[str, float, str]], css: str, unit: str, week: int = 0,
+             note: str = "") -> str:
+    """Return a horizontal bar chart as HTML (a figure with its title, an SVG and a note), one
+    bar per (label, value, colour), in the order given; ``unit``: what the values count;
+    ``week``: the week drawn (the figure's ``data-week``)."""
+    e = html.escape
+    rows = max(len(bars), 1)
+    label_w, x1, y0 = 150, CHART_W - 44, PAD_T
+    band = (CHART_H - PAD_T - 8) / max(rows, 6)
+    top = nice_top(max([1.0, *(v for _l, v, _c in bars)]))[0]
+    parts = [f'<svg viewBox="0 0 {CHART_W} {CHART_H}" width="100%" role="img" aria-label="{e(title)}" '
+             'preserveAspectRatio="xMidYMid meet">']
+    for k, (label, value, colour) in enumerate(bars):
+        y = y0 + k * band
+        width = (x1 - label_w) * max(value, 0.0) / top
+        parts.append(f'<text x="{label_w - 6}" y="{y + band * 0.62:.1f}" text-anchor="end" font-size="10" '
+                     f'fill="#333">{e(label[:26])}</text>'
+                     f'<rect class="bar" x="{label_w}" y="{y + band * 0.15:.1f}" width="{width:.1f}" '
+                     f'height="{band * 0.7:.1f}" fill="{colour}"><title>{e(label)}: {_number(value)} '
+                     f'{e(unit)}</title></rect><text x="{label_w + width + 4:.1f}" y="{y + band * 0.62:.1f}" '
+                     f'font-size="10" fill="#555">{_number(value)}</text>')
+    if not bars:
+        parts.append(f'<text x="{CHART_W / 2}" y="{CHART_H / 2}" text-anchor="middle" font-size="12" '
+                     'fill="#777">no community alive</text>')
+    parts.append("</svg>")
+    legend = f'<div class="legend"><span class="note">{e(note)}</span></div>' if note else ""
+    return (f'<figure class="simcomm-chart {css}" data-week="{week}"><figcaption>{e(title)}</figcaption>'
+            f'{"".join(parts)}{legend}</figure>')
 
 
 NET_W, NET_H = 430, 330

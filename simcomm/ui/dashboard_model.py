@@ -85,6 +85,11 @@ class Community:
     scenario's own parameters are used instead).
     """
 
+    #: The week before its first week (0 alone; in a channel, the channel week it was founded):
+    #: its week t is the page's week start + t.
+    start = 0
+    label = ""  # its name on the page when not its scenario's (a channel's community)
+
     def __init__(self, scenario: Scenario, overrides: Mapping[str, Any], seed: int,
                  network_size: int) -> None:
         self.scenario = scenario
@@ -100,14 +105,27 @@ class Community:
         self.sample: NetworkSample = sample_network(self.model, network_size)
         self.acquaintances = edges_path(self.sample)  # drawn the same every week
 
+    @classmethod
+    def in_channel(cls, model: CommunityModel, scenario: Scenario, label: str, start: int,
+                   network_size: int) -> Community:
+        """Return the page's view of a channel's community: its running ``model`` (not a copy),
+        named ``label``, founded in channel week ``start``, with a network sample of at most
+        ``network_size`` partners."""
+        c = cls.__new__(cls)
+        c.scenario, c.seed, c.error, c.label, c.start = scenario, model.seed, "", label, start
+        c.params, c.model, c.ghost = model.p, model, None
+        c.sample = sample_network(model, network_size)
+        c.acquaintances = edges_path(c.sample)
+        return c
+
     @property
     def name(self) -> str:
-        """Return the scenario's name."""
-        return self.scenario.name
+        """Return its name on the page: the scenario's (a channel's community: its own)."""
+        return self.label or self.scenario.name
 
     def departures(self) -> list[int]:
-        """Return the weeks in which a manager left (week numbers, in order)."""
-        return [e.week for e in self.model.adverse if e.kind == DEPARTURE]
+        """Return the page's weeks in which a manager left (week numbers, in order)."""
+        return [e.week + self.start for e in self.model.adverse if e.kind == DEPARTURE]
 
     def start_ghost(self) -> None:
         """Start the "manager stayed" twin (when the community has managers who can leave) and
@@ -215,18 +233,26 @@ class CommunityPair(mesa.Model):
 
 
 def dashboard_model_params(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the page's ``model_params`` (Mesa's form): scenario choices, seed, horizon (weeks),
-    one slider per key parameter (starting at the left scenario's values, after
-    ``settings['overrides']``) and fixed values."""
+    """Return the page's ``model_params`` (Mesa's form): scenario choices (on the left, the
+    channel scenarios too: :mod:`simcomm.ui.dashboard_channel`), seed, horizon (weeks), one
+    slider per key parameter (starting at the left scenario's values, after
+    ``settings['overrides']``; a channel's: its shared parameters) and fixed values."""
+    from simcomm.runs.channel_run import channel_names, is_channel, load_channel, with_overrides
+
     names = scenario_names()
     first, other = str(settings["scenario"]), str(settings.get("compare") or NO_COMPARISON)
-    choices = names + [n for n in (first, other) if n not in names and n != NO_COMPARISON]
+    channel = is_channel(first)
+    choices = names + [n for n in (first, other) if n not in names and n != NO_COMPARISON
+                       and not (n == first and channel)]
+    channels = channel_names() + ([first] if channel and first not in channel_names() else [])
     overrides = dict(settings.get("overrides") or {})
-    start = make_params(overrides, base=load_scenario(first).overrides)
+    # a channel's sliders start at its shared parameters (the partners'); a community's at its own
+    start = (make_params(with_overrides(load_channel(first), overrides).shared) if channel
+             else make_params(overrides, base=load_scenario(first).overrides))
     specs = {s.name: s for s in SPECS}
     weeks = int(settings.get("weeks") or HORIZON)
     params: dict[str, Any] = {
-        "scenario_name": {"type": "Select", "value": first, "values": choices,
+        "scenario_name": {"type": "Select", "value": first, "values": choices + channels,
                           "label": "Scenario (left, blue)"},
         "compare_with": {"type": "Select", "value": other, "values": [NO_COMPARISON, *choices],
                          "label": "Side by side with (right, orange)"},

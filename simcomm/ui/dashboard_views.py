@@ -24,7 +24,7 @@ EVENT_LINES = 60  # newest events shown in the log
 def _lines(pair: CommunityPair, key: str, what: str, dash: str = "", width: float = 1.8,
            css: str = "actual") -> list[Line]:
     return [Line(c.model.history[key], COMMUNITY_COLOURS[i], f"{what} ({c.name})", dash=dash, width=width,
-                 css=css) for i, c in enumerate(pair.communities)]
+                 css=css, start=c.start) for i, c in enumerate(pair.communities)]
 
 
 def active_chart(pair: CommunityPair) -> str:
@@ -69,12 +69,13 @@ def commitment_chart(pair: CommunityPair) -> str:
 
 
 def phase_now(c: Community) -> str:
-    """Return the community's lifecycle phase now (:func:`simcomm.analysis.phases.phases`)."""
+    """Return the community's lifecycle phase now (:func:`simcomm.analysis.phases.phases`), in
+    the page's weeks."""
     h = c.model.history
     if not h["stage"]:
         return "launch"
     stage, first, _last = phases(h["stage"], h["active_members"], died_week=c.model.died_week)[-1]
-    return f"{stage} since week {first}" if first > 1 else stage
+    return f"{stage} since week {first + c.start}" if first > 1 else stage
 
 
 def status_html(pair: CommunityPair) -> str:
@@ -86,7 +87,8 @@ def status_html(pair: CommunityPair) -> str:
     for i, c in enumerate(pair.communities):
         h = c.model.history
         active = h["active_members"][-1] if h["active_members"] else 0
-        phase = f"died in week {c.model.died_week}" if c.model.died_week is not None else phase_now(c)
+        phase = (f"died in week {c.model.died_week + c.start}" if c.model.died_week is not None
+                 else phase_now(c))
         ghost = ""
         if c.ghost is not None and c.ghost.history["active_members"]:
             ghost = f" ({c.ghost.history['active_members'][-1]:,} had the manager stayed)"
@@ -100,8 +102,9 @@ def status_html(pair: CommunityPair) -> str:
 def event_log_html(pair: CommunityPair) -> str:
     """Return the event log of both communities, newest first, in plain language."""
     e = html.escape
-    rows = sorted(((week, i, c.name, text + review_caveat(kind, text, week, c.model.history["vacancies"],
-                                                          int(c.params["review_every"])))
+    rows = sorted(((week + c.start, i, c.name,
+                    text + review_caveat(kind, text, week, c.model.history["vacancies"],
+                                         int(c.params["review_every"])))
                    for i, c in enumerate(pair.communities) for week, kind, text in c.model.events),
                   key=lambda r: (-r[0], r[1]))
     items = "".join(f'<li class="simcomm-event" style="border-left:3px solid {COMMUNITY_COLOURS[i]}">'
@@ -120,7 +123,7 @@ def overview_html(pair: CommunityPair) -> str:
                         ("lapsed_members", "lapsed")):
         rows.append([text, *[f"{c.model.history[c_key][-1]:,}" if c.model.history[c_key] else "-"
                              for c in pair.communities]])
-    rows.append(["died", *[f"week {c.model.died_week}" if c.model.died_week is not None else "no"
+    rows.append(["died", *[f"week {c.model.died_week + c.start}" if c.model.died_week is not None else "no"
                            for c in pair.communities]])
     rows.append(["managers left", *[", ".join(f"week {w}" for w in c.departures()) or "none"
                                     for c in pair.communities]])
@@ -149,7 +152,7 @@ def views(pair: CommunityPair) -> dict[str, str]:
         for i in range(2):
             if i < len(pair.communities):
                 c = pair.communities[i]
-                title = f"{c.name} ({SIDES[i]}): week {c.model.week}, {phase_now(c)}"
+                title = f"{c.name} ({SIDES[i]}): week {c.model.week + c.start}, {phase_now(c)}"
                 out[f"network{i}"] = network_svg(c.model, c.sample, c.acquaintances, title)
             else:
                 out[f"network{i}"] = ("<p class='quiet'>Choose a scenario under 'Side by side with' and "
