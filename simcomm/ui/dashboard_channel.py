@@ -27,6 +27,7 @@ from simcomm.core.version import __version__
 from simcomm.report.network import NETWORK_SAMPLE
 from simcomm.report.story import event_line
 from simcomm.runs.channel_run import is_channel, load_channel, with_overrides
+from simcomm.ui import dashboard_model
 from simcomm.ui.dashboard_drawing import Line, bars_svg, chart_svg
 from simcomm.ui.dashboard_model import (
     HORIZON,
@@ -120,7 +121,7 @@ class OpenedCommunity:
     ``communities`` (the one), the channel's week, horizon, seed, lock and state, for
     :func:`simcomm.ui.dashboard_views.views`."""
 
-    def __init__(self, view: ChannelView, community: Community) -> None:
+    def __init__(self, view: ChannelView, community: dashboard_model.Community) -> None:
         self.view = view
         self.communities = [community]
         self.ghost = False
