@@ -34,7 +34,7 @@ from simcomm.ui.dashboard_model import (
     KEY_PARAMETERS,
     Community,
     CommunityPair,
-    _parse_seed,
+    parse_seed,
 )
 
 NAMED = 7  # the members chart colours and names its largest communities; the rest are grey
@@ -57,7 +57,7 @@ class ChannelView(mesa.Model):
                  weeks: int = HORIZON, fixed_overrides: tuple[tuple[str, Any], ...] = (),
                  slider_start: tuple[tuple[str, Any], ...] = (), network_size: int = NETWORK_SAMPLE,
                  ghost: bool = False, **sliders: Any) -> None:
-        seed_value, seed_problem = _parse_seed(seed)
+        seed_value, seed_problem = parse_seed(seed)
         super().__init__(rng=seed_value)
         self.seed = seed_value
         self.horizon = max(1, int(weeks))

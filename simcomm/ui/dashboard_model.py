@@ -139,8 +139,9 @@ class Community:
         self.ghost = ghost
 
 
-def _parse_seed(seed: Any) -> tuple[int, str]:
-    """Return (seed, problem): the seed as an integer, or 0 and a one-line reason."""
+def parse_seed(seed: Any) -> tuple[int, str]:
+    """Return (seed, problem): the seed the page sent (text or a number) as an integer, or 0 and
+    a one-line reason (the community pair's and the channel's)."""
     text = str(seed).strip()
     if text.isdigit() and int(text) < 2**63:
         return int(text), ""
@@ -172,7 +173,7 @@ class CommunityPair(mesa.Model):
                  fixed_overrides: tuple[tuple[str, Any], ...] = (),
                  slider_start: tuple[tuple[str, Any], ...] = (),
                  network_size: int = NETWORK_SAMPLE, ghost: bool = False) -> None:
-        seed_value, seed_problem = _parse_seed(seed)
+        seed_value, seed_problem = parse_seed(seed)
         super().__init__(rng=seed_value)
         self.seed = seed_value
         self.horizon = max(1, int(weeks))
