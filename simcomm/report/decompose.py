@@ -17,6 +17,7 @@ import pandas as pd
 
 from simcomm.analysis.shapley import residual
 from simcomm.report.text import metric_name, shown_value
+from simcomm.runs.channel_decompose import ABSENT, PRESENCE
 from simcomm.runs.decompose import CoalitionRuns, Lever
 
 #: The files ``explain A --against B --out DIR`` writes (checked before anything runs).
@@ -46,8 +47,11 @@ def _span(row: Mapping[str, Any], d: int) -> str:
 
 
 def lever_words(lever: Lever) -> str:
-    """Return a lever in words with A's and B's values: "who runs it (members, not vendor)"."""
-    return f"{lever.words} ({shown(lever.value)}, not {shown(lever.baseline)})"
+    """Return a lever in words with A's and B's values: "who runs it (members, not vendor)"; a
+    launch or sponsorship only A lists: "launching 'X', vendor-imposed on technical (at week 26,
+    not at all)"."""
+    baseline = "at all" if lever.kind in PRESENCE and lever.baseline == ABSENT else shown(lever.baseline)
+    return f"{lever.words} ({shown(lever.value)}, not {baseline})"
 
 
 def shown(value: Any) -> str:
@@ -124,7 +128,8 @@ def method_sentence(runs: CoalitionRuns, table: pd.DataFrame) -> str:
             f"({runs.seeds[0]}..{runs.seeds[-1]}; common random numbers), {runs.runs} runs. A contribution "
             f"is the mean over the seeds of the lever's Shapley value{interval}. The contributions add up to "
             f"the difference seed by seed (the largest miss over all metrics: {miss:.1g}, floating-point "
-            "rounding); rounded as shown they may miss it in the last digit." + sampling)
+            "rounding); rounded as shown they may miss it in the last digit." + sampling
+            + (f" {runs.note}" if runs.note else ""))
 
 
 def sentences(runs: CoalitionRuns, table: pd.DataFrame) -> list[str]:
@@ -166,6 +171,7 @@ def payload(runs: CoalitionRuns, table: pd.DataFrame, metadata: Mapping[str, Any
         "orders": None if runs.orders is None else [list(o) for o in runs.orders],
         "coalitions": [sorted(c) for c in runs.coalitions],
         "runs": runs.runs,
+        **({"note": runs.note} if runs.note else {}),
         "residuals": {m: residual(table, m) for m in dict.fromkeys(table["metric"])},
         "sentences": sentences(runs, table),
         "table": table.to_dict(orient="records"),

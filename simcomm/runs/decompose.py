@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simcomm.core.channel_plan import ChannelPlan
 from simcomm.core.params import ParameterError, Value, make_params
 from simcomm.core.rule_parts import FIELDS, PARAMETER_NAMES, parameter_name, part_value, rules_of, words
 from simcomm.core.scenario import Scenario
@@ -121,11 +122,15 @@ class CoalitionRuns:
 
     ``values``: one row per seed x coalition, with ``seed``, ``coalition`` (its index in
     ``coalitions``) and every measure of :func:`simcomm.runs.measures.measure_all` (metric name
-    -> value in its unit); ``orders``: the sampled orders (None when every coalition ran).
+    -> value in its unit); ``orders``: the sampled orders (None when every coalition ran);
+    ``note``: a sentence on how far the combinations share their random numbers, when they do
+    not share all of them ("" otherwise). Between two channel files
+    (:mod:`simcomm.runs.channel_decompose`) ``a`` and ``b`` are ChannelPlans and ``values`` holds
+    the channel measures.
     """
 
-    a: Scenario
-    b: Scenario
+    a: Scenario | ChannelPlan
+    b: Scenario | ChannelPlan
     levers: list[Lever]
     seeds: list[int]
     weeks: int
@@ -133,6 +138,7 @@ class CoalitionRuns:
     coalitions: list[frozenset[int]]
     orders: list[tuple[int, ...]] | None
     values: pd.DataFrame
+    note: str = ""
 
     @property
     def runs(self) -> int:

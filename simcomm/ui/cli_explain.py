@@ -31,6 +31,7 @@ Examples:
   simcomm explain budget-axe -r 20 --out out/why --json
   simcomm explain organic --against vendor-imposed          # what makes the difference, lever by lever
   simcomm explain staff-churn --against vendor-imposed -r 20 --out out/churn
+  simcomm explain channel-vendor-both --against channel-partners-alone   # channels: launch, sponsorship
 """
 
 
@@ -84,6 +85,13 @@ def explain(scenario: str, seed: int, replicates: int, weeks: int, at_week: int 
     on the same seeds: every combination of the levers runs (sampled orders beyond 6 levers), and
     each lever's contribution, with a 95% interval over the seeds, adds up with the others to
     the difference.
+
+    On channel scenarios (two channel files, both given): the levers are what differs between
+    the files, each community or sponsorship one lists and the other does not (the vendor's
+    launch, its sponsorship), each differing parameter of a community both list (a
+    sponsorship's sponsor_recruits, ...) and each differing shared parameter; the metrics are
+    the channel comparison's (partners active in any community, the partners' own community,
+    the vendor's reach and spending, ...), on the same partners seed by seed.
     """
     import mesa
 
@@ -95,7 +103,15 @@ def explain(scenario: str, seed: int, replicates: int, weeks: int, at_week: int 
     from simcomm.runs.files import to_jsonable
     from simcomm.runs.library import load_scenario
     from simcomm.runs.workload import Workload
+    from simcomm.ui.cli_compare_channel import channel_arms
 
+    if channel_arms([scenario] if against is None else [scenario, against]):
+        from simcomm.ui.cli_explain_channel import explain_channels
+
+        explain_channels(scenario, against, seed=seed, replicates=replicates, weeks=weeks, sets=sets,
+                         workers=workers, out=out, permutations=permutations, metrics=metrics,
+                         at_week=at_week, as_json=as_json, quiet=quiet, allow_long=allow_long)
+        return
     sc = load_scenario(scenario)
     overrides = parse_sets(sets)
     if against is not None:

@@ -1,0 +1,104 @@
+"""``simcomm explain A --against B`` on channel scenarios: the difference between two channel files
+taken apart, lever by lever (the vendor's launch, its sponsorship, a sponsorship's
+``sponsor_recruits``, ...), by Shapley values on common random numbers (issue 24).
+
+``explain`` sends its arguments here when they name channel scenarios. Bad input (a channel mixed
+with a single community's scenario, a channel without ``--against``, an option that takes single
+communities, a metric that is not a channel's) is one line, exit status 2, before anything runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from simcomm.core.params import ParameterError
+from simcomm.core.version import __version__
+from simcomm.ui.options import announce_work, check_out, parse_sets
+from simcomm.ui.terminal import echo
+
+
+def channel_metrics(metrics: str | None) -> tuple[str, ...]:
+    """Return the channel measures ``--metric`` names (all of the channel comparison's when None);
+    raise ParameterError (one line naming the allowed ones) for any other."""
+    from simcomm.core.metric_registry import CHANNEL_COMPARED
+    from simcomm.core.metric_registry import metric as registered
+
+    if metrics is None:
+        return CHANNEL_COMPARED
+    chosen = tuple(m.strip() for m in metrics.split(",") if m.strip())
+    allowed = ", ".join(CHANNEL_COMPARED)
+    for m in chosen:
+        if m not in CHANNEL_COMPARED:
+            registered(m)  # an unknown name: the registry's message, with close names
+            raise ParameterError(f"--metric {m} is not allowed on channels: expected some of {allowed}")
+    if not chosen:
+        raise ParameterError(f"--metric '{metrics}' names no metric: expected some of {allowed}")
+    return chosen
+
+
+def explain_channels(a_name: str, b_name: str | None, *, seed: int, replicates: int, weeks: int,
+                     sets: tuple[str, ...], workers: int | None, out: Path | None, permutations: int | None,
+                     metrics: str | None, at_week: int | None, as_json: bool, quiet: bool,
+                     allow_long: bool) -> None:
+    """Take channel ``a_name`` minus channel ``b_name`` apart over ``replicates`` seeds from
+    ``seed``: print the sentences (or JSON), write the files with ``out``; return None. Raises
+    ParameterError (one line) on bad input before anything runs."""
+    import mesa
+
+    from simcomm.analysis.shapley import decompose
+    from simcomm.report.decompose import DECOMPOSE_FILES, payload, sentences, write_decomposition
+    from simcomm.runs.batch import show_progress
+    from simcomm.runs.channel_compare import most_communities, partners_of
+    from simcomm.runs.channel_decompose import coalition_plans, run_channel_coalitions
+    from simcomm.runs.channel_run import load_channel, with_overrides
+    from simcomm.runs.decompose import PERMUTATIONS
+    from simcomm.runs.files import to_jsonable
+    from simcomm.runs.workload import Workload
+
+    if b_name is None:
+        raise ParameterError(f"SCENARIO: '{a_name}' is a channel scenario: explain takes a channel only with "
+                             "--against B, another channel (the difference taken apart, lever by lever); "
+                             "its replays of one run take single communities")
+    if at_week is not None:
+        raise ParameterError("--at-week is not allowed with --against: the difference is taken apart "
+                             "in the headline metrics at the horizon")
+    chosen = channel_metrics(metrics)
+    overrides = parse_sets(sets)
+    a = with_overrides(load_channel(a_name), overrides)
+    b = with_overrides(load_channel(b_name), overrides)
+    if out is not None:
+        check_out(out, DECOMPOSE_FILES)
+    permutations = permutations or PERMUTATIONS
+    if permutations < 2 or permutations % 2:
+        raise ParameterError(f"--permutations {permutations} is not allowed: expected an even number from 2")
+    plans = coalition_plans(a, b, permutations)
+    if not plans:
+        raise ParameterError(f"--against {b.name} is not allowed: {a.name} and {b.name} do not differ "
+                             "(the same communities, sponsorships and parameters), so there is nothing "
+                             "to take apart")
+    work = Workload()
+    for plan in plans:
+        work.add(replicates * most_communities(plan), weeks, partners_of(plan))
+    announce_work(work, workers, allow_long, "--replicates, --weeks or partners")
+    seeds = list(range(seed, seed + replicates))
+    runs = run_channel_coalitions(a, b, seeds, weeks, permutations=permutations, workers=workers,
+                                  progress=show_progress(quiet))
+    table = decompose(runs.values, runs.coalitions, [lv.name for lv in runs.levers], runs.orders, chosen)
+    metadata: dict[str, Any] = {"scenario": a.name, "against": b.name, "kind": "channel", "seeds": seeds,
+                                "weeks": weeks, "overrides": overrides,
+                                "plans": {"A": a.to_dict(), "B": b.to_dict()},
+                                "simcomm_version": __version__, "mesa_version": mesa.__version__}
+    written = write_decomposition(runs, table, out, metadata) if out is not None else []
+    if as_json:
+        echo(json.dumps(to_jsonable(payload(runs, table, metadata)), indent=2))
+        return
+    set_text = f", set: {overrides}" if overrides else ""
+    echo(f"simcomm {__version__}: explain {a.name} --against {b.name} ({runs.runs} channel runs{set_text})\n")
+    for sentence in sentences(runs, table):
+        echo(click.wrap_text(sentence, width=100) + "\n")
+    if written:
+        echo(f"wrote {len(written)} files to {out}")
