@@ -3,10 +3,13 @@
 This room owns each partner's membership state (unaware, aware, active, lurking, lapsed),
 commitment and identity (attachment to the shared problem), the joining incentive it still
 feels, whether it was invited, and the weeks it joined, left, returned; and the community's
-``closed`` flag and ``died_week``. Three operations change them, used by the rooms that declare
-their writes (:data:`ENROLL_WRITES`,
-:data:`LAPSE_WRITES`, :data:`END_WRITES`): :func:`enroll` (the launch, joining), :func:`lapse`
-(commitment) and :func:`end_community` (a death by inactivity, a closure by the budget review).
+``closed`` flag, ``died_week`` and ``roster``: the partners it has reached (aware of it, members or
+lapsed: every state but unaware), ascending, so that the week's census and record work over them,
+not over every partner of a channel (the cost grows with memberships, not communities x
+partners). Three operations change them, used by the rooms that declare their writes
+(:data:`ENROLL_WRITES`, :data:`LAPSE_WRITES`, :data:`END_WRITES`): :func:`enroll` (the launch,
+joining), :func:`lapse` (commitment) and :func:`end_community` (a death by inactivity, a closure
+by the budget review); :func:`reach` adds to the roster (enroll, and joining's newly aware).
 """
 
 from __future__ import annotations
@@ -34,23 +37,51 @@ OWNS = (
     partner_array("rejoin_week", np.int32, -1, "week", "Week of the first return after lapsing."),
     partner_array("last_join_week", np.int32, -1, "week", "Week of the latest join or return."),
     community_field("closed", False, "bool", "The community has ended (died or closed)."),
+    community_field("roster", None, "partners", "The partners the community has reached (every state "
+                    "but unaware), ascending indices (int64).", factory=lambda: np.empty(0, dtype=np.int64)),
     community_field("died_week", None, "week", "Week the community ended (None while alive)."),
 )
 
 ENROLL_WRITES: tuple[str, ...] = ("people.join_week", "people.rejoin_week", "people.last_join_week",
                                   "people.commitment", "people.identity", "people.state", "people.incentive",
-                                  "people.invited")
+                                  "people.invited", "community.roster")
 LAPSE_WRITES: tuple[str, ...] = ("people.state", "people.leave_week", "people.is_leader",
                                  "people.vendor_tie", "people.manager_bond")
 END_WRITES: tuple[str, ...] = (*LAPSE_WRITES, "community.closed", "community.died_week",
                                 "community.programme")
+END_READS: tuple[str, ...] = ("community.roster",)  # end_community lapses the members on the roster
 
 
-def members(people: object) -> np.ndarray:
+def members(people: object, roster: np.ndarray | None = None) -> np.ndarray:
     """Return the indices of current members (active or lurking), ascending (``people`` holds
-    ``state``)."""
+    ``state``); with the community's ``roster`` (ascending), only its partners are looked at
+    (every member is on it)."""
     state = people.state  # type: ignore[attr-defined]
-    return ((state == ACTIVE) | (state == LURKING)).nonzero()[0]
+    if roster is None:
+        return ((state == ACTIVE) | (state == LURKING)).nonzero()[0]
+    st = state[roster]
+    return roster[(st == ACTIVE) | (st == LURKING)]
+
+
+def state_counts(people: object, roster: np.ndarray) -> np.ndarray:
+    """Return how many partners are in each membership state (unaware, aware, active, lurking,
+    lapsed; int64), counting the partners off the ``roster`` as unaware (as they are)."""
+    counts = np.bincount(people.state[roster], minlength=5)  # type: ignore[attr-defined]
+    counts[UNAWARE] += people.n - roster.size  # type: ignore[attr-defined]
+    return counts
+
+
+def reach(s: View, idx: np.ndarray) -> None:
+    """Add partners ``idx`` (no longer unaware of the community) to ``community.roster``, which
+    stays ascending and without repeats; return None."""
+    roster = s.community.roster
+    idx = np.asarray(idx, dtype=np.int64)
+    pos = roster.searchsorted(idx)
+    known = pos < roster.size
+    known[known] = roster[pos[known]] == idx[known]
+    new = np.unique(idx[~known])
+    if new.size:
+        s.community.roster = np.insert(roster, roster.searchsorted(new), new)
 
 
 def enroll(s: View, week: int, idx: np.ndarray, identity: np.ndarray, invited: np.ndarray,
@@ -61,6 +92,7 @@ def enroll(s: View, week: int, idx: np.ndarray, identity: np.ndarray, invited: n
     or lurking below ``lurk_threshold``; return how many joined."""
     if idx.size == 0:
         return 0
+    reach(s, idx)
     people = s.people
     first = people.join_week[idx] < 0
     people.join_week[idx[first]] = week
@@ -108,7 +140,7 @@ def end_community(s: View, week: int, reason: str) -> None:
     ``reason`` goes to the event log; return None."""
     s.community.closed = True
     s.community.died_week = week
-    gone = members(s.people)
+    gone = members(s.people, s.community.roster)
     if gone.size:
         lapse(s, week, gone)
     s.community.programme.close_posts()

@@ -46,6 +46,22 @@ class PeerTies:
         total += np.bincount(self.v, weights=w_v, minlength=self.n)
         return total
 
+    def strength_of(self, m: np.ndarray, member: np.ndarray) -> np.ndarray:
+        """Return the summed tie strength of each member ``m`` (the ascending indices of the
+        partners ``member`` selects: boolean, length n) to current members, along m: the numbers
+        :meth:`strength_among` gives them, summed over their own ties only (not over every partner
+        of a channel)."""
+        if not len(self):
+            return np.zeros(m.size)
+        # A tie's weight at one end is its strength if the other end is a member, else 0; the
+        # sums are taken in the ties' order, as np.bincount over every partner takes them.
+        at_u, at_v = member[self.u], member[self.v]
+        total = np.bincount(m.searchsorted(self.u[at_u]), weights=(self.strength * at_v)[at_u],
+                            minlength=m.size).astype(np.float64, copy=False)  # (no such tie: int zeros)
+        total += np.bincount(m.searchsorted(self.v[at_v]), weights=(self.strength * at_u)[at_v],
+                             minlength=m.size)
+        return total
+
     def count_between(self, joined: np.ndarray) -> int:
         """Return how many ties join two partners selected by ``joined`` (boolean, length n): in a
         community of its own every tie was made there between two of its members, so all of them

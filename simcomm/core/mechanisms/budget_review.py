@@ -22,7 +22,7 @@ import math
 from simcomm.core.counterfactual import BUDGET_CUT, CLOSURE, WITHDRAWAL, AdverseEvent
 from simcomm.core.governance import Review, Rules
 from simcomm.core.mechanism import Mechanism
-from simcomm.core.membership import END_WRITES, end_community
+from simcomm.core.membership import END_READS, END_WRITES, end_community
 from simcomm.core.parameter import ASSUMPTION, ParamSpec, param
 from simcomm.core.state import View, community_field
 from simcomm.core.week import Week
@@ -97,6 +97,6 @@ MECHANISM = Mechanism(
     params=PARAMS, applies=reviewed,
     owns=(community_field("vacant_budget", None, "currency/week", "The budget of the empty manager "
                           "posts, week by week (what the review may count as cost).", factory=list),),
-    reads=("community.record", "community.counterfactual"),
+    reads=("community.record", "community.counterfactual", *END_READS),
     writes=(*END_WRITES, "community.programme", "community.adverse"),
 )

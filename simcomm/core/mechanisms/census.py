@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from simcomm.core.mechanism import Mechanism
-from simcomm.core.membership import ACTIVE, LURKING
+from simcomm.core.membership import ACTIVE, members, state_counts
 from simcomm.core.state import View, community_field
 from simcomm.core.week import Week
 
@@ -18,11 +18,12 @@ def census(s: View, week: Week) -> None:
     """Set the week's member index ``m``, member mask, counts by state, which members are active
     (``active_m``, along ``m``) and the managers' effort (0 to staff_count), and hash the week's
     member draws (``community.member_draws``); return None."""
-    state = s.people.state
-    week.counts = np.bincount(state, minlength=5)
-    week.is_member = (state == ACTIVE) | (state == LURKING)
-    week.m = week.is_member.nonzero()[0]
-    week.active_m = state[week.m] == ACTIVE
+    people, roster = s.people, s.community.roster
+    week.counts = state_counts(people, roster)  # over the partners it has reached: the rest are unaware
+    week.m = members(people, roster)
+    week.is_member = np.zeros(people.n, dtype=bool)  # (zeros: untouched pages cost no memory)
+    week.is_member[week.m] = True
+    week.active_m = people.state[week.m] == ACTIVE
     week.effort = s.community.programme.effort()
     # The week's draws for every member, of every mechanism, hashed in one pass.
     s.streams.prefetch(week.number, week.m, s.community.member_draws)
@@ -33,6 +34,6 @@ MECHANISM = Mechanism(
     owns=(community_field("member_draws", (), "decisions", "The decisions the week's mechanisms draw "
                           "for every member (set when the model is built from the mechanisms that "
                           "apply)."),),
-    reads=("people.state", "community.programme"),
+    reads=("people.state", "community.programme", "community.roster"),
     writes=("week.counts", "week.is_member", "week.m", "week.active_m", "week.effort"),
 )

@@ -128,7 +128,7 @@ def bonds(s: View, week: Week) -> tuple[np.ndarray, np.ndarray]:
     """Return each member's weighted bonds this week (commitment, 0-1, along m): to peers (its
     ties to current members) and to the manager holding its relationship (while in post)."""
     p, people, m, community = s.p, s.people, week.m, s.community
-    strength = community.ties.strength_among(week.is_member)[m]
+    strength = community.ties.strength_of(m, week.is_member)
     peers = p.peer_bond_weight * (1.0 - np.exp(-strength / p.peer_bond_scale))
     manager = np.zeros(m.size)
     slot = people.vendor_tie[m]

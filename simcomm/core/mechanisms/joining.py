@@ -28,6 +28,7 @@ import numpy as np
 from simcomm.core.governance import Fit, Pool
 from simcomm.core.mechanism import Mechanism
 from simcomm.core.membership import AWARE, ENROLL_WRITES, LAPSED, UNAWARE, enroll
+from simcomm.core.membership import reach as reach_partners
 from simcomm.core.parameter import ASSUMPTION, CAL_TEXT, CALIBRATED, ParamSpec, param
 from simcomm.core.population import acquaintances, relevance
 from simcomm.core.state import View
@@ -79,53 +80,67 @@ def awareness_and_joining(s: View, week: Week) -> None:
     programme = community.programme
     n = people.n
     # Acquaintances of the active members who took part this week (a member talks about a
-    # community it engages with; the graph is symmetric: a row lists who knows whom).
+    # community it engages with; the graph is symmetric: a row lists who knows whom). Only the
+    # partners who heard of it are looked at (ascending), not every partner of the channel.
     active = week.m[week.active_m & week.visited]
     known, by = acquaintances(community.graph, active)
     champion = people.is_advocate[active] & ~people.burned_out[active]
-    n_active = np.bincount(known, minlength=n).astype(np.float32)
-    n_champions = np.bincount(known[champion[by]], minlength=n).astype(np.float32)
-    exposure = p.word_of_mouth * n_active + p.invitation * n_champions
-    outside = ~week.is_member
-    if p.growth_policy == "council" and now < p.open_week:
-        outside &= people.in_council
-    elif p.growth_policy == "council" and now == p.open_week:
+    heard_of, n_active = np.unique(known, return_counts=True)
+    n_champions = np.zeros(heard_of.size, dtype=np.int64)
+    by_champion, count = np.unique(known[champion[by]], return_counts=True)
+    n_champions[heard_of.searchsorted(by_champion)] = count
+    exposure = p.word_of_mouth * n_active.astype(np.float32) + p.invitation * n_champions.astype(np.float32)
+    closed = p.growth_policy == "council" and now < p.open_week
+    if p.growth_policy == "council" and now == p.open_week:
         s.log("council_opened", "the partner council opened the community to everyone")
-    invited = np.zeros(n, dtype=bool)
+
+    def outside(idx: np.ndarray) -> np.ndarray:
+        """Return which of partners ``idx`` may join: not members (nor, while the council holds
+        it, outside the council)."""
+        may = ~week.is_member[idx]
+        return may & people.in_council[idx] if closed else may
+
+    invited = np.empty(0, dtype=np.int64)  # ascending
     reach = p.vendor_reach * week.effort * programme.budget_level
     if not s.rules.vendor_runs:  # a sponsor's invitations, where one funds a community its members run
         reach = p.vendor_reach * programme.sponsor_reach() * programme.budget_level
-    if reach > 0:
-        may = outside  # managers invite only those who may join
+    if reach > 0:  # managers invite only those who may join: a draw for each of them
+        may = ~week.is_member & people.in_council if closed else ~week.is_member
         if s.rules.pool is Pool.VERTICAL and community.problem is not None:
-            may = outside & (people.main_need == community.problem)
+            may = may & (people.main_need == community.problem)
             reach = min(1.0, reach * p.distributor_reach)
         pool = may.nonzero()[0]
-        invited[pool[s.streams.get("invited").uniform(now, pool) < reach]] = True
+        invited = pool[s.streams.get("invited").uniform(now, pool) < reach]
     # Reached directly: invited, or came across the public content (search, the partner portal).
     reached = invited
     messages = week.tally["posts"] + week.tally["answers"]
     k = s.streams.get("discoveries").poisson_count(now, p.discovery * messages) if p.discovery else 0
     if k:
-        reached = invited.copy()
-        reached[s.streams.get("discovered").pick(now, n, k)] = True
-        reached &= outside
-    cand = (outside & ((exposure > 0) | reached)).nonzero()[0]
+        found = s.streams.get("discovered").pick(now, n, k)
+        reached = np.union1d(invited, found[outside(found)])
+    cand = np.union1d(heard_of[(exposure > 0) & outside(heard_of)], reached)
     if cand.size == 0:
         return
     u_consider, u_join = s.streams.uniforms(now, ("consider", "join"), cand)
-    heard = u_consider < 1.0 - np.exp(-exposure[cand])
-    consider = reached[cand] | heard
+    exposed = np.zeros(cand.size, dtype=np.float32)  # exposure of each candidate (0: reached only)
+    at = cand.searchsorted(heard_of)
+    hit = at < cand.size
+    hit[hit] = cand[at[hit]] == heard_of[hit]
+    exposed[at[hit]] = exposure[hit]
+    heard = u_consider < 1.0 - np.exp(-exposed)
+    consider = np.isin(cand, reached, assume_unique=True) | heard
     cand = cand[consider]
     if s.rules.fit is Fit.COMPLEMENTARY:
         fit = relevance(people, cand, community.skill_supply, p.fit_sharpness)  # needs met by members' skills
     else:
         fit = relevance(people, cand, community.topic, p.fit_sharpness)
-    was_invited = invited[cand]
+    was_invited = np.isin(cand, invited, assume_unique=True)
     p_join = (fit + p.incentive * was_invited) / (1.0 + p.programme_drag * people.programmes[cand])
     p_join = np.where(people.state[cand] == LAPSED, p_join * p.return_rate, p_join)
     join = u_join[consider] < p_join
-    people.state[cand[~join & (people.state[cand] == UNAWARE)]] = AWARE
+    aware = cand[~join & (people.state[cand] == UNAWARE)]
+    people.state[aware] = AWARE
+    reach_partners(s, aware)
     joiners, came_invited = cand[join], was_invited[join]
     week.tally["joins"] += enroll(s, now, joiners, starting_identity(s, joiners, fit[join]),
                                   invited=came_invited, incentive=p.incentive * came_invited,

@@ -40,8 +40,8 @@ PARAMS: tuple[ParamSpec, ...] = (
 def leadership(s: View, week: Week) -> None:
     """Add burnout to leaders, let the burned-out step down, and raise new leaders up to one per
     ``members_per_leader`` active members; return None."""
-    p, people = s.p, s.people
-    leaders = people.is_leader.nonzero()[0]
+    p, people, roster = s.p, s.people, s.community.roster
+    leaders = roster[people.is_leader[roster]]  # only a partner the community reached leads it
     staying = people.state[leaders] == ACTIVE
     people.is_leader[leaders[~staying]] = False
     leaders = leaders[staying]
@@ -58,7 +58,7 @@ def leadership(s: View, week: Week) -> None:
     rest = members[~people.is_leader[members]]
     people.burnout[rest] = np.maximum(0.0, people.burnout[rest] - p.leader_burnout)
     needed = max(1, math.ceil(n_active / p.members_per_leader)) if n_active else 0
-    deficit = needed - int(np.count_nonzero(people.is_leader))
+    deficit = needed - int(np.count_nonzero(people.is_leader[roster]))
     if deficit > 0:
         cand = rest[(people.state[rest] == ACTIVE) & (people.commitment[rest] >= p.leader_threshold)
                     & (people.burnout[rest] < p.leader_ready_burnout)]
@@ -79,6 +79,6 @@ MECHANISM = Mechanism(
     params=PARAMS, applies=member_led,
     owns=(partner_array("is_leader", np.bool_, False, "bool", "Leads the community now."),
           partner_array("burnout", np.float64, 0.0, "burnout", "A leader's burnout (1: steps down).")),
-    reads=("week.counts", "week.m", "people.state", "people.commitment"),
+    reads=("week.counts", "week.m", "people.state", "people.commitment", "community.roster"),
     writes=("people.identity",),
 )

@@ -42,7 +42,7 @@ def meetups(s: View, week: Week) -> None:
         return
     funded = False
     if s.rules.member_led:
-        organised = bool(np.count_nonzero(people.is_leader))
+        organised = bool(np.count_nonzero(people.is_leader[s.community.roster]))  # a leader is on it
         if s.rules.vendor_funds_events and programme.sponsor_in_post():
             funded = held  # the sponsor's event goes ahead (after a cut, in that share of months)
             organised = organised or funded
@@ -76,7 +76,7 @@ MECHANISM = Mechanism(
     params=PARAMS, uses=("homophily",),
     reads=("week.m", "week.effort", "week.time_factor", "week.active_m", "people.is_leader",
            "people.commitment", "people.size_class", "people.main_need", "community.closed",
-           "community.programme"),
+           "community.programme", "community.roster"),
     writes=("week.attended", "community.ties"),
     streams=("event held", "attend", "meetup seating"),
 )

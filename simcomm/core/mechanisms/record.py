@@ -19,7 +19,19 @@ import mesa
 import numpy as np
 
 from simcomm.core.mechanism import Mechanism
-from simcomm.core.membership import ACTIVE, AWARE, END_WRITES, LAPSED, LURKING, end_community
+from simcomm.core.membership import (
+    ACTIVE,
+    AWARE,
+    END_READS,
+    END_WRITES,
+    LAPSED,
+    LURKING,
+    end_community,
+    state_counts,
+)
+from simcomm.core.membership import (
+    members as members_on,
+)
 from simcomm.core.metrics import lifecycle_stage, participation_inequality
 from simcomm.core.parameter import ParamSpec, param
 from simcomm.core.state import View, community_field, partner_array
@@ -52,9 +64,9 @@ def metrics_row(s: View, week: Week) -> dict[str, Any]:
     count a week as active for each active member."""
     people, t, p, community = s.people, week.tally, s.p, s.community
     programme = community.programme
-    counts = np.bincount(people.state, minlength=5)
-    active = people.state == ACTIVE
-    members = (active | (people.state == LURKING)).nonzero()[0]
+    roster = community.roster  # every partner not unaware of it, ascending: the rest count as unaware
+    counts = state_counts(people, roster)
+    members = members_on(people, roster)
     staff_in = sum(post.in_post for post in programme.staff)
     cost = t["vendor_cost"] + programme.staff_cost()
     deals = t["peer_deals"] + t["jobs"]
@@ -69,7 +81,7 @@ def metrics_row(s: View, week: Week) -> dict[str, Any]:
                + p.reader_influence * np.count_nonzero(held & (people.state[members] == LURKING)))
     revenue = (p.revenue_per_active * influenced + p.revenue_per_relationship * related
                + p.revenue_per_deal * deals)
-    people.active_weeks += active  # one more week for each active member
+    people.active_weeks[members[people.state[members] == ACTIVE]] += 1  # one more week for each active member
     msgs = people.posts[members] + people.answers[members]
     gini, top10, top1 = participation_inequality(msgs)
     # The mean as ndarray.mean computes it (the sum, then divided by the count).
@@ -88,14 +100,14 @@ def metrics_row(s: View, week: Week) -> dict[str, Any]:
                                 if t["first_posts"] else math.nan),
         "first_posts": int(t["first_posts"]),
         "new_ties": int(t["new_ties"]),
-        "ties": community.ties.count_between(people.join_week >= 0),  # between partners who joined it
+        "ties": community.ties.count_between(joined(people, roster)),  # between partners who joined it
         "peer_deals": int(t["peer_deals"]),
         "jobs": int(t["jobs"]),
         "mean_commitment": mean_commitment,
         "contribution_gini": gini,
         "top10_post_share": top10,
         "top1_post_share": top1,
-        "leaders": int(np.count_nonzero(people.is_leader)),
+        "leaders": int(np.count_nonzero(people.is_leader[roster])),  # only a partner it reached leads
         "staff_present": int(staff_in),
         "vacancies": len(programme.staff) - int(staff_in) if not community.closed else 0,
         "spam_visible": int(t["spam_visible"]),
@@ -103,6 +115,14 @@ def metrics_row(s: View, week: Week) -> dict[str, Any]:
         "vendor_cost": float(cost),
         "influenced_revenue": float(revenue),
     }
+
+
+def joined(people: Any, roster: np.ndarray) -> np.ndarray:
+    """Return which partners ever joined the community (bool per partner: those of the ``roster``
+    with a join week)."""
+    mask = np.zeros(people.n, dtype=bool)  # (zeros: untouched pages cost no memory)
+    mask[roster[people.join_week[roster] >= 0]] = True
+    return mask
 
 
 def _row_value(model: Any, name: str) -> Any:
@@ -153,7 +173,7 @@ def record_week(s: View, week: Week) -> None:
     if not community.closed and community.silent_weeks >= death:
         end_community(s, week.number, f"nothing new has been posted for {death} weeks")
         row["active_members"] = row["lurking_members"] = 0
-        row["lapsed_members"] = int(np.count_nonzero(s.people.state == LAPSED))
+        row["lapsed_members"] = int(np.count_nonzero(s.people.state[community.roster] == LAPSED))
     row["stage"] = lifecycle_stage([*record.model_vars["active_members"], row["active_members"]],
                                    community.closed)
     week.row = row
@@ -170,7 +190,7 @@ MECHANISM = Mechanism(
           community_field("record", None, "DataCollector", "The weekly metrics so far (WeeklyRecord; "
                           "made when the model is built).")),
     reads=("people.posts", "people.answers", "people.commitment", "people.vendor_tie", "people.join_week",
-           "community.ties",
+           "community.ties", *END_READS,
            "week.effort", "week.attended"),
     writes=(*END_WRITES, "week.row"),
 )

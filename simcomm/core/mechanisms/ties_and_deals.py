@@ -59,7 +59,10 @@ def ties_and_deals(s: View, week: Week) -> None:
     if len(ties):
         member = week.is_member
         both = member[ties.u] & member[ties.v]
-        deal = both & (s.streams.get("deal").uniform(now, ties.key) < p.deal_rate * ties.complementarity)
+        deal = np.zeros(both.size, dtype=bool)  # a draw for each tie between two members only
+        among = both.nonzero()[0]
+        deal[among] = (s.streams.get("deal").uniform(now, ties.key[among])
+                       < p.deal_rate * ties.complementarity[among])
         if np.count_nonzero(deal):  # (in a week without deals nothing below changes)
             ties.refresh(deal)
             # Both partners of a deal are members: count each member's deals by its position in m.
