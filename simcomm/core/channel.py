@@ -21,8 +21,13 @@ partners who have no community on it of need x urgency, :func:`simcomm.core.laun
 at most one a week with probability ``1 - exp(-founding_rate x felt share)``, up to
 ``max_founded``. A dead community stops stepping.
 
-The cost is communities x partners per week (a loop over communities, array operations over
-partners inside each): scale is a later step.
+The cost grows with memberships, not communities x partners: a community's week works over the
+partners it has reached (its ``roster``, :mod:`simcomm.core.membership`), and the channel counts
+memberships once a week from each live community's members (:meth:`Channel.members_of`). What is
+left in proportion to the partners is once a week for the whole channel (the attention split,
+member founding's felt problems), a vendor's or sponsor's invitations (a draw for every partner
+outside the community, as in a community of its own) and each community's per-partner arrays
+(memory: communities x partners; numbers in docs/performance.md).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import numpy as np
 from simcomm.core import population
 from simcomm.core.channel_plan import ChannelPlan, CommunityPlan
 from simcomm.core.launch import PROBLEMS, felt_problems
-from simcomm.core.membership import ACTIVE, LURKING
+from simcomm.core.membership import members
 from simcomm.core.model import CommunityModel
 from simcomm.core.params import Params, make_params
 from simcomm.core.population import TOPICS
@@ -74,8 +79,13 @@ class ChannelCommunity:
 
     def member_mask(self) -> np.ndarray:
         """Return which partners are its members now (active or lurking), one bool per partner."""
-        state = self.model.people.state
-        return (state == ACTIVE) | (state == LURKING)
+        mask = np.zeros(self.model.people.n, dtype=bool)
+        mask[self.members()] = True
+        return mask
+
+    def members(self) -> np.ndarray:
+        """Return its members now (active or lurking): partner indices, ascending."""
+        return members(self.model.people, self.model.community.roster)
 
 
 class Channel:
@@ -114,6 +124,8 @@ class Channel:
         self.sponsorships: dict[str, tuple[int | None, int]] = {}
         self.rows: list[dict[str, Any]] = []
         self._died: set[int] = set()
+        self._members: dict[int, np.ndarray] = {}  # each live community's members at the last record
+        self._count = np.zeros(n, dtype=np.int64)  # each partner's memberships at the last record
         self._launch_listed(0)
         self._record(founded=len(self.communities), died=0)
 
@@ -168,7 +180,7 @@ class Channel:
         for c in self.communities:
             problem = c.model.community.problem
             if c.alive and problem is not None and problem in PROBLEMS:
-                served[:, int(np.flatnonzero(problem == PROBLEMS)[0])] |= c.member_mask()
+                served[c.members(), int(np.flatnonzero(problem == PROBLEMS)[0])] = True
         unserved = np.array(self.people.needs)  # a partner's need of a problem it has a community on is met
         unserved[:, PROBLEMS] *= ~served
         weight = felt_problems(unserved, self.people.urgency)
@@ -189,22 +201,32 @@ class Channel:
     def memberships(self) -> np.ndarray:
         """Return how many of the channel's live communities each partner belongs to (int per
         partner)."""
-        count = np.zeros(self.people.n, dtype=np.int64)
-        for c in self.communities:
-            if c.alive:
-                count += c.member_mask()
-        return count
+        return self._counted(self.members_of())[1]
+
+    def members_of(self) -> dict[int, np.ndarray]:
+        """Return each live community's members (by its index: partner indices, ascending)."""
+        return {c.index: c.members() for c in self.communities if c.alive}
+
+    def _counted(self, mine: dict[int, np.ndarray]) -> tuple[dict[int, np.ndarray], np.ndarray]:
+        """Return ``mine`` (each live community's members) and each partner's memberships (int per
+        partner), counted in one pass over the memberships."""
+        held = [m for m in mine.values() if m.size]
+        count = (np.bincount(np.concatenate(held), minlength=self.people.n) if held
+                 else np.zeros(self.people.n, dtype=np.int64))
+        return mine, count
 
     def step(self) -> None:
         """Advance one week: split every partner's hours across its communities (and note each
         live community's members' other memberships), step each live community, decay the shared
         ties once, launch and found communities, record the week; return None."""
         self.week += 1
-        count = self.memberships()
+        if set(self._members) != {c.index for c in self.communities if c.alive}:  # founded from outside
+            self._members, self._count = self._counted(self.members_of())
+        count = self._count  # the memberships of the last record: nothing has changed since
         self.attention[:] = 1.0 / np.maximum(count, 1)
         for c in self.communities:
             if c.alive:
-                mine = count[c.member_mask()]
+                mine = count[self._members[c.index]]
                 c.other_memberships.append(float(mine.mean()) - 1.0 if mine.size else math.nan)
                 c.model.step()
         self.ties.decay_week(self.p.tie_decay)
@@ -217,7 +239,8 @@ class Channel:
         self._record(founded=founded, died=died)
 
     def _record(self, founded: int, died: int) -> None:
-        count = self.memberships()
+        self._members, self._count = self._counted(self.members_of())
+        count = self._count
         members = int(np.count_nonzero(count))
         total = int(count.sum())
         self.rows.append({
