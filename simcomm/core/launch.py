@@ -160,7 +160,8 @@ def founders_around_a_problem(s: View, pool: np.ndarray) -> np.ndarray:
     w = people.voice[pool] * people.urgency[pool]
     initiator = int(pick.choose(0, pool, 1, weights=w)[0])
     known, _ = acquaintances(s.community.graph, np.array([initiator]))
-    known = np.intersect1d(known, pool)
+    at = np.minimum(pool.searchsorted(known), pool.size - 1)  # pool is ascending: its own acquaintances
+    known = np.unique(known[pool[at] == known])  # (np.intersect1d, without sorting the pool)
     known = known[known != initiator]
     come = known[streams.get("founder accepts").uniform(0, known) < people.urgency[known]]
     chosen = pick.choose(1, come, min(k - 1, come.size), weights=people.urgency[come])

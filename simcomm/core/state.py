@@ -63,6 +63,8 @@ class StateSpec:
     def initial(self, partners: int) -> Any:
         """Return the starting value: a new array of ``partners`` rows, or the field's value."""
         if self.place == PEOPLE:
+            if not self.fill:  # zeros: the pages a community never writes take no memory
+                return np.zeros((partners, *self.width), dtype=self.dtype)
             return np.full((partners, *self.width), self.fill, dtype=self.dtype)
         return self.factory() if self.factory is not None else self.fill
 
