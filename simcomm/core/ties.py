@@ -54,13 +54,11 @@ class PeerTies:
         if not len(self):
             return np.zeros(m.size)
         # A tie's weight at one end is its strength if the other end is a member, else 0; the
-        # sums are taken in the ties' order, as np.bincount over every partner takes them.
+        # sums are taken in the ties' order, as in strength_among (np.bincount's zeros cost no
+        # memory where no member's tie lands; nothing is added up over every partner).
         at_u, at_v = member[self.u], member[self.v]
-        total = np.bincount(m.searchsorted(self.u[at_u]), weights=(self.strength * at_v)[at_u],
-                            minlength=m.size).astype(np.float64, copy=False)  # (no such tie: int zeros)
-        total += np.bincount(m.searchsorted(self.v[at_v]), weights=(self.strength * at_u)[at_v],
-                             minlength=m.size)
-        return total
+        total = np.bincount(self.u[at_u], weights=(self.strength * at_v)[at_u], minlength=self.n)[m]
+        return total + np.bincount(self.v[at_v], weights=(self.strength * at_u)[at_v], minlength=self.n)[m]
 
     def count_between(self, joined: np.ndarray) -> int:
         """Return how many ties join two partners selected by ``joined`` (boolean, length n): in a

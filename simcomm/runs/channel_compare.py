@@ -161,7 +161,8 @@ def run_channel_arms(plans: Sequence[ChannelPlan], weeks: int, replicates: int, 
 
     processes = min(workers or default_workers(), max(1, len(plans) * replicates))
     for plan in plans:
-        check_memory([(plan.shared, {})], processes=processes, models=most_communities(plan))
+        check_memory([(plan.shared, {})], processes=processes, models=most_communities(plan),
+                     shared_population=True)
     specs = [ChannelSpec(plan, weeks, seed, plan.name) for plan in plans for seed in range(replicates)]
     done = run_many(specs, workers=workers, progress=progress, desc="compare", function=run_channel_spec)
     out: dict[str, list[ChannelOutcomes]] = {}

@@ -138,7 +138,7 @@ def run_channel(channel: str | Path | ChannelPlan, *, weeks: int = 260, seed: in
     plan = channel if isinstance(channel, ChannelPlan) else load_channel(channel)
     plan = with_overrides(plan, overrides)
     most = len(plan.communities) + plan.max_founded
-    check_memory([(plan.shared, {})], models=max(1, most))
+    check_memory([(plan.shared, {})], models=max(1, most), shared_population=True)
     model = Channel(plan, seed=seed)
     for _ in range(weeks):
         model.step()

@@ -10,6 +10,11 @@ The memory a run may use is the least of three: what the machine has available (
 what this process's control group may still use (a container's limit: cgroup v2 ``memory.max``,
 v1 ``memory.limit_in_bytes``), and, per process, the address space its RLIMIT_AS (``ulimit -v``)
 leaves it.
+
+A channel's communities share one population and graph (:mod:`simcomm.core.channel`): each
+community after the first adds only its own per-partner state, :data:`BYTES_PER_COMMUNITY_PARTNER`
+per partner at most (its arrays, written wherever its members are, and the week's per-partner
+masks), so a channel is estimated as one run plus that for every other community it may hold.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from simcomm.core.params import ParameterError, make_params
 BYTES_PER_TIE = 110
 BYTES_PER_PARTNER = 400
 BASE_BYTES = 200 * 2**20
+#: A channel's community's own state per partner (bytes): its 116 bytes of per-partner arrays
+#: (simcomm.core.rooms.STATE, all but the population's) and the week's masks over the partners.
+BYTES_PER_COMMUNITY_PARTNER = 130
 USABLE_SHARE = 0.9  # refuse when the runs would need more than this share of available memory
 UNLIMITED = 2**60  # a cgroup limit this large means none (v1 writes 9223372036854771712)
 
@@ -133,13 +141,14 @@ def _hashable(value: Any) -> Any:
 
 
 def check_memory(layers: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]], processes: int = 1,
-                 models: int = 1) -> None:
+                 models: int = 1, shared_population: bool = False) -> None:
     """Raise ParameterError (one line, naming partners and acquaintances and the figures) when
     the largest of the runs described by ``layers`` ((scenario overrides, overrides) pairs),
     ``processes`` at a time and ``models`` of them held at once in each, would need more memory
     than is available: more than this process's address-space limit (RLIMIT_AS) leaves it,
     or, all processes together, more than MemAvailable or the control group's limit leaves.
-    Returns None."""
+    With ``shared_population`` (a channel's communities) the models share one population: each
+    after the first adds :data:`BYTES_PER_COMMUNITY_PARTNER` per partner. Returns None."""
     seen: set[tuple[Any, ...]] = set()
     worst: tuple[int, dict[str, Any]] | None = None
     for base, overrides in layers:
@@ -155,6 +164,10 @@ def check_memory(layers: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]], 
         return
     need, values = worst
     what = f"partners={values['partners']} with acquaintances={values['acquaintances']}"
+    if shared_population and models > 1:  # one population, and each other community's own state
+        need += (models - 1) * BYTES_PER_COMMUNITY_PARTNER * int(values["partners"])
+        what += f" and {models} communities"
+        models = 1
     at_once = f" x {models} models held at once = {_gb(need * models)}" if models > 1 else ""
     room = address_space_left()  # per process: each worker has its own limit
     if room is not None and (need - BASE_BYTES) * models > USABLE_SHARE * room:
