@@ -178,3 +178,29 @@ def test_a_worker_with_another_simcomm_version_refuses_in_one_line(
     assert lines[0].startswith(f"Error: --scheduler {address}: worker tcp://")
     assert f"runs simcomm 0.0.0+other, this client simcomm {__version__};" in lines[0]
     assert not (tmp_path / target).exists()  # nothing written
+
+
+def test_compare_on_channels_runs_each_channel_as_a_dask_task_with_the_local_tables(
+        cluster: tuple[str, Any], batches: dict[str, int], tmp_path: Path) -> None:
+    """Many channels on a cluster (issue 24): compare on channel scenarios sends every channel run
+    (arm x seed) to the scheduler as a task and writes the tables the local processes write."""
+    address, finished = cluster
+    args = ["compare", "channel-partners-alone", "channel-vendor-enters", "-r", "2", "--weeks", "12",
+            "--set", "partners=150"]
+    code, local_json, err = invoke(*args, "--workers", "1", "--out", str(tmp_path / "local"), "--json",
+                                   "--quiet")
+    assert code == 0, err
+    local_runs, batches["runs"] = batches["runs"], 0
+    before = finished.count
+    code, dask_json, err = invoke(*args, "--scheduler", address, "--out", str(tmp_path / "dask"), "--json",
+                                  "--quiet")
+    assert code == 0, err
+    assert local_runs == 4 and batches["runs"] == 4 and finished.count - before == 4  # 2 arms x 2 seeds
+    assert json.loads(dask_json) == json.loads(local_json)
+    local, dask = tables(tmp_path / "local"), tables(tmp_path / "dask")
+    assert list(dask) == list(local) and any(isinstance(t, pd.DataFrame) and len(t) for t in local.values())
+    for name, table in local.items():
+        if isinstance(table, pd.DataFrame):
+            pd.testing.assert_frame_equal(dask[name], table, obj=name)
+        else:
+            assert dask[name] == table, name
