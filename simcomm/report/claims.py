@@ -16,6 +16,7 @@ import pandas as pd
 
 from simcomm.analysis.claims import AGREES, DISAGREES, INCONCLUSIVE, Robustness
 from simcomm.core.metric_registry import metric
+from simcomm.runs.channel_claims import ChannelClaim, is_channel_claim
 from simcomm.runs.claims import Claim
 
 SEEDS_DIR = "seeds"  # the essays' citation label; docs/essays.md names them
@@ -45,9 +46,20 @@ def headline_counts(claims: Sequence[Claim], table: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def sign_text(claim: Claim) -> str:
-    """Return whether the claim's sign is built in (naming the formula) or emergent."""
-    return f"built in: {claim.built_in}" if claim.built_in else "emergent"
+def sign_text(claim: Claim | ChannelClaim) -> str:
+    """Return whether the claim's sign is built in (naming the formula) or emergent, and for a
+    channel claim the assumption its answer rests on."""
+    text = f"built in: {claim.built_in}" if claim.built_in else "emergent"
+    rests = claim.rests_on if is_channel_claim(claim) else ""
+    return f"{text}; rests on {rests}" if rests else text
+
+
+def held_text(claim: Claim | ChannelClaim, robust: Mapping[str, Robustness]) -> tuple[str, str]:
+    """Return the claim's "holds in" and "where it holds most" cells (:func:`robustness_text`; a
+    channel claim is tested at the defaults only)."""
+    if is_channel_claim(claim):
+        return "not run: a channel claim is tested at the defaults only", "—"
+    return robustness_text(robust.get(claim.key))
 
 
 def _num(x: float, share: bool, signed: bool = False) -> str:
@@ -186,6 +198,9 @@ def claims_markdown(claims: Sequence[Claim], table: pd.DataFrame, robust: Mappin
         f"{s['points']} points of a Latin hypercube over the {s['assumptions']} assumptions, "
         f"{s['point_replicates']} paired seeds per point.",
         "",
+        *([f"Claims {s['updated']['claims']} were added to the page's stored runs of the others with "
+           f"`{s['updated']['command']}` ({s['updated']['version']}; the same settings and seeds); the "
+           "command above runs them all again.", ""] if s.get("updated") else []),
         "## How to read it",
         "",
         "- Each row is one thing a seed essay (`" + SEEDS_DIR + "/000` to `" + SEEDS_DIR + "/004`, named "
@@ -220,6 +235,11 @@ def claims_markdown(claims: Sequence[Claim], table: pd.DataFrame, robust: Mappin
         "quasi-p value at most 0.05; outcomes shuffled among the points say how often chance finds a "
         "box as good. With a few dozen points over some 80 assumptions, a box that chance matches is a "
         "hint, not a finding; `simcomm discover CLAIM --params ...` looks closer.",
+        "- A **channel claim** (seed 000's, issue 24) contrasts two channel files instead of one lever: "
+        "several communities over one population of partners, the same partners, needs and ties in "
+        "both arms seed by seed, measured as `simcomm compare` measures channels (at the defaults only: "
+        "the hypercube varies one community's assumptions). Its *sign* cell also names the assumption "
+        "its answer rests on.",
         "- A result is a finding of the model, not of the world: it holds under the model's "
         "mechanisms and assumptions, which the *mechanism* column names.",
         "",
@@ -237,7 +257,7 @@ def claims_markdown(claims: Sequence[Claim], table: pd.DataFrame, robust: Mappin
     for i, c in enumerate(claims, start=1):
         t = by_key.loc[c.key]
         m = metric(c.metric)
-        held, decider = robustness_text(robust.get(c.key))
+        held, decider = held_text(c, robust)
         verdict = t["verdict"] if t["verdict"] == AGREES else f"**{t['verdict']}**"
         lines.append(
             f"| {i} | {c.statement} | {c.seed} | `{c.contrast()}` | {m.phrase} ({EXPECTED[c.direction]}) "

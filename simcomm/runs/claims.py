@@ -25,6 +25,7 @@ from scipy.stats import qmc
 
 from simcomm.core.params import ASSUMPTIONS, SPEC_BY_NAME, ParameterError, Value, plausible_range
 from simcomm.runs.batch import RunSpec, run_many
+from simcomm.runs.channel_claims import CHANNEL_CLAIMS, ChannelClaim
 from simcomm.runs.experiments import derive_seed
 from simcomm.runs.library import load_scenario
 from simcomm.runs.measures import measure_run
@@ -350,15 +351,18 @@ WHY_NOT: dict[str, str] = {
 }
 
 
-def select_claims(keys: Sequence[str] | None) -> list[Claim]:
-    """Return the claims named in ``keys`` (all when empty or None), in table order; raise
-    ParameterError naming the unknown key and the allowed ones."""
+def select_claims(keys: Sequence[str] | None) -> list[Claim | ChannelClaim]:
+    """Return the claims named in ``keys`` (all when empty or None), in table order: the single
+    communities' claims, then the channels' (:data:`simcomm.runs.channel_claims.CHANNEL_CLAIMS`);
+    raise ParameterError naming the unknown key and the allowed ones."""
+    every: list[Claim | ChannelClaim] = [*CLAIMS, *CHANNEL_CLAIMS]
     if not keys:
-        return list(CLAIMS)
+        return every
+    known = [c.key for c in every]
     for key in keys:
-        if key not in CLAIM_BY_KEY:
-            raise ParameterError(f"--only: unknown claim '{key}'; expected one of {', '.join(CLAIM_BY_KEY)}")
-    return [c for c in CLAIMS if c.key in keys]
+        if key not in known:
+            raise ParameterError(f"--only: unknown claim '{key}'; expected one of {', '.join(known)}")
+    return [c for c in every if c.key in keys]
 
 
 def _key(scenario: str, overrides: Mapping[str, Value], seed: int) -> tuple[Any, ...]:
