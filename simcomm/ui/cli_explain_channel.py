@@ -9,16 +9,12 @@ communities, a metric that is not a channel's) is one line, exit status 2, befor
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
-
-import click
 
 from simcomm.core.params import ParameterError
 from simcomm.core.version import __version__
 from simcomm.ui.options import announce_work, check_out, parse_sets
-from simcomm.ui.terminal import echo
 
 
 def channel_metrics(metrics: str | None) -> tuple[str, ...]:
@@ -50,14 +46,14 @@ def explain_channels(a_name: str, b_name: str | None, *, seed: int, replicates: 
     import mesa
 
     from simcomm.analysis.shapley import decompose
-    from simcomm.report.decompose import DECOMPOSE_FILES, payload, sentences, write_decomposition
+    from simcomm.report.decompose import DECOMPOSE_FILES
     from simcomm.runs.batch import show_progress
     from simcomm.runs.channel_compare import most_communities, partners_of
     from simcomm.runs.channel_decompose import coalition_plans, run_channel_coalitions
     from simcomm.runs.channel_run import load_channel, with_overrides
     from simcomm.runs.decompose import PERMUTATIONS
-    from simcomm.runs.files import to_jsonable
     from simcomm.runs.workload import Workload
+    from simcomm.ui.cli_explain import tell_decomposition
 
     if b_name is None:
         raise ParameterError(f"SCENARIO: '{a_name}' is a channel scenario: explain takes a channel only with "
@@ -92,13 +88,4 @@ def explain_channels(a_name: str, b_name: str | None, *, seed: int, replicates: 
                                 "weeks": weeks, "overrides": overrides,
                                 "plans": {"A": a.to_dict(), "B": b.to_dict()},
                                 "simcomm_version": __version__, "mesa_version": mesa.__version__}
-    written = write_decomposition(runs, table, out, metadata) if out is not None else []
-    if as_json:
-        echo(json.dumps(to_jsonable(payload(runs, table, metadata)), indent=2))
-        return
-    set_text = f", set: {overrides}" if overrides else ""
-    echo(f"simcomm {__version__}: explain {a.name} --against {b.name} ({runs.runs} channel runs{set_text})\n")
-    for sentence in sentences(runs, table):
-        echo(click.wrap_text(sentence, width=100) + "\n")
-    if written:
-        echo(f"wrote {len(written)} files to {out}")
+    tell_decomposition(runs, table, metadata, out, as_json, "channel runs")
