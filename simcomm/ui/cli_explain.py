@@ -166,6 +166,7 @@ def _against(a: Any, b: Any, overrides: dict[str, Any], seed: int, replicates: i
     from simcomm.runs.batch import show_progress
     from simcomm.runs.decompose import PERMUTATIONS, coalitions_for, levers_between, run_coalitions
     from simcomm.runs.workload import Workload
+    from simcomm.ui.decomposition_output import tell_decomposition
 
     chosen = DECOMPOSED
     if metrics is not None:
@@ -198,23 +199,3 @@ def _against(a: Any, b: Any, overrides: dict[str, Any], seed: int, replicates: i
                 "simcomm_version": __version__, "mesa_version": mesa.__version__}
     tell_decomposition(runs, table, metadata, out, as_json, "runs")
 
-
-def tell_decomposition(runs: Any, table: Any, metadata: dict[str, Any], out: Path | None, as_json: bool,
-                       kind: str) -> None:
-    """Write the decomposition's files to ``out`` (if given), then print its JSON or its heading
-    (``kind`` names what was run: "runs", "channel runs") and one sentence a lever; return None."""
-    from simcomm.report.decompose import payload, sentences, write_decomposition
-    from simcomm.runs.files import to_jsonable
-
-    written = write_decomposition(runs, table, out, metadata) if out is not None else []
-    if as_json:
-        echo(json.dumps(to_jsonable(payload(runs, table, metadata)), indent=2))
-        return
-    overrides = metadata["overrides"]
-    set_text = f", set: {overrides}" if overrides else ""
-    echo(f"simcomm {__version__}: explain {metadata['scenario']} --against {metadata['against']} "
-         f"({runs.runs} {kind}{set_text})\n")
-    for sentence in sentences(runs, table):
-        echo(click.wrap_text(sentence, width=100) + "\n")
-    if written:
-        echo(f"wrote {len(written)} files to {out}")

@@ -53,7 +53,7 @@ def explain_channels(a_name: str, b_name: str | None, *, seed: int, replicates: 
     from simcomm.runs.channel_run import load_channel, with_overrides
     from simcomm.runs.decompose import PERMUTATIONS
     from simcomm.runs.workload import Workload
-    from simcomm.ui.cli_explain import tell_decomposition
+    from simcomm.ui.decomposition_output import tell_decomposition
 
     if b_name is None:
         raise ParameterError(f"SCENARIO: '{a_name}' is a channel scenario: explain takes a channel only with "
