@@ -160,24 +160,14 @@ def _against(a: Any, b: Any, overrides: dict[str, Any], seed: int, replicates: i
     import mesa
 
     from simcomm.analysis.shapley import DECOMPOSED, decompose
-    from simcomm.core.metric_registry import metric as registered
     from simcomm.core.params import ParameterError, make_params
     from simcomm.report.decompose import DECOMPOSE_FILES
     from simcomm.runs.batch import show_progress
     from simcomm.runs.decompose import PERMUTATIONS, coalitions_for, levers_between, run_coalitions
     from simcomm.runs.workload import Workload
-    from simcomm.ui.decomposition_output import tell_decomposition
+    from simcomm.ui.decomposition_output import chosen_metrics, tell_decomposition
 
-    chosen = DECOMPOSED
-    if metrics is not None:
-        chosen = tuple(m.strip() for m in metrics.split(",") if m.strip())
-        allowed = ", ".join(DECOMPOSED)
-        for m in chosen:
-            if m not in DECOMPOSED:
-                registered(m)  # an unknown name: the registry's message, with close names
-                raise ParameterError(f"--metric {m} is not allowed: expected some of {allowed}")
-        if not chosen:
-            raise ParameterError(f"--metric '{metrics}' names no metric: expected some of {allowed}")
+    chosen = chosen_metrics(metrics, DECOMPOSED)
     if out is not None:
         check_out(out, DECOMPOSE_FILES)
     permutations = permutations or PERMUTATIONS

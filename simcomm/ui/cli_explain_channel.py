@@ -17,25 +17,6 @@ from simcomm.core.version import __version__
 from simcomm.ui.options import announce_work, check_out, parse_sets
 
 
-def channel_metrics(metrics: str | None) -> tuple[str, ...]:
-    """Return the channel measures ``--metric`` names (all of the channel comparison's when None);
-    raise ParameterError (one line naming the allowed ones) for any other."""
-    from simcomm.core.metric_registry import CHANNEL_COMPARED
-    from simcomm.core.metric_registry import metric as registered
-
-    if metrics is None:
-        return CHANNEL_COMPARED
-    chosen = tuple(m.strip() for m in metrics.split(",") if m.strip())
-    allowed = ", ".join(CHANNEL_COMPARED)
-    for m in chosen:
-        if m not in CHANNEL_COMPARED:
-            registered(m)  # an unknown name: the registry's message, with close names
-            raise ParameterError(f"--metric {m} is not allowed on channels: expected some of {allowed}")
-    if not chosen:
-        raise ParameterError(f"--metric '{metrics}' names no metric: expected some of {allowed}")
-    return chosen
-
-
 def explain_channels(a_name: str, b_name: str | None, *, seed: int, replicates: int, weeks: int,
                      sets: tuple[str, ...], workers: int | None, out: Path | None, permutations: int | None,
                      metrics: str | None, at_week: int | None, as_json: bool, quiet: bool,
@@ -46,6 +27,7 @@ def explain_channels(a_name: str, b_name: str | None, *, seed: int, replicates: 
     import mesa
 
     from simcomm.analysis.shapley import decompose
+    from simcomm.core.metric_registry import CHANNEL_COMPARED
     from simcomm.report.decompose import DECOMPOSE_FILES
     from simcomm.runs.batch import show_progress
     from simcomm.runs.channel_compare import most_communities, partners_of
@@ -53,7 +35,7 @@ def explain_channels(a_name: str, b_name: str | None, *, seed: int, replicates: 
     from simcomm.runs.channel_run import load_channel, with_overrides
     from simcomm.runs.decompose import PERMUTATIONS
     from simcomm.runs.workload import Workload
-    from simcomm.ui.decomposition_output import tell_decomposition
+    from simcomm.ui.decomposition_output import chosen_metrics, tell_decomposition
 
     if b_name is None:
         raise ParameterError(f"SCENARIO: '{a_name}' is a channel scenario: explain takes a channel only with "
@@ -62,7 +44,7 @@ def explain_channels(a_name: str, b_name: str | None, *, seed: int, replicates: 
     if at_week is not None:
         raise ParameterError("--at-week is not allowed with --against: the difference is taken apart "
                              "in the headline metrics at the horizon")
-    chosen = channel_metrics(metrics)
+    chosen = chosen_metrics(metrics, CHANNEL_COMPARED, " on channels")
     overrides = parse_sets(sets)
     a = with_overrides(load_channel(a_name), overrides)
     b = with_overrides(load_channel(b_name), overrides)

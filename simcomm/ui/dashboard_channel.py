@@ -25,7 +25,6 @@ from simcomm.core.channel_plan import SHARED
 from simcomm.core.population import TOPICS
 from simcomm.core.version import __version__
 from simcomm.report.network import NETWORK_SAMPLE
-from simcomm.report.story import event_line
 from simcomm.runs.channel_run import is_channel, load_channel, with_overrides
 from simcomm.ui import dashboard_model
 from simcomm.ui.dashboard_drawing import Line, bars_svg, chart_svg
@@ -36,11 +35,11 @@ from simcomm.ui.dashboard_model import (
     CommunityPair,
     parse_seed,
 )
+from simcomm.ui.dashboard_views import event_list_html
 
 NAMED = 7  # the members chart colours and names its largest communities; the rest are grey
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
 GREY = "#a0a0a0"
-EVENT_LINES = 60  # newest events shown in the channel's log
 
 
 class ChannelView(mesa.Model):
@@ -222,16 +221,10 @@ def sizes_chart(view: ChannelView) -> str:
 def channel_log_html(view: ChannelView) -> str:
     """Return the channel's event log: every community's events, newest first, in the channel's
     weeks."""
-    e = html.escape
     colours = _colours(view)
     rows = sorted(((week + c.founded_week, k, c.plan.name, text) for k, c in enumerate(view.communities)
                    for week, _kind, text in c.model.events), key=lambda r: (-r[0], r[1]))
-    items = "".join(f'<li class="simcomm-event" style="border-left:3px solid {colours[k]}">'
-                    f"{e(name)} \u00b7 {e(event_line(week, text))}</li>" for week, k, name, text in
-                    rows[:EVENT_LINES])
-    more = (f'<p class="quiet">... {len(rows) - EVENT_LINES} earlier events</p>'
-            if len(rows) > EVENT_LINES else "")
-    return f"<h3>Event log, week {view.week}</h3><ol>{items}</ol>{more}"
+    return event_list_html(rows, colours, view.week)
 
 
 def roster_html(view: ChannelView) -> str:

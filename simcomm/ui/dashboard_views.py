@@ -101,18 +101,25 @@ def status_html(pair: CommunityPair) -> str:
 
 def event_log_html(pair: CommunityPair) -> str:
     """Return the event log of both communities, newest first, in plain language."""
-    e = html.escape
     rows = sorted(((week + c.start, i, c.name,
                     text + review_caveat(kind, text, week, c.model.history["vacancies"],
                                          int(c.params["review_every"])))
                    for i, c in enumerate(pair.communities) for week, kind, text in c.model.events),
                   key=lambda r: (-r[0], r[1]))
-    items = "".join(f'<li class="simcomm-event" style="border-left:3px solid {COMMUNITY_COLOURS[i]}">'
-                    f"{e(name)} \u00b7 {e(event_line(week, text))}</li>" for week, i, name, text in
+    return event_list_html(rows, COMMUNITY_COLOURS, pair.week)
+
+
+def event_list_html(rows: list[tuple[int, int, str, str]], colours: list[str] | tuple[str, ...],
+                    week: int) -> str:
+    """Return an event log as HTML: ``rows`` (week, community index, community name, text), newest
+    first, the newest EVENT_LINES of them, each marked in its community's colour (``colours``)."""
+    e = html.escape
+    items = "".join(f'<li class="simcomm-event" style="border-left:3px solid {colours[i]}">'
+                    f"{e(name)} \u00b7 {e(event_line(at, text))}</li>" for at, i, name, text in
                     rows[:EVENT_LINES])
     more = (f'<p class="quiet">... {len(rows) - EVENT_LINES} earlier events</p>'
             if len(rows) > EVENT_LINES else "")
-    return f"<h3>Event log, week {pair.week}</h3><ol>{items}</ol>{more}"
+    return f"<h3>Event log, week {week}</h3><ol>{items}</ol>{more}"
 
 
 def overview_html(pair: CommunityPair) -> str:

@@ -8,8 +8,28 @@ from typing import Any
 
 import click
 
+from simcomm.core.params import ParameterError
 from simcomm.core.version import __version__
 from simcomm.ui.terminal import echo
+
+
+def chosen_metrics(metrics: str | None, allowed: tuple[str, ...], where: str = "") -> tuple[str, ...]:
+    """Return the metrics ``--metric`` names (comma-separated; all of ``allowed`` when None); raise
+    ParameterError (one line naming the allowed ones; the registry's, with close names, for a name
+    it does not know) for any other. ``where`` ends the refusal: " on channels"."""
+    from simcomm.core.metric_registry import metric as registered
+
+    if metrics is None:
+        return allowed
+    chosen = tuple(m.strip() for m in metrics.split(",") if m.strip())
+    names = ", ".join(allowed)
+    for m in chosen:
+        if m not in allowed:
+            registered(m)  # an unknown name: the registry's message, with close names
+            raise ParameterError(f"--metric {m} is not allowed{where}: expected some of {names}")
+    if not chosen:
+        raise ParameterError(f"--metric '{metrics}' names no metric: expected some of {names}")
+    return chosen
 
 
 def tell_decomposition(runs: Any, table: Any, metadata: dict[str, Any], out: Path | None, as_json: bool,
