@@ -204,3 +204,28 @@ def test_compare_on_channels_runs_each_channel_as_a_dask_task_with_the_local_tab
             pd.testing.assert_frame_equal(dask[name], table, obj=name)
         else:
             assert dask[name] == table, name
+
+
+def test_a_channel_experiment_runs_each_channel_as_a_dask_task_with_the_local_tables(
+        cluster: tuple[str, Any], batches: dict[str, int], tmp_path: Path) -> None:
+    """A researcher's sweep over a channel (issue 24) on a cluster: experiment run sends every
+    channel run (design point x replicate) to the scheduler and writes the rows local processes write."""
+    from simcomm.runs.experiment_store import read_runs
+
+    address, finished = cluster
+    path = tmp_path / "sweep.toml"
+    path.write_text('scenario = "channel-vendor-sponsors"\nweeks = 12\nreplicates = 2\nseed = 3\n'
+                    '[overrides]\npartners = 150\n'
+                    '[factors."vendor\'s sponsorship"]\nlaunch_week = [0, 6]\n', encoding="utf-8")
+    code, out, err = invoke("experiment", "run", str(path), "--workers", "1", "--out",
+                            str(tmp_path / "local"), "--quiet")
+    assert code == 0 and "4 of 4 runs done" in out, err
+    local_runs, batches["runs"] = batches["runs"], 0
+    before = finished.count
+    code, out, err = invoke("experiment", "run", str(path), "--scheduler", address, "--out",
+                            str(tmp_path / "dask"), "--quiet")
+    assert code == 0 and "dask" in out, err
+    assert local_runs == 4 and batches["runs"] == 4 and finished.count - before == 4  # 2 points x 2 seeds
+    local = read_runs(tmp_path / "local")
+    assert local["vendor_spend"].nunique() > 1  # the launch week matters: the rows pin each point's run
+    pd.testing.assert_frame_equal(read_runs(tmp_path / "dask"), local)

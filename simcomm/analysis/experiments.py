@@ -6,17 +6,25 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from simcomm.analysis.intervals import bootstrap_mean_ci
-from simcomm.core.metric_registry import METRIC_BY_NAME
+from simcomm.analysis.intervals import bootstrap_mean_ci, finite_values, wilson_ci
+from simcomm.core.metric_registry import COUNTED, METRIC_BY_NAME
 
 
 def bounded_mean_ci(values: Sequence[float], metric: str) -> tuple[int, float, float, float]:
     """Return (n, mean, low, high) of ``values`` of ``metric``: the 95% percentile bootstrap
     interval of the mean (NaN values dropped; NaN interval when n < 2), which never leaves the
     range of the values, and so never the metric's bounds (a week is never negative, a share
-    stays in [0, 1]); clipped to the registry's bounds besides, in the metric's unit."""
+    stays in [0, 1]); clipped to the registry's bounds besides, in the metric's unit. A metric
+    that is 1 or 0 per run (:data:`~simcomm.core.metric_registry.COUNTED`: a channel's own
+    community alive) gets the share of runs (0-1) with its Wilson interval, as ``compare`` gives."""
+    if metric in COUNTED:
+        x = finite_values(values)
+        if x.size and np.isin(x, (0.0, 1.0)).all():
+            low, high = wilson_ci(int(x.sum()), int(x.size))
+            return int(x.size), float(x.mean()), low, high
     n, mean, low, high = bootstrap_mean_ci(values)
     spec = METRIC_BY_NAME.get(metric)
     if spec is not None and spec.numeric and math.isfinite(low):

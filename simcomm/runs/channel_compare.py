@@ -128,15 +128,21 @@ def channel_outcomes(channel: Channel) -> dict[str, float | None]:
     }
 
 
+def stepped_channel(plan: ChannelPlan, seed: int, weeks: int) -> Channel:
+    """Return the channel of ``plan`` from ``seed`` after ``weeks`` weeks (its state at the horizon)."""
+    channel = Channel(plan, seed=seed)
+    for _ in range(weeks):
+        channel.step()
+    return channel
+
+
 def run_channel_spec(spec: ChannelSpec) -> ChannelOutcomes:
     """Run one ChannelSpec and return its ChannelOutcomes (the function worker processes call)."""
     import mesa
 
     from simcomm.core.version import __version__
 
-    channel = Channel(spec.plan, seed=spec.seed)
-    for _ in range(spec.weeks):
-        channel.step()
+    channel = stepped_channel(spec.plan, spec.seed, spec.weeks)
     summary = channel_outcomes(channel)
     metadata = {"channel": spec.plan.name, "seed": spec.seed, "weeks": spec.weeks,
                 "simcomm_version": __version__, "mesa_version": mesa.__version__,

@@ -61,12 +61,10 @@ def is_channel(name_or_path: str | Path) -> bool:
     return "channel" in data
 
 
-def load_channel(name_or_path: str | Path) -> ChannelPlan:
-    """Return the channel scenario ``name_or_path`` (a built-in ``channel-*`` name or a TOML path).
-
-    Raises ParameterError (one line naming the file and the field, with what it allows) for an
-    unknown name, an unreadable or malformed file, or any field
-    :func:`simcomm.core.channel_plan.channel_from_table` refuses."""
+def channel_table(name_or_path: str | Path) -> tuple[dict[str, Any], Path]:
+    """Return the parsed TOML of the channel file ``name_or_path`` names (a built-in
+    ``channel-*`` name or a TOML path) and its path, unchecked; ParameterError (one line) for an
+    unknown name or an unreadable or malformed file."""
     path = _path_of(name_or_path)
     if path is None:
         text = str(name_or_path)
@@ -74,7 +72,16 @@ def load_channel(name_or_path: str | Path) -> ChannelPlan:
         raise ParameterError(f"unknown channel scenario '{shown(text)}'; "
                              f"{'did you mean' if near else 'choose one of'} "
                              f"{', '.join(near or channel_names())}")
-    data = parse_toml(read_text_file(path, "channel file"), "channel file", path)
+    return parse_toml(read_text_file(path, "channel file"), "channel file", path), path
+
+
+def load_channel(name_or_path: str | Path) -> ChannelPlan:
+    """Return the channel scenario ``name_or_path`` (a built-in ``channel-*`` name or a TOML path).
+
+    Raises ParameterError (one line naming the file and the field, with what it allows) for an
+    unknown name, an unreadable or malformed file, or any field
+    :func:`simcomm.core.channel_plan.channel_from_table` refuses."""
+    data, path = channel_table(name_or_path)
     return channel_from_table(data, path.stem, str(path), load_scenario)
 
 

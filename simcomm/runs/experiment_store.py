@@ -28,7 +28,7 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from simcomm.core.params import ParameterError
-from simcomm.runs.experiment_file import Experiment
+from simcomm.runs.experiment_design import Experiment
 from simcomm.runs.files import atomic_write, atomic_write_together
 
 RUN_COLUMNS = ("point", "replicate", "seed")

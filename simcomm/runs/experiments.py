@@ -24,7 +24,8 @@ import pandas as pd
 
 from simcomm.core.params import ParameterError, Value
 from simcomm.core.scenario import Scenario
-from simcomm.runs.experiment_file import Experiment
+from simcomm.runs.channel_experiment import ChannelExperiment, ChannelJob, run_channel_job
+from simcomm.runs.experiment_design import Experiment
 from simcomm.runs.experiment_store import (
     LOCK_NAME,
     ResultsWriter,
@@ -88,15 +89,22 @@ def run_job(job: Job) -> dict[str, Any]:
     return row
 
 
-def jobs(exp: Experiment) -> list[Job]:
-    """Return every run of the experiment, in design order (point, then replicate)."""
-    out = []
+def jobs(exp: Experiment) -> list[Job | ChannelJob]:
+    """Return every run of the experiment, in design order (point, then replicate): a Job of a
+    single community's, a ChannelJob (its point's channel plan) of a channel experiment's."""
+    out: list[Job | ChannelJob] = []
     for p, point in enumerate(exp.design()):
         overrides = {**exp.overrides, **point}
+        plan = exp.point_plan(point) if isinstance(exp, ChannelExperiment) else None
         for r in range(exp.replicates):
             # Every point's replicate r shares a seed: common random numbers across the design.
-            out.append(Job(p * exp.replicates + r, p, r, derive_seed(exp.name, exp.seed, 0, r),
-                           exp.scenario, exp.weeks, overrides, exp.metrics, exp.weekly))
+            seed = derive_seed(exp.name, exp.seed, 0, r)
+            if plan is not None:
+                out.append(ChannelJob(p * exp.replicates + r, p, r, seed, plan, exp.weeks, exp.metrics,
+                                      exp.weekly))
+            else:
+                out.append(Job(p * exp.replicates + r, p, r, seed, exp.scenario, exp.weeks, overrides,
+                               exp.metrics, exp.weekly))
     return out
 
 
@@ -137,7 +145,7 @@ def _start(exp: Experiment, out_dir: Path, executor: str, workers: int) -> tuple
         manifest = {
             "experiment": exp.name, "title": exp.title, "question": exp.question,
             "experiment_file": str(Path(exp.path).absolute()), "experiment_sha256": exp.sha256,
-            "experiment_toml": exp.text, "scenario": exp.scenario.name,
+            "experiment_toml": exp.text, **exp.described(),
             "factors": exp.factors, "replicates": exp.replicates, "weeks": exp.weeks,
             "seed": exp.seed, "metrics": list(exp.metrics), "weekly": list(exp.weekly),
             "design": exp.design(), "points": resolved_points(exp), "runs_total": exp.n_runs,
@@ -169,14 +177,12 @@ def run_experiment(exp: Experiment, out_dir: str | Path, *, workers: int | None 
     from simcomm.runs.batch import default_workers
     from simcomm.runs.cluster import on_cluster
     from simcomm.runs.files import check_writable
-    from simcomm.runs.resources import check_memory
 
     out_dir = absolute_out(out_dir)
     n_workers = workers or default_workers()
     with on_cluster(scheduler) as cluster:
         if cluster is None:  # as run_many will, but before the results folder, lock or manifest exist
-            check_memory(((exp.scenario.overrides, {**exp.overrides, **point}) for point in exp.design()),
-                         processes=min(n_workers, max(exp.n_runs, 1)))
+            exp.check_memory(processes=min(n_workers, max(exp.n_runs, 1)))
         check_writable(out_dir)
         if (out_dir / "manifest.json").exists():
             read_manifest(out_dir)  # a damaged results folder is one line, before anything is started
@@ -205,7 +211,8 @@ def _run_locked(exp: Experiment, out_dir: Path, scheduler: str | None, n_workers
     writer = ResultsWriter(exp, out_dir, manifest, exp.batch(n_workers), len(done))
     if todo:  # on the cluster of --scheduler when there is one (run_many sends the runs there)
         run_many(todo, workers=n_workers, progress=progress, desc=exp.name,  # type: ignore[arg-type]
-                 on_result=lambda _i, row: writer.add(row), function=run_job)
+                 on_result=lambda _i, row: writer.add(row),
+                 function=run_channel_job if isinstance(exp, ChannelExperiment) else run_job)
     writer.flush()
     manifest["end"] = utc_now()
     manifest["complete"] = manifest["runs_done"] >= exp.n_runs

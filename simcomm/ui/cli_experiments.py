@@ -6,6 +6,7 @@ Bad input prints one line and exits with status 2 (the main group's handling of 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -33,6 +34,9 @@ Example: does losing the community manager every 9 months hurt every governance 
 \b
 On a Dask cluster (same results, whatever the number of workers):
   simcomm experiment run experiments/turnover-x-governance.toml --scheduler tcp://10.0.0.5:8786 --out out/tg
+\b
+A channel of communities (its scenario a channel-* file): how much of sponsoring rests on its reach?
+  simcomm experiment run experiments/sponsor-reach-x-timing.toml --out out/sponsor
 """
 
 
@@ -41,7 +45,10 @@ def experiment() -> None:
     """Parameter sweeps over seeded replicates (experiment files, as in NetLogo's BehaviorSpace).
 
     An experiment file (experiments/*.toml) names a base scenario, factors (lists of values or
-    ranges), replicates, weeks, the metrics to keep and a base seed.
+    ranges), replicates, weeks, the metrics to keep and a base seed. Its scenario may be a channel
+    of communities (channel-*): the factors are then the channel's settings and a listed
+    community's own ([factors."COMMUNITY"]), and each run keeps the measures compare shows on
+    channels (experiments/README.md).
     """
 
 
@@ -64,7 +71,8 @@ def run_experiment_command(file: Path, workers: int | None, out: Path | None, qu
     written in atomic batches to OUT/runs/*.parquet (one row per run; weekly series in
     OUT/weekly/ when the file asks for them) with OUT/manifest.json (the file, the seeds, the
     Python, simcomm, mesa and numpy versions and every parameter value of each design point);
-    running the same command again after an interruption runs only the missing runs.
+    running the same command again after an interruption runs only the missing runs. On a
+    channel scenario each run is a whole channel, measured as compare measures channels.
     """
     from simcomm.runs.batch import show_progress
     from simcomm.runs.experiment_file import experiment_workload, load_experiment
@@ -109,7 +117,7 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
     runs that died).
     """
     from simcomm.analysis.experiments import point_summary
-    from simcomm.core.metric_registry import METRIC_BY_NAME
+    from simcomm.core.metric_registry import COUNTED, METRIC_BY_NAME
     from simcomm.core.params import ParameterError, closest_names
     from simcomm.report.experiment_plots import plot_factor, plot_heatmap
     from simcomm.runs.experiment_store import read_manifest, read_runs
@@ -138,7 +146,7 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
             for f in factors if has_values else ():
                 others = [g for g in factors if g != f and runs[g].nunique() > 1]
                 by = others[0] if len(factors) == 2 and others else None
-                plot_factor(runs, f, m, stage / f"{m}_by_{f}.png", by=by,
+                plot_factor(runs, f, m, stage / f"{m}_by_{file_word(f)}.png", by=by,
                             title=f"{manifest['experiment']}: {m} against {f}",
                             order=manifest["factors"][f])
             if len(factors) >= 2 and (has_values or m == "died_week"):  # no deaths: a share of 0
@@ -156,8 +164,10 @@ def summarize_command(directory: Path, metrics: tuple[str, ...], as_json: bool) 
         spec = METRIC_BY_NAME.get(m)
         what = f" ({spec.label(int(manifest.get('weeks', 260)))})" if spec is not None else ""
         counted = "runs that died" if m == "died_week" else "runs with a value"
-        echo(f"\n{m}{what}: mean [95% interval, bootstrap within the metric's bounds] ({counted})")
-        for _, row in points.iterrows():
+        how = ("share of runs [95% Wilson interval]" if m in COUNTED else
+               "mean [95% interval, bootstrap within the metric's bounds]")
+        echo(f"\n{m}{what}: {how} ({counted})")
+        for row in points.to_dict(orient="records"):  # each factor in its own type (10, not 10.0)
             label = ", ".join(f"{f}={row[f]}" for f in factors)
             mean, lo, hi, n = row[f"{m}_mean"], row[f"{m}_ci_low"], row[f"{m}_ci_high"], int(row[f"{m}_n"])
             if n == 0:
@@ -264,6 +274,12 @@ def sensitivity(scenario: str, method: str, param_names: str, samples: int, boun
                    f"{r[key]:>10.4g} {'±' + format(r[conf], '.3g'):>10} {r[extra]:>10.4g}")
     if out is not None:
         echo(f"wrote 5 files to {out}")
+
+
+def file_word(name: str) -> str:
+    """Return ``name`` (a factor: a parameter, or a channel community's ``COMMUNITY.NAME``) as a
+    file name's part: letters, digits, '_', '.' and '-' kept, each other run of characters '_'."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "factor"
 
 
 def _checked_bounds(bounds: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
