@@ -18,10 +18,12 @@ from click.testing import CliRunner
 
 import simcomm
 from simcomm.analysis.experiments import heatmap_table
+from simcomm.core.channel_plan import ChannelPlan
 from simcomm.core.governance import GOVERNANCE
 from simcomm.core.params import ParameterError, make_params
 from simcomm.report.experiment_plots import plot_heatmap
 from simcomm.report.text import format_differences, parameter_differences
+from simcomm.runs.channel_experiment import ChannelExperiment
 from simcomm.runs.experiment_file import load_experiment
 from simcomm.runs.experiments import jobs
 from simcomm.runs.library import LIBRARY, load_scenario
@@ -198,6 +200,9 @@ def test_compare_differences_cover_types_and_varied_parameters() -> None:
 @pytest.mark.parametrize("path", sorted((ROOT / "experiments").glob("*.toml")), ids=lambda p: p.stem)
 def test_shipped_design_points_differ_only_in_their_factors(path: Path) -> None:
     exp = load_experiment(path)
+    if isinstance(exp, ChannelExperiment):
+        channel_points_differ_only_in_their_factors(exp)
+        return
     runs = {job.point: make_params(job.overrides, base=job.scenario.overrides).to_dict()
             for job in jobs(exp)}
     design = exp.design()
@@ -239,3 +244,32 @@ def test_heat_map_counts_deaths_as_a_share_of_runs(tmp_path: Path) -> None:
     assert what == "mean over replicates" and mean.loc["a", 1] == pytest.approx(1.5)
     out = plot_heatmap(runs, "governance", "turnover", "died_week", tmp_path / "died.png")
     assert out.is_file() and out.stat().st_size > 0
+
+
+def channel_settings(plan: ChannelPlan) -> dict[str, object]:
+    """Every setting of a channel plan by the name a channel experiment's factor has: the
+    channel's own by name, a listed community's field or own override as COMMUNITY.NAME."""
+    flat: dict[str, object] = {**plan.shared, "founding_rate": plan.founding_rate,
+                               "max_founded": plan.max_founded,
+                               "founded_scenario": plan.founded.name if plan.founded else ""}
+    for c in plan.to_dict()["communities"]:
+        for key in ("scenario", "topic", "launch_week", "sponsors"):
+            flat[f"{c['name']}.{key}"] = c.get(key)
+        flat.update({f"{c['name']}.{k}": v for k, v in c["overrides"].items()})
+    return flat
+
+
+def channel_points_differ_only_in_their_factors(exp: ChannelExperiment) -> None:
+    """A channel experiment's points (each run's channel plan) differ exactly in the settings of
+    the factors whose values differ, and the manifest's record of a point is its runs' plan."""
+    plans = {job.point: job.plan for job in jobs(exp)}
+    design = exp.design()
+    assert len(plans) == len(design) > 1
+    flat = {p: channel_settings(plan) for p, plan in plans.items()}
+    assert all(flat[p].keys() == flat[0].keys() for p in flat)  # no point adds or drops a setting
+    for i, j in combinations(range(len(design)), 2):
+        varied = {f for f in exp.factors if design[i][f] != design[j][f]}
+        assert changed(flat[i], flat[j]) == varied, (design[i], design[j])
+    for p, point in enumerate(design):
+        assert exp.point_params(point)["communities"] == plans[p].to_dict()["communities"]
+
