@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Partners whose own ties cost about one pass over every tie, read by binary search: a binary
+#: search of a million keys misses the cache some 20 times, a pass streams through them.
+OWN_TIES_PER_PASS = 64
+#: The ties' arrays, one value per tie each, in the order of :meth:`PeerTies._insert`'s arguments.
+COLUMNS: tuple[str, ...] = ("key", "u", "v", "strength", "complementarity")
+
 
 class PeerTies:
     """The community's peer ties: endpoints, strength (0-1] and complementarity of each pair.
@@ -60,11 +66,18 @@ class PeerTies:
         total = np.bincount(self.u[at_u], weights=(self.strength * at_v)[at_u], minlength=self.n)[m]
         return total + np.bincount(self.v[at_v], weights=(self.strength * at_u)[at_v], minlength=self.n)[m]
 
-    def count_between(self, joined: np.ndarray) -> int:
-        """Return how many ties join two partners selected by ``joined`` (boolean, length n): in a
-        community of its own every tie was made there between two of its members, so all of them
-        (no array work in the weekly record); a channel's ties count only those between its
-        partners (:meth:`ChannelTies.count_between`)."""
+    def between(self, m: np.ndarray, member: np.ndarray) -> np.ndarray:
+        """Return the positions (ascending) of the ties between two members: ``m`` the ascending
+        indices of the partners ``member`` selects (boolean, length n)."""
+        if not len(self):
+            return np.empty(0, dtype=np.int64)
+        return (member[self.u] & member[self.v]).nonzero()[0]
+
+    def count_between(self, idx: np.ndarray, selected: np.ndarray) -> int:
+        """Return how many ties join two partners selected by ``selected`` (boolean, length n;
+        ``idx``: their ascending indices): in a community of its own every tie was made there
+        between two of its members, so all of them (no array work in the weekly record); a
+        channel's ties count only those between its partners (:meth:`ChannelTies.count_between`)."""
         return len(self)
 
     def add(self, a: np.ndarray, b: np.ndarray) -> int:
@@ -167,14 +180,147 @@ class ChannelTies(PeerTies):
     """The peer ties of a channel, shared by its communities: a tie made in one community is there
     in every other (peer ties carry across communities). Each community's week makes, uses and
     refreshes ties as in a community of its own, but their weekly decay is the channel's, once a
-    week (:meth:`decay_week`), not once per community: :meth:`decay` does nothing."""
+    week (:meth:`decay_week`), not once per community: :meth:`decay` does nothing.
 
-    def count_between(self, joined: np.ndarray) -> int:
-        """Return how many of the channel's ties join two partners selected by ``joined`` (boolean,
-        length n: those who joined one community), wherever the tie was made."""
-        if not len(self):
+    A community reads only its own partners' ties, not every tie of the channel: the ties of which
+    a partner is the lower end are one run of the sorted keys (from ``x * n`` to ``(x + 1) * n``),
+    found by binary search (:meth:`lower_ends`), so the ties between a community's members, their
+    peer bonds and the ties between partners who joined it cost in proportion to those partners'
+    ties (the same numbers, in the same order, as :class:`PeerTies`' passes over every tie).
+    """
+
+    def __init__(self, n: int, skills: np.ndarray, gain: float = 1.0, forget: float = 0.1) -> None:
+        super().__init__(n, skills, gain=gain, forget=forget)
+        self._version = 0  # changes whenever a tie is inserted or forgotten (positions move)
+        self._among: tuple[np.ndarray, np.ndarray, int, tuple[np.ndarray, ...]] | None = None
+        self._place = np.zeros(n, dtype=np.int64)  # scratch: a member's position in m (only members' read)
+        # Each column in one of two buffers: an insert or a decay writes the other one, then turns.
+        self._buffers: dict[str, list[np.ndarray]] = {}
+        self._turn = 0
+
+    def _reads_own(self, idx: np.ndarray) -> bool:
+        """Return True when reading the own ties of partners ``idx`` (a binary search of the keys
+        for each) costs less than one pass over every tie: they are few against the ties."""
+        return idx.size * OWN_TIES_PER_PASS < self.key.size
+
+    def _buffer(self, name: str, size: int, dtype: np.dtype) -> np.ndarray:
+        """Return the first ``size`` slots of the spare buffer of column ``name`` (not the one
+        holding the column now), grown by a quarter when too small."""
+        spare = self._buffers.setdefault(name, [np.empty(0, dtype=dtype), np.empty(0, dtype=dtype)])
+        if spare[self._turn].size < size:
+            spare[self._turn] = np.empty(size + size // 4 + 1024, dtype=dtype)
+        return spare[self._turn][:size]
+
+    def _insert(self, at: np.ndarray, key: np.ndarray, u: np.ndarray, v: np.ndarray,
+                comp: np.ndarray) -> None:
+        """Insert new ties (ascending ``key``) before positions ``at``, as :meth:`PeerTies._insert`,
+        into the spare buffers (a fresh array of a million ties costs more in new pages than in
+        copying)."""
+        size = self.key.size + at.size
+        slot = at + np.arange(at.size)
+        old = np.empty(size, dtype=bool)
+        old.fill(True)
+        old[slot] = False
+        for name, values in zip(COLUMNS, (key, u, v, self.gain, comp), strict=True):
+            before = getattr(self, name)
+            after = self._buffer(name, size, before.dtype)
+            after[slot] = values
+            after[old] = before
+            setattr(self, name, after)
+        self._turn = 1 - self._turn
+        self._version += 1
+
+    def _compress(self, keep: np.ndarray) -> None:
+        size = int(np.count_nonzero(keep))
+        for name in COLUMNS:
+            before = getattr(self, name)
+            setattr(self, name, np.compress(keep, before, out=self._buffer(name, size, before.dtype)))
+        self._turn = 1 - self._turn
+        self._version += 1
+
+    def lower_ends(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the positions (ascending) of the ties whose lower end is one of partners ``idx``
+        (ascending), and for each the position in ``idx`` of that end: each partner's run of the
+        sorted keys, found by binary search (its peers above it, ascending)."""
+        lo = self.key.searchsorted(idx * self.n)
+        deg = self.key.searchsorted(idx * self.n + self.n) - lo
+        owner = np.repeat(np.arange(idx.size), deg)
+        first = np.cumsum(deg) - deg  # where each partner's run starts in the result
+        return np.arange(owner.size) + (lo - first)[owner], owner
+
+    def _members_ties(self, m: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Return the ties between two members (positions, ascending) and the position in ``m`` of
+        each one's lower and higher end; kept until the ties move or another community asks (its
+        deals and then its peer bonds read the same ties in one week)."""
+        held = self._among
+        if held is not None and held[0] is m and held[1] is member and held[2] == self._version:
+            return held[3]
+        place = self._place
+        place[m] = np.arange(m.size)  # (a lookup, not a binary search of m for every tie's end)
+        if self._reads_own(m):
+            pos, lower = self.lower_ends(m)
+            higher = self.v[pos]
+            both = member[higher]
+            found = (pos[both], lower[both], place[higher[both]])
+        else:  # members are many: one pass over every tie
+            pos = (member[self.u] & member[self.v]).nonzero()[0]
+            found = (pos, place[self.u[pos]], place[self.v[pos]])
+        self._among = (m, member, self._version, found)
+        return found
+
+    def between(self, m: np.ndarray, member: np.ndarray) -> np.ndarray:
+        """Return the positions (ascending) of the ties between two members (``m``: the ascending
+        indices of the partners ``member`` selects), read from the members' own ties."""
+        if not len(self) or m.size == 0:
+            return np.empty(0, dtype=np.int64)
+        return self._members_ties(m, member)[0]
+
+    def strength_of(self, m: np.ndarray, member: np.ndarray) -> np.ndarray:
+        """Return the summed tie strength of each member ``m`` to current members, along m (as
+        :meth:`PeerTies.strength_of`: at each end, summed in the ties' order), from the ties
+        between two members only (a tie to a non-member adds nothing)."""
+        if not len(self) or m.size == 0:
+            return np.zeros(m.size)
+        pos, lower, higher = self._members_ties(m, member)
+        w = self.strength[pos]
+        return (np.bincount(lower, weights=w, minlength=m.size)
+                + np.bincount(higher, weights=w, minlength=m.size))
+
+    def count_between(self, idx: np.ndarray, selected: np.ndarray) -> int:
+        """Return how many of the channel's ties join two partners selected by ``selected``
+        (boolean, length n: those who joined one community; ``idx`` their ascending indices),
+        wherever the tie was made: read from their own ties."""
+        if not len(self) or idx.size == 0:
             return 0
-        return int(np.count_nonzero(joined[self.u] & joined[self.v]))
+        if not self._reads_own(idx):
+            return int(np.count_nonzero(selected[self.u] & selected[self.v]))
+        pos, _ = self.lower_ends(idx)
+        return int(np.count_nonzero(selected[self.v[pos]]))
+
+    def triadic_candidates(self, who: np.ndarray, u: np.ndarray,
+                           v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the two arrays of peers to introduce to each other, as
+        :meth:`PeerTies.triadic_candidates` (each partner's peers in the same order: those above
+        it, then those below it, each ascending), from the ties of ``who`` only: its runs of the
+        sorted keys and one pass over the ties' higher ends."""
+        if len(self) == 0 or who.size == 0:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty
+        pos, lower = self.lower_ends(who)
+        mine = np.zeros(self.n, dtype=bool)
+        mine[who] = True
+        above = np.flatnonzero(mine[self.v])  # the ties of which one of ``who`` is the higher end
+        ends = np.concatenate([lower, who.searchsorted(self.v[above])])  # position in who
+        other = np.concatenate([self.v[pos], self.u[above]])
+        order = np.argsort(ends, kind="stable")
+        other = other[order]
+        deg = np.bincount(ends, minlength=who.size)
+        start = np.cumsum(deg) - deg
+        ok = deg >= 2
+        who_start, who_deg = start[ok], deg[ok]
+        i = np.minimum((u[ok] * who_deg).astype(np.int64), who_deg - 1)
+        j = (i + 1 + np.minimum((v[ok] * (who_deg - 1)).astype(np.int64), who_deg - 2)) % who_deg
+        return other[who_start + i], other[who_start + j]
 
     def decay(self, rate: float) -> int:
         """Do nothing (the channel decays its ties once a week); return 0 ties forgotten."""

@@ -71,6 +71,11 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Join probability of a lapsed partner relative to a new one."),
 )
 
+#: Sorting what the partners heard costs about as much as counting over every partner once they
+#: heard it from one active member in this many partners.
+HEARD_DENSE = 8
+
+
 def awareness_and_joining(s: View, week: Week) -> None:
     """Expose non-members through acquaintances, invitations and public content; those who
     consider and find a fit join (active or lurking); return None."""
@@ -85,10 +90,16 @@ def awareness_and_joining(s: View, week: Week) -> None:
     active = week.m[week.active_m & week.visited]
     known, by = acquaintances(community.graph, active)
     champion = people.is_advocate[active] & ~people.burned_out[active]
-    heard_of, n_active = np.unique(known, return_counts=True)
-    n_champions = np.zeros(heard_of.size, dtype=np.int64)
-    by_champion, count = np.unique(known[champion[by]], return_counts=True)
-    n_champions[heard_of.searchsorted(by_champion)] = count
+    if known.size * HEARD_DENSE > n:  # many heard of it (a large programme): count over every partner
+        counts = np.bincount(known, minlength=n)
+        heard_of = counts.nonzero()[0]
+        n_active = counts[heard_of]
+        n_champions = np.bincount(known[champion[by]], minlength=n)[heard_of]
+    else:  # few: sort only what they heard (the same numbers)
+        heard_of, n_active = np.unique(known, return_counts=True)
+        n_champions = np.zeros(heard_of.size, dtype=np.int64)
+        by_champion, count = np.unique(known[champion[by]], return_counts=True)
+        n_champions[heard_of.searchsorted(by_champion)] = count
     exposure = p.word_of_mouth * n_active.astype(np.float32) + p.invitation * n_champions.astype(np.float32)
     closed = p.growth_policy == "council" and now < p.open_week
     if p.growth_policy == "council" and now == p.open_week:

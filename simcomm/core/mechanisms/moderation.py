@@ -25,7 +25,9 @@ def moderation(s: View, week: Week) -> None:
     """Draw this week's spam, remove the moderated share, set ``spam_share`` (0-1); return None."""
     p, now = s.p, week.number
     spam = s.streams.get("spam").poisson_count(now, p.spam_per_member * week.m.size)
-    moderated = bool(np.count_nonzero(s.people.is_leader)) if s.rules.member_led else week.effort > 0
+    # Leaders, where members lead: only a partner the community reached leads it (on its roster).
+    leaders = s.people.is_leader[s.community.roster] if s.rules.member_led else None
+    moderated = bool(np.count_nonzero(leaders)) if leaders is not None else week.effort > 0
     removed = 0
     if moderated and spam:
         caught = s.streams.get("spam removed").uniform(now, np.arange(spam)) < p.moderation
@@ -38,6 +40,7 @@ def moderation(s: View, week: Week) -> None:
 
 MECHANISM = Mechanism(
     name="moderation", source="MODEL.md mechanism 12; seeds/003 #6, #8", step=moderation,
-    params=PARAMS, reads=("week.m", "week.effort", "people.is_leader"), writes=("week.spam_share",),
+    params=PARAMS, reads=("week.m", "week.effort", "people.is_leader", "community.roster"),
+    writes=("week.spam_share",),
     streams=("spam", "spam removed"),
 )

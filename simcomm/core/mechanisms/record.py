@@ -100,7 +100,7 @@ def metrics_row(s: View, week: Week) -> dict[str, Any]:
                                 if t["first_posts"] else math.nan),
         "first_posts": int(t["first_posts"]),
         "new_ties": int(t["new_ties"]),
-        "ties": community.ties.count_between(joined(people, roster)),  # between partners who joined it
+        "ties": community.ties.count_between(*joined(people, roster)),  # between partners who joined it
         "peer_deals": int(t["peer_deals"]),
         "jobs": int(t["jobs"]),
         "mean_commitment": mean_commitment,
@@ -117,12 +117,13 @@ def metrics_row(s: View, week: Week) -> dict[str, Any]:
     }
 
 
-def joined(people: Any, roster: np.ndarray) -> np.ndarray:
-    """Return which partners ever joined the community (bool per partner: those of the ``roster``
-    with a join week)."""
+def joined(people: Any, roster: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the partners who ever joined the community (those of the ``roster`` with a join
+    week: ascending indices) and the same as a bool per partner."""
+    ever = roster[people.join_week[roster] >= 0]
     mask = np.zeros(people.n, dtype=bool)  # (zeros: untouched pages cost no memory)
-    mask[roster[people.join_week[roster] >= 0]] = True
-    return mask
+    mask[ever] = True
+    return ever, mask
 
 
 def _row_value(model: Any, name: str) -> Any:

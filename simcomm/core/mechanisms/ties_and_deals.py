@@ -57,20 +57,17 @@ def ties_and_deals(s: View, week: Week) -> None:
     week.tally["new_ties"] += ties.add(a, b)
     deals_m = np.zeros(m.size)
     if len(ties):
-        member = week.is_member
-        both = member[ties.u] & member[ties.v]
-        deal = np.zeros(both.size, dtype=bool)  # a draw for each tie between two members only
-        among = both.nonzero()[0]
-        deal[among] = (s.streams.get("deal").uniform(now, ties.key[among])
-                       < p.deal_rate * ties.complementarity[among])
-        if np.count_nonzero(deal):  # (in a week without deals nothing below changes)
+        among = ties.between(m, week.is_member)  # a draw for each tie between two members only
+        deal = among[s.streams.get("deal").uniform(now, ties.key[among])
+                      < p.deal_rate * ties.complementarity[among]]  # positions, ascending
+        if deal.size:  # (in a week without deals nothing below changes)
             ties.refresh(deal)
             # Both partners of a deal are members: count each member's deals by its position in m.
             per = np.bincount(m.searchsorted(np.concatenate([ties.u[deal], ties.v[deal]])),
                               minlength=m.size)
             people.deals[m] += per.astype(np.int32)
             deals_m = per.astype(float)
-            week.tally["peer_deals"] += int(np.count_nonzero(deal))
+            week.tally["peer_deals"] += int(deal.size)
     week.deals_m = deals_m
     week.tally["ties_lost"] += ties.decay(p.tie_decay)
 
