@@ -118,7 +118,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("M31", MECH + "staff_turnover.py",
              "people.manager_bond[lost] = 0.0", "people.manager_bond[lost] *= 1.0",
              "a bond stays with the member when its manager leaves without a handover"),
-    Mutation("M32", MECH + "commitment.py", "strength_among(week.is_member)", "strength_among(np.ones_like("
+    Mutation("M32", MECH + "commitment.py", "strength_of(m, week.is_member)", "strength_of(m, np.ones_like("
              "week.is_member))", "ties to partners who left still hold a member"),
     Mutation("M33", MECH + "responses.py", "people.identity[boosted] = np.minimum(people.identity[boosted]",
              "people.commitment[boosted] = np.minimum(people.identity[boosted]",

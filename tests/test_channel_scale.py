@@ -1,9 +1,10 @@
 """A channel's cost grows with memberships, not communities x partners (issue 24, scale): what the
 week's shortcuts rest on holds. A community's roster holds exactly the partners it has reached,
 a member's peer bond summed over its own ties is the sum over every partner, the channel's
-memberships are its live communities' members, and a channel's memory is estimated as one
-population and each community's own state. Small channels, a few weeks (speed is measured in
-benchmarks/channel_benchmark.py, never here)."""
+memberships are its live communities' members, a channel's ties read from a community's members'
+own ties (or in one pass shared by its week) are those a pass over every tie finds, and a
+channel's memory is estimated as one population and each community's own state. Small channels,
+a few weeks (speed is measured in benchmarks/channel_benchmark.py, never here)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ import dataclasses
 import numpy as np
 import pytest
 
+from simcomm.core import ties
 from simcomm.core.channel import Channel
 from simcomm.core.membership import ACTIVE, LURKING, UNAWARE
 from simcomm.core.model import CommunityModel
 from simcomm.core.params import ParameterError, make_params
-from simcomm.core.ties import PeerTies
+from simcomm.core.ties import ChannelTies, PeerTies
 from simcomm.runs import resources
 from simcomm.runs.channel_run import load_channel
 from simcomm.runs.library import load_scenario
@@ -90,3 +92,47 @@ def test_a_channel_is_estimated_as_one_population_and_each_communitys_own_state(
     with pytest.raises(ParameterError, match=r"partners=1000000 with acquaintances=8 and 100 communities "
                                              r"needs about 13\.9 GB of memory per run, but 4\.0 GB"):
         resources.check_memory([({"partners": 1_000_000}, {})], models=100, shared_population=True)
+
+
+def _twin_ties(n: int = 80) -> tuple[np.random.Generator, PeerTies, ChannelTies]:
+    """Return a generator and the same ties twice, made by the same interactions and weekly decay
+    (inserts and forgetting through the channel's reused buffers): as a community's own and as a
+    channel's."""
+    rng = np.random.default_rng(5)
+    skills = rng.dirichlet(np.ones(5), size=n)
+    plain, channel = PeerTies(n, skills, gain=0.3), ChannelTies(n, skills, gain=0.3)
+    for _ in range(12):
+        a, b = rng.integers(0, n, 40), rng.integers(0, n, 40)
+        plain.add(a, b)
+        channel.add(a, b)
+        plain.decay(0.05)
+        channel.decay_week(0.05)
+    return rng, plain, channel
+
+
+@pytest.mark.parametrize("per_pass", [1, 10**9], ids=["members-own-ties", "one-pass-over-every-tie"])
+def test_a_channels_ties_read_from_members_own_ties_are_those_of_a_pass_over_every_tie(
+        per_pass: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ties, "OWN_TIES_PER_PASS", per_pass)  # members few (binary search) or many
+    rng, plain, channel = _twin_ties()
+    for name in ties.COLUMNS:
+        assert np.array_equal(getattr(channel, name), getattr(plain, name)), name
+    assert len(channel) > 100
+    for _ in range(3):
+        member = rng.random(80) < 0.5
+        m = np.flatnonzero(member)
+        assert np.array_equal(channel.between(m, member), plain.between(m, member))
+        channel.refresh(channel.between(m, member)[::3])  # a deal strengthens a tie: the bonds read it
+        plain.refresh(plain.between(m, member)[::3])
+        assert np.array_equal(channel.strength_of(m, member), plain.strength_of(m, member))  # to the bit
+        assert channel.count_between(m, member) == np.count_nonzero(member[plain.u] & member[plain.v])
+        who = m[::4]
+        u, v = rng.random(who.size), rng.random(who.size)
+        for mine, theirs in zip(channel.triadic_candidates(who, u, v), plain.triadic_candidates(who, u, v),
+                                strict=True):
+            assert np.array_equal(mine, theirs)
+        a, b = rng.integers(0, 80, 30), rng.integers(0, 80, 30)  # new ties move the positions
+        made = (channel.add(a, b), plain.add(a, b))
+        assert made[0] == made[1] > 0
+        assert np.array_equal(channel.between(m, member), plain.between(m, member))  # the same week's members
+        assert np.array_equal(channel.strength_of(m, member), plain.strength_of(m, member))
