@@ -23,7 +23,9 @@ at most one a week with probability ``1 - exp(-founding_rate x felt share)``, up
 
 The cost grows with memberships, not communities x partners: a community's week works over the
 partners it has reached (its ``roster``, :mod:`simcomm.core.membership`), and the channel counts
-memberships once a week from each live community's members (:meth:`Channel.members_of`). What is
+memberships once a week from each live community's members (:meth:`Channel.members_of`); the
+shared ties are read per community from its partners' own ties (:class:`~simcomm.core.ties.ChannelTies`,
+one run of the sorted keys per partner). What is
 left in proportion to the partners is once a week for the whole channel (the attention split,
 member founding's felt problems), a vendor's or sponsor's invitations (a draw for every partner
 outside the community, as in a community of its own) and each community's per-partner arrays
