@@ -564,9 +564,14 @@ main(sys.argv[2:], prog_name="simcomm")
 
 def fill_disk(cwd: Path, limit: int, *args: str) -> tuple[int, str]:
     """Run a simcomm command in a process whose files cannot grow past ``limit`` bytes: every
-    writer (Python, pyarrow, matplotlib) fails part-way as on a full disk."""
-    done = subprocess.run([sys.executable, "-c", FILL, str(limit), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=600)
+    writer (Python, pyarrow, matplotlib) fails part-way as on a full disk. It and its children
+    write no bytecode: Python's import writes a module's cache file with one unchecked write, so
+    under the limit a module first imported there left a cache cut at ``limit`` bytes in the
+    shared environment, and every later import of it failed ("marshal data too short": 45 tests of
+    a suite, 2026-12-07, once this file ran before the others had compiled pandas and PIL)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run([sys.executable, "-B", "-c", FILL, str(limit), *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=600, env=env)
     return done.returncode, done.stderr
 
 
