@@ -45,12 +45,10 @@ from __future__ import annotations
 
 import copy
 import functools
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from simcomm.core.channel import CHANNEL_METRICS
@@ -77,6 +75,7 @@ from simcomm.runs.experiment_design import (
     ExperimentText,
     counted_runs,
     factor_values,
+    job_row,
 )
 from simcomm.runs.library import load_scenario, scenario_names
 from simcomm.runs.resources import check_memory
@@ -187,19 +186,8 @@ def run_channel_job(job: ChannelJob) -> dict[str, Any]:
     in their units, NaN for none) and, when weekly series are kept, ``_weekly`` (a DataFrame:
     point, replicate, week, the series)."""
     channel = stepped_channel(job.plan, job.seed, job.weeks)
-    measures = channel_outcomes(channel)
-    row: dict[str, Any] = {"point": job.point, "replicate": job.replicate, "seed": job.seed}
-    for m in job.metrics:
-        v = measures[m]
-        row[m] = math.nan if v is None else float(v)
-    if job.weekly:
-        rows = pd.DataFrame(channel.rows, columns=list(CHANNEL_METRICS))
-        frame = pd.DataFrame({"point": job.point, "replicate": job.replicate,
-                              "week": rows["week"].to_numpy(dtype=np.int64)})
-        for c in job.weekly:
-            frame[c] = rows[c].to_numpy(dtype=float)
-        row["_weekly"] = frame
-    return row
+    weeks = pd.DataFrame(channel.rows, columns=list(CHANNEL_METRICS)) if job.weekly else None
+    return job_row(job, channel_outcomes(channel), weeks)
 
 
 def _settings(plan: ChannelPlan) -> tuple[dict[str, ParamSpec], dict[str, dict[str, ParamSpec]]]:

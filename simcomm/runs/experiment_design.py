@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from simcomm.core.metric_registry import SUMMARY
 from simcomm.core.metrics import WEEKLY_METRICS
@@ -255,3 +256,21 @@ def counted_runs(runs: int, values: int, where: str) -> int:
     if runs > MAX_RUNS:
         raise file_error(where, "factors", f"{runs:,} runs or more is too many (at most {MAX_RUNS:,})")
     return runs
+
+
+def job_row(job: Any, measures: Mapping[str, float | None], weeks: pd.DataFrame | None) -> dict[str, Any]:
+    """Return one run's row of an experiment: ``job``'s point, replicate and seed, each of its
+    kept ``metrics`` from ``measures`` (floats in the measure's units, NaN for none) and, when
+    the job keeps weekly series, ``_weekly``: a DataFrame of point, replicate, week and each kept
+    series, taken from ``weeks`` (a weekly table with a ``week`` column)."""
+    row: dict[str, Any] = {"point": job.point, "replicate": job.replicate, "seed": job.seed}
+    for m in job.metrics:
+        v = measures.get(m)
+        row[m] = math.nan if v is None else float(v)
+    if job.weekly and weeks is not None:
+        frame = pd.DataFrame({"point": job.point, "replicate": job.replicate,
+                              "week": weeks["week"].to_numpy(dtype=np.int64)})
+        for c in job.weekly:
+            frame[c] = weeks[c].to_numpy(dtype=float)
+        row["_weekly"] = frame
+    return row

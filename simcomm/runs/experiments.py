@@ -13,19 +13,17 @@ runs only the missing runs.
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from simcomm.core.params import ParameterError, Value
 from simcomm.core.scenario import Scenario
 from simcomm.runs.channel_experiment import ChannelExperiment, ChannelJob, run_channel_job
-from simcomm.runs.experiment_design import Experiment
+from simcomm.runs.experiment_design import Experiment, job_row
 from simcomm.runs.experiment_store import (
     LOCK_NAME,
     ResultsWriter,
@@ -75,18 +73,7 @@ def run_job(job: Job) -> dict[str, Any]:
     from simcomm.runs.sim import simulate
 
     result = simulate(job.scenario, weeks=job.weeks, seed=job.seed, overrides=job.overrides)
-    row: dict[str, Any] = {"point": job.point, "replicate": job.replicate, "seed": job.seed}
-    for m in job.metrics:
-        v = result.summary.get(m)
-        row[m] = math.nan if v is None else float(v)
-    if job.weekly:
-        ts = result.timeseries
-        frame = pd.DataFrame({"point": job.point, "replicate": job.replicate,
-                              "week": ts["week"].to_numpy(dtype=np.int64)})
-        for c in job.weekly:
-            frame[c] = ts[c].to_numpy(dtype=float)
-        row["_weekly"] = frame
-    return row
+    return job_row(job, result.summary, result.timeseries if job.weekly else None)
 
 
 def jobs(exp: Experiment) -> list[Job | ChannelJob]:
