@@ -13,6 +13,7 @@ PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12
 # --no-loadscope-reorder: files go to the workers in collection order, which tests/conftest.py starts
 # with the longest files, so no worker is left alone on a long file at the end.
 PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder
+PYTEST_ARGS_311 ?= -n 3
 # pip --no-compile: pip byte-compiles every file it installs (103 s for .venv, 36 s without, measured
 # 2026-12-06); Python compiles only what is imported, on first import, and keeps it: which needs
 # bytecode writing on (a machine that sets PYTHONDONTWRITEBYTECODE, as this project's does, made every
@@ -50,7 +51,7 @@ docs: $(VENV)/.installed
 test-default: $(VENV)/.installed
 	$(VENV)/bin/python -c 'import sys, mesa; print("Python", sys.version.split()[0], "mesa", mesa.__version__)'
 	$(VENV)/bin/simcomm dashboard --prepare-offline
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS) $(PYTEST_ARGS_311)
 
 test-312: venv-312
 ifneq ($(PY312),)
@@ -61,14 +62,15 @@ else
 	@echo "Python 3.12 not found: testing on $(PYTHON) only"
 endif
 
-# Both environments install side by side, then lint, the API reference, the browser assets and the check that both
-# Pythons give the same model outputs run side by side; then the two suites side by side (each on two
-# workers: one suite alone left a core idle ~12% of the time, waiting on processes it started and on
-# the last long file; measured 2026-12-07). Each suite's output is printed whole when it ends.
+# Both environments install side by side; then lint, the API reference, the check that both Pythons
+# give the same model outputs and the two suites, all side by side (one suite alone left a core idle
+# ~12% of the time, waiting on processes it started and on its last long file; measured 2026-12-07).
+# The 3.11 suite also runs the tests marked seeds and once (about 1.35x the 3.12 suite's work), so it
+# has three workers to the 3.12 suite's two and the two end nearer together. Each suite's browser
+# assets are put in place by its own target; each target's output is printed whole when it ends.
 test:
 	$(MAKE) --no-print-directory -j 2 --output-sync=target $(VENV)/.installed venv-312
-	$(MAKE) --no-print-directory -j 4 --output-sync=target lint docs same-outputs assets
-	$(MAKE) --no-print-directory -j 2 --output-sync=target test-default test-312
+	$(MAKE) --no-print-directory -j 5 --output-sync=target lint docs same-outputs test-default test-312
 
 venv-312:
 ifneq ($(PY312),)
