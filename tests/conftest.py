@@ -23,7 +23,7 @@ if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
 
 
 # The test files that take longest, longest first (3.11 suite, `--durations=0` summed per file,
-# 2026-12-07): `make test` hands files to its two workers in collection order (`--dist loadfile
+# 2026-12-07): `make test` hands files to each suite's workers in collection order (`--dist loadfile
 # --no-loadscope-reorder`), so these start first and no worker finishes alone on one at the end
 # (test_claims.py, last by the default order, kept one worker busy for minutes after the other was
 # done). Files not named keep their order after these. Only the order changes, never what runs.
