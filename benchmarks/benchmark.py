@@ -12,7 +12,8 @@ timed (lifelines, which ``simcomm.run`` imports lazily for its summary, is impor
 Peak memory includes the interpreter and the imported libraries; the ``baseline`` row shows
 how much of it that is.
 
-Speed is partner-weeks per second = partners x weeks / wall seconds, counting every partner in
+Speed is partner-weeks per second = partners x weeks / wall seconds (a child also prints its CPU
+seconds, ``cpu_seconds``, steadier on a shared machine), counting every partner in
 the population, and member-weeks per second = the members (active or lurking) summed over the
 weeks / wall seconds, the part of the population the weekly mechanisms work on; "peak active" is
 the most active members in any week. Runs per second is 1 / seconds at the default size (2,000
@@ -82,18 +83,18 @@ def child(impl: str, scenario: str, partners: int, weeks: int, seed: int) -> dic
 
     run = simcomm.run  # the package imports lazily: load the model's modules before timing
     overrides = {"partners": partners}
-    seconds, peak_active, member_weeks = 0.0, 0, 0
+    seconds, cpu_seconds, peak_active, member_weeks = 0.0, 0.0, 0, 0
     if impl == "fast":
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = run(scenario, weeks=weeks, seed=seed, overrides=overrides)
-        seconds = time.perf_counter() - t0
+        seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
         ts = result.timeseries
         peak_active = int(ts["active_members"].max())
         member_weeks = int((ts["active_members"] + ts["lurking_members"]).sum())
     elif impl != "baseline":
         raise ValueError(f"unknown implementation {impl!r}")
-    return {"seconds": seconds, "peak_mib": _peak_mib(), "peak_active": peak_active,
-            "member_weeks": member_weeks}
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_mib": _peak_mib(),
+            "peak_active": peak_active, "member_weeks": member_weeks}
 
 
 def measure(impl: str, scenario: str, partners: int, weeks: int, seed: int,

@@ -18,6 +18,7 @@ import numpy as np
 
 from simcomm.agents.partner import STATE_NAMES
 from simcomm.core.mechanism import Room
+from simcomm.core.partner_sets import distinct
 from simcomm.core.state import View, community_field, partner_array
 
 # Membership states (shared/MODEL.md, Partner "membership state"), in STATE_NAMES order.
@@ -79,7 +80,7 @@ def reach(s: View, idx: np.ndarray) -> None:
     pos = roster.searchsorted(idx)
     known = pos < roster.size
     known[known] = roster[pos[known]] == idx[known]
-    new = np.unique(idx[~known])
+    new = distinct(idx[~known])
     if new.size:
         s.community.roster = np.insert(roster, roster.searchsorted(new), new)
 

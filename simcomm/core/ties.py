@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simcomm.core.partner_sets import distinct
+
 #: Partners whose own ties cost about one pass over every tie, read by binary search: a binary
 #: search of a million keys misses the cache some 20 times, a pass streams through them.
 OWN_TIES_PER_PASS = 64
@@ -60,11 +62,13 @@ class PeerTies:
         if not len(self):
             return np.zeros(m.size)
         # A tie's weight at one end is its strength if the other end is a member, else 0; the
-        # sums are taken in the ties' order, as in strength_among (np.bincount's zeros cost no
-        # memory where no member's tie lands; nothing is added up over every partner).
-        at_u, at_v = member[self.u], member[self.v]
-        total = np.bincount(self.u[at_u], weights=(self.strength * at_v)[at_u], minlength=self.n)[m]
-        return total + np.bincount(self.v[at_v], weights=(self.strength * at_u)[at_v], minlength=self.n)[m]
+        # sums are taken in the ties' order, as in strength_among. Adding a 0 leaves a sum of
+        # strengths (>= 0) as it was, to the bit, so only the ties between two members are summed
+        # (np.bincount's zeros cost no memory where no member's tie lands).
+        both = (member[self.u] & member[self.v]).nonzero()[0]
+        w = self.strength[both]
+        total = np.bincount(self.u[both], weights=w, minlength=self.n)[m]
+        return total + np.bincount(self.v[both], weights=w, minlength=self.n)[m]
 
     def between(self, m: np.ndarray, member: np.ndarray) -> np.ndarray:
         """Return the positions (ascending) of the ties between two members: ``m`` the ascending
@@ -72,6 +76,10 @@ class PeerTies:
         if not len(self):
             return np.empty(0, dtype=np.int64)
         return (member[self.u] & member[self.v]).nonzero()[0]
+
+    #: Every tie joins two partners who joined the community (its ties are made there): the
+    #: weekly record counts them as ``len(ties)``, without :meth:`count_between`'s arguments.
+    all_between_joined = True
 
     def count_between(self, idx: np.ndarray, selected: np.ndarray) -> int:
         """Return how many ties join two partners selected by ``selected`` (boolean, length n;
@@ -94,7 +102,7 @@ class PeerTies:
                 return 0
         keys = np.minimum(a, b) * self.n + np.maximum(a, b)
         if keys.size > 1:
-            keys = _distinct(keys)
+            keys = distinct(keys)
         pos = self.key.searchsorted(keys)
         # A key past the end is compared with the last one (not equal): it is new.
         if len(self) and np.count_nonzero(exists := self.key.take(pos, mode="clip") == keys):
@@ -188,6 +196,8 @@ class ChannelTies(PeerTies):
     peer bonds and the ties between partners who joined it cost in proportion to those partners'
     ties (the same numbers, in the same order, as :class:`PeerTies`' passes over every tie).
     """
+
+    all_between_joined = False  # a tie made in one community joins partners of others too
 
     def __init__(self, n: int, skills: np.ndarray, gain: float = 1.0, forget: float = 0.1) -> None:
         super().__init__(n, skills, gain=gain, forget=forget)
@@ -331,14 +341,3 @@ class ChannelTies(PeerTies):
         return how many went."""
         return PeerTies.decay(self, rate)
 
-
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """Return the distinct ``values``, ascending (``np.unique``, about twice as fast on the small
-    arrays of a week's new ties)."""
-    values = np.sort(values)
-    if values.size < 2:
-        return values
-    first = np.empty(values.size, dtype=bool)
-    first[0] = True
-    np.not_equal(values[1:], values[:-1], out=first[1:])
-    return values[first]

@@ -30,6 +30,7 @@ from simcomm.core.mechanism import Mechanism
 from simcomm.core.membership import AWARE, ENROLL_WRITES, LAPSED, UNAWARE, enroll
 from simcomm.core.membership import reach as reach_partners
 from simcomm.core.parameter import ASSUMPTION, CAL_TEXT, CALIBRATED, ParamSpec, param
+from simcomm.core.partner_sets import union
 from simcomm.core.population import acquaintances, relevance
 from simcomm.core.state import View
 from simcomm.core.week import Week
@@ -128,8 +129,8 @@ def awareness_and_joining(s: View, week: Week) -> None:
     k = s.streams.get("discoveries").poisson_count(now, p.discovery * messages) if p.discovery else 0
     if k:
         found = s.streams.get("discovered").pick(now, n, k)
-        reached = np.union1d(invited, found[outside(found)])
-    cand = np.union1d(heard_of[(exposure > 0) & outside(heard_of)], reached)
+        reached = union(invited, found[outside(found)])
+    cand = union(heard_of[(exposure > 0) & outside(heard_of)], reached)
     if cand.size == 0:
         return
     u_consider, u_join = s.streams.uniforms(now, ("consider", "join"), cand)
