@@ -77,10 +77,6 @@ class PeerTies:
             return np.empty(0, dtype=np.int64)
         return (member[self.u] & member[self.v]).nonzero()[0]
 
-    #: Every tie joins two partners who joined the community (its ties are made there): the
-    #: weekly record counts them as ``len(ties)``, without :meth:`count_between`'s arguments.
-    all_between_joined = True
-
     def count_between(self, idx: np.ndarray, selected: np.ndarray) -> int:
         """Return how many ties join two partners selected by ``selected`` (boolean, length n;
         ``idx``: their ascending indices): in a community of its own every tie was made there
@@ -196,8 +192,6 @@ class ChannelTies(PeerTies):
     peer bonds and the ties between partners who joined it cost in proportion to those partners'
     ties (the same numbers, in the same order, as :class:`PeerTies`' passes over every tie).
     """
-
-    all_between_joined = False  # a tie made in one community joins partners of others too
 
     def __init__(self, n: int, skills: np.ndarray, gain: float = 1.0, forget: float = 0.1) -> None:
         super().__init__(n, skills, gain=gain, forget=forget)

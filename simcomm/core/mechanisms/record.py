@@ -100,7 +100,7 @@ def metrics_row(s: View, week: Week) -> dict[str, Any]:
                                 if t["first_posts"] else math.nan),
         "first_posts": int(t["first_posts"]),
         "new_ties": int(t["new_ties"]),
-        "ties": joined_ties(community.ties, people, roster),
+        "ties": community.ties.count_between(*joined(people, roster)),  # between partners who joined it
         "peer_deals": int(t["peer_deals"]),
         "jobs": int(t["jobs"]),
         "mean_commitment": mean_commitment,
@@ -115,12 +115,6 @@ def metrics_row(s: View, week: Week) -> dict[str, Any]:
         "vendor_cost": float(cost),
         "influenced_revenue": float(revenue),
     }
-
-
-def joined_ties(ties: Any, people: Any, roster: np.ndarray) -> int:
-    """Return how many ``ties`` join two partners who joined the community (all of a community's
-    own ties; a channel's shared ties are counted between those of its ``roster`` who joined)."""
-    return len(ties) if ties.all_between_joined else ties.count_between(*joined(people, roster))
 
 
 def joined(people: Any, roster: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
