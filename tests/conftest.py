@@ -51,7 +51,6 @@ def import_every_module_that_runs() -> None:
             importlib.import_module(info.name)
 
 
-@lru_cache(maxsize=512)
 def pool_processes(parent: subprocess.Popen, wanted: int = 3, hang_guard_s: float = 600.0) -> list:
     """Return the processes under ``parent`` once ``wanted`` are up (a pool's forkserver and two
     workers) or ``parent`` has ended. The bound only stops a hang: on a loaded machine (load 10,
@@ -68,6 +67,7 @@ def pool_processes(parent: subprocess.Popen, wanted: int = 3, hang_guard_s: floa
     return children
 
 
+@lru_cache(maxsize=512)
 def _run_cached(scenario: str, weeks: int, seed: int, items: tuple) -> simcomm.Result:
     return simcomm.run(scenario, weeks=weeks, seed=seed, overrides=dict(items))
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from forked_process import run_forked
 
 import simcomm
 from simcomm.core.metrics import WEEKLY_METRICS
@@ -296,6 +297,7 @@ RESUME = TINY.replace("weeks = 25", "weeks = 80").replace("replicates = 2", "rep
 # Runs the command in a process that kills itself with SIGKILL as soon as its first batch is in
 # place, before the manifest records it: a kill at a known moment instead of a race between the
 # test's polling and the sweep (the sweep used to finish first now and then under load).
+CLI = "import sys\nfrom simcomm.ui.cli import main\nmain(sys.argv[1:], prog_name='simcomm')\n"
 KILL_AFTER_FIRST_BATCH = """
 import os, signal, sys
 from simcomm.runs import experiment_store
@@ -315,14 +317,12 @@ def test_killed_sweep_resumes_with_every_run_exactly_once(tmp_path: Path) -> Non
     path = write(tmp_path, RESUME)
     out = tmp_path / "out"
     args = ["experiment", "run", str(path), "--out", str(out), "--workers", "1"]
-    killed = subprocess.run([sys.executable, "-c", KILL_AFTER_FIRST_BATCH, *args], capture_output=True,
-                            text=True, timeout=300)
+    killed = run_forked(KILL_AFTER_FIRST_BATCH, *args)  # a process of its own, forked warm
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert read_manifest(out)["runs_done"] == 0  # killed between the batch and the manifest
     partial = read_runs(out)
     assert len(partial) == 2  # the first batch (batch_size = 2)
-    cmd = [sys.executable, "-m", "simcomm.ui.cli", *args]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    done = run_forked(CLI, *args)
     assert done.returncode == 0, done.stderr
     final = _table(out)
     assert len(final) == 24

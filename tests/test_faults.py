@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import import_every_module_that_runs, pool_processes
+from forked_process import run_forked
 
 import simcomm
 from simcomm.core.params import ParameterError
@@ -174,7 +175,7 @@ def test_a_fifo_is_refused_without_hanging(tmp_path: Path) -> None:
     code = ("from simcomm.runs.library import load_scenario\n"
             f"load_scenario({str(fifo)!r})\n")
     # A hang would raise subprocess.TimeoutExpired; the guard is generous, not a timing claim.
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    done = run_forked(code, timeout=120)
     assert done.returncode != 0 and "not a regular file" in done.stderr
     code, _, err = invoke("run", str(fifo), *TINY)
     assert_one_line(code, err, "not a regular file")
@@ -428,7 +429,7 @@ if __name__ == "__main__":
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forkserver workers")
-def test_ctrl_c_during_a_pool_prints_no_thread_traceback(tmp_path: Path) -> None:
+def test_ctrl_c_during_a_pool_prints_no_thread_traceback() -> None:
     """The pool's thread fails the pending runs as its workers end on the Ctrl-C; under Python
     3.11 a run cancelled at that moment made it print an InvalidStateError traceback (3 times
     in 5 before the fix).
@@ -439,10 +440,8 @@ def test_ctrl_c_during_a_pool_prints_no_thread_traceback(tmp_path: Path) -> None
 
     Five tries under Python 3.11, where the race was seen; two under 3.12 (each try costs ~5 s of
     CPU: starting the interpreter, the forkserver and the workers)."""
-    script = tmp_path / "pool.py"
-    script.write_text(POOL_CTRL_C)
     for _ in range(5 if sys.version_info < (3, 12) else 2):
-        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+        done = run_forked(POOL_CTRL_C, timeout=600)  # forked warm: its pool starts as a fresh one does
         assert done.returncode == 130 and done.stderr.strip() == "interrupted", done.stderr[-2000:]
 
 
@@ -564,14 +563,15 @@ main(sys.argv[2:], prog_name="simcomm")
 
 def fill_disk(cwd: Path, limit: int, *args: str) -> tuple[int, str]:
     """Run a simcomm command in a process whose files cannot grow past ``limit`` bytes: every
-    writer (Python, pyarrow, matplotlib) fails part-way as on a full disk. It and its children
-    write no bytecode: Python's import writes a module's cache file with one unchecked write, so
-    under the limit a module first imported there left a cache cut at ``limit`` bytes in the
-    shared environment, and every later import of it failed ("marshal data too short": 45 tests of
-    a suite, 2026-12-07, once this file ran before the others had compiled pandas and PIL)."""
+    writer (Python, pyarrow, matplotlib) fails part-way as on a full disk. A process forked from
+    a warm one (tests/forked_process.py: the same process of its own, without 2-4 s of imports).
+    It and its children write no bytecode: Python's import writes a module's cache file with one
+    unchecked write, so under the limit a module first imported there left a cache cut at
+    ``limit`` bytes in the shared environment, and every later import of it failed ("marshal data
+    too short": 45 tests of a suite, 2026-12-07, once this file ran before the others had compiled
+    pandas and PIL)."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    done = subprocess.run([sys.executable, "-B", "-c", FILL, str(limit), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=600, env=env)
+    done = run_forked(FILL, str(limit), *args, cwd=cwd, env=env)
     return done.returncode, done.stderr
 
 

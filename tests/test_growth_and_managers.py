@@ -60,11 +60,15 @@ def test_a_larger_channel_holds_a_larger_community(scenario: str) -> None:
     Under Model 3 a member-founded community starts from its initiator's circle (often 2-4
     founders) and at the defaults most die young (organic peaks 2-14 with 2,000 partners, 1-62
     with 20,000), which says nothing about reach; so the organic community gets 40 seeded
-    advocates at launch and forms. Measured (organic): mean peaks 884 and 6,284, ratio 7.1."""
+    advocates at launch and forms. Measured (organic): mean peaks 884 and 6,284, ratio 7.1.
+
+    Over 130 weeks since 2026-12-08 (half the cost, at 20,000 partners one of the suite's longest
+    tests): measured ratios 5.7 (organic: peaks 876 and 5,011) and 8.3 (vendor-imposed: 448 and
+    3,728), against the 3 asked."""
     launch = {"seed_advocates": 40} if scenario == "organic" else {}
-    small = [_members(simcomm.run(scenario, seed=s, overrides={"partners": 2000, **launch})).max()
+    small = [_members(simcomm.run(scenario, weeks=130, seed=s, overrides={"partners": 2000, **launch})).max()
              for s in range(5)]
-    large = [_members(simcomm.run(scenario, seed=s, overrides={"partners": 20000, **launch})).max()
+    large = [_members(simcomm.run(scenario, weeks=130, seed=s, overrides={"partners": 20000, **launch})).max()
              for s in range(5)]
     assert np.mean(large) > 3 * np.mean(small), (small, large)
 

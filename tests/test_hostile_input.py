@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import import_every_module_that_runs
+from forked_process import run_forked
 
 import simcomm
 from simcomm.runs import resources, workload
@@ -79,8 +80,7 @@ def test_text_from_a_scenario_file_cannot_drive_the_terminal_even_piped(tmp_path
     outputs = []
     for args in (["show", str(path)], ["run", str(path), *TINY], ["run", str(bad_key), *TINY],
                  ["compare", str(path), "organic", "-r", "2", "-w", "1", *TINY]):
-        done = subprocess.run([sys.executable, "-c", PROGRAM, *args], capture_output=True, text=True,
-                              timeout=300)  # piped: not a terminal
+        done = run_forked(PROGRAM, *args)  # piped: not a terminal (a process of its own, forked warm)
         outputs.append(done.stdout + done.stderr)
     text = "".join(outputs)
     assert not CONTROL.search(text), repr(CONTROL.search(text))

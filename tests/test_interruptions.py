@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import pool_processes
+from forked_process import run_forked
 
 from simcomm.runs.output_set import read_output_set
 from simcomm.ui.cli import main
@@ -66,8 +67,7 @@ def simcomm(*args: str, interrupt: str = "") -> tuple[subprocess.CompletedProces
     """Run the installed program's entry point in its own session (so a signal to its process
     group, as a terminal sends, reaches only it); return the outcome and its marker."""
     env, mark = marked_env(interrupt)
-    done = subprocess.run([sys.executable, "-c", PROGRAM, *args], capture_output=True, text=True, env=env,
-                          timeout=600, start_new_session=True)
+    done = run_forked(PROGRAM, *args, env=env, start_new_session=True)  # forked warm: tests/forked_process.py
     return done, mark
 
 
@@ -88,9 +88,8 @@ def test_ctrl_c_after_validate_wrote_out_but_not_the_page_names_what_is_there(tm
             "validation.FACTS = validation.FACTS[2:3]\n"
             "validation.STORY = ()  # the departures section is not what is tested\n" + PROGRAM)
     env, _ = marked_env("after-publish")  # the first set published is --out: interrupted there
-    done = subprocess.run([sys.executable, "-c", code, "validate", "-r", "2", "-w", "1", "-q", "--out",
-                           str(out), "--report", str(page)], capture_output=True, text=True, env=env,
-                          timeout=600, start_new_session=True)
+    done = run_forked(code, "validate", "-r", "2", "-w", "1", "-q", "--out", str(out), "--report", str(page),
+                      env=env, start_new_session=True)
     assert done.returncode == 130
     assert one_line(done.stderr).startswith(f"Interrupted: {out} was written completely")
     assert not page.exists() and not (tmp_path / "docs" / "validation").exists()

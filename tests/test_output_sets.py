@@ -8,13 +8,13 @@ import contextlib
 import json
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from forked_process import run_forked
 
 from simcomm.runs.files import OutputError
 from simcomm.runs.output_set import MANIFEST, OutputSetError, read_output_set, staged_output
@@ -250,8 +250,7 @@ def test_a_process_killed_mid_replacement_leaves_a_set_marked_incomplete(tmp_pat
     assert code == 0, err
     env = {**os.environ, "SIMCOMM_TEST_INTERRUPT": "mid-publish:KILL"}
     program = "import sys\nfrom simcomm.ui.entry import main\nsys.argv[0] = 'simcomm'\nmain()\n"
-    done = subprocess.run([sys.executable, "-c", program, "run", "organic", *TINY, "--seed", "1", "--out",
-                           str(out)], capture_output=True, text=True, env=env, timeout=300)
+    done = run_forked(program, "run", "organic", *TINY, "--seed", "1", "--out", str(out), env=env)
     assert done.returncode == -9, done.stderr
     with pytest.raises(OutputSetError, match="incomplete output set"):
         read_output_set(out)
