@@ -11,8 +11,9 @@ How it searches (the same procedure as Model 1's calibration, re-run on Model 2'
 4. the ``--confirm`` best points are re-scored on seeds the search never saw (``--confirm-seeds``:
    300, 301, ...); the best of them that meets every calibrated fact there is the proposal.
 
-``simcomm validate`` then checks the proposal on a third set of seeds (5000-5019) and on facts
-no search used. Writes every point's parameters, fact values and score to ``--out`` (CSV), and
+``simcomm validate`` then checks the proposal on a third set of seeds (from its BASE_SEED, 9000:
+seeds no search here used, CALIBRATION_SEEDS in simcomm/analysis/validation.py) and on facts no
+search used. Writes every point's parameters, fact values and score to ``--out`` (CSV), and
 prints the proposal. Nothing here changes the defaults: copy the proposal into the parameter
 declarations by hand, so that the change is reviewed.
 
@@ -52,11 +53,11 @@ from simcomm.analysis.validation import FACTS, Fact, validate
 from simcomm.core.params import DEFAULTS
 
 SEARCH_SEED = 100  # the search scores points on seeds 100, 101, ...
-CONFIRM_SEED = 300  # and confirms the best on seeds 300, 301, ... (validate uses 5000, ...)
+CONFIRM_SEED = 300  # and confirms the best on seeds 300, 301, ... (validate uses 9000, ...)
 CALIBRATED_FACTS: tuple[Fact, ...] = tuple(f for f in FACTS if f.calibrated)
 # Seeds per point for each fact in the search (the confirmation doubles them): the large open
-# community's facts are read on the runs that grew into one, so they need many seeds; a vendor
-# fact runs every vendor-run scenario on each seed.
+# community's facts were read on the runs that grew into one, so they took many seeds (each run
+# is now one, advocates enrolled at launch); a vendor fact runs every vendor-run scenario on each seed.
 SEEDS: dict[str, int] = {"reply_return_answered": 24, "reply_return_unanswered": 24,
                          "first_posts_unanswered": 24, "never_wrote": 24, "top1_share": 24,
                          "active_share_managed": 6, "dead_young": 24, "vendor_small": 2}

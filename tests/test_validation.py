@@ -156,22 +156,27 @@ def test_validate_command_produces_every_row(tmp_path, monkeypatch) -> None:
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out / "validation.csv")
     assert list(table["key"]) == [f.key for f in FACTS]
-    measured = {"active_share_managed", "dead_young", "vendor_small", "size_heavy_tail", "size_unimodal",
-                "founder_centrality", "revenue_top20", "channel_dead_young", "channel_size_heavy_tail",
-                "channel_size_unimodal"}
+    measured = {"reply_return_answered", "reply_return_unanswered", "first_posts_unanswered",
+                "never_wrote", "top1_share", "active_share_managed", "dead_young", "vendor_small",
+                "size_heavy_tail", "size_unimodal", "founder_centrality", "revenue_top20",
+                "channel_dead_young", "channel_size_heavy_tail", "channel_size_unimodal"}
     assert table.set_index("key").loc[sorted(measured), "value"].notna().all(), table[["key", "value"]]
+    established = ["reply_return_answered", "never_wrote", "top1_share"]  # one community a seed
+    assert (table.set_index("key").loc[established, "n"] == 2).all()
     assert "departures killed it" in res.output
     assert table["calibrated"].any() and (~table["calibrated"]).any()
     for f in FACTS:
         assert f.fact.split(":")[0][:30] in res.output
     meta = json.loads((out / "validation.json").read_text())["metadata"]
     assert meta["replicates"] == 2 and meta["simcomm_version"]
+    assert meta["base_seed"] == validation.BASE_SEED and meta["seeds"][0] == validation.BASE_SEED
     for name in ("validation_facts.png", "validation_returns.png", "validation_inequality.png",
                  "validation_survival.png"):
         assert (out / name).stat().st_size > 10_000
         assert (report.parent / "validation" / name).exists()
     page = report.read_text()
     assert "simcomm validate --replicates 20 --report docs/validation.md" in page
+    assert "which no calibration used" in page
     assert page.count("\n| ") >= len(FACTS) + 2  # header rows and one row per fact
     assert "(validation/validation_facts.png)" in page
     assert "## Survival by age" in page and "## Where the essays' story holds" in page
@@ -181,8 +186,8 @@ def test_validate_command_produces_every_row(tmp_path, monkeypatch) -> None:
 
 
 def _tiny(low: float, high: float) -> tuple[Fact, ...]:
-    fact = replace(FACTS[2], low=low, high=high)  # first posts unanswered, organic only
-    return (fact,)
+    fact = next(f for f in FACTS if f.key == "dead_young")  # organic at its defaults only: cheap
+    return (replace(fact, low=low, high=high),)
 
 
 @pytest.mark.parametrize(("low", "high", "strict", "code"),
@@ -212,8 +217,46 @@ def test_measured_value_depends_on_the_runs(monkeypatch) -> None:
     assert isinstance(measure([arm]), Measured)
 
 
+def test_the_large_open_community_facts_rest_on_a_community_a_seed() -> None:
+    """The newcomer and 90-9-1 facts are about an established large open community: each seed's
+    run is one (advocates enrolled at launch), so at 2 replicates each rests on 2 communities,
+    not on the odd seed whose member-founded attempt grew large by itself. 52 weeks suffice for
+    every run to pass ESTABLISHED active members (the page runs 260)."""
+    from simcomm.analysis.measures import ESTABLISHED
+
+    open_facts = [f for f in FACTS if f.runs == (validation.LARGE_OPEN_ARM,)]
+    assert {f.key for f in open_facts} == {"reply_return_answered", "reply_return_unanswered",
+                                           "first_posts_unanswered", "never_wrote", "top1_share"}
+    v = validation.validate(2, workers=1, facts=open_facts, weeks=52)
+    assert [r.summary["peak_active"] >= ESTABLISHED for r in v.runs[validation.arm_label(
+        *validation.LARGE_OPEN_ARM)]] == [True, True]
+    assert list(v.table["n"]) == [2] * len(open_facts), v.table[["key", "n"]]
+    assert v.table["value"].notna().all()
+
+
+def test_the_seeds_are_recorded_and_the_page_says_whether_calibration_used_them(monkeypatch) -> None:
+    """``--seed`` moves every run's seed and is recorded in the metadata; the page's sentence says
+    the seeds are unseen only when no calibration seed range (CALIBRATION_SEEDS) overlaps them."""
+    from simcomm.report.validation_report import seeds_sentence
+
+    monkeypatch.setattr(validation, "FACTS", _tiny(0.0, 1.0))
+    monkeypatch.setattr(validation, "STORY", ())
+    res = CliRunner().invoke(main, ["validate", "--replicates", "2", "--seed", "9100", "--workers", "1",
+                                    "--quiet", "--json"])
+    assert res.exit_code == 0, res.output
+    meta = json.loads(res.output)["metadata"]
+    assert meta["base_seed"] == 9100 and meta["seeds"] == [9100, 9101]
+    assert validation.BASE_SEED not in range(5000, 5040) and not validation.calibration_overlap(
+        validation.BASE_SEED, validation.BASE_SEED + 3 * 1000)
+    assert "no calibration used" in seeds_sentence({"seeds": [9000, 9049], "departure_seeds": [9000, 9059]})
+    for seeds in ([5000, 5049], [4990, 5000], [5039, 5100], [300, 320]):
+        assert "overlap seeds a calibration used" in seeds_sentence({"seeds": seeds}), seeds
+    assert "overlap" in seeds_sentence({"seeds": [9000, 9001], "departure_seeds": [5030, 5040]})
+
+
 @pytest.mark.parametrize("args", [["--replicates", "1"], ["--replicates", "x"],
-                                  ["--report", "page.txt"]])
+                                  ["--report", "page.txt"], ["--seed", "-1"], ["--seed", "x"],
+                                  ["--seed", str(2**62 + 1)]])
 def test_bad_input_is_one_line_exit_2(args, tmp_path) -> None:
     res = CliRunner().invoke(main, ["validate", *args])
     assert res.exit_code == 2

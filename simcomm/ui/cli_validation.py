@@ -24,12 +24,16 @@ Examples:
   simcomm validate --replicates 10
   simcomm validate --replicates 20 --report docs/validation.md
   simcomm validate --replicates 5 --strict     # exit 1 when a fact is out of range
+  simcomm validate --replicates 5 --seed 20000 # seeds 20000, 20001, ...
 """
 
 
 @click.command(epilog=EXAMPLE)
 @click.option("--replicates", "-r", default=10, show_default=True, type=click.IntRange(2, 1000),
               help="Seeds per scenario (at least 2, for a confidence interval).")
+@click.option("--seed", "base_seed", default=None, type=click.IntRange(0, 2**62),
+              help="Base seed: replicate r runs on seed BASE + r [default: 9000, seeds no calibration "
+                   "used].")
 @click.option("--workers", "-w", default=None, type=click.IntRange(1, 1024),
               help="Worker processes [default: all cores].")
 @scheduler_option
@@ -41,8 +45,8 @@ Examples:
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @allow_long_option
-def validate(replicates: int, workers: int | None, out: Path | None, report: Path | None,
-             strict: bool, as_json: bool, quiet: bool, allow_long: bool) -> None:
+def validate(replicates: int, base_seed: int | None, workers: int | None, out: Path | None,
+             report: Path | None, strict: bool, as_json: bool, quiet: bool, allow_long: bool) -> None:
     """Run the scenario that fits each published fact over R seeds and print the table.
 
     Each row: the fact, its source, the published target, the model's value with a 95% CI,
@@ -50,8 +54,8 @@ def validate(replicates: int, workers: int | None, out: Path | None, report: Pat
     second are checks the calibration did not see. Exit status 0 either way (1 with --strict
     when a fact is out of range).
     """
+    from simcomm.analysis.validation import BASE_SEED, validation_workload
     from simcomm.analysis.validation import validate as run_validation
-    from simcomm.analysis.validation import validation_workload
     from simcomm.report.validation_report import (
         VALIDATION_FILES,
         format_departures,
@@ -67,7 +71,8 @@ def validate(replicates: int, workers: int | None, out: Path | None, report: Pat
     if out is not None:
         check_out(out, VALIDATION_FILES)
     announce_work(validation_workload(replicates, story=True), workers, allow_long, "--replicates")
-    v = run_validation(replicates, workers=workers, progress=show_progress(quiet), story=True)
+    v = run_validation(replicates, workers=workers, progress=show_progress(quiet), story=True,
+                       base_seed=BASE_SEED if base_seed is None else base_seed)
     if as_json:
         echo(json.dumps({"metadata": v.metadata, "table": to_jsonable(v.table)}, indent=2))
     else:
