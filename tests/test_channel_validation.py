@@ -173,7 +173,8 @@ def test_validate_runs_a_channels_facts_in_the_same_batch_and_estimate(monkeypat
     monkeypatch.setattr(validation, "run_many", counted)
     v = validation.validate(2, weeks=30, workers=1, facts=(alone, in_channel))
     assert [len(b) for b in batches] == [4]  # one batch, so one progress bar: 2 channels, 2 communities
-    assert [r.seed for r in v.channels["channel-member-founded partners=300"]] == [5000, 5001]
+    assert [r.seed for r in v.channels["channel-member-founded partners=300"]] == [validation.BASE_SEED + i
+                                                                                    for i in range(2)]
     assert list(v.table["key"]) == [alone.key, in_channel.key] and list(v.runs) == ["organic partners=300"]
     work = validation.validation_workload(2, 30, facts=(alone, in_channel))
     assert work.runs == 2 + 2 * 12  # a channel counts as its communities (up to 12), as `simcomm run` does

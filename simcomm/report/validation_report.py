@@ -162,7 +162,8 @@ def plot_returns(validation: Validation, path: Path, horizon: int = 26) -> Path:
     ax.set_xlabel("weeks since the first question")
     ax.set_ylabel("% who wrote again")
     ax.set_ylim(0, 100)
-    ax.legend(fontsize=8, loc="lower right")
+    if ax.get_legend_handles_labels()[0]:  # nothing to label when the validation ran no such arm
+        ax.legend(fontsize=8, loc="lower right")
     ax.set_title(f"Newcomers who write again (organic community, {LARGE_OPEN:,} partners)")
     fig.savefig(path, dpi=DPI, format="png")
     return path
