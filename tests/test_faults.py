@@ -434,12 +434,13 @@ def test_ctrl_c_during_a_pool_prints_no_thread_traceback() -> None:
     3.11 a run cancelled at that moment made it print an InvalidStateError traceback (3 times
     in 5 before the fix).
 
-    The 600 s bound only stops a hang. Each try starts an interpreter, a forkserver and two
-    workers: 30-80 s with both cores busy and load 14 (issue 27), so the former 120 s bound
-    killed a try that was merely slow (1 run in 6 of this test at that load).
+    The 600 s bound only stops a hang. Each try is a process forked warm (tests/forked_process.py)
+    that starts a forkserver and two workers: 30-80 s with both cores busy and load 14 (issue 27),
+    when each try was a new interpreter, so the former 120 s bound killed a try that was merely
+    slow (1 run in 6 of this test at that load).
 
-    Five tries under Python 3.11, where the race was seen; two under 3.12 (each try costs ~5 s of
-    CPU: starting the interpreter, the forkserver and the workers)."""
+    Five tries under Python 3.11, where the race was seen; two under 3.12 (each try costs ~3 s of
+    CPU: the forkserver's imports and the workers)."""
     for _ in range(5 if sys.version_info < (3, 12) else 2):
         done = run_forked(POOL_CTRL_C, timeout=600)  # forked warm: its pool starts as a fresh one does
         assert done.returncode == 130 and done.stderr.strip() == "interrupted", done.stderr[-2000:]
