@@ -327,7 +327,7 @@ def test_killed_sweep_resumes_with_every_run_exactly_once(tmp_path: Path) -> Non
     final = _table(out)
     assert len(final) == 24
     assert final[["point", "replicate"]].value_counts().max() == 1
-    run_experiment(load_experiment(path), tmp_path / "ref", workers=2)
+    run_experiment(load_experiment(path), tmp_path / "ref", workers=1)  # a pool's table is compared elsewhere
     pd.testing.assert_frame_equal(final, _table(tmp_path / "ref"))
     assert read_manifest(out)["complete"]
 

@@ -37,7 +37,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_story_figures_are_those_of_simcomm_run() -> None:
-    told = tell_story("budget-axe", weeks=70, seed=2, overrides=SMALL, frames=3, causes=0)
+    told = tell_story("budget-axe", weeks=70, seed=2, overrides=SMALL, frames=3, causes=0, contributions=0)
     for story, name in ((told, "budget-axe"), (told.compare, "organic")):  # both scenarios
         plain = run(name, weeks=70, seed=2, overrides=SMALL)
         assert story.result.summary == plain.summary
@@ -171,7 +171,8 @@ def test_the_story_draws_the_run_had_the_managers_stayed_and_tells_the_top_cause
     from simcomm.runs.sim import simulate
 
     churn = {**SMALL, "staff_turnover_per_year": 6.0}
-    told = tell_story("staff-churn", weeks=60, seed=2, overrides=churn, frames=1, workers=1)
+    told = tell_story("staff-churn", weeks=60, seed=2, overrides=churn, frames=1, workers=1,
+                      contributions=0)  # the causes, not the split against organic
     assert (told.result.events["kind"] == "staff_left").any()
     kept = simulate("staff-churn", weeks=60, seed=2, overrides=churn,
                     counterfactual=Counterfactual(keep_all_managers=True))
