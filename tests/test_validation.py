@@ -160,9 +160,11 @@ def test_validate_command_produces_every_row(tmp_path, monkeypatch) -> None:
     assert list(table["key"]) == [f.key for f in FACTS]
     measured = {"reply_return_answered", "reply_return_unanswered", "first_posts_unanswered",
                 "never_wrote", "top1_share", "active_share_managed", "dead_young", "vendor_small",
-                "size_heavy_tail", "size_unimodal", "founder_centrality", "revenue_top20",
+                "size_heavy_tail", "size_unimodal", "revenue_top20",
                 "channel_dead_young", "channel_size_heavy_tail", "channel_size_unimodal"}
     assert table.set_index("key").loc[sorted(measured), "value"].notna().all(), table[["key", "value"]]
+    # founder_centrality counts only seeds with three founders or more: seeds 9000-9001 have none
+    assert table.set_index("key").loc["founder_centrality", "n"] == 0
     established = ["reply_return_answered", "never_wrote", "top1_share"]  # one community a seed
     assert (table.set_index("key").loc[established, "n"] == 2).all()
     assert "departures killed it" in res.output
@@ -185,6 +187,24 @@ def test_validate_command_produces_every_row(tmp_path, monkeypatch) -> None:
     assert "## One community alone, and communities founded in a channel" in page
     assert "hazard ratio" in page or "could not be fitted" in page
     assert len(json.loads((out / "validation.json").read_text())["departures"]) == 2
+
+
+def test_founder_centrality_counts_only_founding_groups_where_a_star_and_a_mesh_differ() -> None:
+    """With one or two founders a star and a mesh are the same network: those seeds are no pairs
+    of the contrast however their runs ended; advocates enrolled at launch are not founders."""
+    fact = next(f for f in FACTS if f.key == "founder_centrality")
+
+    def run(founders: int, dead: bool, advocates: int = 0) -> SimpleNamespace:
+        members = pd.DataFrame({"join_week": [0] * (founders + advocates) + [3, 5]})
+        return SimpleNamespace(members=members, params={"seed_advocates": advocates}, weeks=260,
+                               summary={"died_week": 8 if dead else None})
+
+    sizes = (1, 2, 3, 4, 5, 2)
+    star = [run(n, dead, a) for n, dead, a in zip(sizes, (True, True, True, False, True, True),
+                                                   (0, 0, 0, 0, 0, 3), strict=True)]
+    mesh = [run(n, False, a) for n, a in zip(sizes, (0, 0, 0, 0, 0, 3), strict=True)]
+    m = fact.measure([star, mesh])
+    assert m.n == 3 and m.value == pytest.approx(2 / 3)  # seeds with 3, 4 and 5 founders
 
 
 def _tiny(low: float, high: float) -> tuple[Fact, ...]:

@@ -117,6 +117,13 @@ def formed(result: Result) -> bool:
     return died is None or died > FOUNDING_WEEKS
 
 
+def founding_group(result: Result) -> int:
+    """Return how many founders launched the community (members): those who joined at the launch
+    (week 0), less the advocates enrolled with them (``seed_advocates``)."""
+    launch = int((result.members["join_week"] == 0).sum())
+    return launch - min(int(result.params["seed_advocates"]), launch)
+
+
 def established(result: Result) -> bool:
     """Return True when the community grew past ESTABLISHED active members (a large open one)."""
     return int(result.summary["peak_active"]) >= ESTABLISHED
@@ -176,13 +183,16 @@ def per_run(fn: Callable[[Result], float]) -> Callable[[list[list[Result]]], Mea
     return measure
 
 
-def difference(fn: Callable[[Result], float]) -> Callable[[list[list[Result]]], Measured]:
+def difference(fn: Callable[[Result], float], keep: Callable[[Result], bool] | None = None
+               ) -> Callable[[list[list[Result]]], Measured]:
     """Return a measure: the mean over seeds of ``fn`` in the first arm minus the second (the arms
     run on the same seeds, so on common random numbers), with a 95% percentile bootstrap
-    interval of that mean."""
+    interval of that mean. With ``keep``, only the seeds where it holds in both arms count (n
+    is how many did); NaN when none did."""
 
     def measure(arms: list[list[Result]]) -> Measured:
-        d = [fn(a) - fn(b) for a, b in zip(arms[0], arms[1], strict=True)]
+        d = [fn(a) - fn(b) for a, b in zip(arms[0], arms[1], strict=True)
+             if keep is None or (keep(a) and keep(b))]
         n, mean, low, high = bootstrap_mean_ci(d)
         return Measured(mean, low, high, n)
 
