@@ -398,7 +398,8 @@ def markdown(validation: Validation, figures_dir: str) -> str:
     out = ["# Validation: simcomm against published figures", "",
            f"Regenerate this page (and its figures) with one command:\n\n    {REPORT_COMMAND}", "",
            f"simcomm {md['simcomm_version']}, mesa {md['mesa_version']}; {md['replicates']} "
-           f"replicates per scenario (seeds {md['seeds'][0]}-{md['seeds'][1]}), {md['weeks']} "
+           f"replicates per scenario, more where a fact needs them (its n says; seeds "
+           f"{md['seeds'][0]}-{md['seeds'][1]} in all), {md['weeks']} "
            "weeks. The first block of facts was used to calibrate the defaults (the reasoning "
            "is next to each default's declaration in `simcomm/core/`, and `simcomm show SCENARIO` lists it); "
            "the second block are checks the calibration did not see. A fact is *in range* when "
