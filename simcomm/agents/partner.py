@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import mesa
 import numpy as np
+
+from simcomm.agents.framework_import import mesa
 
 STATE_NAMES: tuple[str, ...] = ("unaware", "aware", "active", "lurking", "lapsed")
 SIZE_CLASSES: tuple[str, ...] = ("one-person", "msp", "reseller", "integrator")

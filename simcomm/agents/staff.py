@@ -9,7 +9,7 @@ tells them; an agent only keeps its own record.
 
 from __future__ import annotations
 
-import mesa
+from simcomm.agents.framework_import import mesa
 
 
 class VendorStaff(mesa.Agent):

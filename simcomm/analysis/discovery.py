@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simcomm.agents.framework_import import import_framework
 from simcomm.core.params import ParameterError
 
 PEEL_ALPHA = 0.05  # the share of a box's runs one peel removes (the Workbench's default)
@@ -225,7 +226,7 @@ def find_boxes(x: pd.DataFrame, cases: np.ndarray, *, min_density: float = MIN_D
     if not len(y) or y.all() or not y.any():
         return []
     with _quiet():
-        from ema_workbench.analysis import prim
+        prim = import_framework("ema_workbench.analysis.prim")  # its method_logger walks the stack
 
         x = x.reset_index(drop=True).astype({c: float for c in x.columns if x[c].dtype.kind == "f"})
         p = prim.Prim(x, y.astype(int), threshold=min_density, peel_alpha=peel_alpha,

@@ -17,12 +17,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import mesa
 import numpy as np
 import scipy.sparse as sp
-from mesa.agent import AgentSet
 
 from simcomm.agents import Advocate, Partner, VendorStaff
+from simcomm.agents.framework_import import mesa
 from simcomm.core.counterfactual import AdverseEvent, Counterfactual
 from simcomm.core.governance import EventFunding, Review, Rules
 from simcomm.core.mechanism import Mechanism, Room, check_order
@@ -266,14 +265,14 @@ class CommunityModel(mesa.Model):
         """Run one ``mechanism`` on ``week`` through its own view (for the tests); return None."""
         mechanism.step(self.views[mechanism.name], week)
 
-    def partner_agents(self) -> AgentSet:
+    def partner_agents(self) -> mesa.agent.AgentSet:
         """Return Mesa agents (Partner, or Advocate) for every partner who ever joined; each is a
         handle onto its row of the arrays, made the first time it is asked for."""
         people = self.people
         for i in np.flatnonzero(people.join_week >= 0).tolist():
             if i not in self._handles:
                 self._handles[i] = (Advocate if people.is_advocate[i] else Partner)(self, i, people)
-        return AgentSet(list(self._handles.values()), random=self.random)
+        return mesa.agent.AgentSet(list(self._handles.values()), random=self.random)
 
     def log(self, kind: str, text: str) -> None:
         """Append a plain-language event ``(week, kind, text)`` to the event log; return None.

@@ -44,21 +44,43 @@ def retention(members: pd.DataFrame, after_weeks: int, weeks: int, cohort_until:
 
 
 def median_tenure(members: pd.DataFrame, weeks: int) -> float | None:
-    """Return the Kaplan-Meier median membership tenure in weeks (first spell; lifelines).
+    """Return the Kaplan-Meier median membership tenure in weeks (first spell).
 
     Members still in at the end are censored at ``weeks``. Returns None when more than half
-    are still members (the median is not reached) or nobody joined.
+    are still members (the median is not reached) or nobody joined. The number lifelines'
+    ``KaplanMeierFitter().fit(durations, observed).median_survival_time_`` gives (tested equal on
+    thousands of samples), without its tables: :func:`kaplan_meier_median`.
     """
     if members.empty:
         return None
-    from lifelines import KaplanMeierFitter
-
     join, leave = _spells(members)
     observed = ~np.isnan(leave)
     durations = np.maximum(np.where(observed, leave, float(weeks)) - join, 0.0)
-    kmf = KaplanMeierFitter().fit(durations, observed)
-    median = float(kmf.median_survival_time_)
+    median = kaplan_meier_median(durations, observed)
     return median if math.isfinite(median) else None
+
+
+def kaplan_meier_median(durations: np.ndarray, observed: np.ndarray) -> float:
+    """Return the first duration (the durations' units) at which the Kaplan-Meier survival
+    S(t) = prod(1 - deaths(t) / at_risk(t)) falls to 0.5 or below; inf if it never does.
+
+    Worked out as lifelines' ``KaplanMeierFitter`` does, S = exp(cumsum(log(at_risk - deaths) -
+    log(at_risk))), so the median is lifelines' to the last bit (a plain product differs where S
+    lands on 0.5: 31 of 3,000 random samples). A run's summary needs only this number: the
+    fitter and its tables took 14 ms for a default vendor-imposed run's 1,151 members, this 0.3 ms;
+    a small run (150 partners, 4 weeks) went from 31 to 18 ms (2026-12-07).
+    """
+    times, at = np.unique(np.asarray(durations, float), return_inverse=True)
+    if times.size == 0:
+        return math.inf
+    removed = np.bincount(at, minlength=times.size)
+    deaths = np.bincount(at, weights=np.asarray(observed, float), minlength=times.size)
+    at_risk = len(at) - np.concatenate(([0], np.cumsum(removed)[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        survival = np.exp(np.cumsum(np.log(at_risk - deaths) - np.log(at_risk)))
+    if survival[-1] > 0.5:
+        return math.inf
+    return float(times[np.argmax(survival <= 0.5)])
 
 
 def summarize(timeseries: pd.DataFrame, members: pd.DataFrame, weeks: int,

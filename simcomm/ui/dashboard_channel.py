@@ -18,8 +18,7 @@ import math
 import threading
 from typing import Any
 
-import mesa
-
+from simcomm.agents.framework_import import mesa
 from simcomm.core.channel import Channel
 from simcomm.core.channel_plan import SHARED
 from simcomm.core.population import TOPICS

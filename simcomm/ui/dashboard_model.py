@@ -23,8 +23,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-import mesa
-
+from simcomm.agents.framework_import import mesa
 from simcomm.core.counterfactual import DEPARTURE, Counterfactual
 from simcomm.core.model import CommunityModel
 from simcomm.core.params import SPECS, ParameterError, Params, make_params

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import html
 
-import mesa
-
+from simcomm.agents.framework_import import mesa
 from simcomm.analysis.phases import phases
 from simcomm.core.model import parameters_used
 from simcomm.core.version import __version__
