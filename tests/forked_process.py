@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 SERVER = r"""
@@ -88,6 +89,7 @@ for line in sys.stdin:
 """
 
 _server: subprocess.Popen[str] | None = None
+_pending = b""  # bytes of the server's replies read from its pipe and not yet handed out
 
 
 def _stop() -> None:
@@ -99,22 +101,35 @@ def _stop() -> None:
 def _started() -> subprocess.Popen[str]:
     """Return this test process's server, started on first use (about as long as one command's
     imports); it ends with the test process."""
-    global _server
+    global _server, _pending
     if _server is None or _server.poll() is not None:
         _server = subprocess.Popen([sys.executable, "-c", SERVER], stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        _pending = b""
         atexit.register(_stop)
     return _server
 
 
 def _read_reply(server: subprocess.Popen[str], timeout: float) -> dict:
+    """Return the server's next reply (one JSON line), waiting at most ``timeout`` seconds.
+
+    Reads the pipe's bytes itself: a child that ends at once has both its replies (pid, status)
+    written together, and a buffered reader would take both with the first line, leaving nothing
+    on the pipe to wake ``select`` for the second (the suite saw a 120 s wait, then every later
+    reply one behind)."""
+    global _pending
     assert server.stdout is not None
-    ready, _, _ = select.select([server.stdout], [], [], timeout)
-    if not ready:
-        raise subprocess.TimeoutExpired("forked process", timeout)
-    line = server.stdout.readline()
-    if not line:
-        raise RuntimeError("the warm server ended")
+    fd = server.stdout.fileno()
+    deadline = time.monotonic() + timeout
+    while b"\n" not in _pending:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise subprocess.TimeoutExpired("forked process", timeout)
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            raise RuntimeError("the warm server ended")
+        _pending += chunk
+    line, _, _pending = _pending.partition(b"\n")
     return json.loads(line)
 
 

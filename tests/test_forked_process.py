@@ -42,3 +42,34 @@ def test_a_forked_process_is_a_fresh_process(tmp_path: Path, name: str) -> None:
     assert forked.stdout.replace(str(tmp_path / "fork"), str(tmp_path / "exec")) == real.stdout
     last = [p.stderr.strip().splitlines()[-1:] for p in (forked, real)]  # tracebacks name other lines
     assert last[0] == last[1], (forked.stderr, real.stderr)
+
+
+def test_replies_written_together_are_both_read(tmp_path: Path) -> None:
+    """A child that ends at once has the server write its two replies (pid, status) together; the
+    second must be read at once, not after the timeout, and nothing is left for the next job.
+    The writer stays up, as the server does (at the end of the pipe ``select`` would wake anyway)."""
+    import time
+
+    import forked_process
+
+    done = tmp_path / "written"
+    code = ("import json, pathlib, sys, time\nfor r in ({'pid': 7}, {'status': 0}, {'pid': 8}):\n"
+            "    print(json.dumps(r))\nsys.stdout.flush()\n"
+            f"pathlib.Path({str(done)!r}).touch()\ntime.sleep(60)")
+    server = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, bufsize=1)
+    before = forked_process._pending
+    try:
+        deadline = time.monotonic() + 60
+        while not done.exists() and time.monotonic() < deadline:  # all three lines are on the pipe
+            time.sleep(0.05)
+        forked_process._pending = b""
+        assert forked_process._read_reply(server, 5.0) == {"pid": 7}
+        assert forked_process._read_reply(server, 0.5) == {"status": 0}
+        assert forked_process._read_reply(server, 0.5) == {"pid": 8}
+        with pytest.raises(subprocess.TimeoutExpired):
+            forked_process._read_reply(server, 0.2)
+    finally:
+        forked_process._pending = before
+        server.kill()
+        server.wait()
+        server.stdout.close()
