@@ -206,6 +206,30 @@ def test_compare_on_channels_runs_each_channel_as_a_dask_task_with_the_local_tab
             assert dask[name] == table, name
 
 
+def test_an_experiment_on_a_dask_scheduler_gives_the_tables_of_one_process(
+        cluster: tuple[str, Any], batches: dict[str, int], tmp_path: Path) -> None:
+    """experiment run --scheduler: every run (design point x replicate) a task, and the runs and
+    weekly tables one local process writes (the experiment of tests/test_experiments.py)."""
+    from test_experiments import TINY
+
+    from simcomm.runs.experiment_store import read_runs, read_weekly
+
+    address, finished = cluster
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY, encoding="utf-8")
+    code, out, err = invoke("experiment", "run", str(path), "--workers", "1", "--out", str(tmp_path / "one"),
+                            "--quiet")
+    assert code == 0 and "8 of 8 runs done" in out, err
+    batches["runs"] = 0
+    before = finished.count
+    code, out, err = invoke("experiment", "run", str(path), "--scheduler", address, "--out",
+                            str(tmp_path / "dask"), "--quiet")
+    assert code == 0 and "8 of 8 runs done" in out and "dask" in out, err
+    assert batches["runs"] == 8 and finished.count - before == 8  # 4 points x 2 seeds
+    pd.testing.assert_frame_equal(read_runs(tmp_path / "dask"), read_runs(tmp_path / "one"))
+    pd.testing.assert_frame_equal(read_weekly(tmp_path / "dask"), read_weekly(tmp_path / "one"))
+
+
 def test_a_channel_experiment_runs_each_channel_as_a_dask_task_with_the_local_tables(
         cluster: tuple[str, Any], batches: dict[str, int], tmp_path: Path) -> None:
     """A researcher's sweep over a channel (issue 24) on a cluster: experiment run sends every

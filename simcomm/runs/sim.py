@@ -63,8 +63,10 @@ def members_table(model: CommunityModel) -> pd.DataFrame:
     p = model.people
     idx = np.flatnonzero(p.join_week >= 0)
 
-    def _na(values: np.ndarray) -> pd.Series:
-        return pd.Series(values, dtype="Int64").mask(values < 0)
+    def _na(values: np.ndarray) -> pd.arrays.IntegerArray:
+        """Return ``values`` as nullable integers, NA where negative (built with its mask: a
+        Series' ``mask`` took about a tenth of a small run)."""
+        return pd.arrays.IntegerArray(values.astype(np.int64), values < 0)
 
     answered = p.first_post_answered[idx]
     return pd.DataFrame({
@@ -77,7 +79,7 @@ def members_table(model: CommunityModel) -> pd.DataFrame:
         "posts": p.posts[idx],
         "answers": p.answers[idx],
         "first_post_week": _na(p.first_post_week[idx]),
-        "first_post_answered": pd.Series(answered == 1, dtype="boolean").mask(answered < 0),
+        "first_post_answered": pd.arrays.BooleanArray(answered == 1, answered < 0),
         "second_post_week": _na(p.second_post_week[idx]),
         "peer_deals": p.deals[idx],
         "active_weeks": p.active_weeks[idx],
