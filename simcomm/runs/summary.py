@@ -49,7 +49,7 @@ def median_tenure(members: pd.DataFrame, weeks: int) -> float | None:
     Members still in at the end are censored at ``weeks``. Returns None when more than half
     are still members (the median is not reached) or nobody joined. The number lifelines'
     ``KaplanMeierFitter().fit(durations, observed).median_survival_time_`` gives (tested equal on
-    thousands of samples), without its tables: :func:`kaplan_meier_median`.
+    random samples and on a run), without its tables: :func:`kaplan_meier_median`.
     """
     if members.empty:
         return None
@@ -67,8 +67,8 @@ def kaplan_meier_median(durations: np.ndarray, observed: np.ndarray) -> float:
     Worked out as lifelines' ``KaplanMeierFitter`` does, S = exp(cumsum(log(at_risk - deaths) -
     log(at_risk))), so the median is lifelines' to the last bit (a plain product differs where S
     lands on 0.5: 31 of 3,000 random samples). A run's summary needs only this number: the
-    fitter and its tables took 14 ms for a default vendor-imposed run's 1,151 members, this 0.3 ms;
-    a small run (150 partners, 4 weeks) went from 31 to 18 ms (2026-12-07).
+    fitter and its tables took 14 ms for a default vendor-imposed run's 1,151 members, this 0.3 ms
+    (docs/performance.md).
     """
     times, at = np.unique(np.asarray(durations, float), return_inverse=True)
     if times.size == 0:
