@@ -165,7 +165,7 @@ def test_robustness_counts_a_tie_as_a_tie_and_prim_finds_where_it_holds() -> Non
     assert r.boxes[0].density == 1.0 and r.pairs == 120 and r.pairs_holding == 2 * int(up.sum())
 
 
-@pytest.mark.once  # 8 s; the claims command runs under 3.12 in tests/test_cluster.py (its --report)
+@pytest.mark.once  # 7 s; the claims command runs under 3.12 in tests/test_cluster.py (its --report)
 def test_claims_command_prints_writes_and_records(tmp_path: Path) -> None:
     """A small run: the table, JSON with the settings (seed, version), and a report page with its
     figure and data folder."""

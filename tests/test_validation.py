@@ -154,8 +154,8 @@ def test_validate_command_produces_every_row(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(validation, "STORY", validation.STORY[:2])
     monkeypatch.setattr(validation, "DEPARTURE_SEEDS_PER_REPLICATE", 1)  # 3 seeds a setting is enough here
     # 120 weeks, not 260: every fact is defined by then (the latest, retention a year after joining
-    # in the first year, needs 104), at about half the test's time; the page's horizon is tested
-    # elsewhere (the page regenerated at 260), not here.
+    # in the first year, needs 104), at about half the test's time. This test checks that every
+    # row is produced; the page's own figures come from `simcomm validate` at its 260 weeks.
     monkeypatch.setattr(validation, "validate", partial(validation.validate, weeks=120))
     out, report = tmp_path / "v", tmp_path / "docs" / "validation.md"
     res = CliRunner().invoke(main, ["validate", "--replicates", "2", "--workers", "2", "--quiet",
