@@ -4,12 +4,13 @@ decision) or its members falling silent, and what the review counts of an empty 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
 import simcomm
 from simcomm.analysis.departures import killed_by_departures
-from simcomm.report.survival_report import departures_section
+from simcomm.report.departures_page import departures_section
 from simcomm.runs.departures import Fate, fates
 
 # A manager who leaves in the first week and a post that stays empty past the first review.
@@ -87,3 +88,60 @@ def test_the_readme_quotes_the_validation_pages_departure_figures() -> None:
     vacancy = next(r for k, r in rows.items() if "counts an empty post" in k)
     assert (f"at 1, staff-churn's departures kill {vacancy['share']:.0%} instead of "
             f"{bond['share']:.0%}") in readme
+
+
+def test_a_replay_records_each_review_as_the_review_saw_it() -> None:
+    """The reviews a replay records give the return the review printed, and the Fate's margin is
+    the first of them over the target."""
+    from simcomm.core.counterfactual import Counterfactual
+    from simcomm.core.mechanisms.budget_review import ReviewReturn
+    from simcomm.runs.departures import first_review_margin
+    from simcomm.runs.sim import simulate
+
+    settings = {**_EMPTY, "staff_turnover_per_year": 2.0, "vacancy_weeks": 4.0, "roi_target": 3.0}
+    res = simulate("vendor-imposed", weeks=80, seed=3, overrides=settings, counterfactual=Counterfactual())
+    held = [ReviewReturn(**r) for r in res.metadata["counterfactual"]["reviews"]]
+    assert [r.week for r in held] == [26, 52, 78][:len(held)] and len(held) >= 2
+    printed = {w: float(m.group(1)) for w, t in zip(res.events["week"], res.events["text"], strict=True)
+               if (m := re.search(r"review \(ROI ([0-9.]+)\)", t))}
+    assert printed, "the test needs a review that cut, closed or restored"
+    for r in held:
+        if r.week in printed:
+            assert r.ratio == pytest.approx(printed[r.week], abs=0.006)
+    assert first_review_margin(res.metadata) == pytest.approx(held[0].ratio / 3.0)
+    organic = simulate("organic", weeks=10, seed=3, counterfactual=Counterfactual())
+    assert first_review_margin(organic.metadata) is None  # no budget, no review
+
+
+def test_killed_by_margin_counts_each_reviewed_seed_in_its_band() -> None:
+    import math
+
+    from simcomm.analysis.departures import killed_by_margin, margin_test
+
+    def fate(seed: int, margin: float | None, killed: bool) -> Fate:
+        return Fate(seed, 60 if killed else None, None, (10,), killed, margin)
+
+    found = [fate(0, 0.5, True), fate(1, 0.9, False), fate(2, 1.2, True), fate(3, 2.5, False),
+             fate(4, math.inf, False), fate(5, None, True), fate(6, 1.5, True)]
+    bands = killed_by_margin(found, (0.0, 1.0, 1.5, 3.0, math.inf))
+    assert [(b.n, b.killed) for b in bands] == [(2, 1), (1, 1), (2, 1), (1, 0)]
+    assert sum(b.n for b in bands) == 6  # the seed with no review is in no band
+    test = margin_test(found)
+    assert (test.killed, test.spared) == (3, 3) and test.killed_median == 1.2
+    low_killed = [fate(0, 0.5, True), fate(1, 0.8, True), fate(2, 2.0, False), fate(3, 2.5, False)]
+    high_killed = [replace(f, died=None if f.killed else 60) for f in low_killed]
+    assert margin_test(low_killed).p < 0.5 < margin_test(high_killed).p  # one-sided: lower when killed
+
+
+def test_the_members_alone_settings_get_their_own_table_and_sentence() -> None:
+    from simcomm.analysis.departures import MEMBERS_ALONE, Killed
+
+    def k(name: str, killed: int, part: str = MEMBERS_ALONE) -> Killed:
+        low, high = {4: (0.03, 0.16), 3: (0.02, 0.14), 22: (0.25, 0.49), 24: (0.28, 0.53)}[killed]
+        return Killed(name, 60, killed, low, high, 0, killed, 0, part)
+
+    page = departures_section([k("bond", 4, "contrast"), k("ident", 3, "contrast"), k("b", 4), k("i", 3),
+                               k("b no peers", 22), k("i no peers", 24)])
+    assert "### Where only the members can let it die" in page
+    assert "overlap in both pairs" in page and "ties to each other" in page
+    assert page.count("| b no peers |") == 1 and "no review |" in page

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -28,7 +28,17 @@ from simcomm.analysis.channel_measures import (
     founded_size_concentration,
     overlap_survival,
 )
-from simcomm.analysis.departures import Killed, killed_by_departures
+from simcomm.analysis.departures import (
+    CONTRAST,
+    MEMBERS_ALONE,
+    ONE_CHANGE,
+    Killed,
+    MarginBand,
+    MarginTest,
+    killed_by_departures,
+    killed_by_margin,
+    margin_test,
+)
 from simcomm.analysis.measures import (
     ESTABLISHED,
     FOUNDING_WEEKS,
@@ -296,27 +306,48 @@ def fact_names() -> list[str]:
 
 # Where the essays' story should hold and where it should not: departures with no handover, in a
 # community held by bonds to its managers and in one held by its members' shared problem; then
-# the bond-held one with one assumption changed at a time (what decides it).
+# the bond-held one with one assumption changed at a time (what decides it); then both with no
+# budget review, so that only their members can let them die, with and without peer bonds.
 DEPARTURE_SEEDS_PER_REPLICATE = 3  # seeds per replicate in the departures section (60 at the page's 20)
 _CHURN = {"staff_turnover_per_year": 1.33, "handover_quality": 0.0, "vacancy_weeks": 12.0}
-STORY: tuple[tuple[str, str, Mapping[str, Any]], ...] = (
-    ("bond-held: the vendor's agenda, its feed a third product news (staff-churn)", "staff-churn", {}),
-    ("identity-held: its partners' shared problem, a distributor's vertical, the same turnover",
-     "distributor", _CHURN),
-    ("staff-churn, bonds to a manager hold little (manager_bond_weight 0.1)", "staff-churn",
-     {"manager_bond_weight": 0.1}),
-    ("staff-churn, a handover passes half the relationships on (handover_quality 0.5)", "staff-churn",
-     {"handover_quality": 0.5}),
-    ("staff-churn, no product promotion in the feed (promo_share 0)", "staff-churn", {"promo_share": 0.0}),
-    ("staff-churn, revenue does not run through relationships (revenue_per_relationship 0)",
-     "staff-churn", {"revenue_per_relationship": 0.0}),
-    ("staff-churn, the review counts an empty post's budget (review_counts_vacancy 1)", "staff-churn",
-     {"review_counts_vacancy": 1.0}),
-    ("staff-churn, no budget review: only the members can let it die (rule_review none)", "staff-churn",
-     {"rule_review": "none"}),
-    ("staff-churn, members held by the manager (manager_bond_weight 1, every active member related: "
-     "relationships_per_manager 1000, relationships_per_week 30)", "staff-churn",
-     {"manager_bond_weight": 1.0, "relationships_per_manager": 1000, "relationships_per_week": 30.0}),
+_HELD = {"manager_bond_weight": 1.0, "relationships_per_manager": 1000, "relationships_per_week": 30.0}
+
+
+class Setting(NamedTuple):
+    """One setting of the departures section: its ``label`` on the page, the library
+    ``scenario``, the parameter ``overrides`` and the ``part`` of the story it belongs to."""
+
+    label: str
+    scenario: str
+    overrides: Mapping[str, Any]
+    part: str
+
+
+STORY: tuple[Setting, ...] = (
+    Setting("bond-held: the vendor's agenda, its feed a third product news (staff-churn)", "staff-churn",
+            {}, CONTRAST),
+    Setting("identity-held: its partners' shared problem, a distributor's vertical, the same turnover",
+            "distributor", _CHURN, CONTRAST),
+    Setting("staff-churn, bonds to a manager hold little (manager_bond_weight 0.1)", "staff-churn",
+            {"manager_bond_weight": 0.1}, ONE_CHANGE),
+    Setting("staff-churn, a handover passes half the relationships on (handover_quality 0.5)",
+            "staff-churn", {"handover_quality": 0.5}, ONE_CHANGE),
+    Setting("staff-churn, no product promotion in the feed (promo_share 0)", "staff-churn",
+            {"promo_share": 0.0}, ONE_CHANGE),
+    Setting("staff-churn, revenue does not run through relationships (revenue_per_relationship 0)",
+            "staff-churn", {"revenue_per_relationship": 0.0}, ONE_CHANGE),
+    Setting("staff-churn, the review counts an empty post's budget (review_counts_vacancy 1)",
+            "staff-churn", {"review_counts_vacancy": 1.0}, ONE_CHANGE),
+    Setting("staff-churn, members held by the manager (manager_bond_weight 1, every active member related: "
+            "relationships_per_manager 1000, relationships_per_week 30)", "staff-churn", _HELD, ONE_CHANGE),
+    Setting("staff-churn, no budget review: only the members can let it die (rule_review none)",
+            "staff-churn", {"rule_review": "none"}, MEMBERS_ALONE),
+    Setting("identity-held, no budget review (rule_review none)", "distributor",
+            {**_CHURN, "rule_review": "none"}, MEMBERS_ALONE),
+    Setting("staff-churn, no budget review, no peer bonds (rule_review none, peer_bond_weight 0)",
+            "staff-churn", {"rule_review": "none", "peer_bond_weight": 0.0}, MEMBERS_ALONE),
+    Setting("identity-held, no budget review, no peer bonds (rule_review none, peer_bond_weight 0)",
+            "distributor", {**_CHURN, "rule_review": "none", "peer_bond_weight": 0.0}, MEMBERS_ALONE),
 )
 
 
@@ -324,13 +355,16 @@ STORY: tuple[tuple[str, str, Mapping[str, Any]], ...] = (
 class Validation:
     """The outcome of :func:`validate`: the table, the runs behind it (single communities in
     ``runs``, channels in ``channels``) and how they were made, and how often the managers'
-    departures killed a community in each of :data:`STORY`'s settings."""
+    departures killed a community in each of :data:`STORY`'s settings, and by the first review's
+    margin had the managers stayed (every reviewed setting's seeds together)."""
 
     table: pd.DataFrame
     runs: dict[str, list[Result]]  # arm label ("organic", "organic partners=10000") -> replicates
     metadata: dict[str, Any]
     departures: list[Killed] = field(default_factory=list)
     channels: dict[str, list[ChannelResult]] = field(default_factory=dict)  # a channel arm's runs
+    by_margin: list[MarginBand] = field(default_factory=list)  # every reviewed setting's seeds pooled
+    margins: MarginTest | None = None
 
     @property
     def misses(self) -> list[str]:
@@ -368,7 +402,7 @@ def validation_workload(replicates: int, weeks: int = 260, facts: Sequence[Fact]
         partners = make_params(dict(items), base=load_scenario(name).overrides)["partners"]
         work.add(count, weeks, int(partners))
     if story:
-        for _, name, overrides in STORY:
+        for _, name, overrides, _ in STORY:
             partners = make_params(dict(overrides), base=load_scenario(name).overrides)["partners"]
             work.add(2 * DEPARTURE_SEEDS_PER_REPLICATE * max(replicates, 1), weeks, int(partners))
     return work
@@ -432,7 +466,10 @@ def validate(replicates: int = 10, *, weeks: int = 260, workers: int | None = No
         # Three seeds for each replicate: a share of seeds killed needs more of them than a mean.
         seeds_used = [base_seed + r for r in range(DEPARTURE_SEEDS_PER_REPLICATE * max(replicates, 1))]
         metadata["departure_seeds"] = [seeds_used[0], seeds_used[-1]]
-        for label, name, overrides in STORY:
+        pooled = []
+        for label, name, overrides, part in STORY:
             found = fates(name, seeds_used, weeks, overrides, workers=workers, progress=progress)
-            killed.append(killed_by_departures(label, found))
-    return Validation(pd.DataFrame(rows), runs, metadata, killed, channels)
+            killed.append(killed_by_departures(label, found, part))
+            pooled += found
+    return Validation(pd.DataFrame(rows), runs, metadata, killed, channels,
+                      killed_by_margin(pooled) if story else [], margin_test(pooled) if story else None)

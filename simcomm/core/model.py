@@ -26,6 +26,7 @@ from simcomm.core.counterfactual import AdverseEvent, Counterfactual
 from simcomm.core.governance import EventFunding, Review, Rules
 from simcomm.core.mechanism import Mechanism, Room, check_order
 from simcomm.core.mechanisms import WEEK
+from simcomm.core.mechanisms.budget_review import ReviewReturn
 from simcomm.core.mechanisms.record import WeeklyRecord
 from simcomm.core.metrics import WEEKLY_METRICS
 from simcomm.core.params import Params, make_params
@@ -239,6 +240,12 @@ class CommunityModel(mesa.Model):
     def adverse(self) -> list[AdverseEvent]:
         """Return the run's adverse events so far (departures and budget decisions)."""
         return self.community.adverse
+
+    @property
+    def reviews(self) -> list[ReviewReturn]:
+        """Return the budget reviews held so far, each with the revenue and cost it compared
+        (empty where no review applies)."""
+        return self.community.reviews
 
     @property
     def counterfactual(self) -> Counterfactual:

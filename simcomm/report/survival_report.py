@@ -14,11 +14,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from simcomm.analysis.departures import Killed
 from simcomm.analysis.measures import FOUNDING_WEEKS
 from simcomm.analysis.survival import hazard_by_age, kaplan_meier, survival_table
 from simcomm.core.governance import GOVERNANCE
-from simcomm.runs.departures import FIRST_YEAR
 from simcomm.runs.sim import Result
 
 DPI = 150
@@ -96,59 +94,3 @@ def survival_section(groups: Mapping[str, Sequence[Result]], figures_dir: str, h
                      f"{cells[3]} (n = {r['formed_alive_end_n']}) | {median} |")
     lines += ["", f"![Survival by age]({figures_dir}/{FIGURE})", ""]
     return "\n".join(lines)
-
-
-def departures_lines(killed: Sequence[Killed]) -> list[str]:
-    """Return one line per setting: how often the departures killed the community (of n seeds,
-    with a Wilson 95% interval), how many of those after the community's first year and how many
-    a budget review closed (the rest fell silent)."""
-    out = []
-    for k in killed:
-        out.append(f"{k.scenario}: the departures killed it in {k.killed} of {k.n} runs "
-                   f"({k.share:.0%} [{k.low:.0%}, {k.high:.0%}]), {k.late} of them after week "
-                   f"{FIRST_YEAR}, {k.by_review} closed by a budget review; {k.died} of {k.n} died in all")
-    return out
-
-
-def departures_section(killed: Sequence[Killed]) -> str:
-    """Return the Markdown section on where the essays' story holds: how often the managers'
-    departures killed a community, bond-held against identity-held, and the assumptions that
-    decide it (one changed at a time)."""
-    if not killed:
-        return ""
-    lines = ["## Where the essays' story holds: departures that kill", "",
-             "Each run beside its replay on the same seed in which no manager ever leaves (`simcomm "
-             "explain`'s \"had the managers stayed\"): the departures killed the community when it died "
-             "and the replay was still alive then. The first two rows are the contrast; the others "
-             "change one assumption of the first. A death is either a budget review closing the "
-             "programme (the funder's decision) or the members falling silent (theirs).", "",
-             "| setting | killed by the departures [95% CI] | of them, after week "
-             f"{FIRST_YEAR} | of them, closed by a review | died in all |", "|---|---|---|---|---|"]
-    for k in killed:
-        lines.append(f"| {k.scenario} | {k.killed} of {k.n} ({k.share:.0%} [{k.low:.0%}, {k.high:.0%}]) | "
-                     f"{k.late} | {k.by_review} | {k.died} of {k.n} |")
-    lines += ["", deciding_sentence(killed)]
-    return "\n".join(lines) + "\n"
-
-
-def deciding_sentence(killed: Sequence[Killed]) -> str:
-    """Return one sentence on the contrast (the first two settings) and on which of the others,
-    each one assumption changed from the first, moved the killed share most either way."""
-    if len(killed) < 2:
-        return ""
-    bond, ident = killed[0], killed[1]
-    apart = bond.high < ident.low or ident.high < bond.low
-    out = (f"Bond-held {bond.share:.0%} against identity-held {ident.share:.0%}: "
-           + ("the intervals do not overlap." if apart else "the intervals overlap, so this many seeds "
-              "do not separate them."))
-    killed_all = sum(k.killed for k in killed[:2])
-    if killed_all:
-        out += (f" Of the {killed_all} communities the departures killed in these two, a budget review "
-                f"closed {sum(k.by_review for k in killed[:2])}; the members fell silent in the rest.")
-    rest = sorted(killed[2:], key=lambda k: k.share)
-    if rest:
-        low, high = rest[0], rest[-1]
-        out += (f" Of the assumptions changed one at a time, the share fell most with '{low.scenario}' "
-                f"({low.share:.0%}) and was highest with '{high.scenario}' ({high.share:.0%}), against "
-                f"{bond.share:.0%} as it is.")
-    return out

@@ -18,11 +18,10 @@ from matplotlib.figure import Figure
 from simcomm.analysis.measures import LARGE_OPEN, RETURN_WINDOW, messages_per_member
 from simcomm.analysis.validation import LARGE_OPEN_ARM, Validation, arm_label, calibration_overlap
 from simcomm.report.channel_validation import channel_section
+from simcomm.report.departures_page import departures_lines, departures_section
 from simcomm.report.survival_report import FIGURE as SURVIVAL_FIGURE
 from simcomm.report.survival_report import (
     by_type,
-    departures_lines,
-    departures_section,
     plot_survival,
     survival_section,
 )
@@ -369,7 +368,9 @@ def write_validation(validation: Validation, out_dir: Path, drawn: Path | None =
         validation.table.to_csv(stage / "validation.csv", index=False)
         write_json(stage / "validation.json", {
             "metadata": validation.metadata, "table": to_jsonable(validation.table),
-            "departures": [{**vars(k), "share": k.share} for k in validation.departures]})
+            "departures": [{**vars(k), "share": k.share} for k in validation.departures],
+            "departures_by_margin": [{**vars(b), "share": b.share} for b in validation.by_margin],
+            "departures_margin_test": None if validation.margins is None else vars(validation.margins)})
         _draw(validation, stage, drawn)
         names = sorted(p.name for p in stage.iterdir())
     return [out_dir / n for n in names]
@@ -423,7 +424,8 @@ def markdown(validation: Validation, figures_dir: str) -> str:
     out += [f"{n_in} of {len(t)} facts in range; out of range: {', '.join(validation.misses) or 'none'}.",
             "", misses_section(t), "", channel_section(validation, measured_text), "",
             survival_section(by_type(validation.runs), figures_dir, md["weeks"]),
-            "", departures_section(validation.departures), "", calibration_section(), ""]
+            "", departures_section(validation.departures, validation.by_margin, validation.margins),
+            "", calibration_section(), ""]
     return "\n".join(out)
 
 

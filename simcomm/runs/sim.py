@@ -132,7 +132,8 @@ def simulate(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: in
 
     ``counterfactual`` (:mod:`simcomm.core.counterfactual`) replays the run with some of its
     events neutralised; when given (even empty), ``metadata["counterfactual"]`` records what
-    was neutralised and the run's adverse events (week, kind, slot)."""
+    was neutralised, the run's adverse events (week, kind, slot) and its budget reviews (week,
+    revenue and cost compared)."""
     from simcomm.core.version import __version__
 
     weeks, seed = checked_run_args(weeks, seed)
@@ -156,6 +157,7 @@ def simulate(scenario: str | Scenario = "organic", *, weeks: int = 260, seed: in
     }
     if counterfactual is not None:
         metadata["counterfactual"] = {**counterfactual.to_dict(),
-                                      "adverse_events": [e.to_dict() for e in model.adverse]}
+                                      "adverse_events": [e.to_dict() for e in model.adverse],
+                                      "reviews": [r.to_dict() for r in model.reviews]}
     summary = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in summary.items()}
     return Result(sc.name, params, seed, weeks, ts, members, summary, events, metadata)

@@ -18,6 +18,8 @@ a vacancy costs revenue and saves nothing.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from simcomm.core.counterfactual import BUDGET_CUT, CLOSURE, WITHDRAWAL, AdverseEvent
 from simcomm.core.governance import Review, Rules
@@ -42,6 +44,25 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Share of event and recruitment budget cut after a missed review; a second miss closes."),
 )
 
+@dataclass(frozen=True)
+class ReviewReturn:
+    """One budget review's numbers: its ``week``, the influenced ``revenue`` and the ``cost`` it
+    counted over the period it looked back on (currency), before it decided."""
+
+    week: int
+    revenue: float
+    cost: float
+
+    @property
+    def ratio(self) -> float:
+        """Return the return the review saw (revenue / cost; inf with no cost)."""
+        return self.revenue / self.cost if self.cost > 0 else math.inf
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the review as a JSON-serialisable dict (week, revenue, cost)."""
+        return {"week": self.week, "revenue": self.revenue, "cost": self.cost}
+
+
 def budget_review(s: View, week: Week) -> None:
     """Hold the budget review when one is due: pass, cut the budget, or close (withdraw the
     sponsorship); return None.
@@ -63,7 +84,9 @@ def budget_review(s: View, week: Week) -> None:
     if p.review_counts_vacancy:
         cost += p.review_counts_vacancy * sum(community.vacant_budget[-p.review_every:])
     revenue = sum(history["influenced_revenue"][-p.review_every:])
-    roi = revenue / cost if cost > 0 else math.inf
+    held = ReviewReturn(now, float(revenue), float(cost))
+    community.reviews.append(held)
+    roi = held.ratio
     if roi >= p.roi_target:
         if programme.review_misses and programme.restore():
             s.log("budget_restored", f"the budget review (ROI {roi:.2f}) restored the budget")
@@ -96,7 +119,9 @@ MECHANISM = Mechanism(
     name="budget review", source="MODEL.md mechanism 10; seeds/002", step=budget_review,
     params=PARAMS, applies=reviewed,
     owns=(community_field("vacant_budget", None, "currency/week", "The budget of the empty manager "
-                          "posts, week by week (what the review may count as cost).", factory=list),),
+                          "posts, week by week (what the review may count as cost).", factory=list),
+          community_field("reviews", None, "reviews", "Each review held: its week and the revenue and "
+                          "cost it compared (ReviewReturn), whatever it decided.", factory=list)),
     reads=("community.record", "community.counterfactual", *END_READS),
     writes=(*END_WRITES, "community.programme", "community.adverse"),
 )
