@@ -145,3 +145,24 @@ def test_the_members_alone_settings_get_their_own_table_and_sentence() -> None:
     assert "### Where only the members can let it die" in page
     assert "overlap in both pairs" in page and "ties to each other" in page
     assert page.count("| b no peers |") == 1 and "no review |" in page
+
+
+def test_the_readme_quotes_what_decides_the_departures_as_the_page_measured_it() -> None:
+    """The README's sentence on the review's margin and on the members alone names the
+    validation page's figures (regenerate both together)."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    saved = json.loads((root / "docs/validation/validation.json").read_text())
+    bands = saved["departures_by_margin"]
+    readme = " ".join((root / "README.md").read_text().split())
+    under, top = bands[0], bands[-1]
+    assert (under["low"], under["high"], top["low"]) == (0.0, 1.0, 3.0)
+    assert f"were killed in {under['share']:.0%} [{under['ci_low']:.0%}, {under['ci_high']:.0%}]" in readme
+    assert f"at 1-1.5 times it in {bands[1]['share']:.0%}" in readme
+    assert f"3 times or more in {top['share']:.0%} [{top['ci_low']:.0%}, {top['ci_high']:.0%}]" in readme
+    alone = [r for r in saved["departures"] if r["part"] == "members alone"]
+    assert (f"departures kill {alone[0]['share']:.0%} of bond-held and {alone[1]['share']:.0%} of "
+            f"identity-held ones, and without peer bonds {alone[2]['share']:.0%} and "
+            f"{alone[3]['share']:.0%}") in readme
