@@ -1,4 +1,5 @@
-"""Sets of partners as ascending arrays of distinct indices: their distinct values and unions.
+"""Sets of partners as ascending arrays of distinct indices: their distinct values, unions and
+membership.
 
 ``np.unique`` and ``np.union1d`` give the same arrays, but numpy 2.3+ finds distinct values
 through a hash table before sorting them, which costs about 50 times a sort's merge on a large
@@ -21,6 +22,15 @@ def union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     both = np.concatenate((a, b))
     both.sort(kind="stable")
     return _without_repeats(both)
+
+
+def within(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
+    """Return, for each of ``values``, whether it is in ``ascending`` (sorted, distinct): what
+    ``np.isin(values, ascending)`` returns, by a binary search instead of a sort of both."""
+    if ascending.size == 0:
+        return np.zeros(values.shape, dtype=bool)
+    at = np.minimum(ascending.searchsorted(values), ascending.size - 1)
+    return ascending[at] == values
 
 
 def _without_repeats(ascending: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ from simcomm.core.mechanism import Mechanism
 from simcomm.core.membership import AWARE, ENROLL_WRITES, LAPSED, UNAWARE, enroll
 from simcomm.core.membership import reach as reach_partners
 from simcomm.core.parameter import ASSUMPTION, CAL_TEXT, CALIBRATED, ParamSpec, param
-from simcomm.core.partner_sets import union
+from simcomm.core.partner_sets import union, within
 from simcomm.core.population import acquaintances, relevance
 from simcomm.core.state import View
 from simcomm.core.week import Week
@@ -140,13 +140,13 @@ def awareness_and_joining(s: View, week: Week) -> None:
     hit[hit] = cand[at[hit]] == heard_of[hit]
     exposed[at[hit]] = exposure[hit]
     heard = u_consider < 1.0 - np.exp(-exposed)
-    consider = np.isin(cand, reached, assume_unique=True) | heard
+    consider = within(cand, reached) | heard
     cand = cand[consider]
     if s.rules.fit is Fit.COMPLEMENTARY:
         fit = relevance(people, cand, community.skill_supply, p.fit_sharpness)  # needs met by members' skills
     else:
         fit = relevance(people, cand, community.topic, p.fit_sharpness)
-    was_invited = np.isin(cand, invited, assume_unique=True)
+    was_invited = within(cand, invited)
     p_join = (fit + p.incentive * was_invited) / (1.0 + p.programme_drag * people.programmes[cand])
     p_join = np.where(people.state[cand] == LAPSED, p_join * p.return_rate, p_join)
     join = u_join[consider] < p_join
