@@ -172,6 +172,21 @@ def test_had_the_managers_stayed_is_no_departure_at_all() -> None:
     effect = ex.managers_stayed["active_members"]
     assert effect["mean"] == pytest.approx(np.mean([
         replays.outcomes[(s, MANAGERS_STAYED)].active[-1] - replays.actual[s].active[-1] for s in (0, 1)]))
+    # The first budget review's return over its target, as it was and had the managers stayed.
+    from simcomm.report.explain import stayed_sentence
+    from simcomm.runs.departures import first_review_margin
+
+    was = [first_review_margin(replays.actual[s].metadata) for s in (0, 1)]
+    kept = [first_review_margin(replays.outcomes[(s, MANAGERS_STAYED)].metadata) for s in (0, 1)]
+    # a run dead by week 52 held no review
+    held = [(w, k) for w, k in zip(was, kept, strict=True) if w is not None]
+    assert held and None not in kept, (was, kept)
+    was, kept = [w for w, _ in held], [k for _, k in held]
+    assert was != kept  # the departures moved the return
+    assert ex.first_review == {"actual": pytest.approx(np.median(was)),
+                               "stayed": pytest.approx(np.median(kept)), "week": 52, "runs": len(held)}
+    assert (f"Its first budget review (week 52) saw a return of {np.median(was):.2f} times its target "
+            f"(had the managers stayed: {np.median(kept):.2f}") in stayed_sentence(ex)
 
 
 def test_explain_json_and_files_add_up(tmp_path: Path) -> None:

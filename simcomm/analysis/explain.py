@@ -40,6 +40,7 @@ from simcomm.runs.counterfactual import (
     Outcome,
     Replays,
 )
+from simcomm.runs.departures import first_review_margin
 
 
 def _explained(name: str, where: str) -> tuple[str, str]:
@@ -228,7 +229,9 @@ class Explanation:
     metric -> n, mean, low, high, better, worse); ``groups``: group -> "together" and
     "interaction" effects (same form) and its cause keys; ``managers_stayed``: the effects of no
     manager ever leaving (same form; {} when no run had a departure) and ``stayed_runs``, the
-    runs that had a departure.
+    runs that had a departure; ``first_review``: the return the first budget review saw over
+    its target, median over the runs that held one, as they were (``actual``) and had the
+    managers stayed (``stayed``), its ``week`` and ``runs`` ({} when no run held a review).
     """
 
     scenario: str
@@ -246,6 +249,28 @@ class Explanation:
     settings: dict[str, Any] = field(default_factory=dict)
     managers_stayed: dict[str, Any] = field(default_factory=dict)
     stayed_runs: int = 0
+    first_review: dict[str, Any] = field(default_factory=dict)
+
+
+def first_review(replays: Replays) -> dict[str, Any]:
+    """Return the first budget review's return over its target (1 = just met), the median over
+    the runs that held one: as they were (``actual``) and had no manager ever left (``stayed``,
+    None without that replay), with the review's ``week`` and the ``runs`` counted; {} when no
+    run held a review."""
+    actual, stayed, weeks = [], [], []
+    for s in replays.seeds:
+        margin = first_review_margin(replays.actual[s].metadata)
+        if margin is None:
+            continue
+        actual.append(margin)
+        weeks.append(replays.actual[s].metadata["counterfactual"]["reviews"][0]["week"])
+        kept = replays.outcomes.get((s, MANAGERS_STAYED))
+        if kept is not None and (m := first_review_margin(kept.metadata)) is not None:
+            stayed.append(m)
+    if not actual:
+        return {}
+    return {"actual": float(np.median(actual)), "stayed": float(np.median(stayed)) if stayed else None,
+            "week": int(np.median(weeks)), "runs": len(actual)}
 
 
 def _effects_of(table: pd.DataFrame, group: str, cause: str, role: str) -> dict[str, Any]:
@@ -305,5 +330,6 @@ def explain(replays: Replays, at_week: int | None = None) -> Explanation:
         interval=INTERVAL_TEXT if len(replays.seeds) > 1 else None,
         settings={"overrides": dict(replays.overrides)},
         managers_stayed=_effects_of(table, EVENTS, MANAGERS_STAYED, "stayed"),
+        first_review=first_review(replays),
         stayed_runs=sum(any((s, c.key) in replays.events for c in replays.causes if c.kind == "departure")
                         for s in replays.seeds))

@@ -237,6 +237,13 @@ def stayed_sentence(ex: Explanation) -> str | None:
     text = effect_sentence(STAYED, ex.managers_stayed, ex.at_week, int(ex.actual["died"]), runs)
     if runs > 1 and ex.stayed_runs < runs:
         text += f" ({runs - ex.stayed_runs} of the {runs} runs had no departure: no change there.)"
+    review = ex.first_review
+    if review and review.get("stayed") is not None:
+        over = "" if review["runs"] == 1 else f"; medians over the {review['runs']} runs that held one"
+        text += (f" Its first budget review (week {review['week']}) saw a return of "
+                 f"{review['actual']:.2f} times its target (had the managers stayed: {review['stayed']:.2f}"
+                 f"{over}; below 1 a review cuts the budget, and a second miss in a row closes the "
+                 "programme or ends the sponsorship).")
     return text
 
 
@@ -350,7 +357,8 @@ def table_text(ex: Explanation, width: int = 46) -> str:
 def payload(ex: Explanation, metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Return the explanation as a JSON-ready dict: settings, sentences, the runs as they were,
     the causes ranked (with their effects), each group together and its interaction, the
-    attribution table (one row per group, cause and metric) and ``metadata`` (parameters, seed
+    attribution table (one row per group, cause and metric), the first budget review's return
+    over its target as it was and had the managers stayed, and ``metadata`` (parameters, seed
     and versions) when given. Units: active members (members), retention_52w and survival
     (percentage points)."""
     return {
@@ -360,6 +368,7 @@ def payload(ex: Explanation, metadata: Mapping[str, Any] | None = None) -> dict[
         "interval": ex.interval or "none: one run", "grouping": ex.grouping,
         "sentences": sentences(ex), "actual": ex.actual, "causes": ex.causes, "groups": ex.groups,
         "managers_stayed": {"what": STAYED, "runs": ex.stayed_runs, "effects": ex.managers_stayed},
+        "first_review": ex.first_review,
         "sections": {key: [c["key"] for c in found] for key, found in sections(ex)},
         "table": ex.table, "settings": ex.settings, "metadata": dict(metadata or {}),
     }
