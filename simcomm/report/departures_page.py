@@ -130,7 +130,10 @@ def margin_section(by_margin: Sequence[MarginBand], margins: MarginTest | None) 
     if margins is not None:
         lines += ["", f"The seeds the departures killed had a median margin of {margins.killed_median:.2f} "
                   f"(n = {margins.killed}) against {margins.spared_median:.2f} for the rest (n = "
-                  f"{margins.spared}); one-sided Mann-Whitney p = {margins.p:.1g}. Built in: a departure "
+                  f"{margins.spared}); one-sided Mann-Whitney p = {margins.p:.1g}, which counts every "
+                  "setting's seeds as independent: they are not quite (each setting runs the same seeds, "
+                  "on common random numbers), so read the p as a guide and the bands' shares as the "
+                  "finding. Built in: a departure "
                   "takes the revenue that ran through the manager's relationships (unless a handover "
                   "passes them on) and a vacancy's reset adds promotion; so a departure lowers the "
                   "return. What comes out of the runs is how near the target a programme stands when "
