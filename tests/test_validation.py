@@ -359,7 +359,8 @@ def _calibrate_module():
 def test_the_calibration_search_scores_and_samples_as_documented() -> None:
     """experiments/calibrate.py: a point with every fact at its range's centre scores 0, one
     outside a range scores more than one just inside it; hypercube points stay in their box
-    (log-uniform where flagged); a local box stays within the search ranges."""
+    (log-uniform where flagged); a local box stays within the search ranges; every box (search)
+    names parameters that exist and a number of seeds for every calibrated fact."""
     cal = _calibrate_module()
     centre = {f.key: (f.low + f.high) / 2 for f in cal.CALIBRATED_FACTS}
     assert cal.score(centre) == 0.0
@@ -369,12 +370,16 @@ def test_the_calibration_search_scores_and_samples_as_documented() -> None:
     assert 0 < cal.score(inside) < cal.score(outside)
     # nothing to measure it on: as bad as two range widths outside
     assert cal.score({**centre, first.key: float("nan")}) == pytest.approx(cal.NOT_MEASURED)
-    points = cal.hypercube(64, cal.SEARCH, seed=0)
-    for name, (lo, hi, log) in cal.SEARCH.items():
-        values = np.array([p[name] for p in points])
-        assert lo <= values.min() and values.max() <= hi, name
-        if log:  # log-uniform: about half the points below the geometric mean
-            assert 0.35 < np.mean(values < np.sqrt(lo * hi)) < 0.65, name
-    box = cal.around(points[0], 0.25)
-    for name, (lo, hi, _) in box.items():
-        assert cal.SEARCH[name][0] <= lo <= points[0][name] <= hi <= cal.SEARCH[name][1], name
+    for key, searched in cal.BOXES.items():  # every search: its ranges, and seeds for every fact
+        assert set(searched.seeds) == {f.key for f in cal.CALIBRATED_FACTS}, key
+        ranges = searched.params
+        assert set(ranges) <= set(cal.DEFAULTS), key
+        points = cal.hypercube(64, ranges, seed=0)
+        for name, (lo, hi, log) in ranges.items():
+            values = np.array([p[name] for p in points])
+            assert lo <= values.min() and values.max() <= hi, (key, name)
+            if log:  # log-uniform: about half the points below the geometric mean
+                assert 0.35 < np.mean(values < np.sqrt(lo * hi)) < 0.65, (key, name)
+        near = cal.around(points[0], 0.25, ranges)
+        for name, (lo, hi, _) in near.items():
+            assert ranges[name][0] <= lo <= points[0][name] <= hi <= ranges[name][1], (key, name)
