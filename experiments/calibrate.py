@@ -19,8 +19,7 @@ search used. Writes every point's parameters, fact values and score to ``--out``
 prints the proposal. Nothing here changes the defaults: copy the proposal into the parameter
 declarations by hand, so that the change is reviewed.
 
-Model 3's searches (the first gave today's defaults; docs/validation.md, "How the defaults were
-calibrated", says how):
+Model 3's searches (docs/validation.md, "How the defaults were calibrated", says what each gave):
 
     # box model3, seed 11: cut short after 24 of its 37 points; its table was lost
     python experiments/calibrate.py --box participation --points 32 --rounds 1 --best 4 --local 5 \
@@ -36,15 +35,12 @@ lurk_threshold 0.332, post_rate 0.859, vendor_reach 0.00169, founder_commitment 
 its search and confirmation seeds pooled, all but member-founded groups dead young, which no point
 moved. On validate's own seeds (from 9000, 20 replicates) it put six of the eight in range
 (newcomers whose first question went unanswered wrote again 51% of the time, against 38-50%; dead
-young 35%, against 40-75%) and 10 of the 22 facts in all, against 8 at the defaults. It is a
-proposal, not yet the defaults: it changes what every page and test measures at the defaults
-(docs/validation.md's "How the defaults were calibrated" describes the defaults as they are). Model
-2's defaults (issue 14) came from four passes over other parameters (``voice_spread``,
-``post_rate``, ``question_rate``, ``answer_rate``, ``newcomer_attention``, ``reply_boost``,
-``content_scale``, ``lurk_threshold``, ``word_of_mouth``, ``discovery``, ...), all in
-docs/validation/calibration.csv; ``voice_spread``, ``post_rate``, ``question_rate``,
-``answer_rate``, ``newcomer_attention``, ``reply_boost`` and ``discovery`` keep their values from
-them.
+young 35%, against 40-75%) and 10 of the 22 facts in all, against 8 at the earlier defaults. The
+defaults are that point since 2026-12-07. Model 2's defaults (issue 14) came from four passes over
+other parameters (``voice_spread``, ``post_rate``, ``question_rate``, ``answer_rate``,
+``newcomer_attention``, ``reply_boost``, ``content_scale``, ``lurk_threshold``, ``word_of_mouth``,
+``discovery``, ...), all in docs/validation/calibration.csv; ``answer_rate``, ``reply_boost`` and
+``discovery`` keep their values from them.
 """
 
 from __future__ import annotations

@@ -70,10 +70,11 @@ def test_members_per_listed_community_counts_a_closed_one_as_none_and_overlap_is
 @pytest.mark.seeds
 def test_more_programmes_reach_more_partners_not_only_split_the_same_ones() -> None:
     """Paired by seed (seeds 100-104; 500 partners, two years): with the ten programmes of
-    channel-many-programmes, on average at least 100 more partners are active in a community
-    than with its first programme alone, at least 200 more belong to a programme, and a member is
-    in more than two on average. Measured on seeds 0-9: 180 more active (sd 46 between seeds, the
-    least 110), 307 more in a programme, 2.2 to 3.6 programmes per member (mean 2.9)."""
+    channel-many-programmes, on average at least 50 more partners are active in a community
+    than with its first programme alone, at least 110 more belong to a programme, and a member is
+    in more than 1.5 on average. Measured on seeds 0-9 at the defaults of 2026-12-07: 100 more
+    active (sd 21 between seeds, the least 69), 217 more in a programme, 1.6 to 2.5 programmes per
+    member (mean 2.1); before them 180 (least 110), 307 and 2.2 to 3.6, with margins 100, 200, 2."""
     diffs, reach, overlap = [], [], []
     for seed in range(100, 105):
         one, many = (channel_outcomes(run(small(name, partners=500), 104, seed=seed))
@@ -81,6 +82,6 @@ def test_more_programmes_reach_more_partners_not_only_split_the_same_ones() -> N
         diffs.append(many["active_in_any"] - one["active_in_any"])
         reach.append(many["vendor_reach_at_end"] - one["vendor_reach_at_end"])
         overlap.append(many["overlap_at_end"])
-    assert np.mean(diffs) >= 100, diffs
-    assert np.mean(reach) >= 200, reach
-    assert np.mean(overlap) > 2.0, overlap
+    assert np.mean(diffs) >= 50, diffs
+    assert np.mean(reach) >= 110, reach
+    assert np.mean(overlap) > 1.5, overlap

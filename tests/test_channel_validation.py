@@ -96,8 +96,11 @@ def test_overlap_survival_has_the_sign_of_the_tables() -> None:
 
 
 def two_vendors(partners: int = 300) -> object:
-    """Two vendor launches inviting the same depth partners, so most founders are in both."""
-    pair = [{"name": n, "scenario": "vendor-imposed", "overrides": {"founders": 30}} for n in ("a", "b")]
+    """Two vendor launches inviting the same depth partners, so most founders are in both; each
+    reaches 0.004 of the channel a week (the default before 2026-12-07's recalibration, 2.4 times
+    today's), so that in 300 partners each also gains members of its own within weeks."""
+    pair = [{"name": n, "scenario": "vendor-imposed", "overrides": {"founders": 30, "vendor_reach": 0.004}}
+            for n in ("a", "b")]
     return channel_from_table({"channel": {"partners": partners}, "community": pair}, "t", "t.toml",
                               load_scenario)
 

@@ -118,18 +118,20 @@ def test_answered_newcomers_return_more_often() -> None:
 def test_top_ten_percent_of_posters_write_half_the_posts() -> None:
     """Margin: in a 5,000-partner organic community the top 10% of posters (members with at
     least one message) write at least half of all messages: the mean share over 10 seeds minus
-    two standard errors is >= 0.5, and every run has at least 100 posters.
+    two standard errors is >= 0.5, and every run has at least 25 posters (so that the top 10% are
+    at least three members, not one member's share by arithmetic).
 
     Under Model 3 a member-founded community starts from its initiator's circle and at the
     defaults most die young with a handful of posters (where the share is 1 by arithmetic, or
     undefined with none: seed 6), which says nothing about inequality; 40 seeded advocates join
     at launch so that it forms. Measured: 520-847 posters a run, top-10% shares 0.80-0.90 (mean
-    0.86)."""
+    0.86); at the defaults recalibrated on 2026-12-07 (newcomers arrive less keen, and fewer write)
+    31-145 posters a run, shares 0.68-0.89 (mean 0.79), so the floor of posters is 25, not 100."""
     shares = []
     for r in runs("organic", SEEDS, partners=5000, seed_advocates=40):
         msgs = (r.members["posts"] + r.members["answers"]).to_numpy()
         msgs = np.sort(msgs[msgs > 0])[::-1]
-        assert msgs.size >= 100, (r.seed, msgs.size)
+        assert msgs.size >= 25, (r.seed, msgs.size)
         top = msgs[: max(1, int(np.ceil(0.1 * msgs.size)))]
         shares.append(top.sum() / msgs.sum())
     shares = np.array(shares)
@@ -156,14 +158,17 @@ def test_top_ten_percent_of_posters_write_half_the_posts() -> None:
 # - one-plus-one (settled retention, weak; Model 2 page +0.003): page +0.00004 [-0.0009, +0.0010],
 #   inconclusive; seeds 0-19 -0.0003, p = 0.78.
 # social-object still agrees, smaller: page +33.8 active members [+26.7, +41.2] (Model 2: +262);
-# seeds 0-9 +34, p = 0.0014; seeds 10-19 +57, p = 0.003. Its margin is half the page's.
+# seeds 0-9 +34, p = 0.0014; seeds 10-19 +57, p = 0.003. Its margin is half the page's. At the
+# defaults recalibrated on 2026-12-07 (the page regenerated): +11 [+6.3, +16.4]; seeds 0-9 +13.1,
+# p = 0.004; the margin halved with it. The others' page figures, then: legacy +85.7,
+# authentic-voice +0.023, connect-partners +137 (their margins stand).
 # Claims that hold by construction (turnover-spares-sponsored) are not tested as findings;
 # advocates-first and too-many-programmes have their own tests above; programmes-engagement stopped
 # agreeing under Model 3 (see test_more_programmes_mean_fewer_joiners).
 PAGE_CLAIMS: dict[str, tuple[float, range, float]] = {  # margin, seeds, p-value bound
     "legacy": (50.0, SEEDS, 0.01),              # final active members, page +98.5
     "authentic-voice": (0.015, SEEDS, 0.01),    # retention_52w, page +0.036
-    "social-object": (17.0, SEEDS, 0.01),       # final active members, page +33.8 (Model 3)
+    "social-object": (5.5, SEEDS, 0.01),        # final active members, page +11 (2026-12-07; +33.8 before)
     "connect-partners": (70.0, SEEDS, 0.01),    # peer deals, page +147
 }
 

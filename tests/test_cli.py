@@ -62,7 +62,9 @@ def test_run_prints_summary_and_json() -> None:
     assert answer.startswith("vendor-imposed (vendor-imposed, seed 0) peaked at")
     assert "It was still alive at week 30." in answer
     assert "Still alive at week 30" in out.split("\n\n")[2]
-    code, out, _ = invoke("run", "organic", *SMALL)  # a member-founded attempt that dies young
+    # a member-founded attempt that dies young (seed 3's, in week 8; on seeds 0-2 and 4 it lingers
+    # past week 30 with a handful of members)
+    code, out, _ = invoke("run", "organic", *SMALL, "--seed", "3")
     answer = out.split("\n\n")[1]
     assert code == 0 and "It died in week" in answer and "nothing new" in answer
     code, out, _ = invoke("run", "vendor-imposed", *SMALL, "--json", "--seed", "3")

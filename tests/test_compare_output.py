@@ -24,10 +24,10 @@ from simcomm.report.compare_text import comparison_sentences, format_comparison_
 from simcomm.ui.cli import main
 
 SMALL = ["--weeks", "30", "--set", "partners=300"]
-# Three runs of each at 100 weeks: programme-overload loses one seed and product-showcase
+# Three runs of each at 100 weeks: staff-churn loses one seed and product-showcase
 # all three, so Student t intervals leave the bounds (a share of runs above 1, members below 0).
-EDGE_SCENARIOS = ("vendor-imposed", "programme-overload", "product-showcase")
-EDGE_PARTNERS = 350  # a channel where, over 100 weeks, the three scenarios' survival is 3, 2 and 0 of 3
+EDGE_SCENARIOS = ("advocate-led", "staff-churn", "product-showcase")
+EDGE_PARTNERS = 500  # a channel where, over 100 weeks, the three scenarios' survival is 3, 2 and 0 of 3
 EDGE = ["compare", *EDGE_SCENARIOS, "-r", "3", "-w", "2", "--weeks", "100",
         "--set", f"partners={EDGE_PARTNERS}"]
 INTERVAL = re.compile(r"\[([-+]?[\d,.]+)(%?), ([-+]?[\d,.]+)(%?)\]")
@@ -70,8 +70,8 @@ def test_the_edge_case_would_print_student_t_intervals_out_of_bounds() -> None:
         lowest, highest = registry.bounds(metric)
         if n >= 2 and (low < lowest or high > highest):
             outside.append((label, metric))
-    assert ("programme-overload", registry.ALIVE) in outside
-    assert ("programme-overload", "final_active") in outside
+    assert ("staff-churn", registry.ALIVE) in outside
+    assert ("staff-churn", "final_active") in outside
 
 
 def test_no_printed_interval_leaves_its_metrics_bounds(edge: tuple[str, dict]) -> None:
@@ -105,14 +105,14 @@ def test_survival_row_shows_k_of_n_runs_alive(edge: tuple[str, dict]) -> None:
     alive = {s: sum(r.summary["died_week"] is None
                     for r in runs(s, range(3), weeks=100, partners=EDGE_PARTNERS))
              for s in EDGE_SCENARIOS}
-    assert alive["programme-overload"] == 2 and alive["product-showcase"] == 0  # the case's premise
+    assert alive["staff-churn"] == 2 and alive["product-showcase"] == 0  # the case's premise
     row = next(r for r in table_rows(out) if r.startswith("Still alive at week 100"))
     assert row.index("3 of 3 [") < row.index("2 of 3 [") < row.index("0 of 3 [0%, ")
     for r in data["table"]:
         if r["metric"] == registry.ALIVE:
             assert (r["count"], r["n"], r["interval"]) == (alive[r["label"]], 3, "Wilson")
     answer = blocks(out)[1]
-    assert "Runs still alive at week 100: 2 of 3 in programme-overload against 3 of 3 in vendor-imposed" \
+    assert "Runs still alive at week 100: 2 of 3 in staff-churn against 3 of 3 in advocate-led" \
         in " ".join(answer.split())
 
 

@@ -95,8 +95,9 @@ def _boxes(payload: dict) -> list:
 @pytest.mark.once
 def test_same_seeds_give_the_same_boxes_in_another_process(tmp_path: Path) -> None:
     """The command run here (one worker) and in a fresh interpreter (two workers, another hash
-    seed) finds the same boxes; the box is fit_sharpness from above, and what the JSON says of
-    it (coverage, density, n, k) is what the cases file gives when counted here."""
+    seed) finds the same boxes; the box is a band of hours_per_week (fit_sharpness from above
+    before the participation defaults were recalibrated), and what the JSON says of it (coverage,
+    density, n, k) is what the cases file gives when counted here."""
     out = tmp_path / "d"
     here = CliRunner().invoke(main, ["discover", *SMALL, "--workers", "1", "--out", str(out)])
     assert here.exit_code == 0, here.output
@@ -109,7 +110,7 @@ def test_same_seeds_give_the_same_boxes_in_another_process(tmp_path: Path) -> No
     assert _boxes(written) == _boxes(other) and written["seeds"] == other["seeds"]
     assert written["boxes"], "no box found"
     first = written["boxes"][0]
-    assert "fit_sharpness" in first["limits"]
+    assert "hours_per_week" in first["limits"]
     cases = pd.read_parquet(out / "cases.parquet")
     inside = pd.Series(True, index=cases.index)
     for name, lim in first["limits"].items():

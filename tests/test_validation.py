@@ -246,18 +246,20 @@ def test_measured_value_depends_on_the_runs(monkeypatch) -> None:
 
 def test_the_large_open_community_facts_rest_on_a_community_a_seed() -> None:
     """The newcomer and 90-9-1 facts are about an established large open community: each seed's
-    run is one (advocates enrolled at launch), so at 2 replicates each rests on 2 communities,
-    not on the odd seed whose member-founded attempt grew large by itself. 52 weeks suffice for
-    every run to pass ESTABLISHED active members (the page runs 260)."""
+    run is one launched with advocates enrolled, and a fact counts the runs that grew past
+    ESTABLISHED active members and only those (on the page's seeds 15 of 20 at the defaults), not
+    the odd seed whose member-founded attempt grew large by itself. Here 52 weeks, 3 seeds (the
+    page runs 260 weeks)."""
     from simcomm.analysis.measures import ESTABLISHED
 
     open_facts = [f for f in FACTS if f.runs == (validation.LARGE_OPEN_ARM,)]
     assert {f.key for f in open_facts} == {"reply_return_answered", "reply_return_unanswered",
                                            "first_posts_unanswered", "never_wrote", "top1_share"}
-    v = validation.validate(2, workers=1, facts=open_facts, weeks=52)
-    assert [r.summary["peak_active"] >= ESTABLISHED for r in v.runs[validation.arm_label(
-        *validation.LARGE_OPEN_ARM)]] == [True, True]
-    assert list(v.table["n"]) == [2] * len(open_facts), v.table[["key", "n"]]
+    v = validation.validate(3, workers=1, facts=open_facts, weeks=52)
+    passed = [r.summary["peak_active"] >= ESTABLISHED for r in v.runs[validation.arm_label(
+        *validation.LARGE_OPEN_ARM)]]
+    assert len(passed) == 3 and sum(passed) >= 2, passed
+    assert list(v.table["n"]) == [sum(passed)] * len(open_facts), (passed, v.table[["key", "n"]])
     assert v.table["value"].notna().all()
 
 

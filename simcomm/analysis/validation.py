@@ -142,8 +142,8 @@ LARGE_OPEN_ARM: tuple[str, Mapping[str, Any]] = (
     "organic", {"partners": LARGE_OPEN, "seed_advocates": SEEDED_ADVOCATES})
 _OPEN = (LARGE_OPEN_ARM,)
 _OPEN_HOW = (f"organic, {LARGE_OPEN:,} partners, {SEEDED_ADVOCATES} of the channel's own advocates "
-             "enrolled at launch with the founders, so that a large open community is established by "
-             "construction (at the defaults most attempts die young), the runs whose community grew past "
+             "enrolled at launch with the founders, so that a large open community is usually established "
+             "(at the defaults most member-founded attempts die young), the runs whose community grew past "
              f"{ESTABLISHED} active members: one community a seed")
 _CENSORED = ("retention: Kaplan-Meier share of the first year's joiners still members 52 weeks "
              "after joining, a membership the community's death ended censored there")

@@ -43,7 +43,7 @@ PARAMS: tuple[ParamSpec, ...] = (
           "who brought them in and leads alone).", FOUNDER_NETWORKS),
     param("founders", 10, 1, 100_000, "members", "seeds/000 (organic: a few peers with a shared "
        "problem); assumption for vendor launches", "Members at launch."),
-    param("founder_commitment", 0.71, 0.01, 0.99, "identity", "seeds/000 (peers who 'feel compelled "
+    param("founder_commitment", 0.686, 0.01, 0.99, "identity", "seeds/000 (peers who 'feel compelled "
        "to solve' a shared problem); " + CALIBRATED + "with word_of_mouth, how many member-founded "
        "communities die young (Kraut & Fiore 2014: 57% within three months; target 40-75%)",
        "Mean identity of the members at launch."),

@@ -20,7 +20,7 @@ from typing import Any
 ASSUMPTION = "assumption: "
 CALIBRATED = "calibrated (docs/validation.md): "
 CAL_TEXT = ("searched jointly with the other calibrated defaults (experiments/calibrate.py: Latin "
-            "hypercubes scored on seeds 100-123 and re-scored on seeds 300-323)")
+            "hypercubes scored on seeds from 100 and confirmed on seeds from 300)")
 
 Value = int | float | str | bool
 

@@ -44,7 +44,7 @@ PARAMS: tuple[ParamSpec, ...] = (
           "programmes", "Free hours of a large integrator relative to a one-person shop."),
     param("hours_spread", 0.9, 0.0, 2.5, "lognormal sigma", ASSUMPTION + "free time is heavy-tailed; this "
        "spread is the main source of unequal participation", "Spread of weekly hours between partners."),
-    param("voice_spread", 3.51, 0.0, 4.0, "lognormal sigma",
+    param("voice_spread", 3.39, 0.0, 4.0, "lognormal sigma",
        "Nielsen 2006 (90-9-1); " + CALIBRATED + "sets how unequal writing is (the top 1% of a "
        "large open community write most of its messages: target 50-95%) and, with post_rate, how "
        "many never write (target 85-95%)",

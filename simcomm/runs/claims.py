@@ -239,7 +239,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("answered-return", "MODEL.md",
           "Newcomers whose first post gets a reply return more often than those who get none.",
           "More attention to newcomers' first questions brings more of them back.",
-          "organic", "newcomer_attention", 0.158, 0.316, "newcomer_return_12w", +1,
+          "organic", "newcomer_attention", 0.06, 0.12, "newcomer_return_12w", +1,
           "responses: an answered first post raises the newcomer's identity by reply_boost."),
     Claim("programmes-engagement", "MODEL.md",
           "The more programmes a partner belongs to, the less it engages with each (000).",

@@ -79,7 +79,7 @@ PARAMS: tuple[ParamSpec, ...] = (
        "visit reads some sixty messages", "Messages a visit can take in; more in a week is overload."),
     param("commitment_rate", 0.08, 0.001, 1.0, "1/week", ASSUMPTION + "identity adapts over a few months",
        "Weekly rate at which identity moves toward the value a member gets."),
-    param("lurk_threshold", 0.334, 0.0, 1.0, "commitment",
+    param("lurk_threshold", 0.332, 0.0, 1.0, "commitment",
        "shared/MODEL.md mechanism 6; " + CALIBRATED + "Community "
        "Roundtable 2015: ~45% of a well-managed community's members active (partner-council; "
        "target 38-52%)",

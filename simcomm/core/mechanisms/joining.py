@@ -36,9 +36,10 @@ from simcomm.core.state import View
 from simcomm.core.week import Week
 
 PARAMS: tuple[ParamSpec, ...] = (
-    param("newcomer_commitment", 0.3, 0.0, 1.0, "identity", ASSUMPTION + "a newcomer arrives "
-          "curious, most of them just below lurk_threshold: they join lurking, as ~90% of a large "
-          "community do (Nielsen 2006)", "Starting identity of a newcomer of average fit (0.5) and "
+    param("newcomer_commitment", 0.238, 0.0, 1.0, "identity", "Nielsen 2006 (90-9-1); "
+          + CALIBRATED + "a newcomer arrives curious, most of them below lurk_threshold: they join "
+          "lurking; with lurk_threshold and post_rate, how many members of a large open community "
+          "never write (target 85-95%)", "Starting identity of a newcomer of average fit (0.5) and "
           "urgency (0.5); an invitation's incentive holds it on top."),
     param("word_of_mouth", 0.59, 0.0, 1.0, "1/active peer/week",
        CALIBRATED + "with discovery, how far an organic "
@@ -50,7 +51,7 @@ PARAMS: tuple[ParamSpec, ...] = (
        "Online Communities: newcomers find a community through its public content); " + CALIBRATED + CAL_TEXT,
        "Partners who come across the community (search, the "
        "partner portal) per message written in it that week; they consider joining like anyone else."),
-    param("vendor_reach", 0.004, 0.0, 1.0, "share of channel/manager/week", "shared/MODEL.md "
+    param("vendor_reach", 0.00169, 0.0, 1.0, "share of channel/manager/week", "shared/MODEL.md "
           "mechanism 1 (vendor recruitment); a share of the channel, so a larger channel is reached in "
           "proportion; " + CALIBRATED + "sets how many vendor communities stay small (Deloitte 2008: "
           "about a third under 100 active members; target 25-45%)",

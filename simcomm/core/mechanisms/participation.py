@@ -26,11 +26,11 @@ from simcomm.core.state import View
 from simcomm.core.week import Week
 
 PARAMS: tuple[ParamSpec, ...] = (
-    param("post_rate", 0.446, 0.0, 10.0, "questions/week",
+    param("post_rate", 0.859, 0.0, 10.0, "questions/week",
        CALIBRATED + "with voice_spread, sets how many members ever write (target: 85-95% of a "
        "large open community never do)",
        "Questions an engaged member asks per week."),
-    param("question_rate", 0.00209, 0.0, 1.0, "1/member/week", "Nonnecke & Preece 2001 (lurkers post "
+    param("question_rate", 0.00108, 0.0, 1.0, "1/member/week", "Nonnecke & Preece 2001 (lurkers post "
        "when they need something); Joyce & Kraut 2006 (newcomers arrive with a question); "
        + CALIBRATED + CAL_TEXT,
        "Chance per week that a visiting member, lurkers too, hits a problem it asks the community "

@@ -23,7 +23,7 @@ PARAMS: tuple[ParamSpec, ...] = (
     param("staff_answers", 15.0, 0.0, 10_000.0, "answers/manager/week", "seeds/003 #8 (a community "
        "manager keeps conversations current); assumption for the figure",
        "Questions a manager in post can answer each week (welcoming newcomers first)."),
-    param("newcomer_attention", 0.316, 0.0, 1.0, "share", "Burke et al. 2007: ~40% of first posts in open "
+    param("newcomer_attention", 0.12, 0.0, 1.0, "share", "Burke et al. 2007: ~40% of first posts in open "
        "groups get no reply; " + CALIBRATED + "with answer_rate, sets the share of first posts "
        "unanswered (target 33-47%)",
        "Attention regulars give a newcomer's question."),
