@@ -297,10 +297,11 @@ points (the machine restarted; its log survives, its table does not), and its be
 again on 40 seeds (5000-5039) with `vendor_reach` and `manager_bond_weight` kept at their earlier
 values, gave `peer_bond_weight`, `word_of_mouth` and `content_scale` their values. It read the
 large open community's five facts on the few seeds whose community grew past 100 active members by
-itself (2 of 40). Measured as this page measures them, on communities established by construction
-(one a seed), they were out of range at those defaults (newcomers who post again 44% and 32%
-against about 56% and 44%; first posts unanswered 25% against about 40%; never wrote 84% against
-about 90%), and so were the small vendor communities (6% against about a third).
+itself (2 of 40). Measured as this page measures them, on communities launched with advocates (one
+a seed; all 20 grew past 100 active members then), they were out of range at those defaults
+(newcomers who post again 44% and 32% against about 56% and 44%; first posts unanswered 25%
+against about 40%; never wrote 84% against about 90%), and so were the small vendor communities
+(6% against about a third).
 
 The second and third searches (boxes `participation` and `participation-narrow`) searched who
 writes and who is answered (`voice_spread`, `post_rate`, `question_rate`, `newcomer_attention`),

@@ -330,8 +330,8 @@ WHY_NOT: dict[str, str] = {
         "live. Advocates seeded at the launch act at once (advocates-first)."),
     "answered-return": (
         "An answered newcomer writes again only a few points more often than an unanswered one "
-        "(validation page: 48% against 41%, from the one organic community of 20 that grew past 100 "
-        "active members; Joyce & Kraut: 56% against 44%): whether it writes again depends mostly on "
+        "(validation page: 56% against 51%, in communities of 10,000 partners launched with "
+        "advocates; Joyce & Kraut: 56% against 44%): whether it writes again depends mostly on "
         "its voice and its free hours. In the claim's runs (organic, 2,000 partners) most "
         "member-founded attempts die young with few newcomers, so doubling the attention newcomers "
         "get moved the return by less than a tenth of a point."),
