@@ -16,7 +16,7 @@ import simcomm
 import simcomm.analysis.validation as validation
 from simcomm.analysis.channel_measures import (
     EARLY_WEEKS,
-    dead_within,
+    ceased_posting_young,
     founded_communities,
     founded_log_size_bimodality,
     founded_size_concentration,
@@ -31,13 +31,15 @@ from simcomm.runs.library import load_scenario
 def channel_run(communities: list[tuple[int, int | None, list[int], float]],
                 weeks: int = 200) -> SimpleNamespace:
     """A channel's tables: each member-founded community as (founded week, age at death or None,
-    active members by age from 1, its members' other memberships every week)."""
+    active members by age from 1, its members' other memberships every week); each active member
+    posts once a week (ceased_posting_young's tests set the posts themselves)."""
     roster, rows = [], []
     for i, (founded, died, active, overlap) in enumerate(communities):
         name = f"founded-{i}"
         roster.append({"community": name, "by_members": True, "founded_week": founded,
                        "died_week": founded + died if died is not None else pd.NA})
-        rows += [{"community": name, "age": age, "active_members": a, "other_memberships": overlap}
+        rows += [{"community": name, "age": age, "active_members": a, "other_memberships": overlap,
+                  "posts": a, "answers": 0, "staff_present": 0, "events": 0}
                  for age, a in enumerate(active, 1)]
     frame = pd.DataFrame(roster)
     frame["died_week"] = frame["died_week"].astype("Int64")
@@ -55,14 +57,25 @@ def test_founded_communities_read_the_roster_and_the_weekly_table() -> None:
     assert list(founded_communities([run])["early_overlap"]) == [(7 * 0.5 + 4.5) / 8, (3 * 1.5 + 4.5) / 4]
 
 
-def test_dead_within_counts_only_communities_followed_that_long() -> None:
-    runs = [channel_run([(5, 10, [2] * 10, 0.0), (5, None, [9] * 4, 0.0), (195, None, [1], 0.0)]),
-            channel_run([(5, 12, [2] * 12, 0.0), (5, 13, [9] * 4, 0.0), (5, 14, [9] * 4, 0.0)])]
-    m = dead_within(13)([runs])
-    assert m.n == 5 and m.value == pytest.approx(0.6)  # the one founded in week 195 is not followed 13 weeks
-    assert m.low == pytest.approx(0.5) and m.high == pytest.approx(2 / 3)  # resampling whole channels
-    alike = dead_within(13)([[runs[0], runs[0], runs[0]]])  # identical channels: nothing to resample
-    assert alike.low == alike.high == alike.value == 0.5
+def test_ceased_posting_young_counts_the_dead_and_the_silent_in_the_last_month() -> None:
+    """Dead by age 13, or alive with no post in ages 10-13 (a meet-up unseen), is ceased; a death
+    after age 13 with posts in ages 10-13 is not; only communities followed 13 weeks count."""
+    runs = [channel_run([(5, 10, [2] * 10, 0.0), (5, None, [9] * 13, 0.0), (195, None, [1], 0.0),
+                         (5, None, [9] * 13, 0.0)]),
+            channel_run([(5, 12, [2] * 12, 0.0), (5, None, [9] * 13, 0.0), (5, 14, [9] * 14, 0.0)])]
+    quiet = runs[0].communities
+    late = (quiet["community"] == "founded-3") & (quiet["age"] >= 10)
+    quiet.loc[late, "posts"] = 0  # alive, members still active, but nothing posted in the third month
+    quiet.loc[late, "events"] = 1  # meeting in person: the study's observer does not see it
+    m = ceased_posting_young()([runs])
+    assert m.n == 6 and m.value == pytest.approx(0.5)  # the one founded in week 195 is not followed 13 weeks
+    assert m.low == pytest.approx(1 / 3) and m.high == pytest.approx(2 / 3)  # resampling whole channels
+    quiet.loc[late & (quiet["age"] == 12), "answers"] = 1  # one answer in the last month: not silent
+    assert ceased_posting_young()([runs]).value == pytest.approx(2 / 6)
+    quiet.loc[late & (quiet["age"] == 12), "answers"] = 0
+    quiet.loc[late & (quiet["age"] == 13), "staff_present"] = 1  # a manager in post writes news
+    assert ceased_posting_young()([runs]).value == pytest.approx(2 / 6)
+    assert list(founded_communities([runs[1]])["ceased_posting"]) == [True, False, False]
 
 
 def test_size_measures_read_each_founded_communitys_peak() -> None:

@@ -23,6 +23,7 @@ from simcomm.analysis.measures import (
     Measured,
     active_share,
     bimodality,
+    ceased_posting_by,
     correlation,
     correlation_within,
     dead_by,
@@ -90,6 +91,25 @@ def test_a_community_died_young_formed_or_not() -> None:
     young, late, alive = _result(died_week=9), _result(died_week=40), _result(died_week=None)
     assert dead_by(13)(young) == 1.0 and dead_by(13)(late) == 0.0 and dead_by(13)(alive) == 0.0
     assert not formed(young) and formed(late) and formed(alive)
+
+
+def test_ceased_posting_by_reads_the_last_month_of_the_window() -> None:
+    """Kraut & Fiore's observer: dead by week 13, or no question, answer or manager's news in
+    weeks 10-13; a meet-up in them is not a post, and a post in week 9 is too early."""
+    def weekly(posts_in: tuple[int, ...] = (), events_in: tuple[int, ...] = (), staff_in: tuple[int, ...] = ()
+               ) -> pd.DataFrame:
+        weeks = np.arange(1, 21)
+        return pd.DataFrame({"week": weeks, "posts": np.isin(weeks, posts_in).astype(int),
+                             "answers": 0, "events": np.isin(weeks, events_in).astype(int),
+                             "staff_present": np.isin(weeks, staff_in).astype(int)})
+    ceased = ceased_posting_by(13)
+    assert ceased(_result(timeseries=weekly((1, 2, 9, 14)), died_week=None)) == 1.0
+    assert ceased(_result(timeseries=weekly((1, 2, 9), events_in=(10, 12)), died_week=None)) == 1.0
+    assert ceased(_result(timeseries=weekly((1, 10)), died_week=None)) == 0.0
+    assert ceased(_result(timeseries=weekly((13,)), died_week=None)) == 0.0
+    assert ceased(_result(timeseries=weekly(staff_in=(11,)), died_week=None)) == 0.0
+    assert ceased(_result(timeseries=weekly((1, 10, 13)), died_week=13)) == 1.0  # dead is dead
+    assert ceased(_result(timeseries=weekly((1, 10, 13)), died_week=14)) == 0.0
 
 
 def test_member_retention_censors_the_communitys_death() -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simcomm.analysis.measures import FOUNDING_WEEKS, Measured, bimodality, top_share
+from simcomm.analysis.measures import FOUNDING_WEEKS, Measured, bimodality, ceased_posting, top_share
 from simcomm.runs.channel_run import ChannelResult
 
 # weeks: a community's first weeks, over which its members' overlap is measured: death_weeks at its
@@ -24,7 +24,8 @@ from simcomm.runs.channel_run import ChannelResult
 EARLY_WEEKS = 8
 FIRST_YEAR = 52  # weeks: survival in the overlap measure is weeks alive in the first year
 RESAMPLES = 999  # bootstrap resamples of channels
-FOUNDED_COLUMNS = ("run", "community", "founded_week", "followed", "died_age", "peak_active", "early_overlap")
+FOUNDED_COLUMNS = ("run", "community", "founded_week", "followed", "died_age", "peak_active", "early_overlap",
+                   "ceased_posting")
 
 
 def founded_communities(results: Sequence[ChannelResult]) -> pd.DataFrame:
@@ -33,7 +34,9 @@ def founded_communities(results: Sequence[ChannelResult]) -> pd.DataFrame:
     its founding to the end of the run), ``died_age`` (weeks from its founding to its death; NaN
     while alive), ``peak_active`` (the most active members it had in a week; NaN if it never
     stepped) and ``early_overlap`` (its members' mean number of other communities they belonged
-    to, over its first EARLY_WEEKS weeks: memberships)."""
+    to, over its first EARLY_WEEKS weeks: memberships) and ``ceased_posting`` (by FOUNDING_WEEKS
+    weeks of age it had died or posted no new content in the last month of them:
+    :func:`~simcomm.analysis.measures.ceased_posting`)."""
     frames = []
     for i, r in enumerate(results):
         roster = r.roster[r.roster["by_members"].astype(bool)]
@@ -44,11 +47,16 @@ def founded_communities(results: Sequence[ChannelResult]) -> pd.DataFrame:
         early = weekly[weekly["age"] <= EARLY_WEEKS].groupby("community")["other_memberships"].mean()
         founded = roster["founded_week"].to_numpy(dtype=float)
         died = roster["died_week"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        by_name = dict(tuple(weekly.groupby("community")))
+        empty = weekly.iloc[:0]
+        ceased = [ceased_posting(d - f, by_name.get(name, empty), "age")
+                  for name, d, f in zip(roster["community"], died, founded, strict=True)]
         frames.append(pd.DataFrame({
             "run": i, "community": roster["community"].to_numpy(), "founded_week": founded.astype(int),
             "followed": r.weeks - founded.astype(int), "died_age": died - founded,
             "peak_active": peak.reindex(roster["community"]).to_numpy(dtype=float),
-            "early_overlap": early.reindex(roster["community"]).to_numpy(dtype=float)}))
+            "early_overlap": early.reindex(roster["community"]).to_numpy(dtype=float),
+            "ceased_posting": ceased}))
     if not frames:
         return pd.DataFrame(columns=list(FOUNDED_COLUMNS))
     return pd.concat(frames, ignore_index=True)
@@ -84,17 +92,18 @@ def _founded(arms: list[list[ChannelResult]]) -> pd.DataFrame:
     return founded_communities([r for arm in arms for r in arm])
 
 
-def dead_within(weeks: int = FOUNDING_WEEKS) -> Callable[[list[list[ChannelResult]]], Measured]:
-    """Return a measure: the share (0-1) of member-founded communities dead within ``weeks`` weeks
-    of their founding, among those founded at least ``weeks`` weeks before the end (so followed
-    that long); interval by resampling channels."""
+def ceased_posting_young() -> Callable[[list[list[ChannelResult]]], Measured]:
+    """Return a measure: the share (0-1) of member-founded communities that, within FOUNDING_WEEKS
+    weeks of their founding, died or posted no new content in the last month of them (Kraut &
+    Fiore's observation), among those founded at least that long before the end; interval by
+    resampling channels."""
 
     def share(frame: pd.DataFrame) -> float:
-        return float((frame["died_age"] <= weeks).mean()) if len(frame) else math.nan
+        return float(frame["ceased_posting"].astype(bool).mean()) if len(frame) else math.nan
 
     def measure(arms: list[list[ChannelResult]]) -> Measured:
         frame = _founded(arms)
-        return _measured(frame[frame["followed"] >= weeks], share)
+        return _measured(frame[frame["followed"] >= FOUNDING_WEEKS], share)
 
     return measure
 

@@ -23,6 +23,9 @@ from simcomm.runs.sim import Result
 
 RETURN_WINDOW = 13  # weeks: Joyce & Kraut followed each newcomer for at least three months
 FOUNDING_WEEKS = 13  # weeks: Kraut & Fiore's three-month window; a community alive after it formed
+# weeks: the last month of Kraut & Fiore's window (weeks 10-13): a group that posted nothing new in
+# it had, by the end of the window, "ceased to post new content", the study's death
+LAST_MONTH = 4
 LARGE_OPEN = 10_000  # partners in the "large open community" of the 90-9-1 rule
 ESTABLISHED = 100  # active members at the peak of an established large open community
 # Advocates enrolled at launch in the large open community's runs, so that it usually establishes
@@ -110,6 +113,36 @@ def dead_by(weeks: int) -> Callable[[Result], float]:
         return float(died is not None and died <= weeks)
 
     return dead
+
+
+def online_content(weekly: pd.DataFrame) -> np.ndarray:
+    """Return, for each row of a weekly series, whether it had new content an online observer
+    sees: a member's question or answer, or a manager in post (whose news is new content); a
+    meet-up is not seen (bool array)."""
+    return ((weekly["posts"] + weekly["answers"] + weekly["staff_present"]) > 0).to_numpy(bool)
+
+
+def ceased_posting(died: float | None, weekly: pd.DataFrame, clock: str = "week",
+                   weeks: int = FOUNDING_WEEKS, month: int = LAST_MONTH) -> bool:
+    """Return True when a community had, by ``weeks`` (on the ``clock`` column of its weekly
+    series, from 1), died or posted no new content (:func:`online_content`) in its last ``month``
+    weeks: what Kraut & Fiore's observer of a three-month window counts as dead. ``died``: the
+    week (on the same clock) it died, None while alive."""
+    if died is not None and not (isinstance(died, float) and math.isnan(died)) and died <= weeks:
+        return True
+    clock_of = weekly[clock].to_numpy()
+    late = (clock_of > weeks - month) & (clock_of <= weeks)
+    return not online_content(weekly)[late].any()
+
+
+def ceased_posting_by(weeks: int = FOUNDING_WEEKS, month: int = LAST_MONTH) -> Callable[[Result], float]:
+    """Return a measurement: 1.0 when the community had died by week ``weeks`` or posted no new
+    content in its last ``month`` weeks (:func:`ceased_posting`), else 0.0."""
+
+    def ceased(result: Result) -> float:
+        return float(ceased_posting(result.summary["died_week"], result.timeseries, "week", weeks, month))
+
+    return ceased
 
 
 def formed(result: Result) -> bool:

@@ -217,9 +217,11 @@ WHY_MISSED: dict[str, str] = {
     "active_share_managed": "Members lurk below `lurk_threshold`; how many stay above it depends on "
     "their identity (the value of their weeks), their bonds to peers and to the manager, and "
     "invitations' incentives.",
-    "dead_young": "A member-founded attempt dies after `death_weeks` weeks with nothing new; whether "
-    "it lives through its first weeks depends on how many founders the initiator's circle holds and "
-    "how much the problem means to them (`founder_commitment`, `founder_concentration`).",
+    "dead_young": "A member-founded attempt dies after `death_weeks` weeks with nothing new (a meet-up "
+    "counts as something new); the study saw only posts, so a group whose members still meet but no "
+    "longer write counts as dead here. Whether an attempt lives through its first weeks depends on "
+    "whether anyone but its initiator writes (how many founders the initiator's circle holds, and "
+    "their voice) more than on how much the problem means to them (`founder_commitment`).",
     "vendor_small": "A vendor reaches a share of its channel every week (`vendor_reach`) and every "
     "invitee arrives with a bond to the manager who invited it (`recruit_bond`), so at the default "
     "2,000-partner channel a vendor-run community rarely stays under 100 active members unless a "
@@ -245,10 +247,10 @@ WHY_MISSED: dict[str, str] = {
     "size_unimodal": "Sizes are bimodal: an attempt dies within weeks with a handful of members or "
     "establishes and grows towards its channel's ceiling; little holds a community at a few dozen "
     "members for years (meet-ups and ties help a small group, but its content stays thin).",
-    "channel_dead_young": "A founded community is an organic one at its defaults: it dies after "
-    "`death_weeks` weeks with nothing new, and whether it lives through its first weeks depends on how "
-    "many founders the initiator's circle holds and how much the problem means to them "
-    "(`founder_commitment`, `founder_concentration`), as alone; few of its founders belong to another "
+    "channel_dead_young": "A founded community is an organic one at its defaults, counted as the "
+    "single community's row counts it (dead, or no post in the last month of its first three), and "
+    "whether it lives through its first weeks depends on whether anyone but its initiator writes, "
+    "as alone; few of its founders belong to another "
     "community, so the attention split changes little. The channel founds where a problem is most felt "
     "and not yet served, which favours founders who care.",
     "channel_overlap_survival": "A member in more communities gives each fewer hours (the attention split "
@@ -318,7 +320,12 @@ point, rounded to three significant figures: on its search and confirmation seed
 seven of the eight; the eighth, member-founded groups dead within three months, was 33% there, and
 no point of either search moved it (the earlier defaults gave 30-41% on the same seeds, and
 `founder_commitment` from 0.5 to 0.69 left it unchanged on 64 seeds: a founding group lives or
-dies by whether anyone but its initiator writes, not by how committed its founders are). Both
+dies by whether anyone but its initiator writes, not by how committed its founders are). The
+searches scored that fact as the model's own death by week 13 (nothing new, a meet-up counting, for
+`death_weeks` weeks); since 2026-12-07 the page measures it as the study's observer of online posts
+could (dead by week 13, or nothing posted in weeks 10-13), which also counts the groups whose
+members still meet but no longer write, and the model's own death by week 13 is the survival
+table's "formed" column. Both
 searches' points, each with its facts and score, are in `docs/validation/calibration-model3.csv`.
 
 `answer_rate`, `reply_boost` and `discovery` keep Model 2's calibrated values (its four passes are
