@@ -196,6 +196,9 @@ def test_validate_command_produces_every_row(tmp_path, monkeypatch) -> None:
     assert table["calibrated"].any() and (~table["calibrated"]).any()
     for f in FACTS:
         assert f.fact.split(":")[0][:30] in res.output
+    success = json.loads((out / "validation.json").read_text())["success_by_scenario"]
+    assert [row["scenario"] for row in success] == list(validation.LIBRARY)  # each one's own rho
+    assert "## Cunha's success measures, scenario by scenario" in report.read_text()
     meta = json.loads((out / "validation.json").read_text())["metadata"]
     assert meta["replicates"] == 2 and meta["weeks"] == 120 and meta["simcomm_version"]
     assert meta["base_seed"] == validation.BASE_SEED and meta["seeds"][0] == validation.BASE_SEED

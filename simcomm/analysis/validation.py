@@ -70,6 +70,7 @@ from simcomm.analysis.measures import (
     top_share_per_run,
     unanswered_share,
 )
+from simcomm.analysis.success import success_by_scenario
 from simcomm.core.params import make_params
 from simcomm.runs.batch import RunSpec, run_many
 from simcomm.runs.channel_batch import ChannelSpec, run_either
@@ -372,6 +373,12 @@ class Validation:
     channels: dict[str, list[ChannelResult]] = field(default_factory=dict)  # a channel arm's runs
     by_margin: list[MarginBand] = field(default_factory=list)  # every reviewed setting's seeds pooled
     margins: MarginTest | None = None
+
+    @property
+    def success(self) -> pd.DataFrame:
+        """Return Cunha et al.'s success measures within each library scenario that was run
+        (:func:`~simcomm.analysis.success.success_by_scenario`)."""
+        return success_by_scenario(self.runs, LIBRARY)
 
     @property
     def misses(self) -> list[str]:

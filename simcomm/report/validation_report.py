@@ -19,6 +19,7 @@ from simcomm.analysis.measures import LARGE_OPEN, RETURN_WINDOW, messages_per_me
 from simcomm.analysis.validation import LARGE_OPEN_ARM, Validation, arm_label, calibration_overlap
 from simcomm.report.channel_validation import channel_section
 from simcomm.report.departures_page import departures_lines, departures_section
+from simcomm.report.success_report import success_section
 from simcomm.report.survival_report import FIGURE as SURVIVAL_FIGURE
 from simcomm.report.survival_report import (
     by_type,
@@ -197,6 +198,8 @@ def plot_inequality(validation: Validation, path: Path) -> Path:
 # has those). The page prints the note of every fact that is out of range in its own table.
 _FEW_LARGE = ("Measured on organic communities of 10,000 partners launched with advocates (enrolled "
               "with the founders), one a seed, as the calibration measured it on its own seeds. ")
+_ONE_ROW = ("The row is the one scenario furthest from 0; every scenario's own rho is in the table "
+            "\"Cunha's success measures, scenario by scenario\" below.")
 WHY_MISSED: dict[str, str] = {
     "reply_return_answered": _FEW_LARGE + "A reply raises a newcomer's identity (`reply_boost`), but "
     "whether it writes again depends mostly on its voice and its free hours: most newcomers are readers "
@@ -274,19 +277,19 @@ WHY_MISSED: dict[str, str] = {
     "retention.",
     "growth_retention_within": "Within one scenario, a community that grew more in its first year "
     "has more to read (content value rises with messages) and more peers to be tied to, so its "
-    "members stay longer: size still helps retention, if less than in Model 2 (rho 0.84-0.90).",
+    "members stay longer: size still helps retention, if less than in Model 2 (rho 0.84-0.90). " + _ONE_ROW,
     "growth_survival_library": "Across the library, the communities that end within five years are "
     "those that grew least: a small community has little to read and a small return on its cost at "
     "the budget review.",
     "growth_survival_within": "Within one scenario, the budget review's return rises with active "
     "members and a community that stays small is the one a review closes, which ties growth to "
-    "survival.",
+    "survival. " + _ONE_ROW,
     "retention_survival_library": "A community that dies lapses every member (retention is censored "
     "at its death, but the members who left before it still count), which ties retention to "
     "survival.",
     "retention_survival_within": "Within one scenario, the members of a community heading for a "
     "closing review are leaving already (low content value, promotion after a reset), which ties "
-    "retention to survival.",
+    "retention to survival. " + _ONE_ROW,
     "revenue_top20": "Influenced revenue runs mostly through the managers' relationships "
     "(`revenue_per_relationship` a week for each related partner, up to `relationships_per_manager`) "
     "and peer deals, so the related few earn most of it, more concentrated than channel studies find; "
@@ -397,7 +400,8 @@ def write_validation(validation: Validation, out_dir: Path, drawn: Path | None =
             "metadata": validation.metadata, "table": to_jsonable(validation.table),
             "departures": [{**vars(k), "share": k.share} for k in validation.departures],
             "departures_by_margin": [{**vars(b), "share": b.share} for b in validation.by_margin],
-            "departures_margin_test": None if validation.margins is None else vars(validation.margins)})
+            "departures_margin_test": None if validation.margins is None else vars(validation.margins),
+            "success_by_scenario": to_jsonable(validation.success)})
         _draw(validation, stage, drawn)
         names = sorted(p.name for p in stage.iterdir())
     return [out_dir / n for n in names]
@@ -451,6 +455,7 @@ def markdown(validation: Validation, figures_dir: str) -> str:
     out += [f"{n_in} of {len(t)} facts in range; out of range: {', '.join(validation.misses) or 'none'}.",
             "", misses_section(t), "", channel_section(validation, measured_text), "",
             survival_section(by_type(validation.runs), figures_dir, md["weeks"]),
+            "", success_section(validation.success),
             "", departures_section(validation.departures, validation.by_margin, validation.margins),
             "", calibration_section(), ""]
     return "\n".join(out)
