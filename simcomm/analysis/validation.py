@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -374,10 +375,11 @@ class Validation:
     by_margin: list[MarginBand] = field(default_factory=list)  # every reviewed setting's seeds pooled
     margins: MarginTest | None = None
 
-    @property
+    @cached_property
     def success(self) -> pd.DataFrame:
         """Return Cunha et al.'s success measures within each library scenario that was run
-        (:func:`~simcomm.analysis.success.success_by_scenario`)."""
+        (:func:`~simcomm.analysis.success.success_by_scenario`; worked out once, for the page and
+        its JSON)."""
         return success_by_scenario(self.runs, LIBRARY)
 
     @property
