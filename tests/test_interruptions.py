@@ -128,8 +128,34 @@ def test_sigterm_during_a_pool_is_one_line_and_leaves_nothing(tmp_path: Path) ->
         _, err = parent.communicate(timeout=120)
     finally:
         parent.kill()
-    assert parent.returncode == 143
+    assert parent.returncode == 143, err
     assert one_line(err) == "Terminated: nothing was written."
+    assert list(tmp_path.iterdir()) == []
+    assert_none_left(mark)
+
+
+# The pool's own thread is created, then started, inside its first submit; the program below sends
+# SIGTERM between the two (CPython's concurrent.futures, 3.9 onwards). After the start is the test
+# above's moment.
+SIGNAL_IN_SUBMIT = """import os, signal
+from concurrent.futures import process
+start = process._ExecutorManagerThread.start
+def signalled_start(self):
+    os.kill(os.getpid(), signal.SIGTERM)
+    start(self)
+process._ExecutorManagerThread.start = signalled_start
+""" + PROGRAM
+
+
+@linux_only
+def test_sigterm_while_the_pool_starts_its_thread_is_one_line(tmp_path: Path) -> None:
+    """A SIGTERM between creating the pool's thread and starting it (CI, Python 3.12, once) ended
+    the command with status 1 and a traceback: "cannot join thread before it is started"."""
+    env, mark = marked_env()
+    done = run_forked(SIGNAL_IN_SUBMIT, *LONG_POOL, "--out", str(tmp_path / "out"), env=env,
+                      start_new_session=True)
+    assert done.returncode == 143, done.stderr
+    assert one_line(done.stderr) == "Terminated: nothing was written."
     assert list(tmp_path.iterdir()) == []
     assert_none_left(mark)
 

@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from simcomm.core.scenario import Scenario
 from simcomm.runs.cluster import active_cluster
-from simcomm.runs.interruption import interrupt_point
+from simcomm.runs.interruption import interrupt_point, signals_deferred
 from simcomm.runs.resources import check_memory
 from simcomm.runs.sim import Result, simulate
 from simcomm.runs.worker import init_worker
@@ -120,6 +120,17 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("spawn")  # pragma: no cover - not on Linux
 
 
+def _submit(pool: ProcessPoolExecutor, function: Callable[[Any], Any], spec: Any) -> Future:
+    """Submit one run to the pool with Ctrl-C and SIGTERM held until the submission is whole, and
+    return its future. A submission may start a worker and the pool's own thread; a signal between
+    creating that thread and starting it left a pool that cannot shut down ("cannot join thread
+    before it is started": exit status 1 and a traceback instead of one line, seen once in CI
+    under Python 3.12). Held, the signal is raised just after, where :func:`_stop_workers` ends
+    the pool."""
+    with signals_deferred():
+        return pool.submit(function, spec)
+
+
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """End a pool's workers at once and wait for the pool to notice (Ctrl-C, an error).
 
@@ -178,7 +189,7 @@ def run_many(specs: Sequence[RunSpec], workers: int | None = None, progress: boo
                 futures: dict = {}
                 try:  # the submissions too: a signal while a worker starts stops them all
                     for i, spec in enumerate(specs):
-                        futures[pool.submit(function, spec)] = i
+                        futures[_submit(pool, function, spec)] = i
                     for fut in as_completed(futures):
                         i = futures[fut]
                         out[i] = fut.result()
