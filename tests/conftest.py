@@ -9,11 +9,15 @@ import subprocess
 import time
 from functools import lru_cache
 
-import numpy as np
-import pytest
-from scipy import stats
+from simcomm.runs.worker import one_blas_thread
 
-import simcomm
+one_blas_thread()  # as the simcomm program does, before numpy is first imported (below)
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from scipy import stats  # noqa: E402
+
+import simcomm  # noqa: E402
 
 # The Ctrl-C tests send SIGINT to the commands they start, as a terminal does. Started from a
 # background job of a non-interactive shell, pytest (and so every command) would have SIGINT

@@ -19,6 +19,24 @@ import time
 from types import FrameType, TracebackType
 
 WATCH_SECONDS = 0.5
+#: The variables by which numpy's BLAS (OpenBLAS in numpy's wheels, MKL in some builds) takes its
+#: number of threads, read once, when numpy is first imported.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def one_blas_thread() -> None:
+    """Give numpy's BLAS one thread in this process and in those it starts, unless the user has
+    set any of :data:`BLAS_THREAD_VARIABLES` (then all are left as they are); return None.
+
+    A run is one thread of work and runs go in parallel as processes, one a core, so a BLAS
+    thread pool (OpenBLAS's takes every core, for the matrix-vector products of content
+    relevance) only contends with the other runs for the cores: a default run took 5-7% more CPU
+    with OpenBLAS's two threads on two cores, 7-13% with four runs side by side (2026-12-08);
+    the outputs are the same (``benchmarks/fingerprint.py``). Takes effect only before numpy is
+    first imported in the process."""
+    if not any(name in os.environ for name in BLAS_THREAD_VARIABLES):
+        for name in BLAS_THREAD_VARIABLES:
+            os.environ[name] = "1"
 
 
 def quiet_exit(signum: int, frame: FrameType | None) -> None:

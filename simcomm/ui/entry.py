@@ -62,6 +62,9 @@ def main() -> None:
     while it is being imported prints one line and exits with status 130 (143)."""
     sys.unraisablehook = redeliver_interrupt
     try:
+        from simcomm.runs.worker import one_blas_thread
+
+        one_blas_thread()  # before anything imports numpy: runs go in parallel as processes
         from simcomm.runs.interruption import handle_termination
 
         handle_termination()
