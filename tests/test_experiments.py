@@ -249,6 +249,7 @@ def test_summarize_writes_points_and_plots(tiny_reference: tuple[Path, Path]) ->
     assert code == 2 and "manifest" in err
 
 
+@pytest.mark.once
 def test_summarize_intervals_stay_within_bounds_and_say_when_n_is_too_small(
         tiny_reference: tuple[Path, Path], tmp_path: Path) -> None:
     """Issue 27: 'died_week 143 [-22.18, 308.2]' (a Student t interval below week 0 from two runs)

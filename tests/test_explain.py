@@ -147,6 +147,7 @@ def test_explain_prints_sentences_and_a_table() -> None:
             "draw, every parameter, and the budget reviews' rule), the community would have") in said
 
 
+@pytest.mark.once
 def test_had_the_managers_stayed_is_no_departure_at_all() -> None:
     """What a room hears: no manager leaves, ever (the dashboard's and the story's ghost); a
     departure neutralised alone is that week only, and the manager may leave later."""
@@ -189,6 +190,7 @@ def test_had_the_managers_stayed_is_no_departure_at_all() -> None:
             f"(had the managers stayed: {np.median(kept):.2f}") in stayed_sentence(ex)
 
 
+@pytest.mark.once
 def test_explain_json_and_files_add_up(tmp_path: Path) -> None:
     code, out, err = _invoke(*ARGS, "--workers", "2", "-q", "--json", "--out", str(tmp_path / "why"))
     assert code == 0, err

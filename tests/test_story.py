@@ -36,6 +36,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.once
 def test_story_figures_are_those_of_simcomm_run() -> None:
     told = tell_story("budget-axe", weeks=70, seed=2, overrides=SMALL, frames=3, causes=0, contributions=0)
     for story, name in ((told, "budget-axe"), (told.compare, "organic")):  # both scenarios
@@ -58,6 +59,7 @@ def test_same_scenario_and_seed_give_the_same_story(tmp_path: Path) -> None:
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
 
 
+@pytest.mark.once
 def test_gifs_are_animated_and_loop(written: Path) -> None:
     for name in ("network.gif", "network-compare.gif"):
         with Image.open(written / name) as gif:
@@ -68,6 +70,7 @@ def test_gifs_are_animated_and_loop(written: Path) -> None:
             assert gif.convert("RGB").tobytes() != first  # the network changes over the weeks
 
 
+@pytest.mark.once
 def test_page_is_self_contained_and_records_parameters_seed_and_version(written: Path) -> None:
     page = (written / "story.html").read_text(encoding="utf-8")
     assert "http://" not in page and "https://" not in page
@@ -166,6 +169,7 @@ def test_a_failure_while_writing_leaves_the_old_story_in_place(tmp_path: Path,
 
 
 # ---- the manager who stayed, the causes, the phases -----------------------------------------------
+@pytest.mark.once
 def test_the_story_draws_the_run_had_the_managers_stayed_and_tells_the_top_causes() -> None:
     from simcomm.core.counterfactual import Counterfactual
     from simcomm.runs.sim import simulate
@@ -207,6 +211,7 @@ def test_phases_last_a_quarter_and_are_named_by_what_active_members_did() -> Non
     assert phases(["growth"] * 50 + ["decline"] * 50, flat) == [("maturity", 1, 100)]
 
 
+@pytest.mark.once
 def test_story_page_opens_from_disk_in_chromium_and_its_images_load(written: Path, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -232,6 +237,7 @@ def test_story_page_opens_from_disk_in_chromium_and_its_images_load(written: Pat
         browser.close()
 
 
+@pytest.mark.once
 def test_the_readme_screenshot_shows_the_story_page_as_it_is(written: Path) -> None:
     """docs/img/story.png is made by benchmarks/screenshots.py, which records the story page's
     structure (on this module's story, which it writes the same way); when the page changes and
@@ -264,6 +270,7 @@ def test_the_readme_screenshot_shows_the_story_page_as_it_is(written: Path) -> N
         "and commit docs/img/")
 
 
+@pytest.mark.once
 def test_the_page_says_what_makes_the_two_differ_lever_by_lever(written: Path) -> None:
     """Beside organic, the story takes the difference apart as `explain --against` does, on its
     seed: the levers' full combination is the story's own run and the empty one organic's (the
