@@ -11,6 +11,8 @@ per second (runs / wall seconds) and a digest of every run's weekly series (the 
 number of workers: compare it between the two). Imports are not timed. CPU seconds of the whole
 process tree, and the ratio between two settings, come from timing the two commands side by side
 with ``farm-bench`` (A and B alternately, the ratio pair by pair), as docs/performance.md does.
+numpy's BLAS gets one thread, as in the ``simcomm`` program (unless the environment sets a number):
+with its default of every core, "one worker" used more than one core.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=260)
     args = parser.parse_args()
 
+    from simcomm.runs.worker import one_blas_thread
+
+    one_blas_thread()  # as the simcomm program does: one worker is one core, numpy's BLAS included
     import lifelines  # noqa: F401  (imported lazily by a run's summary: not timed)
 
     from simcomm.runs.batch import RunSpec, run_many
