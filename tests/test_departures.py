@@ -3,13 +3,20 @@ decision) or its members falling silent, and what the review counts of an empty 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
+from scipy import stats
 
 import simcomm
 from simcomm.analysis.departures import killed_by_departures
+from simcomm.core.mechanisms.budget_review import measured
+from simcomm.core.randomness import Streams
+from simcomm.core.rooms import STREAM_NAMES
 from simcomm.report.departures_page import departures_section
 from simcomm.runs.departures import Fate, fates
 
@@ -44,6 +51,56 @@ def test_the_review_counts_an_empty_posts_budget_only_when_told() -> None:
     # Counted as paid, the empty post saves its salary: the return is higher (or infinite).
     assert roi_paid is None or roi_paid == pytest.approx(revenue / cost, abs=0.006)
     assert roi_paid is None or roi_paid > roi_budgeted
+
+
+def _first_review(error: float, seed: int) -> tuple[simcomm.CommunityModel, float, float] | None:
+    """Return the model after its first review (week 26), the revenue that review saw and the
+    revenue earned in its period, in a vendor-imposed community of 300 partners; None when the
+    community died before it."""
+    params = simcomm.make_params({**simcomm.load_scenario("vendor-imposed").overrides, "partners": 300,
+                                  "review_start": 26, "review_every": 26,
+                                  "review_measurement_error": error})
+    model = simcomm.CommunityModel(params, seed=seed)
+    for _ in range(26):  # weeks 1-26: the review is the last thing week 26 does
+        model.step()
+    if not model.reviews:
+        return None
+    return model, model.reviews[0].revenue, sum(model.history["influenced_revenue"][-26:])
+
+
+def test_a_review_sees_the_revenue_earned_times_its_measurement_error() -> None:
+    """review_measurement_error (seeds/002: 'How do we measure the value of community?'): the
+    review counts the revenue earned times :func:`measured`'s factor for its week; nothing before
+    the review changes; at 0 it counts the revenue earned."""
+    checked = 0
+    for seed in range(6):
+        mis, exact = _first_review(0.5, seed), _first_review(0.0, seed)
+        if mis is None or exact is None:
+            continue
+        model, seen, earned = mis
+        assert earned == exact[2] and exact[1] == pytest.approx(exact[2], rel=1e-12)
+        factor = measured(model, 26)
+        assert factor != 1.0 and seen == pytest.approx(earned * factor, rel=1e-12)
+        checked += 1
+    assert checked >= 5
+
+
+def test_the_measurement_error_is_log_normal_with_mean_one() -> None:
+    """The review's factor is exp(sigma z - sigma^2 / 2), z standard normal, one a week: over
+    20,000 weeks its log has mean -sigma^2 / 2 and sd sigma and is normal (4 standard errors,
+    about 0.014 here: a factor without the -sigma^2 / 2 would be 35 away), and its mean is 1;
+    at 0 it is exactly 1."""
+    sigma = 0.5
+    view = SimpleNamespace(p=SimpleNamespace(review_measurement_error=sigma),
+                           streams=Streams(7, STREAM_NAMES))
+    logs = np.log([measured(view, week) for week in range(20_000)])
+    se = sigma / math.sqrt(logs.size)
+    assert abs(logs.mean() + sigma**2 / 2) <= 4 * se, logs.mean()
+    assert abs(logs.std(ddof=1) - sigma) <= 4 * sigma / math.sqrt(2 * (logs.size - 1)), logs.std()
+    assert stats.kstest((logs + sigma**2 / 2) / sigma, "norm").pvalue > 0.001
+    assert abs(np.exp(logs).mean() - 1.0) <= 4 * math.sqrt(math.exp(sigma**2) - 1) / math.sqrt(logs.size)
+    view.p.review_measurement_error = 0.0
+    assert {measured(view, week) for week in range(100)} == {1.0}
 
 
 def test_a_death_is_put_down_to_the_review_only_when_a_review_closed_it() -> None:

@@ -13,12 +13,20 @@ the review sees what was paid, so a vacancy saves a salary while the revenue tha
 the manager's relationships stops; at 1 it sees the post's budget whether or not it was filled
 (seeds/000: the pilot light is kept on "until someone in a more senior position realises"), so
 a vacancy costs revenue and saves nothing.
+
+How well the review measures the community's influence is a choice too
+(``review_measurement_error``, seeds/002: "How do we measure the value of community? Some
+companies are better than others at tracking"): at 0 (the default) it sees the influenced revenue
+exactly; above 0 it sees that revenue times a log-normal error with mean 1 (the log's standard
+deviation is the parameter), drawn once a review, so a review can cut a community that earns its
+keep or spare one that does not. :class:`ReviewReturn` records the revenue the review saw.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 from simcomm.core.counterfactual import BUDGET_CUT, CLOSURE, WITHDRAWAL, AdverseEvent
@@ -40,14 +48,20 @@ PARAMS: tuple[ParamSpec, ...] = (
           "light on until someone in a more senior position realises'); 0: the review counts what was "
           "paid", "Share of an empty manager post's budget the review counts as the programme's cost "
           "(1: the post is budgeted whether or not it is filled)."),
+    param("review_measurement_error", 0.0, 0.0, 3.0, "log-sd", "seeds/002 ('How do we measure the "
+          "value of community? Some companies are better than others at tracking'); " + ASSUMPTION
+          + "0, the review sees the influenced revenue exactly", "Standard deviation of the log of "
+          "the error (mean 1) in the influenced revenue a review counts: 0 sees it exactly, 0.5 "
+          "sees it within about x0.4 to x2.3 (95%)."),
     param("budget_cut", 0.5, 0.0, 1.0, "share", ASSUMPTION + "first miss halves events and recruitment",
        "Share of event and recruitment budget cut after a missed review; a second miss closes."),
 )
 
 @dataclass(frozen=True)
 class ReviewReturn:
-    """One budget review's numbers: its ``week``, the influenced ``revenue`` and the ``cost`` it
-    counted over the period it looked back on (currency), before it decided."""
+    """One budget review's numbers: its ``week``, the influenced ``revenue`` (as the review
+    measured it: :func:`measured`) and the ``cost`` it counted over the period it looked back on
+    (currency), before it decided."""
 
     week: int
     revenue: float
@@ -61,6 +75,17 @@ class ReviewReturn:
     def to_dict(self) -> dict[str, Any]:
         """Return the review as a JSON-serialisable dict (week, revenue, cost)."""
         return {"week": self.week, "revenue": self.revenue, "cost": self.cost}
+
+
+def measured(s: View, now: int) -> float:
+    """Return the factor (mean 1) by which this week's review mismeasures the influenced revenue:
+    exp(sigma z - sigma^2 / 2), z a standard normal drawn for the review, sigma
+    ``review_measurement_error``; exactly 1 (and no draw) at 0."""
+    sigma = s.p.review_measurement_error
+    if sigma <= 0:
+        return 1.0
+    z = NormalDist().inv_cdf(s.streams.get("review measurement").scalar(now))
+    return math.exp(sigma * z - sigma * sigma / 2.0)
 
 
 def budget_review(s: View, week: Week) -> None:
@@ -83,7 +108,7 @@ def budget_review(s: View, week: Week) -> None:
     cost = sum(history["vendor_cost"][-p.review_every:])
     if p.review_counts_vacancy:
         cost += p.review_counts_vacancy * sum(community.vacant_budget[-p.review_every:])
-    revenue = sum(history["influenced_revenue"][-p.review_every:])
+    revenue = sum(history["influenced_revenue"][-p.review_every:]) * measured(s, now)
     held = ReviewReturn(now, float(revenue), float(cost))
     community.reviews.append(held)
     roi = held.ratio
@@ -124,4 +149,5 @@ MECHANISM = Mechanism(
                           "cost it compared (ReviewReturn), whatever it decided.", factory=list)),
     reads=("community.record", "community.counterfactual", *END_READS),
     writes=(*END_WRITES, "community.programme", "community.adverse"),
+    streams=("review measurement",),
 )
