@@ -107,10 +107,12 @@ def make_params(overrides: Mapping[str, Any] | None = None,
 # ---- plausible ranges of the assumptions (robustness of the claims, simcomm claims) ----------
 #: Parameters sourced "assumption" that are not assumptions about behaviour: the size of the
 #: experiment (the population) is chosen by whoever runs it; whether the budget review counts an
-#: empty post's budget is the vendor's accounting, a what-if a strategist sets (its default, what
-#: was paid, is the model's); whether a sponsor invites its partners is the strategist's choice (a
-#: channel's sponsorship sets it; its default keeps Model 3's sponsor).
-NOT_ASSUMPTIONS: tuple[str, ...] = ("partners", "review_counts_vacancy", "sponsor_recruits")
+#: empty post's budget is the vendor's accounting, and how well its review measures the
+#: community's influence its measurement, what-ifs a strategist sets (their defaults, what was paid
+#: and measured exactly, are the model's); whether a sponsor invites its partners is the
+#: strategist's choice (a channel's sponsorship sets it; its default keeps Model 3's sponsor).
+NOT_ASSUMPTIONS: tuple[str, ...] = ("partners", "review_counts_vacancy", "review_measurement_error",
+                                    "sponsor_recruits")
 PLAUSIBLE_FACTOR = 2.0  # an assumption's plausible range: half to twice its default, within its allowed range
 #: Where half-to-twice is not plausible (shares near 1, shares that must add up to at most 1,
 #: memories close to 1, skills of a competent hire), the range is stated here.
