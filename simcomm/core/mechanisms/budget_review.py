@@ -52,7 +52,7 @@ PARAMS: tuple[ParamSpec, ...] = (
           "value of community? Some companies are better than others at tracking'); " + ASSUMPTION
           + "0, the review sees the influenced revenue exactly", "Standard deviation of the log of "
           "the error (mean 1) in the influenced revenue a review counts: 0 sees it exactly, 0.5 "
-          "sees it within about x0.4 to x2.3 (95%)."),
+          "sees it within about x0.33 to x2.35 (95%)."),
     param("budget_cut", 0.5, 0.0, 1.0, "share", ASSUMPTION + "first miss halves events and recruitment",
        "Share of event and recruitment budget cut after a missed review; a second miss closes."),
 )
